@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every check of this project from a fresh clone:
+#   Robocop (lint + format), robot --dryrun over the suites, the keyword docs build, and pytest
+#   (the reference API's tests, the suites against a healthy and a deliberately broken reference
+#   API, the runner's verdicts). Creates .venv and installs requirements-dev.txt when needed.
+# Usage: ./run_tests.sh [pytest arguments...]      e.g. ./run_tests.sh -k health -x
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV="${VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "== Creating virtual environment $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.requirements-dev.sha256"
+wanted="$(cat requirements.txt reference_api/requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+    echo "== Installing requirements-dev.txt"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    echo "$wanted" > "$stamp"
+fi
+export PATH="$PWD/$VENV/bin:$PATH"
+
+echo "== Robocop lint"
+robocop check
+echo "== Robocop format (check only)"
+robocop format --check --diff
+echo "== robot --dryrun over the suites"
+robot --dryrun --output NONE --log NONE --report NONE --console dotted suites
+if [ -f docs/build_keyword_docs.py ]; then
+    echo "== Keyword documentation (libdoc)"
+    python docs/build_keyword_docs.py
+fi
+echo "== pytest"
+python -m pytest "$@"
