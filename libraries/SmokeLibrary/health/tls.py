@@ -1,0 +1,324 @@
+"""TLS of an HTTPS target, checked over a real handshake with ``ssl`` and ``cryptography``.
+
+The certificate is fetched once without verification (so that a broken certificate can still
+be described), then the chain is verified against the user's CA bundle or the system trust
+store (plus certifi, which ``requests`` uses), the host name is matched against the SANs, and
+expiry, key, signature algorithm, lifetime and protocol versions are judged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ._common import log_table
+
+WEAK_SIGNATURE_HASHES = frozenset({"md5", "sha1"})
+MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
+LEGACY_PROTOCOLS = (("TLS 1.0", ssl.TLSVersion.TLSv1), ("TLS 1.1", ssl.TLSVersion.TLSv1_1))
+LOCAL_LIMITATIONS = ("NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_SUITABLE_SIGNATURE_ALGORITHM")
+
+
+def host_and_port(url: str) -> tuple[str, int]:
+    """Host and port of an ``https://`` URL (port 443 by default)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise AssertionError(f"Cannot tell the host of {url!r}")
+    return parts.hostname, parts.port or 443
+
+
+def hostname_matches(host: str, dns_names: list[str], ip_addresses: list[str]) -> bool:
+    """RFC 6125 matching of ``host`` against SAN DNS names (one left-most wildcard) and IP addresses."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        return any(ipaddress.ip_address(ip) == address for ip in ip_addresses)
+    wanted = host.lower().rstrip(".")
+    for name in dns_names:
+        pattern = name.lower().rstrip(".")
+        if pattern == wanted:
+            return True
+        if pattern.startswith("*.") and "." in wanted:
+            label, rest = wanted.split(".", 1)
+            if label and rest == pattern[2:] and "." in rest:
+                return True
+    return False
+
+
+@dataclass
+class CertificateReport:
+    """Everything the TLS check learned about one endpoint."""
+
+    url: str
+    subject: str = ""
+    issuer: str = ""
+    dns_names: list[str] = field(default_factory=list)
+    ip_addresses: list[str] = field(default_factory=list)
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    days_left: float = 0.0
+    lifetime_days: float = 0.0
+    key: str = ""
+    signature_hash: str = ""
+    protocol: str = ""
+    cipher: str = ""
+    trust: str = ""
+    legacy: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("subject", self.subject),
+            ("issuer", self.issuer),
+            ("SANs", ", ".join(self.dns_names + self.ip_addresses) or "none"),
+            ("protocol", self.protocol),
+            ("cipher", self.cipher),
+            ("valid from", f"{self.not_before:%Y-%m-%d %H:%M} UTC" if self.not_before else "-"),
+            ("expires", f"{self.not_after:%Y-%m-%d %H:%M} UTC" if self.not_after else "-"),
+            ("days left", f"{self.days_left:.1f}"),
+            ("lifetime", f"{self.lifetime_days:.0f} days"),
+            ("key", self.key),
+            ("signature hash", self.signature_hash),
+            ("verified against", self.trust),
+            *((f"{name} offered", verdict) for name, verdict in self.legacy.items()),
+        ]
+
+
+def _trust_context(ca_bundle: str) -> tuple[ssl.SSLContext, str]:
+    """The trust ``requests`` uses too: the given bundle, else REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, else the system."""
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle), f"the CA bundle {ca_bundle}"
+    override = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if override:
+        return ssl.create_default_context(cafile=override), f"the CA bundle {override} (REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE)"
+    context = ssl.create_default_context()
+    try:
+        import certifi
+
+        context.load_verify_locations(certifi.where())
+    except ImportError:  # pragma: no cover - certifi comes with requests
+        pass
+    return context, "the system trust store"
+
+
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _handshake(context: ssl.SSLContext, host: str, port: int, timeout: float) -> tuple[bytes, str, str]:
+    with socket.create_connection((host, port), timeout=timeout) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            der = tls.getpeercert(binary_form=True) or b""
+            cipher = tls.cipher()
+            return der, tls.version() or "", cipher[0] if cipher else ""
+
+
+def legacy_protocol_verdict(host: str, port: int, version: ssl.TLSVersion, timeout: float) -> str:
+    """``refused``, ``ACCEPTED`` or ``not testable: <why>`` for one legacy protocol version."""
+    try:
+        context = _unverified_context()
+        context.minimum_version = version
+        context.maximum_version = version
+        context.set_ciphers("ALL:@SECLEVEL=0")
+    except (ValueError, ssl.SSLError) as error:
+        return f"not testable: the local OpenSSL cannot offer it ({error})"
+    try:
+        _handshake(context, host, port, timeout)
+    except ssl.SSLError as error:
+        reason = getattr(error, "reason", "") or ""
+        if reason in LOCAL_LIMITATIONS:
+            return f"not testable: the local OpenSSL cannot offer it ({reason})"
+        return "refused"
+    except (ConnectionError, TimeoutError, OSError):
+        return "refused"
+    return "ACCEPTED"
+
+
+def inspect_certificate(
+    url: str,
+    ca_bundle: str = "",
+    timeout: float = 10.0,
+    fail_days: float = 7,
+    warn_days: float = 30,
+    max_lifetime_days: float = 398,
+    min_rsa_bits: int = 2048,
+    check_legacy: bool = True,
+    now: datetime | None = None,
+) -> CertificateReport:
+    """Handshake with ``url`` and judge its certificate and protocols (failures and warnings in the report)."""
+    host, port = host_and_port(url)
+    report = CertificateReport(url)
+    try:
+        der, report.protocol, report.cipher = _handshake(_unverified_context(), host, port, timeout)
+    except (ssl.SSLError, OSError) as error:
+        report.failures.append(f"no TLS handshake with {host}:{port} is possible ({error})")
+        return report
+    certificate = x509.load_der_x509_certificate(der)
+    _describe(certificate, report)
+    context, report.trust = _trust_context(ca_bundle)
+    context.check_hostname = False
+    try:
+        _handshake(context, host, port, timeout)
+    except ssl.SSLCertVerificationError as error:
+        report.failures.append(
+            f"the certificate chain does not verify against {report.trust}: {error.verify_message}"
+            + (" (not issued by a trusted CA)" if "issuer" in str(error.verify_message) or "self" in str(error.verify_message) else "")
+        )
+    except (ssl.SSLError, OSError) as error:
+        report.failures.append(f"the verified handshake with {host}:{port} failed ({error})")
+    if not hostname_matches(host, report.dns_names, report.ip_addresses):
+        names = ", ".join(report.dns_names + report.ip_addresses) or "no subjectAltName at all"
+        report.failures.append(f"hostname mismatch: {host} is not covered by the certificate's SANs ({names})")
+    _judge_dates(report, now or datetime.now(timezone.utc), fail_days, warn_days, max_lifetime_days)
+    _judge_key(certificate, report, min_rsa_bits)
+    if report.protocol not in MODERN_PROTOCOLS:
+        report.failures.append(f"the negotiated protocol is {report.protocol or 'unknown'}, below TLS 1.2")
+    if check_legacy:
+        for name, version in LEGACY_PROTOCOLS:
+            verdict = legacy_protocol_verdict(host, port, version, timeout)
+            report.legacy[name] = verdict
+            if verdict == "ACCEPTED":
+                report.failures.append(f"the server accepts the obsolete {name}")
+            elif verdict.startswith("not testable"):
+                logger.info(f"Whether {host}:{port} refuses {name} could not be checked: {verdict}")
+    return report
+
+
+def _describe(certificate: x509.Certificate, report: CertificateReport) -> None:
+    report.subject = certificate.subject.rfc4514_string()
+    report.issuer = certificate.issuer.rfc4514_string()
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        report.dns_names = san.get_values_for_type(x509.DNSName)
+        report.ip_addresses = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        pass
+    report.not_before = certificate.not_valid_before_utc
+    report.not_after = certificate.not_valid_after_utc
+    algorithm = certificate.signature_hash_algorithm
+    report.signature_hash = algorithm.name if algorithm else "none (EdDSA)"
+
+
+def _judge_dates(report: CertificateReport, now: datetime, fail_days: float, warn_days: float,
+                 max_lifetime_days: float) -> None:
+    assert report.not_before is not None and report.not_after is not None
+    report.days_left = (report.not_after - now).total_seconds() / 86400
+    report.lifetime_days = (report.not_after - report.not_before).total_seconds() / 86400
+    expiry = f"{report.not_after:%Y-%m-%d %H:%M} UTC"
+    if report.days_left < 0:
+        report.failures.append(f"the certificate expired on {expiry} ({-report.days_left:.0f} days ago)")
+    elif report.days_left < float(fail_days):
+        report.failures.append(
+            f"the certificate expires in {report.days_left:.1f} days (on {expiry}), within {float(fail_days):g} days"
+        )
+    elif report.days_left < float(warn_days):
+        report.warnings.append(f"the certificate expires in {report.days_left:.0f} days (on {expiry})")
+    if report.not_before > now:
+        report.failures.append(f"the certificate is not valid before {report.not_before:%Y-%m-%d %H:%M} UTC")
+    if report.lifetime_days > float(max_lifetime_days):
+        report.warnings.append(
+            f"the certificate's lifetime is {report.lifetime_days:.0f} days, longer than the {float(max_lifetime_days):g} "
+            "days browsers accept for public certificates"
+        )
+
+
+def _judge_key(certificate: x509.Certificate, report: CertificateReport, min_rsa_bits: int) -> None:
+    key = certificate.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        report.key = f"RSA {key.key_size} bits"
+        if key.key_size < int(min_rsa_bits):
+            report.failures.append(f"the RSA key has {key.key_size} bits, fewer than {int(min_rsa_bits)}")
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        report.key = f"ECDSA {key.curve.name}"
+    else:
+        report.key = type(key).__name__
+        report.failures.append(f"the key is {report.key}, neither RSA nor ECDSA")
+    if report.signature_hash.lower() in WEAK_SIGNATURE_HASHES:
+        report.failures.append(f"the certificate is signed with {report.signature_hash.upper()}, which is broken")
+
+
+def _is_local(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class TlsKeywords:
+    """Keywords that check the TLS certificate and protocols of the target."""
+
+    @keyword("TLS Certificate Should Be Valid")
+    def tls_certificate_should_be_valid(
+        self,
+        url: str,
+        ca_bundle: str = "",
+        fail_days: float = 7,
+        warn_days: float = 30,
+        max_lifetime_days: float = 398,
+        min_rsa_bits: int = 2048,
+        timeout: float = 10.0,
+    ) -> None:
+        """Fails unless the certificate of the HTTPS ``url`` is trusted, matches the host, is not about to expire, and TLS is modern.
+
+        Over a real handshake: the chain verifies against ``ca_bundle`` (or the system trust
+        store), the host name matches a SAN, the certificate is valid for at least ``fail_days``
+        more days (a warning under ``warn_days``), the key is RSA of at least ``min_rsa_bits`` or
+        ECDSA, the signature is not SHA-1/MD5, TLS 1.2 or newer is negotiated and TLS 1.0/1.1 are
+        refused (when the local OpenSSL can still offer them; otherwise this is logged). A
+        lifetime over ``max_lifetime_days`` is a warning. Subject, issuer, SANs, protocol,
+        cipher, expiry and days left are logged.
+
+        | TLS Certificate Should Be Valid | ${BASE_URL} | ${CA_BUNDLE} | ${CERT_EXPIRY_FAIL_DAYS} | ${CERT_EXPIRY_WARN_DAYS} |
+        """
+        report = inspect_certificate(url, ca_bundle, float(timeout), float(fail_days), float(warn_days),
+                                     float(max_lifetime_days), int(min_rsa_bits))
+        log_table(f"TLS certificate of {url}", ("property", "value"), report.rows())
+        for warning in report.warnings:
+            logger.warn(f"TLS of {url}: {warning}")
+        if report.failures:
+            raise AssertionError(f"TLS of {url} is not acceptable: {'; '.join(report.failures)}")
+
+    @keyword("Certificate Of Target Should Be Trusted")
+    def certificate_of_target_should_be_trusted(self, url: str, ca_bundle: str = "", timeout: float = 10.0) -> None:
+        """Fails with the reason when an HTTPS ``url`` presents a certificate clients will reject; passes for HTTP.
+
+        Meant for a suite setup: instead of a bare "certificate verify failed", the failure
+        names the problem (expired, hostname mismatch, unknown CA).
+
+        | Certificate Of Target Should Be Trusted | ${BASE_URL} | ${CA_BUNDLE} | ${API_TIMEOUT} |
+        """
+        if not url.lower().startswith("https://"):
+            return
+        report = inspect_certificate(url, ca_bundle, float(timeout), fail_days=0, warn_days=0,
+                                     max_lifetime_days=float("inf"), min_rsa_bits=0, check_legacy=False)
+        blocking = [f for f in report.failures if not f.startswith("no TLS handshake")]
+        if blocking:
+            raise AssertionError(f"Clients will reject the certificate of {url}: {'; '.join(blocking)}")
+
+    @keyword("Warn If Target Sends Credentials In Clear")
+    def warn_if_target_sends_credentials_in_clear(self, url: str) -> None:
+        """Logs a warning when ``url`` is plain HTTP to a host other than this machine.
+
+        | Warn If Target Sends Credentials In Clear | ${BASE_URL} |
+        """
+        parts = urlsplit(url)
+        if parts.scheme == "http" and not _is_local(parts.hostname or ""):
+            logger.warn(f"{url} is plain HTTP to another host: credentials and tokens travel in clear text.")

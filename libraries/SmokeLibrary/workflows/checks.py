@@ -1,0 +1,195 @@
+"""Checks of response bodies whose failure messages must say precisely what differs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import requests
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..http import describe_response
+
+SECRET_FIELDS = ("secret", "signing_secret", "webhook_secret")
+
+
+def _cells(value: Any) -> list[tuple[int, ...]]:
+    return sorted(tuple(int(c) for c in cell) for cell in (value or []))
+
+
+def lattice_differences(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
+    """How ``stored`` (a lattice read back) differs from ``sent`` (the creation body)."""
+    differences = []
+    if stored.get("name") != sent.get("name"):
+        differences.append(f"name {stored.get('name')!r} instead of {sent.get('name')!r}")
+    if list(stored.get("dimensions") or []) != list(sent.get("dimensions") or []):
+        differences.append(f"dimensions {stored.get('dimensions')!r} instead of {sent.get('dimensions')!r}")
+    try:
+        same_blocked = _cells(stored.get("blocked")) == _cells(sent.get("blocked"))
+    except (TypeError, ValueError):
+        same_blocked = False
+    if not same_blocked:
+        differences.append(
+            f"blocked cells {str(stored.get('blocked'))[:200]} instead of {str(sent.get('blocked'))[:200]}"
+        )
+    return differences
+
+
+def missing_fields(body: Any, fields: Iterable[str]) -> list[str]:
+    """The names in ``fields`` that ``body`` (a JSON object) lacks."""
+    if not isinstance(body, Mapping):
+        return list(fields)
+    return [name for name in fields if name not in body]
+
+
+def listed_ids(listing: Any) -> list[str]:
+    """The ``id`` of every item of a ``{"items": [...]}`` listing."""
+    items = listing.get("items") if isinstance(listing, Mapping) else None
+    if not isinstance(items, list):
+        raise AssertionError(f"Expected a listing with 'items', got {str(listing)[:200]}")
+    return [str(item.get("id")) for item in items if isinstance(item, Mapping)]
+
+
+class CheckKeywords:
+    """Keywords that compare response bodies with what the flow expects."""
+
+    @keyword("Step Should Answer")
+    def step_should_answer(self, step: str, response: requests.Response, *expected: int) -> None:
+        """Fails unless the response of flow step ``step`` has one of the ``expected`` statuses.
+
+        The message says which step failed, what was expected and what came back (request,
+        status and a masked excerpt of the body).
+
+        | Step Should Answer    Register a new user    ${response}    201
+        """
+        allowed = [int(code) for code in expected]
+        if response.status_code not in allowed:
+            wanted = " or ".join(str(code) for code in allowed)
+            raise AssertionError(f"Step '{step}': expected HTTP {wanted}, but {describe_response(response)}")
+        logger.info(f"Step '{step}': {response.request.method} {response.url} answered {response.status_code}")
+
+    @keyword("Step Should Be Refused As Unauthorized")
+    def step_should_be_refused_as_unauthorized(self, step: str, response: requests.Response) -> None:
+        """Fails unless the response is 401 with ``WWW-Authenticate: Bearer`` and carries no data.
+
+        | Step Should Be Refused As Unauthorized    Read the profile with a forged token    ${response}
+        """
+        self.step_should_answer(step, response, 401)
+        challenge = response.headers.get("WWW-Authenticate", "")
+        if not challenge.lower().startswith("bearer"):
+            raise AssertionError(
+                f"Step '{step}': a 401 must carry 'WWW-Authenticate: Bearer', got {challenge or 'no such header'!r}"
+            )
+        body = response.text or ""
+        if "access_token" in body or '"email"' in body:
+            raise AssertionError(f"Step '{step}': the 401 answer carries data: {describe_response(response)}")
+
+    @keyword("Body Should Have Fields")
+    def body_should_have_fields(self, step: str, body: Any, *fields: str) -> None:
+        """Fails unless the JSON object ``body`` answered in flow step ``step`` has every member in ``fields``.
+
+        | Body Should Have Fields    Register a new user    ${user}    @{USER_FIELDS}
+        """
+        missing = missing_fields(body, fields)
+        if missing:
+            present = sorted(body) if isinstance(body, Mapping) else type(body).__name__
+            raise AssertionError(
+                f"Step '{step}': the answer lacks the contract field(s) {', '.join(missing)}; it has {present}"
+            )
+
+    @keyword("Lattice Should Read Back Identical")
+    def lattice_should_read_back_identical(self, sent: Mapping[str, Any], stored: Mapping[str, Any]) -> None:
+        """Fails unless ``stored`` has the name, dimensions and blocked cells (in any order) of ``sent``.
+
+        | Lattice Should Read Back Identical    ${LATTICE_2D}    ${stored}
+        """
+        differences = lattice_differences(sent, stored)
+        if differences:
+            raise AssertionError(f"Lattice {stored.get('id')} read back with {'; '.join(differences)}")
+        logger.info(f"Lattice {stored.get('id')} read back identical to what was sent")
+
+    @keyword("Listing Should Contain Ids")
+    def listing_should_contain_ids(self, listing: Any, *ids: str, what: str = "lattice") -> None:
+        """Fails unless every id in ``ids`` is among the listing's ``items``.
+
+        | Listing Should Contain Ids    ${listing}    @{ids}
+        """
+        present = set(listed_ids(listing))
+        missing = [i for i in ids if str(i) not in present]
+        if missing:
+            raise AssertionError(
+                f"Expected {len(ids)} {what}(s) in the listing, but {len(missing)} are missing "
+                f"(e.g. {', '.join(missing[:3])}); the listing has {len(present)} items"
+            )
+        logger.info(f"All {len(ids)} {what}(s) are listed")
+
+    @keyword("Listing Should Not Contain Ids")
+    def listing_should_not_contain_ids(self, listing: Any, *ids: str, what: str = "lattice") -> None:
+        """Fails if any id in ``ids`` is among the listing's ``items``.
+
+        | Listing Should Not Contain Ids    ${listing}    ${webhook_id}    what=webhook
+        """
+        present = set(listed_ids(listing))
+        still = [i for i in ids if str(i) in present]
+        if still:
+            raise AssertionError(f"Expected {what}(s) {', '.join(still[:3])} to be gone, but they are still listed")
+
+    @keyword("Listing Should Not Reveal Secrets")
+    def listing_should_not_reveal_secrets(self, listing: Any) -> None:
+        """Fails if any listed item carries a non-empty secret field (the secret is never shown).
+
+        | Listing Should Not Reveal Secrets    ${webhooks}
+        """
+        leaks = []
+        for item in (listing.get("items") if isinstance(listing, Mapping) else None) or []:
+            for name in SECRET_FIELDS:
+                if isinstance(item, Mapping) and item.get(name):
+                    leaks.append(f"'{name}' of webhook {item.get('id')}")
+        if leaks:
+            raise AssertionError(
+                f"The webhook listing reveals secrets ({', '.join(leaks)}): secrets must be shown only at creation"
+            )
+
+    @keyword("Usage Counter Should Have Grown By")
+    def usage_counter_should_have_grown_by(
+        self, before: Mapping[str, Any], after: Mapping[str, Any], counter: str, expected: int
+    ) -> None:
+        """Fails unless usage counter ``counter`` grew by exactly ``expected`` between two readings.
+
+        | Usage Counter Should Have Grown By    ${before}    ${after}    paths_computed    1
+        """
+        old, new = self._counter(before, counter), self._counter(after, counter)
+        if new - old != expected:
+            raise AssertionError(
+                f"Usage counter '{counter}' went from {old} to {new} (+{new - old}), expected +{expected}"
+            )
+        logger.info(f"Usage counter '{counter}' grew from {old} to {new}")
+
+    @keyword("Usage Counter Should Have Grown")
+    def usage_counter_should_have_grown(self, before: Mapping[str, Any], after: Mapping[str, Any], counter: str) -> None:
+        """Fails unless usage counter ``counter`` is higher in ``after`` than in ``before``.
+
+        | Usage Counter Should Have Grown    ${before}    ${after}    requests
+        """
+        old, new = self._counter(before, counter), self._counter(after, counter)
+        if new <= old:
+            raise AssertionError(f"Usage counter '{counter}' did not grow: {old} before, {new} after")
+        logger.info(f"Usage counter '{counter}' grew from {old} to {new}")
+
+    @staticmethod
+    def _counter(usage: Mapping[str, Any], counter: str) -> int:
+        value = usage.get(counter) if isinstance(usage, Mapping) else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise AssertionError(f"Usage counter '{counter}' is {value!r}, expected an integer")
+        return value
+
+    @keyword("Ids Should Number")
+    def ids_should_number(self, ids: Sequence[Any], count: int, what: str = "ids") -> None:
+        """Fails unless ``ids`` is a list of ``count`` distinct values.
+
+        | Ids Should Number    ${body}[ids]    ${BULK_LATTICE_COUNT}    what=bulk-created lattice ids
+        """
+        if not isinstance(ids, (list, tuple)) or len(ids) != count or len(set(map(str, ids))) != count:
+            size = len(ids) if isinstance(ids, (list, tuple)) else type(ids).__name__
+            raise AssertionError(f"Expected {count} distinct {what}, got {size}")

@@ -1,0 +1,126 @@
+"""Test identities of a run: unique throwaway emails and a registry that the teardown empties."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from ..masking import register_secret
+
+EMAIL_PREFIX = "smoketest-"
+EMAIL_DOMAIN = "example.com"
+
+
+def throwaway_email(prefix: str = EMAIL_PREFIX, domain: str = EMAIL_DOMAIN) -> str:
+    """A new ``<prefix><uuid4>@<domain>`` address that no other run can produce."""
+    return f"{prefix}{uuid.uuid4()}@{domain}"
+
+
+def throwaway_password() -> str:
+    """A random password, long enough for any password policy (letters, digits, symbols)."""
+    return f"Tw-{secrets.token_urlsafe(18)}!9a"
+
+
+@dataclass(frozen=True)
+class TestIdentity:
+    """An email and its password (a ``Secret``) that this run registered or tried to register."""
+
+    __test__ = False  # not a pytest test class
+
+    email: str
+    password: Secret
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class IdentityRegistry:
+    """The identities a run created, in creation order; thread-safe and duplicate-free."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[TestIdentity] = []
+
+    def remember(self, email: str, password: Secret) -> TestIdentity:
+        with self._lock:
+            for item in self._items:
+                if item.email == email:
+                    return item
+            identity = TestIdentity(email, password)
+            self._items.append(identity)
+            return identity
+
+    def all(self) -> list[TestIdentity]:
+        with self._lock:
+            return list(self._items)
+
+    def forget(self, email: str) -> None:
+        with self._lock:
+            self._items = [item for item in self._items if item.email != email]
+
+
+class IdentityKeywords:
+    """Keywords that make throwaway identities and remember them for `Remove Test Data`."""
+
+    @property
+    def identities(self) -> IdentityRegistry:
+        """The run's registry, created on first use (SmokeLibrary does not call mixin initialisers)."""
+        registry = self.__dict__.get("_identity_registry")
+        if registry is None:
+            registry = self.__dict__["_identity_registry"] = IdentityRegistry()
+        return registry
+
+    @keyword("Unique Throwaway Email")
+    def unique_throwaway_email(self) -> str:
+        """Returns a new ``smoketest-<uuid>@example.com`` address.
+
+        | ${email} =    Unique Throwaway Email
+        """
+        return throwaway_email()
+
+    @keyword("Throwaway Password")
+    def throwaway_password(self) -> Secret:
+        """Returns a new random password as a ``Secret`` (registered for masking).
+
+        | ${password} =    Throwaway Password
+        """
+        value = throwaway_password()
+        register_secret(value)
+        return Secret(value)
+
+    @keyword("Remember Test Identity")
+    def remember_test_identity(self, email: str, password: Secret) -> TestIdentity:
+        """Records ``email`` and ``password`` so that the suite teardown deletes that user.
+
+        Call it *before* registering: a registration that times out may still have created the user.
+
+        | Remember Test Identity    ${email}    ${password}
+        """
+        register_secret(password.value)
+        identity = self.identities.remember(email, password)
+        logger.info(f"Test identity {email} will be removed by the suite teardown")
+        return identity
+
+    @keyword("Test Identities Of This Run")
+    def test_identities_of_this_run(self) -> list[TestIdentity]:
+        """Returns every identity remembered by `Remember Test Identity`, oldest first.
+
+        Each item has ``email`` and ``password`` (a ``Secret``).
+
+        | ${identities} =    Test Identities Of This Run
+        """
+        return self.identities.all()
+
+    @keyword("Forget Test Identity")
+    def forget_test_identity(self, email: str) -> None:
+        """Removes ``email`` from the registry once its user has been deleted.
+
+        | Forget Test Identity    ${identity.email}
+        """
+        self.identities.forget(email)

@@ -1,0 +1,101 @@
+"""Command line: ``python -m reference_api --host 127.0.0.1 --port 8000 [--tls] [--fault NAME]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .config import DEFAULT_CA_BUNDLE, ConfigError, Settings
+from .db import DatabaseSetupError
+from .faults import KNOWN_FAULTS, Faults, UnknownFaultError
+from .runtime import Runtime
+from .tls import DEFAULT_HOSTNAMES, make_certificates, modern_context_factory
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m reference_api",
+        description="The Lattice reference API.",
+        epilog="Faults: " + ", ".join(sorted(KNOWN_FAULTS)),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000; 0 = any free)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away CA")
+    parser.add_argument("--ca-bundle-out", type=Path, default=DEFAULT_CA_BUNDLE,
+                        help=f"where --tls writes the CA bundle (default {DEFAULT_CA_BUNDLE})")
+    parser.add_argument("--tls-hostname", action="append", default=[],
+                        help="name or address for the server certificate (repeatable; "
+                             f"default {', '.join(DEFAULT_HOSTNAMES)})")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="enable a deliberate defect (repeatable; also LATTICE_FAULTS)")
+    parser.add_argument("--log-level", default=os.environ.get("LATTICE_LOG_LEVEL", "info"),
+                        choices=["critical", "error", "warning", "info", "debug"])
+    return parser.parse_args(argv)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn server that announces the bound address once it listens."""
+
+    scheme = "http"
+    ca_bundle: Path | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.should_exit or not self.servers:
+            return
+        host, port = self.config.host, self.config.port
+        for server in self.servers:
+            for sock in server.sockets:
+                port = sock.getsockname()[1]
+                break
+        shown = f"[{host}]" if ":" in host else host
+        print(f"Lattice reference API listening on {self.scheme}://{shown}:{port}", flush=True)
+        if self.ca_bundle is not None:
+            print(f"CA bundle written to: {self.ca_bundle}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the service; returns the exit status."""
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        faults = Faults.from_sources(args.fault, os.environ.get("LATTICE_FAULTS"))
+        settings = Settings.from_env()
+        runtime = Runtime.build(settings, faults)
+    except (UnknownFaultError, ConfigError, DatabaseSetupError) as exc:
+        print(f"reference_api: cannot start: {exc}", file=sys.stderr, flush=True)
+        return 2
+    if faults.enabled:
+        logging.getLogger("reference_api").warning("FAULTS ENABLED: %s", ", ".join(sorted(faults.enabled)))
+    options: dict[str, object] = {}
+    tls_files = None
+    if args.tls:
+        tls_files = make_certificates(args.ca_bundle_out, args.tls_hostname or DEFAULT_HOSTNAMES)
+        options = {"ssl_certfile": str(tls_files.server_pem), "ssl_context_factory": modern_context_factory}
+    config = uvicorn.Config(
+        create_app(runtime), host=args.host, port=args.port, log_level=args.log_level,
+        server_header=False, proxy_headers=False, lifespan="on", **options,  # type: ignore[arg-type]
+    )
+    server = _Server(config)
+    server.scheme = "https" if args.tls else "http"
+    server.ca_bundle = tls_files.ca_bundle if tls_files else None
+    try:
+        server.run()
+    finally:
+        if tls_files is not None:
+            shutil.rmtree(tls_files.server_pem.parent, ignore_errors=True)
+    return 0 if server.started else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Application factory: routes, problem+json error handlers and the edge middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .middleware import EdgeMiddleware
+from .problems import ProblemError, problem_body
+from .routetable import RouteTable
+from .routes import account, auth, lattices, system, users, webhooks
+from .runtime import Runtime
+
+log = logging.getLogger("reference_api")
+
+
+def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    body, content_type = problem_body(status, detail, request.url.path, runtime.faults)
+    return Response(body, status_code=status, headers={**(headers or {}), "Content-Type": content_type})
+
+
+def _field(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def create_app(runtime: Runtime) -> EdgeMiddleware:
+    """The ASGI application of the service."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await runtime.close()
+
+    app = FastAPI(title="Lattice API", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.runtime = runtime
+    routers = [m.router for m in (system, auth, users, account, lattices, webhooks)]
+    if runtime.settings.enable_test_routes:
+        routers.append(system.test_router)
+    for router in routers:
+        app.include_router(router)
+    table = RouteTable(route for router in routers for route in router.routes)
+
+    @app.exception_handler(ProblemError)
+    async def on_problem(request: Request, exc: ProblemError) -> Response:
+        return _problem(request, exc.status, exc.detail, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _problem(request, 404, f"Nothing is found at {request.url.path}.")
+        if exc.status_code == 405:
+            allow = table.allowed(request.url.path)
+            return _problem(request, 405, f"{request.method} is not allowed here; allowed: {allow}.",
+                            {"Allow": allow})
+        detail = exc.detail if isinstance(exc.detail, str) else "The request could not be processed."
+        return _problem(request, exc.status_code, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        messages = []
+        for error in exc.errors():
+            if error.get("type") == "json_invalid":
+                return _problem(request, 400, "The request body is not valid JSON.")
+            messages.append(f"{_field(tuple(error.get('loc', ())))}: {error.get('msg', 'invalid value')}.")
+        return _problem(request, 422, " ".join(messages) or "The request is invalid.")
+
+    @app.exception_handler(OperationalError)
+    async def on_database_down(request: Request, exc: OperationalError) -> Response:
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _problem(request, 503, "The service is temporarily unavailable; try again later.",
+                        {"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.error("unhandled %s on %s %s", exc.__class__.__name__, request.method, request.url.path)
+        return _problem(request, 500, "An unexpected error occurred.")
+
+    return EdgeMiddleware(app, table, runtime)

@@ -1,0 +1,1 @@
+"""HTTP routes of the Lattice API, one module per resource."""

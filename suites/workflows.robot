@@ -1,0 +1,136 @@
+*** Settings ***
+Documentation     Critical workflows: can a real user still do the ten things the product is for?
+...
+...               Runs right after a deployment, against the deployed Lattice API, as a throwaway
+...               user of its own (``TEST_EMAIL``/``TEST_PASSWORD``, default
+...               ``smoketest-<uuid>@example.com``). A failing flow means users cannot do that thing
+...               now: the seed's rollback matrix counts the ``critical`` flows (below 50 % passing:
+...               roll back; 50-80 %: investigate). Everything the run creates is deleted in the
+...               suite teardown, also after failures, and the deletion is verified. Tokens,
+...               passwords and webhook secrets are masked in every artifact.
+
+Resource          ../resources/identity.resource
+Resource          ../resources/account.resource
+Resource          ../resources/lattices.resource
+Resource          ../resources/webhooks.resource
+
+Suite Setup       Create Test Identity
+Suite Teardown    Remove Test Data
+Test Timeout      30 seconds
+
+Test Tags         workflow    critical
+
+
+*** Test Cases ***
+User Registration Flow
+    [Documentation]    A new user can sign up and gets the contract's user fields back;
+    ...    the same email address cannot be registered twice (409).
+    [Tags]    auth
+    ${email} =    Unique Throwaway Email
+    ${password} =    Throwaway Password
+    Register New User    ${email}    ${password}
+    Registration Should Be Refused As Duplicate    ${email}    ${password}
+
+User Login Flow
+    [Documentation]    The right password yields a bearer token that expires; a wrong password
+    ...    is refused with 401 and no token.
+    [Tags]    auth
+    ${response} =    Log In    ${TEST_EMAIL}    ${TEST_PASSWORD}
+    Login Should Grant An Expiring Bearer Token    ${response}
+    ${wrong_password} =    Throwaway Password
+    Login Should Be Refused    ${TEST_EMAIL}    ${wrong_password}
+
+Authenticated API Access Flow
+    [Documentation]    A valid token reads its own user; no token, a malformed, a tampered and an
+    ...    unsigned token are refused (401); another tenant cannot read the user's lattice (404).
+    [Tags]    auth    security
+    Current User Should Be    ${OWNER_SESSION}    ${TEST_EMAIL}
+    Request Without Token Should Be Unauthorized    ${ME_PATH}
+    Malformed Token Should Be Rejected
+    ${token} =    Access Token Of    ${TEST_EMAIL}    ${TEST_PASSWORD}
+    Token With Tampered Signature Should Be Rejected    ${token}
+    Unsigned Token Should Be Rejected    ${token}
+    ${lattice} =    Create Lattice    ${OWNER_SESSION}    ${LATTICE_2D}
+    Lattice Should Be Hidden From Another User    ${lattice}[id]
+
+Subscription Management Flow
+    [Documentation]    A new user is on the free plan; an upgrade is stored (a fresh read shows it),
+    ...    an unknown plan is refused (422) and cancelling returns the user to the free plan.
+    [Tags]    billing
+    Subscription Should Be    ${OWNER_SESSION}    ${DEFAULT_PLAN}    ${DEFAULT_PLAN_STATUS}
+    Change Plan    ${OWNER_SESSION}    ${UPGRADE_PLAN}
+    Subscription Should Be    ${OWNER_SESSION}    ${UPGRADE_PLAN}    ${DEFAULT_PLAN_STATUS}
+    Plan Change Should Be Refused    ${OWNER_SESSION}    ${UNKNOWN_PLAN}
+    Subscription Should Be    ${OWNER_SESSION}    ${UPGRADE_PLAN}    ${DEFAULT_PLAN_STATUS}
+    Cancel Subscription    ${OWNER_SESSION}
+    Subscription Should Be    ${OWNER_SESSION}    ${DEFAULT_PLAN}    ${CANCELED_PLAN_STATUS}
+
+Lattice Creation Flow
+    [Documentation]    A lattice with blocked cells is stored exactly as sent and listed; invalid
+    ...    lattices (empty name, blocked cell out of bounds) are refused (422) and create nothing.
+    [Tags]    lattices
+    ${created} =    Create Lattice    ${OWNER_SESSION}    ${LATTICE_2D}
+    Lattice Should Be Stored As Sent    ${OWNER_SESSION}    ${created}[id]    ${LATTICE_2D}
+    Lattices Should Be Listed    ${OWNER_SESSION}    ${created}[id]
+    ${total} =    Lattice Total Of    ${OWNER_SESSION}
+    Lattice Creation Should Be Refused    ${OWNER_SESSION}    ${EMPTY_NAME_LATTICE}    an empty name
+    Lattice Creation Should Be Refused    ${OWNER_SESSION}    ${OUT_OF_BOUNDS_LATTICE}    a blocked cell out of bounds
+    Lattice Total Should Be    ${OWNER_SESSION}    ${total}    refused lattices must not be stored
+
+Lattice Pathfinding Flow
+    [Documentation]    On 2-D and 3-D lattices with walls, the path returned is a shortest one (checked
+    ...    step by step against the library's own search); a walled-off end answers ``found: false``.
+    [Tags]    lattices    pathfinding
+    Shortest Path Should Be Found On    ${LATTICE_2D}    ${LATTICE_2D_START}    ${LATTICE_2D_END}
+    ...    ${LATTICE_2D_SHORTEST}
+    Shortest Path Should Be Found On    ${LATTICE_3D}    ${LATTICE_3D_START}    ${LATTICE_3D_END}
+    ...    ${LATTICE_3D_SHORTEST}
+    No Path Should Be Found On    ${LATTICE_WALLED}    ${LATTICE_WALLED_START}    ${LATTICE_WALLED_END}
+
+Webhook Registration Flow
+    [Documentation]    A webhook is registered and listed without its secret; a test ``ping`` is
+    ...    recorded and (when the target can reach this machine) arrives correctly signed; a deleted
+    ...    webhook is no longer listed.
+    [Tags]    webhooks
+    ${url} =    Start Webhook Receiver When Reachable
+    ${webhook_id}    ${secret} =    Register Webhook    ${OWNER_SESSION}    ${url}
+    Webhook Should Be Listed Without Secret    ${OWNER_SESSION}    ${webhook_id}
+    ${delivery_id} =    Send Test Delivery    ${OWNER_SESSION}    ${webhook_id}
+    Delivery Should Be Recorded    ${OWNER_SESSION}    ${webhook_id}    ${delivery_id}
+    Signed Ping Should Arrive When Receiver Runs    ${delivery_id}    ${secret}
+    Delete Webhook    ${OWNER_SESSION}    ${webhook_id}
+    Webhook Should Not Be Listed    ${OWNER_SESSION}    ${webhook_id}
+    [Teardown]    Stop Webhook Receiver
+
+Usage Tracking Flow
+    [Documentation]    Creating one lattice and computing one path add exactly one to the user's
+    ...    ``lattices_created`` and ``paths_computed``, and the request counter grows.
+    [Tags]    billing
+    ${before} =    Usage Of    ${OWNER_SESSION}
+    ${created} =    Create Lattice    ${OWNER_SESSION}    ${LATTICE_2D}
+    Find Path    ${OWNER_SESSION}    ${created}[id]    ${LATTICE_2D_START}    ${LATTICE_2D_END}
+    ${after} =    Usage Of    ${OWNER_SESSION}
+    Usage Should Count One Lattice And One Path    ${before}    ${after}
+
+Error Recovery Flow
+    [Documentation]    Malformed JSON, invalid fields and an unknown lattice each get a 4xx problem
+    ...    answer; the same session keeps working and the failed requests left no data behind.
+    [Tags]    errors
+    ${total} =    Lattice Total Of    ${OWNER_SESSION}
+    Send Malformed JSON    ${OWNER_SESSION}
+    Lattice Creation Should Be Refused    ${OWNER_SESSION}    ${INVALID_FIELDS_LATTICE}    invalid fields
+    Lattice Creation Should Be Refused    ${OWNER_SESSION}    ${OUT_OF_BOUNDS_LATTICE}    a blocked cell out of bounds
+    Unknown Lattice Should Not Be Found    ${OWNER_SESSION}
+    Current User Should Be    ${OWNER_SESSION}    ${TEST_EMAIL}
+    Lattice Total Should Be    ${OWNER_SESSION}    ${total}    requests that failed must leave no data behind
+
+Bulk Operations Performance Flow
+    [Documentation]    ${BULK_LATTICE_COUNT} lattices are created in one call, listed, used for a path
+    ...    and deleted in one call, each step within ``${BULK_STEP_BUDGET}`` (ops/second are logged);
+    ...    a bulk create with one invalid item creates nothing (all or nothing).
+    [Tags]    lattices    performance
+    ${ids} =    Bulk Create Lattices Within Budget    ${OWNER_SESSION}    ${BULK_LATTICE_COUNT}
+    Lattices Should Be Listed Within Budget    ${OWNER_SESSION}    @{ids}
+    Path Should Be Found Within Budget    ${OWNER_SESSION}    ${ids}[0]
+    Bulk Delete Lattices Within Budget    ${OWNER_SESSION}    @{ids}
+    Bulk Create With One Invalid Item Should Create Nothing    ${OWNER_SESSION}

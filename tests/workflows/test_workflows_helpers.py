@@ -1,0 +1,134 @@
+"""Identities, payloads, time budgets and body checks of the workflows library."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from robot.api.types import Secret
+
+from libraries.SmokeLibrary.masking import mask_text
+from libraries.SmokeLibrary.workflows import WorkflowKeywords
+from libraries.SmokeLibrary.workflows.checks import lattice_differences
+
+EMAIL = re.compile(r"^smoketest-[0-9a-f-]{36}@example\.com$")
+
+
+@pytest.fixture
+def keywords() -> WorkflowKeywords:
+    return WorkflowKeywords()
+
+
+def test_throwaway_emails_are_unique_and_recognisable(keywords):
+    emails = {keywords.unique_throwaway_email() for _ in range(200)}
+    assert len(emails) == 200
+    assert all(EMAIL.match(e) for e in emails)
+
+
+def test_throwaway_passwords_are_secrets_long_enough_and_masked(keywords):
+    password = keywords.throwaway_password()
+    assert isinstance(password, Secret)
+    assert len(password.value) >= 12
+    assert password.value not in mask_text(f"password is {password.value}")
+
+
+def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywords):
+    first = keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
+    keywords.remember_test_identity("b@example.com", Secret("password-two-2"))
+    keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
+    assert [i.email for i in keywords.test_identities_of_this_run()] == ["a@example.com", "b@example.com"]
+    assert first.password.value == "password-one-1" and str(first) == "a@example.com"
+    keywords.forget_test_identity("a@example.com")
+    assert [i.email for i in keywords.test_identities_of_this_run()] == ["b@example.com"]
+    assert WorkflowKeywords().test_identities_of_this_run() == []
+
+
+def test_bulk_payloads(keywords):
+    template = {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
+    body = keywords.bulk_lattice_payload(50, template, "smoke")
+    names = [item["name"] for item in body["lattices"]]
+    assert len(names) == 50 and len(set(names)) == 50
+    assert all(item["dimensions"] == [4, 4] for item in body["lattices"])
+    invalid = {"name": "", "dimensions": [3, 3], "blocked": []}
+    mixed = keywords.bulk_lattice_payload_with_one_invalid_item(5, template, invalid)
+    assert mixed["lattices"][2] == invalid and sum(item == invalid for item in mixed["lattices"]) == 1
+    assert template == {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
+
+
+def test_step_timer_passes_within_budget_and_fails_over_it(keywords):
+    keywords.start_step_timer("quick")
+    assert keywords.step_should_have_finished_within_budget("quick", timedelta(seconds=5), 50) < 5
+    keywords.start_step_timer("slow")
+    time.sleep(0.06)
+    with pytest.raises(AssertionError, match=r"Step 'slow' took 0\.0\d s, over its time budget of 0\.05 s .*ops/s"):
+        keywords.step_should_have_finished_within_budget("slow", timedelta(seconds=0.05), 10)
+    with pytest.raises(AssertionError, match="never started"):
+        keywords.step_should_have_finished_within_budget("unknown", timedelta(seconds=1))
+
+
+def test_lattice_differences_ignore_the_order_of_blocked_cells():
+    sent = {"name": "n", "dimensions": [3, 3], "blocked": [[0, 1], [2, 2]]}
+    assert lattice_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}) == []
+    assert "blocked cells [] instead of" in lattice_differences(sent, {**sent, "blocked": []})[0]
+    assert "dimensions [3, 4]" in lattice_differences(sent, {**sent, "dimensions": [3, 4]})[0]
+
+
+def test_listing_checks(keywords):
+    listing = {"items": [{"id": "a"}, {"id": "b", "secret": ""}]}
+    keywords.listing_should_contain_ids(listing, "a", "b")
+    keywords.listing_should_not_contain_ids(listing, "c")
+    keywords.listing_should_not_reveal_secrets(listing)
+    with pytest.raises(AssertionError, match="1 are missing"):
+        keywords.listing_should_contain_ids(listing, "a", "c")
+    with pytest.raises(AssertionError, match="still listed"):
+        keywords.listing_should_not_contain_ids(listing, "b", what="webhook")
+    leaking = {"items": [{"id": "w", "secret": "whsec_abcdef"}]}
+    with pytest.raises(AssertionError) as failure:
+        keywords.listing_should_not_reveal_secrets(leaking)
+    assert "reveals secrets ('secret' of webhook w)" in str(failure.value)
+    assert "whsec_abcdef" not in str(failure.value)
+
+
+def test_usage_counters(keywords):
+    before = {"requests": 3, "lattices_created": 1, "paths_computed": 0}
+    after = {"requests": 6, "lattices_created": 2, "paths_computed": 1}
+    keywords.usage_counter_should_have_grown_by(before, after, "lattices_created", 1)
+    keywords.usage_counter_should_have_grown(before, after, "requests")
+    with pytest.raises(AssertionError, match=r"'paths_computed' went from 0 to 1 \(\+1\), expected \+2"):
+        keywords.usage_counter_should_have_grown_by(before, after, "paths_computed", 2)
+    with pytest.raises(AssertionError, match="did not grow"):
+        keywords.usage_counter_should_have_grown(after, after, "requests")
+    with pytest.raises(AssertionError, match="expected an integer"):
+        keywords.usage_counter_should_have_grown(before, {"requests": None}, "requests")
+
+
+def fake_response(status: int, text: str = '{"detail": "x"}'):
+    request = SimpleNamespace(method="GET", url="http://api/x")
+    return SimpleNamespace(status_code=status, text=text, url="http://api/x", request=request,
+                           headers={"Content-Type": "application/problem+json"})
+
+
+def test_step_should_answer_names_the_step_expectation_and_answer(keywords):
+    keywords.step_should_answer("Read it", fake_response(200), 200)
+    with pytest.raises(AssertionError) as failure:
+        keywords.step_should_answer("Read another user's lattice", fake_response(200, '{"id": "l1"}'), 404)
+    message = str(failure.value)
+    assert message.startswith("Step 'Read another user's lattice': expected HTTP 404, but GET http://api/x answered 200")
+    assert '"l1"' in message
+
+
+def test_body_should_have_fields(keywords):
+    keywords.body_should_have_fields("Log in", {"access_token": "x", "expires_in": 1}, "access_token", "expires_in")
+    with pytest.raises(AssertionError, match=r"Step 'Log in': the answer lacks the contract field\(s\) expires_in"):
+        keywords.body_should_have_fields("Log in", {"access_token": "x"}, "access_token", "expires_in")
+
+
+def test_ids_should_number(keywords):
+    keywords.ids_should_number(["a", "b"], 2)
+    with pytest.raises(AssertionError, match="Expected 3 distinct ids, got 2"):
+        keywords.ids_should_number(["a", "b"], 3)
+    with pytest.raises(AssertionError):
+        keywords.ids_should_number(["a", "a"], 2)
