@@ -1,0 +1,176 @@
+"""Command line of the smoke runner: options, then the run (see ``runner.run``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from smoke_runner import REPO_ROOT, console
+from smoke_runner.verdict import EXIT_INTERRUPTED, EXIT_USAGE
+
+SUITE_NAMES = ("health", "workflows")
+
+DESCRIPTION = """\
+Post-deployment smoke tests: preflight, health and workflow suites in parallel (pabot), one re-run
+of failed tests (flaky detection), a rollback verdict, JUnit/Prometheus/summary artifacts.
+
+Target: PRODUCTION_URL (required unless --demo). Secrets (TEST_PASSWORD) only via the environment.
+Other environment: API_TIMEOUT, TEST_EMAIL, TEST_PASSWORD, CA_BUNDLE, REDIS_REQUIRED,
+ALLOW_PLAINTEXT_CREDENTIALS, PREFLIGHT_TIMEOUT (default 5 s), PUSHGATEWAY_URL, ALERT_WEBHOOK_URL,
+SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR."""
+
+EPILOG = """\
+Any other option is passed through to pabot/robot (e.g. --variable NAME:VALUE, --test NAME,
+--loglevel DEBUG); it is checked by pabot's parser first.
+
+Exit codes: 0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK,
+            2 usage/configuration error (also --help, so it can never pass a gate), 130 interrupted.
+Artifacts:  results/<timestamp>/{output.xml,log.html,report.html,health_<ts>.xml,workflows_<ts>.xml,
+            summary_<ts>.txt,metrics_<ts>.prom}, results/latest, results/history.jsonl
+Docs:       docs/runner.md, docs/ci.md"""
+
+
+class UsageError(Exception):
+    """Bad command line (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+@dataclass
+class Options:
+    """Parsed command line."""
+
+    demo: bool = False
+    suites: list[str] = field(default_factory=lambda: list(SUITE_NAMES))
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    processes: int = 2
+    variablefile: Path | None = None
+    dryrun: bool = False
+    rerun: bool = True
+    results_dir: Path = REPO_ROOT / "results"
+    passthrough: list[str] = field(default_factory=list)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser (``--help`` is handled by ``main``)."""
+    parser = _Parser(prog="run_smoke", description=DESCRIPTION, epilog=EPILOG, add_help=False,
+                     allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit with code 2")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the bundled reference API on a free loopback port and test it")
+    parser.add_argument("--suite", action="append", choices=SUITE_NAMES, metavar="{health,workflows}",
+                        help="suite to run (repeatable; default: both)")
+    parser.add_argument("--include", "-i", action="append", default=[], metavar="TAG", help="run only tests with TAG")
+    parser.add_argument("--exclude", "-e", action="append", default=[], metavar="TAG", help="skip tests with TAG")
+    parser.add_argument("--processes", type=_positive_int, default=2, metavar="N",
+                        help="parallel pabot processes (default 2; one suite per process)")
+    parser.add_argument("--variablefile", "-V", metavar="PATH",
+                        help="Robot variable file for an environment, e.g. variables/staging.py or just 'staging'")
+    parser.add_argument("--dryrun", action="store_true", help="robot --dryrun: check the suites, call no API")
+    parser.add_argument("--no-rerun", action="store_true", help="do not re-run failed tests (no flaky detection)")
+    parser.add_argument("--results-dir", metavar="DIR",
+                        help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def resolve_variablefile(text: str) -> Path:
+    """A path, or the name of a file in ``variables/`` (``staging`` -> ``variables/staging.py``)."""
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path.resolve()
+    for candidate in (REPO_ROOT / "variables" / text, REPO_ROOT / "variables" / f"{text}.py"):
+        if candidate.is_file():
+            return candidate
+    raise UsageError(f"variable file not found: {text}")
+
+
+def parse_options(argv: Sequence[str]) -> Options | None:
+    """Parse ``argv``; None means --help was asked for."""
+    parser = build_parser()
+    namespace, rest = parser.parse_known_args(list(argv))
+    if namespace.help:
+        return None
+    _check_passthrough(rest)
+    results_dir = namespace.results_dir or os.environ.get("SMOKE_RESULTS_DIR") or str(REPO_ROOT / "results")
+    return Options(
+        demo=namespace.demo,
+        suites=list(dict.fromkeys(namespace.suite or SUITE_NAMES)),
+        include=namespace.include,
+        exclude=namespace.exclude,
+        processes=namespace.processes,
+        variablefile=resolve_variablefile(namespace.variablefile) if namespace.variablefile else None,
+        dryrun=namespace.dryrun,
+        rerun=not namespace.no_rerun,
+        results_dir=Path(results_dir).expanduser().resolve(),
+        passthrough=rest,
+    )
+
+
+SECRET_NAMES = ("TEST_PASSWORD",)
+FORBIDDEN = {"--outputdir", "-d", "--output", "-o", "--log", "-l", "--report", "-r", "--name", "-N",
+             "--rerunfailed", "-R", "--xunit", "-x", "--argumentfile", "-A"}
+
+
+def _check_passthrough(rest: list[str]) -> None:
+    for index, arg in enumerate(rest):
+        option = arg.split("=", 1)[0]
+        if option in FORBIDDEN or option.startswith("--argumentfile"):
+            raise UsageError(f"{option} is managed by the runner and cannot be passed through")
+        if option in ("--variable", "-v"):
+            value = arg.split("=", 1)[1] if "=" in arg else (rest[index + 1] if index + 1 < len(rest) else "")
+            if value.split(":", 1)[0].strip().upper() in SECRET_NAMES:
+                raise UsageError("pass TEST_PASSWORD through the environment, never with --variable "
+                                 "(pabot writes --variable values to its argument files)")
+        if not arg.startswith("-") and (index == 0 or not rest[index - 1].startswith("-")):
+            raise UsageError(f"unexpected argument {arg!r} (suites are chosen with --suite)")
+
+
+def _raise_interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the smoke tests; return the exit code (see docs/runner.md)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        options = parse_options(argv)
+    except UsageError as error:
+        console.error(str(error))
+        console.usage(parser.format_usage().rstrip())
+        console.usage("Try --help. Exit code 2: usage error.")
+        return EXIT_USAGE
+    if options is None:
+        console.usage(parser.format_help())
+        return EXIT_USAGE
+    # Ctrl-C and CI cancellation (SIGTERM) stop pabot and the demo API, then exit 130. SIGINT is
+    # installed explicitly: shells start background jobs with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+    from smoke_runner.runner import run
+
+    try:
+        return run(options)
+    except KeyboardInterrupt:
+        console.error("interrupted: no verdict (exit code 130)")
+        return EXIT_INTERRUPTED

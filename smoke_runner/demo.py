@@ -1,0 +1,153 @@
+"""``--demo``: the bundled reference API on a free loopback port, stopped whatever happens."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Mapping, Sequence
+
+from smoke_runner import REPO_ROOT
+
+READY_MARKER = "Lattice reference API listening on "
+START_TIMEOUT = 30.0
+
+
+class DemoError(Exception):
+    """The reference API could not be started."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class ReferenceApiProcess:
+    """Context manager that starts ``python -m reference_api --port 0`` and always stops it.
+
+    The database (SQLite) and the log live in a temporary directory removed on exit.
+
+    Example::
+
+        with ReferenceApiProcess(faults=["webhook_unsigned"]) as api:
+            print(api.base_url)
+    """
+
+    def __init__(
+        self,
+        faults: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        extra_args: Sequence[str] = (),
+        python: str = sys.executable,
+        host: str = "127.0.0.1",
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.faults = list(faults)
+        self.extra_env = dict(env or {})
+        self.extra_args = list(extra_args)
+        self.python = python
+        self.host = host
+        self.start_timeout = start_timeout
+        self.base_url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self.workdir: Path | None = None
+
+    @property
+    def log_path(self) -> Path | None:
+        return self.workdir / "reference_api.log" if self.workdir else None
+
+    def start(self) -> str:
+        """Start the API and return its base URL once it is listening."""
+        self.workdir = Path(tempfile.mkdtemp(prefix="smoke-demo-"))
+        try:
+            self._spawn(0)  # port 0: the API binds a free port and names it in its ready line
+        except BaseException:
+            self.stop()
+            raise
+        return self.base_url
+
+    def _spawn(self, port: int) -> None:
+        assert self.workdir is not None and self.log_path is not None
+        env = {**os.environ, **self.extra_env}
+        env.setdefault("DATABASE_URL", f"sqlite:///{(self.workdir / 'demo.db').as_posix()}")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+        command = [self.python, "-m", "reference_api", "--host", self.host, "--port", str(port)]
+        for fault in self.faults:
+            command += ["--fault", fault]
+        command += self.extra_args
+        log = open(self.log_path, "wb")  # noqa: SIM115 - handed to the child
+        kwargs: dict[str, object] = {}
+        if os.name == "nt":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        else:
+            kwargs["start_new_session"] = True  # Ctrl-C reaches us, and we stop the API ourselves
+        try:
+            self.process = subprocess.Popen(  # noqa: S603
+                command, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        finally:
+            log.close()
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            for line in text.splitlines():
+                if READY_MARKER in line:
+                    self.base_url = line.split(READY_MARKER, 1)[1].strip().rstrip("/")
+                    return
+            if self.process.poll() is not None:
+                raise DemoError(f"reference API exited with {self.process.returncode}: {self.log_tail()}")
+            time.sleep(0.05)
+        raise DemoError(f"reference API did not start within {self.start_timeout:g} s: {self.log_tail()}")
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines of the API's log, on one line."""
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        tail = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        return " | ".join(line.strip() for line in tail)
+
+    def _terminate(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            if os.name == "nt":
+                process.terminate()
+            else:
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=5)
+        except (subprocess.TimeoutExpired, ProcessLookupError, PermissionError):
+            try:
+                if os.name == "nt":
+                    process.kill()
+                else:
+                    os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            process.wait(timeout=5)
+
+    def stop(self) -> None:
+        """Stop the API (SIGTERM, then SIGKILL after 5 s) and remove its temporary directory."""
+        self._terminate()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def __enter__(self) -> "ReferenceApiProcess":
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,247 @@
+"""Runs the suites with pabot (one process per suite), re-runs failures once, merges with rebot.
+
+Everything pabot leaves behind (``pabot_results/`` with its argument files, ``.pabotsuitenames``,
+the intermediate outputs) stays in a private work directory that is deleted afterwards; only the
+merged ``output.xml``, ``log.html`` and ``report.html`` reach the run's results folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+TOP_SUITE_NAME = "Smoke"
+FIRST_OUTPUT = "first.xml"
+RERUN_OUTPUT = "rerun.xml"
+
+
+@dataclass
+class ExecutionPlan:
+    """What to run and how."""
+
+    sources: list[Path]  # one data source (file or folder) per selected suite
+    processes: int = 2
+    robot_options: list[str] = field(default_factory=list)  # --include/--exclude/--variablefile/...
+    rerun_failed: bool = True
+    env: Mapping[str, str] = field(default_factory=dict)
+    bin_dir: Path = field(default_factory=lambda: Path(sys.executable).parent)
+
+
+@dataclass
+class ExecutionOutcome:
+    """Paths of the results and the return codes of each step."""
+
+    output: Path | None  # merged output.xml in the run folder, None when nothing ran
+    first: Path | None
+    rerun: Path | None
+    first_returncode: int
+    rerun_returncode: int | None = None
+    error: str = ""
+
+
+def pabot_command(plan: ExecutionPlan, workdir: Path, output: str, rerun_of: Path | None = None) -> list[str]:
+    """The pabot command line (without the executable) for the first run or a re-run."""
+    command = ["--processes", str(plan.processes), "--no-pabotlib"]
+    command += ["--outputdir", str(workdir), "--output", output, "--log", "NONE", "--report", "NONE"]
+    if len(plan.sources) > 1:
+        command += ["--name", TOP_SUITE_NAME]
+    command += ["--runemptysuite", "--consolecolors", "off"]
+    if rerun_of is not None:
+        command += ["--rerunfailed", str(rerun_of)]
+    command += [*plan.robot_options, *[str(source) for source in plan.sources]]
+    return command
+
+
+def validate_options(plan: ExecutionPlan) -> str | None:
+    """Let pabot's own parser check the options; return its error message, or None when valid."""
+    try:
+        from pabot.arguments import parse_args
+        from robot.errors import DataError, Information
+    except ImportError as error:  # reported by the preflight
+        return str(error)
+    try:
+        parse_args(pabot_command(plan, Path(tempfile.gettempdir()), FIRST_OUTPUT))
+    except Information:
+        return "--help/--version of pabot/robot cannot be passed through; use the runner's --help"
+    except DataError as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+def _executable(bin_dir: Path, name: str) -> str:
+    for candidate in (bin_dir / name, bin_dir / f"{name}.exe"):
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which(name) or name
+
+
+def _child_env(plan: ExecutionPlan) -> dict[str, str]:
+    env = {**os.environ, **plan.env}
+    env["PATH"] = os.pathsep.join([str(plan.bin_dir), env.get("PATH", "")])  # pabot starts `robot` from PATH
+    return env
+
+
+def run_pabot(
+    plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] | None = None
+) -> ExecutionOutcome:
+    """Run the suites, re-run failures once, merge into ``run_dir``/output.xml, log.html, report.html.
+
+    ``stream`` receives pabot's console output line by line (None: discard it).
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="smoke-pabot-"))
+    env = _child_env(plan)
+    pabot = _executable(plan.bin_dir, "pabot")
+    try:
+        first = workdir / FIRST_OUTPUT
+        code = _run([pabot, *pabot_command(plan, workdir, FIRST_OUTPUT)], workdir, env, stream)
+        outcome = ExecutionOutcome(None, first if first.exists() else None, None, code)
+        if outcome.first is None:
+            outcome.error = f"pabot produced no output (exit code {code})"
+            return outcome
+        outputs = [first]
+        if plan.rerun_failed and _has_failures(first):
+            rerun = workdir / RERUN_OUTPUT
+            if stream:
+                stream("Re-running failed tests once to detect flaky tests ...")
+            outcome.rerun_returncode = _run(
+                [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=first)], workdir, env, stream
+            )
+            if rerun.exists():
+                outcome.rerun = rerun
+                outputs.append(rerun)
+        outcome.output = _merge(outputs, run_dir, workdir, env, plan.bin_dir, len(plan.sources) > 1)
+        if outcome.output is None:
+            outcome.error = "rebot could not merge the outputs"
+        # keep the attempts readable for the model until the work directory is removed
+        kept = run_dir / ".attempts"
+        kept.mkdir(exist_ok=True)
+        outcome.first = Path(shutil.copy2(first, kept / FIRST_OUTPUT))
+        if outcome.rerun is not None:
+            outcome.rerun = Path(shutil.copy2(outcome.rerun, kept / RERUN_OUTPUT))
+        return outcome
+    finally:
+        _remove(workdir)
+
+
+def _remove(folder: Path) -> None:
+    """Remove pabot's work folder (argfiles included), retrying while interrupted processes exit."""
+    import time
+
+    for _attempt in range(10):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.2)
+
+
+def _has_failures(output: Path) -> bool:
+    from robot.api import ExecutionResult
+
+    return ExecutionResult(str(output)).suite.statistics.failed > 0
+
+
+def _merge(outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[str, str], bin_dir: Path,
+           rename: bool) -> Path | None:
+    command = [_executable(bin_dir, "rebot")]
+    if len(outputs) > 1:
+        command.append("--merge")
+    if rename:
+        command += ["--name", TOP_SUITE_NAME]
+    command += ["--outputdir", str(run_dir), "--output", "output.xml", "--log", "log.html",
+                "--report", "report.html", *[str(path) for path in outputs]]
+    _run(command, workdir, env, None)
+    merged = run_dir / "output.xml"
+    return merged if merged.exists() else None
+
+
+def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable[[str], None] | None) -> int:
+    """Run ``command`` in its own session, streaming its output. On an interrupt (Ctrl-C, SIGTERM)
+    pabot is stopped with SIGINT (its graceful shutdown ends the robot processes it started in their
+    own sessions); whatever is left after a few seconds is killed."""
+    kwargs: dict[str, object] = {}
+    if os.name == "nt":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    else:
+        kwargs["start_new_session"] = True
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, encoding="utf-8", errors="replace", **kwargs,  # type: ignore[arg-type]
+    )
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            if stream:
+                stream(line.rstrip("\n"))
+        return process.wait()
+    except BaseException:
+        stop_process_tree(process)
+        raise
+
+
+GRACE_SECONDS = 8.0
+
+
+def _process_table() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, start time)} from Linux /proc; empty elsewhere."""
+    table: dict[int, tuple[int, str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            table[int(stat.parent.name)] = (int(fields[1]), fields[19])
+        except (OSError, IndexError, ValueError):
+            continue
+    return table
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """{pid: start time} of every descendant of ``pid`` (the start time guards against pid reuse)."""
+    table = _process_table()
+    children: dict[int, list[int]] = {}
+    for child, (parent, _) in table.items():
+        children.setdefault(parent, []).append(child)
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found[child] = table[child][1]
+                todo.append(child)
+    return found
+
+
+def _kill_still_running(tree: dict[int, str]) -> None:
+    table = _process_table()
+    for pid, started in tree.items():
+        if table.get(pid, (0, ""))[1] == started:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def stop_process_tree(process: subprocess.Popen[str]) -> None:
+    """SIGINT to ``process`` (pabot's graceful stop), up to GRACE_SECONDS to exit, then SIGKILL to
+    it and to every descendant (robot processes in their own sessions) still running."""
+    if os.name == "nt":
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=GRACE_SECONDS)
+        return
+    tree = _descendants(process.pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(process.pid, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=GRACE_SECONDS)
+    if process.poll() is None:
+        tree.update(_descendants(process.pid))
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(process.pid, signal.SIGKILL)
+    _kill_still_running(tree)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)

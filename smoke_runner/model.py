@@ -1,0 +1,184 @@
+"""The results of a run, independent of Robot Framework's own model: what the verdict, the xUnit
+files, the summary and the metrics are computed from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+
+
+@dataclass
+class TestResult:
+    """One Robot test after the (optional) re-run.
+
+    ``status`` is the final status (the re-run's when the test was re-run); ``flaky`` is true when
+    the test failed on its first attempt and passed on the re-run; ``first_message`` keeps the first
+    attempt's failure message in that case.
+    """
+
+    suite: str  # the top-level suite the test belongs to, e.g. "health" or "workflows"
+    name: str
+    classname: str  # full name of the test's own (innermost) suite, e.g. "Smoke.Health"
+    status: str
+    message: str = ""
+    elapsed: float = 0.0
+    tags: tuple[str, ...] = ()
+    flaky: bool = False
+    first_message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAIL
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == SKIP
+
+
+@dataclass
+class SuiteResult:
+    """A top-level suite (one of the selected suites) and its tests; ``ran`` is false when the
+    suite is missing from the output (its process crashed or never started)."""
+
+    key: str  # "health", "workflows", ...
+    name: str = ""
+    ran: bool = True
+    elapsed: float = 0.0
+    tests: list[TestResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for test in self.tests if test.status == status)
+
+    @property
+    def passed(self) -> int:
+        return self.count(PASS)
+
+    @property
+    def failed(self) -> int:
+        return self.count(FAIL)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(SKIP)
+
+    @property
+    def flaky(self) -> list[TestResult]:
+        return [test for test in self.tests if test.flaky]
+
+
+@dataclass
+class RunResults:
+    """Every selected suite of a run, in selection order."""
+
+    suites: list[SuiteResult] = field(default_factory=list)
+
+    def suite(self, key: str) -> SuiteResult | None:
+        return next((suite for suite in self.suites if suite.key == key), None)
+
+    @property
+    def tests(self) -> list[TestResult]:
+        return [test for suite in self.suites for test in suite.tests]
+
+    def count(self, status: str) -> int:
+        return sum(suite.count(status) for suite in self.suites)
+
+    @property
+    def flaky(self) -> list[TestResult]:
+        return [test for test in self.tests if test.flaky]
+
+
+def suite_key(name: str) -> str:
+    """``"Health"`` -> ``"health"``; ``"Critical Workflows"`` -> ``"critical_workflows"``."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "suite"
+
+
+def _plain(message: str) -> str:
+    """A Robot message without the ``*HTML*`` prefix and markup rebot --merge adds."""
+    if message.startswith("*HTML*"):
+        message = re.sub(r"<[^>]+>", " ", message[len("*HTML*"):])
+        message = re.sub(r"\s+", " ", message)
+    return message.strip()
+
+
+def _collect(output: Path) -> tuple[dict[str, tuple[str, str, float]], object]:
+    from robot.api import ExecutionResult
+
+    result = ExecutionResult(str(output))
+    found: dict[str, tuple[str, str, float]] = {}
+    for test in result.suite.all_tests:
+        found[test.full_name] = (test.status, test.message, test.elapsed_time.total_seconds())
+    return found, result
+
+
+def load_results(
+    merged: Path,
+    selected: dict[str, Path],
+    first: Path | None = None,
+    rerun: Path | None = None,
+) -> RunResults:
+    """Read the merged ``output.xml``; flag tests that failed in ``first`` and passed in ``rerun``.
+
+    ``selected`` maps the suite keys that were asked for (``health``, ``workflows``) to their data
+    sources; top-level suites are matched by source, then by name. A selected suite that is absent
+    from the output is returned with ``ran=False``.
+    """
+    from robot.api import ExecutionResult
+
+    first_tests = _collect(first)[0] if first and first.exists() else {}
+    rerun_tests = _collect(rerun)[0] if rerun and rerun.exists() else {}
+    top = ExecutionResult(str(merged)).suite
+    children = list(top.suites) if len(selected) > 1 else [top]
+    by_source = {_resolved(path): key for key, path in selected.items()}
+    by_key: dict[str, object] = {}
+    for child in children:
+        key = by_source.get(_resolved(child.source)) if child.source else None
+        by_key[key or suite_key(child.name)] = child
+    results = RunResults()
+    for key in [*selected, *[k for k in by_key if k not in selected]]:
+        child = by_key.get(key)
+        if child is None:
+            results.suites.append(SuiteResult(key=key, name=key.title(), ran=False))
+            continue
+        results.suites.append(_suite(key, child, first_tests, rerun_tests))
+    return results
+
+
+def _resolved(path: object) -> str:
+    try:
+        return str(Path(str(path)).resolve())
+    except OSError:
+        return str(path)
+
+
+def _suite(key: str, child, first_tests: dict, rerun_tests: dict) -> SuiteResult:  # noqa: ANN001
+    suite = SuiteResult(key=key, name=child.name, elapsed=child.elapsed_time.total_seconds())
+    for test in child.all_tests:
+        status, message, elapsed = test.status, _plain(test.message), test.elapsed_time.total_seconds()
+        flaky, first_message = False, ""
+        if test.full_name in rerun_tests:
+            _, raw, elapsed = rerun_tests[test.full_name]
+            message = _plain(raw)
+            earlier = first_tests.get(test.full_name)
+            if earlier and earlier[0] == FAIL and status == PASS:
+                flaky, first_message = True, _plain(earlier[1])
+        suite.tests.append(
+            TestResult(
+                suite=key,
+                name=test.name,
+                classname=test.parent.full_name if test.parent else child.full_name,
+                status=status,
+                message=message,
+                elapsed=elapsed,
+                tags=tuple(str(tag) for tag in test.tags),
+                flaky=flaky,
+                first_message=first_message,
+            )
+        )
+    return suite

@@ -1,0 +1,306 @@
+"""One smoke run from parsed options to exit code: preflight, pabot, verdict, artifacts, alerts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from smoke_runner import REPO_ROOT, console
+from smoke_runner.alerts import build_message, send_alert
+from smoke_runner.artifacts import new_run_dir, update_latest
+from smoke_runner.cli import Options
+from smoke_runner.demo import DemoError, ReferenceApiProcess
+from smoke_runner.execution import ExecutionPlan, run_pabot, validate_options
+from smoke_runner.history import append_history, read_history, trend
+from smoke_runner.metrics import build_registry, push_metrics, write_metrics
+from smoke_runner.model import RunResults, SuiteResult, load_results
+from smoke_runner.preflight import (
+    DEFAULT_PREFLIGHT_TIMEOUT,
+    ConfigurationError,
+    ReachabilityResult,
+    check_python,
+    check_requirements,
+    probe_target,
+    validate_url,
+)
+from smoke_runner.redact import public_url, redact
+from smoke_runner.summary import RunInfo, render_summary
+from smoke_runner.verdict import EXIT_USAGE, Decision, Verdict, decide
+from smoke_runner.xunit import write_failure_xunit, write_suite_xunit
+
+HISTORY_FILE = "history.jsonl"
+
+
+def suites_dir() -> Path:
+    """``$SMOKE_SUITES_DIR`` or ``<repo>/suites``."""
+    return Path(os.environ.get("SMOKE_SUITES_DIR") or REPO_ROOT / "suites").resolve()
+
+
+def resolve_sources(names: list[str]) -> dict[str, Path]:
+    """``health`` -> ``suites/health.robot`` (or the folder ``suites/health/``)."""
+    base = suites_dir()
+    sources: dict[str, Path] = {}
+    for name in names:
+        for candidate in (base / f"{name}.robot", base / name):
+            if candidate.exists():
+                sources[name] = candidate
+                break
+        else:
+            raise ConfigurationError(f"suite {name!r} not found: expected {base / (name + '.robot')}")
+    return sources
+
+
+def _passthrough_values(args: list[str], names: tuple[str, ...]) -> list[str]:
+    values = []
+    for index, arg in enumerate(args):
+        option, _, inline = arg.partition("=")
+        if option in names:
+            values.append(inline if inline else (args[index + 1] if index + 1 < len(args) else ""))
+    return [value for value in values if value]
+
+
+def selected_test_count(source: Path, options: Options) -> int | None:
+    """How many tests of ``source`` the tag/test filters select (None if the suite cannot be parsed:
+    robot will then report the problem in the run)."""
+    from robot.api import TestSuiteBuilder
+    from robot.errors import DataError
+
+    try:
+        suite = TestSuiteBuilder().build(str(source))
+        tests = _passthrough_values(options.passthrough, ("--test", "-t", "--task"))
+        suite.filter(included_tests=tests or None, included_tags=options.include or None,
+                     excluded_tags=options.exclude or None)
+    except (DataError, OSError, ValueError):
+        return None
+    return suite.test_count
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def robot_options(options: Options) -> list[str]:
+    """Options given to every robot process (through pabot)."""
+    args: list[str] = []
+    for tag in options.include:
+        args += ["--include", tag]
+    for tag in options.exclude:
+        args += ["--exclude", tag]
+    if options.variablefile:
+        args += ["--variablefile", str(options.variablefile)]
+    if options.dryrun:
+        args.append("--dryrun")
+    return args + options.passthrough
+
+
+@contextlib.contextmanager
+def _target(options: Options) -> Iterator[str]:
+    """The URL under test: the demo API (started and always stopped) or PRODUCTION_URL."""
+    if not options.demo:
+        url = os.environ.get("PRODUCTION_URL", "").strip()
+        if not url and options.dryrun:
+            url = "http://localhost:8000"  # --dryrun contacts no target
+        if not url:
+            raise ConfigurationError(
+                "PRODUCTION_URL is not set. Export the deployment's base URL "
+                "(e.g. PRODUCTION_URL=http://localhost:8000 for a local API) or use --demo."
+            )
+        yield validate_url(url)
+        return
+    console.step("Starting the bundled reference API (--demo)")
+    api = ReferenceApiProcess()
+    try:
+        try:
+            api.start()
+        except DemoError as error:
+            raise ConfigurationError(f"--demo: {error}") from None
+        console.step(f"Reference API listening on {api.base_url}")
+        yield api.base_url
+    finally:
+        api.stop()
+
+
+def run(options: Options) -> int:
+    """Execute one run; return the exit code."""
+    try:
+        check_python()
+        check_requirements(options.demo)
+        sources = resolve_sources(options.suites)
+        empty = [key for key, source in sources.items() if selected_test_count(source, options) == 0]
+        if len(empty) == len(sources):
+            raise ConfigurationError("no test matches the --include/--exclude/--test filters")
+        preflight_timeout = _float_env("PREFLIGHT_TIMEOUT", DEFAULT_PREFLIGHT_TIMEOUT)
+        plan = ExecutionPlan(sources=[path for key, path in sources.items() if key not in empty],
+                             processes=options.processes,
+                             robot_options=robot_options(options), rerun_failed=options.rerun and not options.dryrun,
+                             bin_dir=Path(sys.executable).parent)
+        problem = validate_options(plan)
+        if problem:
+            raise ConfigurationError(f"pabot/robot option error: {problem}")
+        with _target(options) as url:
+            code, report = _run_against(url, options, sources, empty, plan, preflight_timeout)
+        report()  # the verdict is printed last, after the demo API has stopped
+        return code
+    except ConfigurationError as error:
+        console.error(str(error))
+        return EXIT_USAGE
+
+
+@dataclass
+class RunContext:
+    """What one run knows before any test starts."""
+
+    options: Options
+    sources: dict[str, Path]  # every selected suite
+    empty: list[str]  # selected suites the filters left without tests (not run)
+    plan: ExecutionPlan
+    url: str
+    run_id: str
+    run_name: str
+    run_dir: Path
+    started_at: datetime
+    started: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def target(self) -> str:
+        return public_url(self.url)
+
+
+def _run_against(url: str, options: Options, sources: dict[str, Path], empty: list[str], plan: ExecutionPlan,
+                 preflight_timeout: float) -> tuple[int, Callable[[], None]]:
+    """Run against ``url``; return the exit code and the final console report (printed by the caller)."""
+    started_at = datetime.now(timezone.utc)
+    started = time.monotonic()
+    run_id = os.environ.get("SMOKE_RUN_ID") or uuid.uuid4().hex[:12]
+    os.environ["SMOKE_RUN_ID"] = run_id
+    os.environ["PRODUCTION_URL"] = url
+    plan.env = {"PRODUCTION_URL": url, "SMOKE_RUN_ID": run_id,
+                "PATH": os.pathsep.join([str(plan.bin_dir), os.environ.get("PATH", "")])}
+    run_name, run_dir = new_run_dir(options.results_dir, started_at)
+    context = RunContext(options, sources, empty, plan, url, run_id, run_name, run_dir, started_at, started)
+    try:
+        results, decision = _execute(context, preflight_timeout)
+        summary_path = _publish(context, results, decision)
+    except KeyboardInterrupt:
+        shutil.rmtree(run_dir / ".attempts", ignore_errors=True)
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # only if nothing was written yet
+        raise
+
+    def report() -> None:
+        for warning in context.warnings:
+            console.warning(warning)
+        console.verdict(decision, results, str(summary_path), str(run_dir))
+
+    return decision.exit_code, report
+
+
+def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults, Decision]:
+    """Preflight, then pabot (unless the preflight failed); the results and the verdict.
+    Writes the xUnit files."""
+    console.step(f"Run {context.run_name} (id {context.run_id}) against {context.target}; "
+                 f"results in {context.run_dir}")
+    timestamp = context.started_at.isoformat()
+    ca_bundle = os.environ.get("CA_BUNDLE", "").strip()
+    if context.options.dryrun:
+        console.step("Preflight: target not contacted (--dryrun calls no API)")
+        probe = ReachabilityResult(None, None)
+    else:
+        console.step(f"Preflight: is {context.target} answering? (timeout {preflight_timeout:g} s"
+                     + (f", CA bundle {ca_bundle})" if ca_bundle else ")"))
+        probe = probe_target(context.url, preflight_timeout, ca_bundle)
+    if probe.error:
+        results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in context.sources])
+        write_failure_xunit(context.run_dir / f"preflight_{context.run_name}.xml", "Preflight",
+                            "Target Is Reachable", probe.error, timestamp)
+        return results, decide(results, probe.error)
+    if probe.status is not None:
+        console.step(f"Preflight passed: HTTP {probe.status} in {probe.seconds:.2f} s")
+    ran = {key: path for key, path in context.sources.items() if key not in context.empty}
+    context.warnings += [f"suite {key}: no test matches the filters, not run" for key in context.empty]
+    console.step(f"Running {', '.join(ran)} with pabot ({context.plan.processes} processes)")
+    try:
+        outcome = run_pabot(context.plan, context.run_dir, console.passthrough)
+        if outcome.output is not None:
+            results = load_results(outcome.output, ran, outcome.first, outcome.rerun)
+        else:
+            context.warnings.append(outcome.error)
+            results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in ran])
+    finally:
+        shutil.rmtree(context.run_dir / ".attempts", ignore_errors=True)
+    for key in context.empty:  # selected, but the filters left no test in it
+        results.suites.insert(list(context.sources).index(key), SuiteResult(key=key, name=key.title()))
+    decision = decide(results)
+    if context.options.dryrun:
+        decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
+    for suite in results.suites:
+        write_suite_xunit(suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp)
+    return results, decision
+
+
+def _publish(context: RunContext, results: RunResults, decision: Decision) -> Path:
+    """Metrics file (and push), alert, history line, summary, results/latest; returns the summary path."""
+    duration = time.monotonic() - context.started
+    run_name, run_dir = context.run_name, context.run_dir
+    registry = build_registry(results, decision, duration)
+    write_metrics(registry, run_dir / f"metrics_{run_name}.prom")
+    gateway = os.environ.get("PUSHGATEWAY_URL", "").strip()
+    if gateway:
+        error = push_metrics(registry, gateway)
+        if error:
+            context.warnings.append(
+                f"metrics push to {public_url(gateway)} failed (verdict unchanged): {redact(error)}")
+        else:
+            console.step(f"Metrics pushed to {public_url(gateway)} (job smoke_tests)")
+    counts = {"total": len(results.tests), "passed": results.count("PASS"), "failed": results.count("FAIL"),
+              "skipped": results.count("SKIP"), "flaky": len(results.flaky)}
+    flaky_names = [test.name for test in results.flaky]
+    webhook = os.environ.get("ALERT_WEBHOOK_URL", "").strip()
+    if webhook and decision.verdict is not Verdict.PROCEED:
+        error = send_alert(webhook, build_message(decision, context.target, run_name, counts, flaky_names))
+        if error:
+            context.warnings.append(f"alert to {public_url(webhook)} failed: {error}")
+        else:
+            console.step(f"Alert sent to {public_url(webhook)}")
+
+    history_path = context.options.results_dir / HISTORY_FILE
+    rate = decision.workflow_pass_rate
+    append_history(history_path, {
+        "run": run_name, "timestamp": context.started_at.isoformat(timespec="seconds"), "run_id": context.run_id,
+        "verdict": decision.verdict.name, "exit_code": decision.exit_code, "reason": redact(decision.reason),
+        "counts": counts, "duration_seconds": round(duration, 3), "flaky": flaky_names, "target": context.target,
+        "suites": list(context.sources), "workflow_pass_rate": None if rate is None else round(float(rate), 4),
+        "dryrun": context.options.dryrun, "demo": context.options.demo,
+    })
+    recent = read_history(history_path)
+    summary_path = run_dir / f"summary_{run_name}.txt"
+    info = RunInfo(run_name=run_name, run_id=context.run_id, target=context.target,
+                   started=context.started_at.isoformat(timespec="seconds"), duration=duration,
+                   suites=list(context.sources), processes=context.plan.processes, dryrun=context.options.dryrun,
+                   demo=context.options.demo,
+                   artifacts=sorted({path.name for path in run_dir.iterdir()} | {summary_path.name}),
+                   warnings=context.warnings)
+    summary_path.write_text(render_summary(info, results, decision, trend(recent), recent), encoding="utf-8")
+    try:
+        update_latest(context.options.results_dir, run_name)
+    except OSError as error:
+        context.warnings.append(f"could not update {context.options.results_dir / 'latest'}: {error}")
+    return summary_path

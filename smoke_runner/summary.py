@@ -1,0 +1,119 @@
+"""The human-readable ``summary_<timestamp>.txt`` (also the body of the console report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from smoke_runner.history import Trend
+from smoke_runner.model import RunResults
+from smoke_runner.redact import redact
+from smoke_runner.verdict import ACTIONS, Decision, percent
+
+RULES = """Verdict rules (first match wins):
+  preflight failed, a suite did not run, or nothing passed/failed  -> ROLLBACK   (exit 30)
+  any health test failed (after the re-run)                       -> ROLLBACK   (exit 30)
+  workflow pass rate = passed/(passed+failed), skips excluded:
+     < 50%                                                        -> ROLLBACK   (exit 30)
+     50% .. 80% (both inclusive)                                  -> INVESTIGATE (exit 20)
+     > 80% and < 100%                                             -> MONITOR    (exit 10)
+  everything passed (flaky tests count as passed)                 -> PROCEED    (exit 0)"""
+
+
+@dataclass
+class RunInfo:
+    """Facts about the run that are not test results."""
+
+    run_name: str
+    run_id: str
+    target: str
+    started: str
+    duration: float
+    suites: list[str]
+    processes: int
+    dryrun: bool = False
+    demo: bool = False
+    artifacts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend: Trend | None,
+                   history: list[dict[str, Any]]) -> str:
+    """The summary text (secrets redacted)."""
+    lines = [
+        "Smoke test summary",
+        "==================",
+        f"Run:          {info.run_name} (run id {info.run_id})",
+        f"Target:       {info.target}{'  (bundled reference API, --demo)' if info.demo else ''}",
+        f"Started:      {info.started}",
+        f"Duration:     {info.duration:.1f} s",
+        f"Suites:       {', '.join(info.suites)} ({info.processes} parallel processes)"
+        + ("  [DRY RUN: keywords were not executed]" if info.dryrun else ""),
+        "",
+        f"VERDICT:      {decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+        f"Reason:       {decision.reason}",
+        f"Pass rate:    workflows {percent(decision.workflow_pass_rate)}",
+        "",
+        "Results per suite:",
+    ]
+    for suite in results.suites:
+        if not suite.ran:
+            lines.append(f"  {suite.key:<12} DID NOT RUN")
+            continue
+        lines.append(
+            f"  {suite.key:<12} {len(suite.tests):>3} tests: {suite.passed} passed, {suite.failed} failed, "
+            f"{suite.skipped} skipped, {len(suite.flaky)} flaky ({suite.elapsed:.1f} s)"
+        )
+    if not results.suites:
+        lines.append("  (no suite ran)")
+    flaky = results.flaky
+    lines += ["", f"Flaky tests ({len(flaky)}): failed on the first attempt, passed on the re-run"]
+    lines += [f"  FLAKY {test.suite} / {test.name}: first failure: {_first(test.first_message)}" for test in flaky]
+    failing = [test for test in results.tests if test.failed]
+    lines += ["", f"Failed tests ({len(failing)}):"]
+    lines += [f"  FAIL  {test.suite} / {test.name}: {_first(test.message)}" for test in failing]
+    skipped = [test for test in results.tests if test.skipped]
+    if skipped:
+        lines += ["", f"Skipped tests ({len(skipped)}, not counted as failures):"]
+        lines += [f"  SKIP  {test.suite} / {test.name}: {_first(test.message)}" for test in skipped]
+    if info.warnings:
+        lines += ["", "Warnings:", *[f"  - {warning}" for warning in info.warnings]]
+    lines += ["", *render_trend(trend, history)]
+    if info.artifacts:
+        lines += ["", "Artifacts:", *[f"  {name}" for name in info.artifacts]]
+    lines += ["", RULES, ""]
+    return redact("\n".join(lines))
+
+
+def render_trend(trend: Trend | None, history: list[dict[str, Any]]) -> list[str]:
+    """The 'last runs' table and trend lines."""
+    if not trend or not history:
+        return ["Recent runs: none recorded"]
+    lines = [f"Recent runs (last {trend.runs}, oldest first):",
+             f"  {'run':<20} {'verdict':<12} {'passed':>6} {'failed':>6} {'skipped':>7} {'duration':>9}  flaky"]
+    for entry in history:
+        counts = entry.get("counts", {})
+        duration = entry.get("duration_seconds")
+        lines.append(
+            f"  {str(entry.get('run', entry.get('timestamp', '?'))):<20} {str(entry.get('verdict', '?')):<12} "
+            f"{counts.get('passed', 0):>6} {counts.get('failed', 0):>6} {counts.get('skipped', 0):>7} "
+            f"{(f'{duration:.1f} s' if isinstance(duration, (int, float)) else '?'):>9}  "
+            f"{', '.join(entry.get('flaky', []) or []) or '-'}"
+        )
+    rate = f"{trend.mean_pass_rate * 100:.1f}%" if trend.mean_pass_rate is not None else "n/a"
+    mean = f"{trend.mean_duration:.1f} s" if trend.mean_duration is not None else "n/a"
+    change = ""
+    if trend.duration_change is not None:
+        change = f"; this run {'+' if trend.duration_change >= 0 else ''}{trend.duration_change:.1f} s vs. earlier runs"
+    lines.append(f"  Pass rate over these runs: {rate}; mean duration {mean}{change}")
+    if trend.flaky_counts:
+        lines.append("  Flaky over these runs: "
+                     + ", ".join(f"{name} ({count}x)" for name, count in trend.flaky_counts.items()))
+    else:
+        lines.append("  Flaky over these runs: none")
+    return lines
+
+
+def _first(message: str, limit: int = 300) -> str:
+    text = " ".join(message.split())
+    return (text[:limit] + "...") if len(text) > limit else (text or "(no message)")

@@ -1,0 +1,111 @@
+"""The seed's Rollback Decision Matrix, with exact boundaries.
+
+Rules, first match wins:
+
+1. The preflight failed (target unreachable, hanging, TLS error)            -> ROLLBACK
+2. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
+3. Not a single test passed or failed (everything skipped or filtered out)  -> ROLLBACK
+4. Any health test failed (after the re-run)                                -> ROLLBACK
+5. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
+       rate <  50 %                                                         -> ROLLBACK
+       50 % <= rate <= 80 %                                                 -> INVESTIGATE
+       80 % <  rate < 100 %                                                 -> MONITOR
+6. Everything that ran passed                                               -> PROCEED
+
+A FLAKY test (failed, then passed on the re-run) counts as passed and is reported. When the
+workflows suite is not selected (``--suite health``) or none of its tests ran, rule 5 does not
+apply. Tests of any other suite count as workflows. Comparisons use exact fractions, so 4/5 is
+80 % (INVESTIGATE) and 1/2 is 50 % (INVESTIGATE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+
+from smoke_runner.model import RunResults, TestResult
+
+HEALTH_SUITE = "health"
+WORKFLOW_SUITE = "workflows"
+
+
+class Verdict(Enum):
+    """A verdict and its process exit code."""
+
+    PROCEED = 0
+    MONITOR = 10
+    INVESTIGATE = 20
+    ROLLBACK = 30
+
+    @property
+    def exit_code(self) -> int:
+        return self.value
+
+
+#: Exit code for a usage or configuration error (no verdict was reached).
+EXIT_USAGE = 2
+#: Exit code when the run was interrupted (Ctrl-C, SIGTERM); no verdict was reached.
+EXIT_INTERRUPTED = 130
+
+ACTIONS = {
+    Verdict.PROCEED: "Proceed: deployment successful",
+    Verdict.MONITOR: "Monitor closely: minor issues",
+    Verdict.INVESTIGATE: "Investigate: partial functionality issue",
+    Verdict.ROLLBACK: "Roll back immediately",
+}
+
+
+@dataclass
+class Decision:
+    """A verdict, the one-line reason for it and the tests that caused it."""
+
+    verdict: Verdict
+    reason: str
+    failing: list[TestResult] = field(default_factory=list)
+    workflow_pass_rate: Fraction | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+
+def _is_health(test: TestResult) -> bool:
+    return test.suite == HEALTH_SUITE or (test.suite != WORKFLOW_SUITE and "health" in test.tags)
+
+
+def percent(rate: Fraction | None) -> str:
+    """``Fraction(9, 10)`` -> ``"90.0%"``; ``None`` -> ``"n/a"``."""
+    return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"
+
+
+def decide(results: RunResults, preflight_error: str | None = None) -> Decision:
+    """Apply the decision matrix to ``results`` (see the module documentation)."""
+    if preflight_error:
+        return Decision(Verdict.ROLLBACK, f"Preflight failed: {preflight_error}")
+    failing = [test for test in results.tests if test.failed]
+    missing = [suite.key for suite in results.suites if not suite.ran]
+    if not results.suites or missing:
+        names = ", ".join(missing) or "all"
+        return Decision(Verdict.ROLLBACK, f"Suite(s) did not run: {names}", failing)
+    executed = [test for test in results.tests if not test.skipped]
+    if not executed:
+        return Decision(Verdict.ROLLBACK, "No test passed or failed (all skipped or none selected)", failing)
+    health_failures = [test for test in failing if _is_health(test)]
+    workflows = [test for test in executed if not _is_health(test)]
+    rate: Fraction | None = None
+    if workflows:
+        rate = Fraction(sum(1 for test in workflows if test.passed), len(workflows))
+    if health_failures:
+        return Decision(
+            Verdict.ROLLBACK, f"{len(health_failures)} health check(s) failed", failing, rate
+        )
+    if rate is None or rate == 1:
+        return Decision(Verdict.PROCEED, "All smoke tests passed", failing, rate)
+    passed = sum(1 for test in workflows if test.passed)
+    detail = f"{passed}/{len(workflows)} workflows passed ({percent(rate)})"
+    if rate < Fraction(1, 2):
+        return Decision(Verdict.ROLLBACK, f"{detail}: below 50%", failing, rate)
+    if rate <= Fraction(4, 5):
+        return Decision(Verdict.INVESTIGATE, f"{detail}: 50-80%", failing, rate)
+    return Decision(Verdict.MONITOR, f"{detail}: above 80% but not all", failing, rate)

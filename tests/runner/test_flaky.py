@@ -1,0 +1,115 @@
+"""Flaky detection: a failed test is re-run once; passing on the re-run makes it FLAKY (counted as
+passed, reported in the summary, the metrics, the xUnit file and the history); a health test that
+fails twice rolls back. Uses throwaway suites (SMOKE_SUITES_DIR) whose test fails only on its first
+attempt (a marker file), and the reference API's ``flaky_once`` fault when it exists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.runner.conftest import AlertReceiver
+from tests.runner.helpers import failed_names, junit_cases, metrics, run_runner, total
+
+HEALTH = """\
+*** Settings ***
+Documentation    Throwaway health suite of the runner's tests.
+
+*** Test Cases ***
+Api Is Up
+    [Tags]    health
+    Log    up
+Database Is Up
+    [Tags]    health
+    Should Not Be Equal    %{HEALTH_BROKEN=0}    1    database is down
+Redis Is Up
+    [Tags]    health
+    Skip    Redis is not configured
+"""
+WORKFLOWS_HEAD = """\
+*** Settings ***
+Documentation    Throwaway workflow suite of the runner's tests.
+Test Tags        workflow    critical
+
+*** Test Cases ***
+Process Survives
+    Evaluate    os.kill(os.getpid(), 9) if os.environ.get('CRASH_WORKFLOWS') == '1' else None    modules=os
+Usage Tracking Flow
+    ${seen} =    Evaluate    os.path.exists(os.environ['FLAKY_MARKER'])    modules=os
+    IF    not ${seen}
+        Evaluate    open(os.environ['FLAKY_MARKER'], 'w').close()    modules=os
+        Fail    usage counter did not move (first attempt)
+    END
+"""
+
+
+@pytest.fixture
+def suites(tmp_path: Path) -> Path:
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    (folder / "health.robot").write_text(HEALTH)
+    body = WORKFLOWS_HEAD + "".join(f"Flow Number {i}\n    Log    ok\n" for i in range(1, 10))
+    (folder / "workflows.robot").write_text(body)
+    return folder
+
+
+@pytest.fixture
+def target() -> AlertReceiver:
+    server = AlertReceiver()  # answers GET with 501: any HTTP status counts for the preflight
+    yield server
+    server.close()
+
+
+def test_flaky_test_is_reported_and_counts_as_passed(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
+    results_dir = tmp_path / "results"
+    run = run_runner([], results_dir, env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url,
+                                           "FLAKY_MARKER": str(tmp_path / "marker")})
+    assert run.returncode == 0, run.console
+    assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
+    summary = run.summary()
+    assert "Flaky tests (1)" in summary and "usage counter did not move" in summary
+    cases = junit_cases(run.artifact("workflows"))
+    assert cases["Usage Tracking Flow"].find("failure") is None
+    assert "FLAKY" in cases["Usage Tracking Flow"].find("system-out").text
+    assert junit_cases(run.artifact("health"))["Redis Is Up"].find("skipped") is not None
+    samples = metrics(run.artifact("metrics"))
+    assert total(samples, "smoke_test_flaky_total") == 1
+    assert total(samples, "smoke_test_flaky_total", test="Usage Tracking Flow") == 1
+    assert total(samples, "smoke_test_skipped_total") == 1
+    history = [json.loads(line) for line in (results_dir / "history.jsonl").read_text().splitlines()]
+    assert history[-1]["flaky"] == ["Usage Tracking Flow"] and history[-1]["verdict"] == "PROCEED"
+    # the merged log keeps both attempts
+    output = (run.run_dir / "output.xml").read_text()
+    assert "usage counter did not move" in output and "re-executed" in output
+
+
+def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
+    run = run_runner([], tmp_path / "results", env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url,
+                                                    "FLAKY_MARKER": str(tmp_path / "marker"), "HEALTH_BROKEN": "1"})
+    assert run.returncode == 30, run.console
+    assert "Re-running failed tests once" in run.stdout
+    assert "FAIL  health / Database Is Up: database is down" in run.stdout
+    assert "FLAKY workflows / Usage Tracking Flow" in run.stdout  # re-run in the same pass
+
+
+def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
+    from reference_api.faults import KNOWN_FAULTS
+
+    if "flaky_once" not in KNOWN_FAULTS:
+        pytest.skip("the reference API has no flaky_once fault yet")
+    run = run_runner(["--demo", "--suite", "workflows"], tmp_path / "results", env={"LATTICE_FAULTS": "flaky_once"})
+    assert run.returncode == 0, run.console
+    assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
+    assert total(metrics(run.artifact("metrics")), "smoke_test_flaky_total") == 1
+
+
+def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
+    run = run_runner([], tmp_path / "results", env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url,
+                                                    "FLAKY_MARKER": str(tmp_path / "marker"), "CRASH_WORKFLOWS": "1"})
+    assert run.returncode == 30, run.console
+    assert "did not run" in run.stdout
+    cases = junit_cases(run.artifact("workflows"))
+    assert len(cases) == 1 and failed_names(cases)
+    assert len(junit_cases(run.artifact("health"))) == 3

@@ -1,0 +1,82 @@
+"""Units of the runner that need no subprocess: xUnit writer, history trend, redaction, options."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from smoke_runner.artifacts import new_run_dir, update_latest
+from smoke_runner.cli import UsageError, parse_options
+from smoke_runner.history import append_history, read_history, trend
+from smoke_runner.model import FAIL, PASS, SKIP, SuiteResult
+from smoke_runner.model import TestResult as Result
+from smoke_runner.redact import public_url, redact
+from smoke_runner.xunit import write_suite_xunit
+from tests.runner.helpers import junit_cases
+
+
+def test_xunit_is_flat_junit_with_failures_and_skips(tmp_path: Path) -> None:
+    suite = SuiteResult("health", "Health", tests=[
+        Result("health", "A", "Smoke.Health", PASS, elapsed=0.5),
+        Result("health", "B", "Smoke.Health", FAIL, "B broke\nsecond line", elapsed=0.25),
+        Result("health", "C", "Smoke.Health.Sub", SKIP, "not configured"),
+        Result("health", "D", "Smoke.Health", PASS, flaky=True, first_message="first"),
+    ])
+    cases = junit_cases(write_suite_xunit(suite, tmp_path / "health_x.xml", "2026-01-01T00:00:00"))
+    assert set(cases) == {"A", "B", "C", "D"}
+    assert cases["B"].find("failure").get("message") == "B broke"
+    assert "second line" in cases["B"].find("failure").text
+    assert cases["C"].find("skipped") is not None and cases["C"].get("classname") == "Smoke.Health.Sub"
+    assert "FLAKY" in cases["D"].find("system-out").text
+
+
+def test_xunit_of_a_suite_that_did_not_run_has_a_failing_testcase(tmp_path: Path) -> None:
+    cases = junit_cases(write_suite_xunit(SuiteResult("workflows", "Workflows", ran=False), tmp_path / "w.xml", "t"))
+    assert len(cases) == 1 and next(iter(cases.values())).find("failure") is not None
+
+
+def test_history_trend(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    for index in range(12):
+        flaky = ["Usage Tracking Flow"] if index % 2 else []
+        append_history(path, {"run": str(index), "verdict": "PROCEED", "duration_seconds": 10.0 + index,
+                              "counts": {"passed": 9, "failed": 1}, "flaky": flaky})
+    path.open("a").write("not json\n")
+    entries = read_history(path)
+    assert [entry["run"] for entry in entries] == [str(i) for i in range(2, 12)]
+    summary = trend(entries)
+    assert summary.runs == 10 and summary.mean_pass_rate == pytest.approx(0.9)
+    assert summary.flaky_counts == {"Usage Tracking Flow": 5}
+    assert summary.duration_change == pytest.approx(21.0 - sum(range(12, 21)) / 9)
+    assert all(json.loads(line) for line in path.read_text().splitlines()[:-1])
+
+
+def test_redaction_and_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_PASSWORD", "hunter2-very-secret")
+    monkeypatch.setenv("PRODUCTION_URL", "https://deploy:s3cr3tpw@api.example.com:8443/base?token=abc")
+    assert redact("pw hunter2-very-secret and s3cr3tpw") == "pw *** and ***"
+    assert public_url(os.environ["PRODUCTION_URL"]) == "https://api.example.com:8443/base"
+
+
+def test_latest_pointer_and_unique_run_dirs(tmp_path: Path) -> None:
+    first, _ = new_run_dir(tmp_path)
+    second, _ = new_run_dir(tmp_path)
+    assert first != second
+    latest = update_latest(tmp_path, second)
+    assert latest.resolve() == (tmp_path / second).resolve()
+    assert (tmp_path / "latest.txt").read_text().strip() == second
+
+
+def test_options() -> None:
+    options = parse_options(["--suite", "health", "--include", "security", "--processes", "3", "--loglevel", "DEBUG"])
+    assert options is not None and options.suites == ["health"] and options.processes == 3
+    assert options.passthrough == ["--loglevel", "DEBUG"]
+    assert parse_options(["--help"]) is None
+    assert parse_options(["--variablefile", "staging"]).variablefile.name == "staging.py"
+    for bad in (["--suite", "nope"], ["--processes", "0"], ["--variable", "TEST_PASSWORD:x"],
+                ["--outputdir", "x"], ["stray"], ["--variablefile", "missing-env"]):
+        with pytest.raises(UsageError):
+            parse_options(bad)

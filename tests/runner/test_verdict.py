@@ -1,0 +1,105 @@
+"""The decision matrix on synthetic results: boundaries, skips, flaky tests, empty and crashed runs."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from smoke_runner.model import FAIL, PASS, SKIP, RunResults, SuiteResult
+from smoke_runner.model import TestResult as Result
+from smoke_runner.verdict import Verdict, decide
+
+
+def suite(key: str, passed: int = 0, failed: int = 0, skipped: int = 0, flaky: int = 0) -> SuiteResult:
+    tests = [Result(key, f"{key} pass {i}", key, PASS) for i in range(passed)]
+    tests += [Result(key, f"{key} flaky {i}", key, PASS, flaky=True, first_message="boom") for i in range(flaky)]
+    tests += [Result(key, f"{key} fail {i}", key, FAIL, f"{key} failure {i}") for i in range(failed)]
+    tests += [Result(key, f"{key} skip {i}", key, SKIP, "skipped") for i in range(skipped)]
+    return SuiteResult(key=key, name=key.title(), tests=tests)
+
+
+def results(*suites: SuiteResult) -> RunResults:
+    return RunResults(list(suites))
+
+
+@pytest.mark.parametrize(
+    ("passed", "failed", "expected"),
+    [
+        (10, 0, Verdict.PROCEED),
+        (9, 1, Verdict.MONITOR),      # 90 %
+        (81, 19, Verdict.MONITOR),    # 81 %
+        (4, 1, Verdict.INVESTIGATE),  # exactly 80 % -> INVESTIGATE
+        (8, 2, Verdict.INVESTIGATE),  # exactly 80 %
+        (7, 3, Verdict.INVESTIGATE),  # 70 %
+        (5, 5, Verdict.INVESTIGATE),  # exactly 50 % -> INVESTIGATE
+        (1, 1, Verdict.INVESTIGATE),  # exactly 50 %
+        (49, 51, Verdict.ROLLBACK),   # 49 %
+        (4, 6, Verdict.ROLLBACK),     # 40 %
+        (0, 10, Verdict.ROLLBACK),
+    ],
+)
+def test_workflow_pass_rate_boundaries(passed: int, failed: int, expected: Verdict) -> None:
+    decision = decide(results(suite("health", passed=11), suite("workflows", passed=passed, failed=failed)))
+    assert decision.verdict is expected, decision.reason
+    assert decision.exit_code == {Verdict.PROCEED: 0, Verdict.MONITOR: 10, Verdict.INVESTIGATE: 20,
+                                  Verdict.ROLLBACK: 30}[expected]
+    assert decision.workflow_pass_rate == Fraction(passed, passed + failed)
+
+
+def test_any_health_failure_is_rollback_even_with_all_workflows_passing() -> None:
+    decision = decide(results(suite("health", passed=10, failed=1), suite("workflows", passed=10)))
+    assert decision.verdict is Verdict.ROLLBACK
+    assert "health" in decision.reason
+    assert [test.name for test in decision.failing] == ["health fail 0"]
+
+
+def test_skips_are_excluded_from_the_denominator() -> None:
+    # 8 passed, 1 failed, 1 skipped: 8/9 = 88.9 % -> MONITOR (8/10 would be INVESTIGATE)
+    decision = decide(results(suite("health", passed=10, skipped=1), suite("workflows", passed=8, failed=1, skipped=1)))
+    assert decision.verdict is Verdict.MONITOR
+    assert decision.workflow_pass_rate == Fraction(8, 9)
+
+
+def test_skipped_health_check_is_not_a_failure() -> None:
+    decision = decide(results(suite("health", passed=10, skipped=1), suite("workflows", passed=10)))
+    assert decision.verdict is Verdict.PROCEED
+
+
+def test_flaky_tests_count_as_passed() -> None:
+    decision = decide(results(suite("health", passed=10, flaky=1), suite("workflows", passed=9, flaky=1)))
+    assert decision.verdict is Verdict.PROCEED
+    assert len(results(suite("workflows", passed=9, flaky=1)).flaky) == 1
+
+
+def test_suite_that_did_not_run_is_rollback() -> None:
+    crashed = SuiteResult(key="workflows", name="Workflows", ran=False)
+    decision = decide(results(suite("health", passed=11), crashed))
+    assert decision.verdict is Verdict.ROLLBACK
+    assert "did not run" in decision.reason and "workflows" in decision.reason
+
+
+def test_empty_results_are_rollback() -> None:
+    assert decide(RunResults()).verdict is Verdict.ROLLBACK
+    assert decide(results(suite("health"), suite("workflows"))).verdict is Verdict.ROLLBACK
+
+
+def test_everything_skipped_is_rollback() -> None:
+    decision = decide(results(suite("health", skipped=11), suite("workflows", skipped=10)))
+    assert decision.verdict is Verdict.ROLLBACK
+
+
+def test_preflight_failure_is_rollback() -> None:
+    decision = decide(results(suite("health", passed=11)), "cannot connect")
+    assert decision.verdict is Verdict.ROLLBACK and "Preflight" in decision.reason
+
+
+def test_health_only_run_is_decided_by_health() -> None:
+    assert decide(results(suite("health", passed=11))).verdict is Verdict.PROCEED
+    assert decide(results(suite("health", passed=10, failed=1))).verdict is Verdict.ROLLBACK
+
+
+def test_workflows_only_run_with_all_workflows_skipped_but_health_passing() -> None:
+    decision = decide(results(suite("health", passed=11), suite("workflows", skipped=10)))
+    assert decision.verdict is Verdict.PROCEED
+    assert decision.workflow_pass_rate is None
