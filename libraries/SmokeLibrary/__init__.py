@@ -24,7 +24,36 @@ __version__ = "1.0.0"
 
 @library(scope="GLOBAL", version=__version__, listener=MaskingListener(), auto_keywords=False)
 class SmokeLibrary(HttpKeywords, HealthKeywords, WorkflowKeywords):
-    """Python keywords of the Lattice smoke suite (see the module documentation)."""
+    """Python keywords of the Lattice smoke suite: the checks that are hard to write in Robot.
+
+    The suites are written with the keywords of ``resources/*.resource``; those call this library
+    for what Robot keywords cannot do well. Most keywords here are checks: they fail with an
+    ``AssertionError`` whose message names the request, what was expected and what came back.
+
+    = Keyword groups =
+
+    - *HTTP and secrets* (``http.py``): `Bearer Authentication For`, `Credentials Payload`,
+      `Secret Field Of Response`, `Response Status Should Be`, `Response Should Be Problem Details`,
+      `Target Should Answer`, `Target Should Accept Credentials Safely`.
+    - *Health checks* (``health/``): health documents, Prometheus metrics, response-time SLA,
+      security headers, CORS, rate limits, error bodies and TLS certificates.
+    - *Workflows* (``workflows/``): step checks (`Step Should Answer`, `Body Should Have Fields`),
+      shortest-path verification, forged tokens, test identities and their clean-up, time budgets
+      and a local webhook receiver that verifies signatures.
+
+    = Masking =
+
+    Importing the library installs its listener: passwords, bearer tokens and webhook secrets
+    are replaced with ``***`` in every log message, keyword argument and failure message before
+    they reach ``output.xml``, ``log.html``, ``report.html``, xUnit or the console.
+    RequestsLibrary's request and response logging is replaced by a masked version whose bodies
+    are cut at 2,000 characters. Secrets are passed around as ``Secret`` values.
+
+    = Example =
+
+    | ${token} =    | Secret Field Of Response | ${response} | access_token |
+    | Step Should Answer | Create the lattice | ${response} | 201 |
+    """
 
     def __init__(self) -> None:
         install_requests_library_masking()

@@ -51,7 +51,8 @@ def json_body(response: requests.Response) -> Any:
         raise AssertionError(f"Expected a JSON body, but {describe_response(response)}") from None
 
 
-def _is_local(host: str) -> bool:
+def is_local_host(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost`` or a loopback address)."""
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:
@@ -152,13 +153,14 @@ class HttpKeywords:
     def target_should_accept_credentials_safely(self, url: str, allow_plaintext: bool = False) -> None:
         """Fails when credentials would travel over plain HTTP to a host that is not this machine.
 
-        HTTPS targets and loopback hosts pass. Plain HTTP to another host passes only when the
-        user opted in with ``ALLOW_PLAINTEXT_CREDENTIALS=true``, and then with a warning.
+        ``url`` is the target. HTTPS targets and loopback hosts pass. Plain HTTP to another host
+        passes only when ``allow_plaintext`` is true (the user opted in with
+        ``ALLOW_PLAINTEXT_CREDENTIALS=true``), and then with a warning. Nothing is sent.
 
         | Target Should Accept Credentials Safely    ${BASE_URL}    ${ALLOW_PLAINTEXT_CREDENTIALS}
         """
         parts = urlsplit(url)
-        if parts.scheme == "https" or _is_local(parts.hostname or ""):
+        if parts.scheme == "https" or is_local_host(parts.hostname or ""):
             return
         if allow_plaintext:
             logger.warn(f"Credentials are sent in clear text to {url}: ALLOW_PLAINTEXT_CREDENTIALS is set.")
@@ -173,8 +175,9 @@ class HttpKeywords:
         """Fails fast, with one clear line, when nothing answers HTTP at ``url``.
 
         Any HTTP status counts as an answer; refused connections, DNS failures, TLS errors and
-        time-outs fail. Use it in a suite setup so a down target fails every test at once
-        instead of each test timing out on its own.
+        time-outs fail. ``verify`` is the TLS verification (True or a CA bundle path) and
+        ``timeout`` the time to wait in seconds. Use it in a suite setup so a down target fails
+        every test at once instead of each test timing out on its own.
 
         | Target Should Answer    ${BASE_URL}${HEALTH_PATH}    ${TLS_VERIFY}    ${API_TIMEOUT}
         """
@@ -192,8 +195,10 @@ class HttpKeywords:
     def log_tls_verification_settings(self, url: str, verify: bool | str) -> None:
         """Logs how server certificates of ``url`` are verified, including environment overrides.
 
-        ``requests`` lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` replace the default trust
-        store; this keyword says so, so that a reviewer knows which CA vouched for the target.
+        ``verify`` is the session's verification (True or a CA bundle path); ``False`` fails, since
+        TLS verification must never be switched off. ``requests`` lets
+        ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` replace the default trust store; this keyword
+        says so, so that a reviewer knows which CA vouched for the target.
 
         | Log TLS Verification Settings    ${BASE_URL}    ${TLS_VERIFY}
         """

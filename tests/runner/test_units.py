@@ -70,6 +70,12 @@ def test_latest_pointer_and_unique_run_dirs(tmp_path: Path) -> None:
     assert (tmp_path / "latest.txt").read_text().strip() == second
 
 
+def test_deprecated_tests_are_excluded_unless_included_explicitly() -> None:
+    assert parse_options([]).exclude == ["deprecated"]
+    assert parse_options(["--exclude", "slow"]).exclude == ["slow", "deprecated"]
+    assert parse_options(["--include", "deprecated"]).exclude == []
+
+
 def test_options() -> None:
     options = parse_options(["--suite", "health", "--include", "security", "--processes", "3", "--loglevel", "DEBUG"])
     assert options is not None and options.suites == ["health"] and options.processes == 3

@@ -290,7 +290,7 @@ class SecurityHeaderKeywords:
     def responses_should_not_disclose_server_software(
         self, forbidden_headers: Sequence[str], *responses: requests.Response
     ) -> None:
-        """Fails when a response names its software: any of ``forbidden_headers`` or a versioned ``Server``.
+        """Fails when one of ``responses`` names its software: any of ``forbidden_headers`` or a versioned ``Server``.
 
         | Responses Should Not Disclose Server Software | ${DISCLOSURE_HEADERS} | ${normal} | ${error} |
         """

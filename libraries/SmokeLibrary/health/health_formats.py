@@ -169,7 +169,8 @@ class HealthFormatKeywords:
     def health_check_status_of(self, response: requests.Response, names: str | list[str]) -> str:
         """Returns the normalised status (pass, warn, fail, not_configured or ``missing``) of a check.
 
-        ``names`` are the names the check may have (``database``, ``db``…); the first found wins.
+        ``response`` is the ``/health`` response; ``names`` are the names the check may have
+        (``database``, ``db``…); the first found wins.
 
         | ${status} = | Health Check Status Of | ${response} | ${REDIS_CHECK_NAMES} |
         """
@@ -180,8 +181,8 @@ class HealthFormatKeywords:
     def health_check_should_pass(self, response: requests.Response, names: str | list[str], reason: str = "") -> None:
         """Fails unless the health document has a check under one of ``names`` whose status is ``pass``.
 
-        A missing check fails as well: a health endpoint that does not check a dependency
-        cannot vouch for it. ``reason`` is added to the failure message.
+        ``response`` is the ``/health`` response. A missing check fails as well: a health endpoint
+        that does not check a dependency cannot vouch for it. ``reason`` is added to the failure message.
 
         | Health Check Should Pass | ${response} | ${DATABASE_CHECK_NAMES} |
         | Health Check Should Pass | ${response} | redis | reason=REDIS_REQUIRED is true |

@@ -64,7 +64,8 @@ class LatencyKeywords:
 
         ``samples`` maps each endpoint's ``path`` to its response times in seconds; ``endpoints``
         are the SLA entries from the variables (``path``, ``p95_ms``, ``max_ms``). A table of
-        p50/p95/max per endpoint is logged; the failure names every endpoint over its limits.
+        p50/p95/max per endpoint is logged; the failure names every endpoint over its limits and
+        ``base_url`` (the target, for the message).
 
         | Response Times Should Be Within SLA | ${samples} | ${SLA_ENDPOINTS} | ${BASE_URL} |
         """

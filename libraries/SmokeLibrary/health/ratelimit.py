@@ -185,7 +185,10 @@ class RateLimitKeywords:
         """Sends anonymous GET requests to ``url`` until HTTP 429, at most ``max_requests``; returns the probe.
 
         Any error status other than 429 fails at once. Logs how many requests it took and the
-        rate-limit headers of the first and last answers.
+        rate-limit headers of the first and last answers. ``verify`` is the TLS verification
+        (True or a CA bundle path), ``timeout`` the per-request timeout in seconds. When an earlier
+        run left the bucket exhausted, the probe waits ``Retry-After`` once if it is at most
+        ``max_wait`` seconds, and counts again.
 
         | ${probe} = | Send Requests Until Rate Limited | ${BASE_URL}${RATE_LIMIT_PROBE_PATH} | 200 |
         | ... | ${TLS_VERIFY} | ${API_TIMEOUT} |
@@ -205,6 +208,8 @@ class RateLimitKeywords:
     @keyword("Rate Limit Headers Should Count Down")
     def rate_limit_headers_should_count_down(self, probe: ProbeResult) -> None:
         """Fails unless every answer before the limit carried rate-limit headers whose remaining count decreased.
+
+        ``probe`` is the result of `Send Requests Until Rate Limited`.
 
         | Rate Limit Headers Should Count Down | ${probe} |
         """

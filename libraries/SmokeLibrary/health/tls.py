@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..http import is_local_host
 from ._common import log_table
 
 WEAK_SIGNATURE_HASHES = frozenset({"md5", "sha1"})
@@ -253,14 +254,6 @@ def _judge_key(certificate: x509.Certificate, report: CertificateReport, min_rsa
         report.failures.append(f"the certificate is signed with {report.signature_hash.upper()}, which is broken")
 
 
-def _is_local(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 class TlsKeywords:
     """Keywords that check the TLS certificate and protocols of the target."""
@@ -283,8 +276,8 @@ class TlsKeywords:
         more days (a warning under ``warn_days``), the key is RSA of at least ``min_rsa_bits`` or
         ECDSA, the signature is not SHA-1/MD5, TLS 1.2 or newer is negotiated and TLS 1.0/1.1 are
         refused (when the local OpenSSL can still offer them; otherwise this is logged). A
-        lifetime over ``max_lifetime_days`` is a warning. Subject, issuer, SANs, protocol,
-        cipher, expiry and days left are logged.
+        lifetime over ``max_lifetime_days`` is a warning. ``timeout`` bounds each handshake in
+        seconds. Subject, issuer, SANs, protocol, cipher, expiry and days left are logged.
 
         | TLS Certificate Should Be Valid | ${BASE_URL} | ${CA_BUNDLE} | ${CERT_EXPIRY_FAIL_DAYS} | ${CERT_EXPIRY_WARN_DAYS} |
         """
@@ -301,7 +294,9 @@ class TlsKeywords:
         """Fails with the reason when an HTTPS ``url`` presents a certificate clients will reject; passes for HTTP.
 
         Meant for a suite setup: instead of a bare "certificate verify failed", the failure
-        names the problem (expired, hostname mismatch, unknown CA).
+        names the problem (expired, hostname mismatch, unknown CA). ``ca_bundle`` is the CA file to
+        trust instead of the system store (empty: the system store); ``timeout`` bounds the
+        handshake in seconds.
 
         | Certificate Of Target Should Be Trusted | ${BASE_URL} | ${CA_BUNDLE} | ${API_TIMEOUT} |
         """
@@ -320,5 +315,5 @@ class TlsKeywords:
         | Warn If Target Sends Credentials In Clear | ${BASE_URL} |
         """
         parts = urlsplit(url)
-        if parts.scheme == "http" and not _is_local(parts.hostname or ""):
+        if parts.scheme == "http" and not is_local_host(parts.hostname or ""):
             logger.warn(f"{url} is plain HTTP to another host: credentials and tokens travel in clear text.")

@@ -73,6 +73,8 @@ class CheckKeywords:
     def step_should_be_refused_as_unauthorized(self, step: str, response: requests.Response) -> None:
         """Fails unless the response is 401 with ``WWW-Authenticate: Bearer`` and carries no data.
 
+        ``step`` names the flow step in the failure message.
+
         | Step Should Be Refused As Unauthorized    Read the profile with a forged token    ${response}
         """
         self.step_should_answer(step, response, 401)
@@ -111,9 +113,12 @@ class CheckKeywords:
 
     @keyword("Listing Should Contain Ids")
     def listing_should_contain_ids(self, listing: Any, *ids: str, what: str = "lattice") -> None:
-        """Fails unless every id in ``ids`` is among the listing's ``items``.
+        """Fails unless every id in ``ids`` is among the ``items`` of ``listing``.
+
+        ``what`` names the kind of item in the failure message (default ``lattice``).
 
         | Listing Should Contain Ids    ${listing}    @{ids}
+        | Listing Should Contain Ids    ${deliveries}    ${delivery_id}    what=delivery record
         """
         present = set(listed_ids(listing))
         missing = [i for i in ids if str(i) not in present]
@@ -137,7 +142,7 @@ class CheckKeywords:
 
     @keyword("Listing Should Not Reveal Secrets")
     def listing_should_not_reveal_secrets(self, listing: Any) -> None:
-        """Fails if any listed item carries a non-empty secret field (the secret is never shown).
+        """Fails if any item of ``listing`` carries a non-empty secret field (the secret is never shown).
 
         | Listing Should Not Reveal Secrets    ${webhooks}
         """
@@ -155,7 +160,7 @@ class CheckKeywords:
     def usage_counter_should_have_grown_by(
         self, before: Mapping[str, Any], after: Mapping[str, Any], counter: str, expected: int
     ) -> None:
-        """Fails unless usage counter ``counter`` grew by exactly ``expected`` between two readings.
+        """Fails unless usage counter ``counter`` grew by exactly ``expected`` from reading ``before`` to ``after``.
 
         | Usage Counter Should Have Grown By    ${before}    ${after}    paths_computed    1
         """

@@ -123,7 +123,8 @@ class PathKeywords:
     def shortest_distance_on_lattice(self, lattice: Mapping[str, Any], start: list[int], end: list[int]) -> int | None:
         """Returns the number of steps of a shortest path, computed by the library itself; ``None`` if unreachable.
 
-        ``lattice`` is a lattice body with ``dimensions`` and ``blocked``.
+        ``lattice`` is a lattice body with ``dimensions`` and ``blocked``; ``start`` and ``end`` are
+        cells (lists of coordinates).
 
         | ${steps} =    Shortest Distance On Lattice    ${LATTICE_2D}    ${LATTICE_2D_START}    ${LATTICE_2D_END}
         """
@@ -171,7 +172,8 @@ class PathKeywords:
     def path_should_not_be_found(self, result: Mapping[str, Any], lattice: Mapping[str, Any], start: list[int], end: list[int]) -> None:
         """Fails unless ``result`` says ``found: false`` with an empty path and ``distance: null``.
 
-        Also confirms with the library's own search that the fixture really has no path.
+        Also confirms with the library's own search that ``lattice`` really has no path from
+        ``start`` to ``end``, so a wrong fixture cannot pass as an API bug.
 
         | Path Should Not Be Found    ${body}    ${LATTICE_WALLED}    ${WALLED_START}    ${WALLED_END}
         """

@@ -45,6 +45,7 @@ class PayloadKeywords:
     ) -> dict[str, Any]:
         """Returns a bulk-create body of ``count`` items whose middle item is the invalid body ``invalid``.
 
+        The valid items are copies of ``template`` named ``prefix-<n>-<unique suffix>``.
         An all-or-nothing API must reject it and create none of the valid items.
 
         | ${body} =    Bulk Lattice Payload With One Invalid Item    5    ${BULK_LATTICE_TEMPLATE}    ${INVALID_LATTICE}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
+from ..http import is_local_host
 from ..masking import register_secret
 
 SIGNATURE_HEADER = "X-Signature-256"
@@ -28,15 +28,6 @@ def expected_signature(secret: str, body: bytes) -> str:
     """The ``X-Signature-256`` value a correctly signed delivery of ``body`` carries."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names this machine (``localhost`` or a loopback address)."""
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
@@ -193,7 +184,7 @@ class WebhookReceiverKeywords:
             return False
         if text not in ("", "auto", "none"):
             raise AssertionError(f"WEBHOOK_RECEIVER must be true, false or auto, got {setting!r}")
-        enabled = is_loopback_host(urlsplit(base_url).hostname or "")
+        enabled = is_local_host(urlsplit(base_url).hostname or "")
         logger.info(
             f"Local webhook receiver {'enabled' if enabled else 'disabled'}: "
             f"{base_url} {'is' if enabled else 'is not'} on this machine"

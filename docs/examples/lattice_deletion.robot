@@ -1,0 +1,27 @@
+*** Settings ***
+Documentation     Example from docs/adding-a-smoke-test.md: a workflow test built only from existing keywords.
+...
+...               A user who deletes a lattice must not find it again: it leaves the listing and reading
+...               it answers 404. If deletion silently keeps the lattice, users pay for data they
+...               removed and see it come back.
+
+Resource          ../../resources/identity.resource
+Resource          ../../resources/account.resource
+Resource          ../../resources/lattices.resource
+Resource          ../../resources/webhooks.resource
+
+Suite Setup       Create Test Identity
+Suite Teardown    Remove Test Data
+Test Timeout      30 seconds
+
+Test Tags         workflow    critical
+
+
+*** Test Cases ***
+Lattice Deletion Flow
+    [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it answers 404.
+    [Tags]    lattices
+    ${created} =    Create Lattice    ${OWNER_SESSION}    ${LATTICE_2D}
+    Lattices Should Be Listed    ${OWNER_SESSION}    ${created}[id]
+    Delete Lattice    ${OWNER_SESSION}    ${created}[id]
+    Lattice Should Be Gone    ${OWNER_SESSION}    ${created}[id]

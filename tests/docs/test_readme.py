@@ -1,0 +1,158 @@
+"""A README that is executed: its commands, links, exit codes and environment variables are checked.
+
+* the two main commands (code blocks marked ``readme:demo`` and ``readme:tests``) are exactly
+  ``./run_smoke.sh --demo`` and ``./run_tests.sh``, and ``.ci/run`` calls ``./run_tests.sh``;
+* the demo command, run as written, prints PROCEED and exits 0;
+* every relative link and image of README.md and docs/*.md exists (anchors included);
+* every repository path the README names in code exists;
+* the exit-code tables match the runner's constants;
+* every environment variable of the README's table is read somewhere in the code.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from smoke_runner.verdict import EXIT_INTERRUPTED, EXIT_USAGE, Verdict
+from tests.docs._markdown import REPO_ROOT, anchors, code_blocks, relative_links
+
+README = REPO_ROOT / "README.md"
+MAIN_COMMANDS = {"demo": "./run_smoke.sh --demo", "tests": "./run_tests.sh"}
+# Code that may read an environment variable: not the tests, not the documentation.
+CODE_GLOBS = ("*.py", "*.resource", "*.robot", "*.sh", "*.bat", "run")
+CODE_EXCLUDED = (".venv", "tests", "docs", "results", ".git", "benchmarks")
+# Variables the seed's table and the issue require the README to document.
+REQUIRED_VARIABLES = ("PRODUCTION_URL", "API_TIMEOUT", "TEST_EMAIL", "TEST_PASSWORD", "CA_BUNDLE", "REDIS_REQUIRED",
+                      "ALLOW_PLAINTEXT_CREDENTIALS", "WEBHOOK_RECEIVER", "PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL")
+TOP_LEVEL = ("suites/", "resources/", "variables/", "libraries/", "docs/", "tests/", "smoke_runner/", "reference_api/",
+             "ci/", ".ci/", "benchmarks/", "run_smoke.sh", "run_smoke.bat", "run_tests.sh", "requirements")
+
+
+def main_command(name: str) -> str:
+    """The text of the README's code block marked ``readme:<name>`` (there must be exactly one)."""
+    blocks = [block for block in code_blocks(README) if f"readme:{name}" in block.info.split()]
+    assert len(blocks) == 1, f"README.md must have exactly one code block marked readme:{name}, found {len(blocks)}"
+    return blocks[0].text.strip()
+
+
+def section(title: str) -> str:
+    """The README's text under the heading ``title`` up to the next heading of any level."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"^#+ {re.escape(title)}\s*\n(.*?)(?=^#+ |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no section '{title}'"
+    return match.group(1)
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The body rows of the Markdown tables in ``text``, as lists of cells (header and separator rows left out)."""
+    rows: list[list[str]] = []
+    previous_was_table = False
+    for line in text.splitlines():
+        is_table = line.strip().startswith("|")
+        if is_table:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            is_header = not previous_was_table
+            is_separator = all(re.fullmatch(r":?-+:?", cell) for cell in cells)
+            if not is_header and not is_separator:
+                rows.append(cells)
+        previous_was_table = is_table
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(MAIN_COMMANDS))
+def test_main_commands_are_exactly_the_documented_ones(name: str) -> None:
+    assert main_command(name) == MAIN_COMMANDS[name]
+    script = REPO_ROOT / MAIN_COMMANDS[name].split()[0]
+    assert script.is_file() and script.stat().st_mode & 0o111, f"{script} must exist and be executable"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    lines = [line.strip() for line in (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    commands = [line for line in lines if line and not line.startswith("#")]
+    assert re.fullmatch(r"(exec\s+)?" + re.escape(MAIN_COMMANDS["tests"]), commands[-1]), (
+        f".ci/run must end by calling {MAIN_COMMANDS['tests']}, its last command is {commands[-1]!r}"
+    )
+
+
+def test_demo_command_prints_proceed_and_exits_0(readme_demo) -> None:
+    assert readme_demo.command == MAIN_COMMANDS["demo"]
+    assert readme_demo.returncode == 0, readme_demo.output[-4000:]
+    assert "VERDICT: PROCEED" in readme_demo.output, readme_demo.output[-4000:]
+    assert (readme_demo.run_dir / "log.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def keyword_pages() -> None:
+    """The keyword pages the README links to are generated: build them when they are missing."""
+    spec = importlib.util.spec_from_file_location("build_keyword_docs", REPO_ROOT / "docs" / "build_keyword_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not all((module.OUTPUT_DIR / module.page_name(source)).exists() for source in module.sources()):
+        module.build()
+
+
+@pytest.mark.parametrize(
+    "document", [README, *sorted((REPO_ROOT / "docs").glob("*.md"))], ids=lambda path: path.name
+)
+def test_relative_links_and_images_exist(document: Path, keyword_pages: None) -> None:
+    broken = []
+    for link in relative_links(document):
+        target_text, _, anchor = link.partition("#")
+        target = (document.parent / target_text).resolve() if target_text else document
+        if not target.exists():
+            broken.append(f"{link} (no such file {target})")
+        elif anchor and target.suffix == ".md" and anchor not in anchors(target):
+            broken.append(f"{link} (no heading with anchor #{anchor} in {target.name})")
+    assert not broken, f"broken links in {document.relative_to(REPO_ROOT)}: {broken}"
+
+
+def test_every_repository_path_named_in_the_readme_exists() -> None:
+    text = re.sub(r"^```.*?^```", "", README.read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
+    missing = []
+    for token in re.findall(r"`([^`\s]+)`", text):
+        path = token.removeprefix("./")
+        if not path.startswith(TOP_LEVEL) or re.search(r"[<>*…]", path):
+            continue
+        if not (REPO_ROOT / path).exists():
+            missing.append(token)
+    assert not missing, f"README.md names paths that do not exist: {missing}"
+
+
+def test_exit_code_table_matches_the_runner() -> None:
+    expected = {verdict.exit_code: verdict.name for verdict in Verdict}
+    expected |= {EXIT_USAGE: "USAGE", EXIT_INTERRUPTED: "INTERRUPTED"}
+    rows = table_rows(section("Verdict and exit codes"))
+    documented = {int(row[0]): row[1] for row in rows}
+    assert documented == expected, f"README exit codes {documented} differ from the runner's {expected}"
+
+
+def test_rollback_matrix_uses_the_runner_exit_codes() -> None:
+    intro = README.read_text(encoding="utf-8").split("## The two commands")[0]
+    rows = table_rows(intro)
+    assert len(rows) == 5, f"the rollback matrix must have the seed's five rows, found {rows}"
+    for row in rows:
+        verdict = next(v for v in Verdict if v.name in row[1])
+        assert int(row[2]) == verdict.exit_code, f"row {row}: {verdict.name} exits with {verdict.exit_code}"
+
+
+def _code_files() -> list[Path]:
+    files = []
+    for pattern in CODE_GLOBS:
+        for path in REPO_ROOT.rglob(pattern):
+            relative = path.relative_to(REPO_ROOT)
+            if path.is_file() and relative.parts[0] not in CODE_EXCLUDED:
+                files.append(path)
+    return files
+
+
+def test_every_environment_variable_in_the_readme_is_read_by_the_code() -> None:
+    names = [row[0].strip("`") for row in table_rows(section("Environment variables"))]
+    assert set(REQUIRED_VARIABLES) <= set(names), f"missing from the README: {set(REQUIRED_VARIABLES) - set(names)}"
+    code = "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in _code_files())
+    unread = [name for name in names
+              if not re.search(rf"""["']{name}["']|%\{{{name}\b|\$\{{?{name}\b|%{name}%""", code)]
+    assert not unread, f"the README documents environment variables no code reads: {unread}"
