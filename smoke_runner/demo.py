@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 from smoke_runner import REPO_ROOT
 
 READY_MARKER = "Lattice reference API listening on "
+CA_BUNDLE_MARKER = "CA bundle written to: "
 START_TIMEOUT = 30.0
 
 
@@ -34,7 +35,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ReferenceApiProcess:
     """Context manager that starts ``python -m reference_api --port 0`` and always stops it.
 
-    The database (SQLite) and the log live in a temporary directory removed on exit.
+    The database (SQLite) and the log live in a temporary directory removed on exit. With
+    ``tls=True`` the API serves HTTPS with a certificate of its own private CA, whose bundle is
+    written into that directory (``ca_bundle``) so that clients can verify it.
 
     Example::
 
@@ -50,6 +53,7 @@ class ReferenceApiProcess:
         python: str = sys.executable,
         host: str = "127.0.0.1",
         start_timeout: float = START_TIMEOUT,
+        tls: bool = False,
     ) -> None:
         self.faults = list(faults)
         self.extra_env = dict(env or {})
@@ -57,7 +61,9 @@ class ReferenceApiProcess:
         self.python = python
         self.host = host
         self.start_timeout = start_timeout
+        self.tls = tls
         self.base_url = ""
+        self.ca_bundle: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.workdir: Path | None = None
 
@@ -83,6 +89,8 @@ class ReferenceApiProcess:
         command = [self.python, "-m", "reference_api", "--host", self.host, "--port", str(port)]
         for fault in self.faults:
             command += ["--fault", fault]
+        if self.tls:
+            command += ["--tls", "--ca-bundle-out", str(self.workdir / "ca.pem")]
         command += self.extra_args
         log = open(self.log_path, "wb")  # noqa: SIM115 - handed to the child
         kwargs: dict[str, object] = {}
@@ -101,9 +109,12 @@ class ReferenceApiProcess:
         while time.monotonic() < deadline:
             text = self.log_path.read_text(encoding="utf-8", errors="replace")
             for line in text.splitlines():
+                if CA_BUNDLE_MARKER in line:
+                    self.ca_bundle = Path(line.split(CA_BUNDLE_MARKER, 1)[1].strip())
                 if READY_MARKER in line:
                     self.base_url = line.split(READY_MARKER, 1)[1].strip().rstrip("/")
-                    return
+            if self.base_url and (self.ca_bundle or not self.tls):
+                return
             if self.process.poll() is not None:
                 raise DemoError(f"reference API exited with {self.process.returncode}: {self.log_tail()}")
             time.sleep(0.05)

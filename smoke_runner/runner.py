@@ -124,17 +124,25 @@ def _target(options: Options) -> Iterator[str]:
             )
         yield validate_url(url)
         return
-    console.step("Starting the bundled reference API (--demo)")
-    api = ReferenceApiProcess()
+    console.step("Starting the bundled reference API (--demo, HTTPS with a private demo CA)")
+    api = ReferenceApiProcess(tls=True)
+    saved_ca_bundle = os.environ.get("CA_BUNDLE")
     try:
         try:
             api.start()
         except DemoError as error:
             raise ConfigurationError(f"--demo: {error}") from None
+        # The demo's certificate is verified like any private CA's: through CA_BUNDLE.
+        os.environ["CA_BUNDLE"] = str(api.ca_bundle)
+        console.step(f"Demo certificates are verified with CA_BUNDLE={api.ca_bundle}")
         console.step(f"Reference API listening on {api.base_url}")
         yield api.base_url
     finally:
         api.stop()
+        if saved_ca_bundle is None:
+            os.environ.pop("CA_BUNDLE", None)
+        else:
+            os.environ["CA_BUNDLE"] = saved_ca_bundle
 
 
 def run(options: Options) -> int:
