@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.docs._markdown import REPO_ROOT
+from tests.runner.helpers import CLEARED
 
 DEMO_TIMEOUT = 300
 # Settings of the calling shell that would change what the demo does.
-UNSET = ("PRODUCTION_URL", "LATTICE_FAULTS", "TEST_EMAIL", "TEST_PASSWORD", "CA_BUNDLE", "REQUESTS_CA_BUNDLE",
-         "CURL_CA_BUNDLE", "REDIS_REQUIRED", "ALLOW_PLAINTEXT_CREDENTIALS", "WEBHOOK_RECEIVER", "PUSHGATEWAY_URL",
-         "ALERT_WEBHOOK_URL", "SMOKE_RUN_ID", "SMOKE_SUITES_DIR", "API_TIMEOUT", "PREFLIGHT_TIMEOUT")
+UNSET = CLEARED
 
 
 @dataclass

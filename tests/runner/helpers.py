@@ -14,10 +14,11 @@ from typing import Mapping, Sequence
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNER = REPO_ROOT / "run_smoke.sh"
 VENV = Path(os.environ.get("SMOKE_VENV") or Path(sys.executable).resolve().parent.parent)
-#: Variables of the caller's environment that would change a run.
+#: Variables of the caller's environment that would change a run (also used by tests/docs).
 CLEARED = ("PRODUCTION_URL", "PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL", "LATTICE_FAULTS", "SMOKE_RUN_ID",
            "SMOKE_SUITES_DIR", "SMOKE_RESULTS_DIR", "CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-           "PREFLIGHT_TIMEOUT", "ROBOT_OPTIONS", "NO_COLOR", "TEST_PASSWORD", "TEST_EMAIL")
+           "PREFLIGHT_TIMEOUT", "ROBOT_OPTIONS", "NO_COLOR", "TEST_PASSWORD", "TEST_EMAIL", "API_TIMEOUT",
+           "REDIS_REQUIRED", "ALLOW_PLAINTEXT_CREDENTIALS", "WEBHOOK_RECEIVER")
 
 
 @dataclass
