@@ -19,6 +19,7 @@ from pathlib import Path
 import certifi
 import pytest
 
+from tests.support.artifacts import artifacts_containing
 from tests.support.robot_run import REPO_ROOT, run_suite
 from tests.support.server import ReferenceApi
 
@@ -144,3 +145,38 @@ def test_a_hanging_target_fails_every_test_within_the_api_timeout(suite: str, ha
     assert all(outcome.status == "FAIL" for outcome in run.tests.values()), run.tests
     assert any("did not answer within 2.0 s" in outcome.message for outcome in run.tests.values()), run.tests
     assert elapsed < 30, f"{suite} took {elapsed:.1f} s against a hanging target with API_TIMEOUT=2"
+
+
+def test_every_suite_setup_and_teardown_keyword_has_a_time_limit() -> None:
+    """``Test Timeout`` bounds tests only; a suite setup or teardown needs its own ``[Timeout]``."""
+    fixtures = {match.group(2) for path in REPO_ROOT.glob("suites/*.robot")
+                for match in re.finditer(r"^Suite (Setup|Teardown)\s{2,}(.+?)\s*$", path.read_text(), re.MULTILINE)}
+    assert fixtures, "no suite setup or teardown found: the check would pass vacuously"
+    resources = "\n".join(path.read_text() for path in REPO_ROOT.glob("resources/*.resource"))
+    for name in fixtures:
+        body = re.search(rf"^{re.escape(name)}\n((?:[ \t]+.*\n|\n)+?)(?=^\S|\Z)", resources, re.MULTILINE)
+        assert body, f"keyword {name!r} not found in resources/"
+        assert "[Timeout]" in body.group(1), f"suite fixture {name!r} has no [Timeout]"
+
+
+def test_a_slow_suite_setup_is_stopped_by_its_timeout(tmp_path: Path) -> None:
+    with ReferenceApi(faults=["slow_responses"], env={"LATTICE_SLOW_MS": "1500"}) as api:
+        started = time.monotonic()
+        run = run_suite("workflows", api.base_url, tmp_path, env=CLEAN_TLS_ENV,
+                        variables={"SUITE_SETUP_TIMEOUT": "1 second", "SUITE_TEARDOWN_TIMEOUT": "5 seconds"})
+        elapsed = time.monotonic() - started
+    assert run.tests and all(outcome.status == "FAIL" for outcome in run.tests.values()), run.tests
+    assert "timeout 1 second exceeded" in next(iter(run.tests.values())).message, run.tests
+    assert elapsed < 60, f"the workflows suite took {elapsed:.1f} s with a 1 s setup timeout"
+
+
+@pytest.mark.parametrize("suite", ["health", "workflows"])
+def test_a_password_in_production_url_reaches_no_artifact(suite: str, tmp_path: Path) -> None:
+    """Robot logs every request URL; credentials written into PRODUCTION_URL must be masked there too."""
+    password = "UrlSecret-90210"
+    with ReferenceApi() as api:
+        url = api.base_url.replace("http://", f"http://deployer:{password}@")
+        run = run_suite(suite, url, tmp_path, env=CLEAN_TLS_ENV)
+    assert run.tests and not [name for name, outcome in run.tests.items() if outcome.status == "FAIL"], run.stdout
+    assert password not in run.stdout
+    assert not artifacts_containing(run.output_dir, password)

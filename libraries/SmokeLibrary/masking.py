@@ -20,6 +20,7 @@ import os
 import re
 import threading
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 MASK = "***"
 SENSITIVE_KEYS = re.compile(
@@ -57,10 +58,21 @@ def register_secret(value: object) -> None:
 
 
 def register_environment_secrets() -> None:
-    """Register the secrets that arrive through the environment (``TEST_PASSWORD``)."""
+    """Register the secrets that arrive through the environment.
+
+    ``TEST_PASSWORD``, and the password of a ``PRODUCTION_URL`` such as ``https://user:pw@host``
+    (it would otherwise appear in every logged request URL).
+    """
     for name in ("TEST_PASSWORD",):
         if os.environ.get(name):
             register_secret(os.environ[name])
+    try:
+        url_password = urlsplit(os.environ.get("PRODUCTION_URL", "")).password
+    except ValueError:
+        url_password = None
+    if url_password:
+        register_secret(url_password)
+        register_secret(quote(url_password, safe=""))
 
 
 def mask_text(text: str) -> str:
@@ -143,14 +155,21 @@ class MaskingListener:
 
     def end_keyword(self, data: Any, result: Any) -> None:
         result.args = tuple(mask_text(str(arg)) for arg in result.args)
-        if getattr(result, "message", None):
-            result.message = mask_text(result.message)
+        _mask_message_and_doc(result)
 
     def end_test(self, data: Any, result: Any) -> None:
-        result.message = mask_text(result.message)
+        _mask_message_and_doc(result)
 
     def end_suite(self, data: Any, result: Any) -> None:
+        _mask_message_and_doc(result)
+
+
+def _mask_message_and_doc(result: Any) -> None:
+    """Failure messages and documentation (Robot resolves variables such as ``${BASE_URL}`` in it)."""
+    if getattr(result, "message", None):
         result.message = mask_text(result.message)
+    if getattr(result, "doc", None):
+        result.doc = mask_text(result.doc)
 
 
 def _masked_log_request(response: Any) -> None:

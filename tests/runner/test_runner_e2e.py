@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from smoke_runner.demo import ReferenceApiProcess
+from tests.support.artifacts import artifacts_containing
 from tests.runner.helpers import REPO_ROOT, failed_names, junit_cases, metrics, run_runner, total
 
 HEALTH_TESTS = 11
@@ -69,9 +70,7 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
     assert total(samples, "smoke_run_verdict", verdict="PROCEED") == 1
     # the secret never reaches the console or any artifact
     assert secret not in run.console
-    for path in [*results_dir.rglob("*")]:
-        if path.is_file():
-            assert secret.encode() not in path.read_bytes(), f"TEST_PASSWORD leaked into {path}"
+    assert not artifacts_containing(results_dir, secret), "TEST_PASSWORD leaked"
 
 
 @needs_health

@@ -8,8 +8,6 @@ everything, also after failures.
 from __future__ import annotations
 
 import base64
-import binascii
-import re
 import socket
 import sqlite3
 import threading
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.artifacts import readable_text
 from tests.support.robot_run import RobotRun, run_suite
 from tests.support.server import ReferenceApi
 
@@ -83,31 +82,6 @@ def test_all_ten_flows_pass_against_a_healthy_api(healthy_run):
 def test_the_healthy_run_leaves_no_rows_behind(healthy_run):
     run, left = healthy_run
     assert not any(left.values()), f"rows left: {left}"
-
-
-_COMPRESSED = re.compile(r'"([A-Za-z0-9+/]{8,}={0,2})"')
-
-
-def readable_text(path: Path) -> str:
-    """The text of an artifact as a reader sees it.
-
-    log.html and report.html keep most strings zlib-compressed and base64-encoded: those are
-    decompressed (a secret could hide in them), and left out in their encoded form (random
-    base64 may contain ``eyJ`` by chance).
-    """
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix != ".html":
-        return text
-    decoded: list[str] = []
-
-    def expand(match: re.Match[str]) -> str:
-        try:
-            decoded.append(zlib.decompress(base64.b64decode(match.group(1))).decode("utf-8", errors="replace"))
-        except (binascii.Error, zlib.error, ValueError):
-            return match.group(0)
-        return '""'
-
-    return _COMPRESSED.sub(expand, text) + "\n".join(decoded)
 
 
 def test_readable_text_expands_compressed_log_strings(tmp_path):
