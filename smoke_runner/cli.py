@@ -21,8 +21,8 @@ of failed tests (flaky detection), a rollback verdict, JUnit/Prometheus/summary 
 
 Target: PRODUCTION_URL (required unless --demo). Secrets (TEST_PASSWORD) only via the environment.
 Other environment: API_TIMEOUT, TEST_EMAIL, TEST_PASSWORD, CA_BUNDLE, REDIS_REQUIRED,
-ALLOW_PLAINTEXT_CREDENTIALS, PREFLIGHT_TIMEOUT (default 5 s), PUSHGATEWAY_URL, ALERT_WEBHOOK_URL,
-SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR."""
+ALLOW_PLAINTEXT_CREDENTIALS, PREFLIGHT_TIMEOUT (default 5 s), SMOKE_RUN_TIMEOUT (default 900 s),
+PUSHGATEWAY_URL, ALERT_WEBHOOK_URL, SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR."""
 
 EPILOG = """\
 Any other option is passed through to pabot/robot (e.g. --variable NAME:VALUE, --test NAME,

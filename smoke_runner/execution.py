@@ -14,12 +14,16 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 TOP_SUITE_NAME = "Smoke"
 FIRST_OUTPUT = "first.xml"
+#: Default time limit (seconds) of the tests, first run and re-run together (SMOKE_RUN_TIMEOUT).
+DEFAULT_TIME_LIMIT = 900.0
 RERUN_OUTPUT = "rerun.xml"
 
 
@@ -33,6 +37,7 @@ class ExecutionPlan:
     rerun_failed: bool = True
     env: Mapping[str, str] = field(default_factory=dict)
     bin_dir: Path = field(default_factory=lambda: Path(sys.executable).parent)
+    time_limit: float | None = None  # seconds for pabot and the re-run together; then they are stopped
 
 
 @dataclass
@@ -45,6 +50,11 @@ class ExecutionOutcome:
     first_returncode: int
     rerun_returncode: int | None = None
     error: str = ""
+    timed_out: bool = False  # stopped at the plan's deadline; the results are incomplete
+
+
+class DeadlineExceeded(Exception):
+    """A command was stopped because the run reached its time limit."""
 
 
 def pabot_command(plan: ExecutionPlan, workdir: Path, output: str, rerun_of: Path | None = None) -> list[str]:
@@ -97,24 +107,36 @@ def run_pabot(
     ``stream`` receives pabot's console output line by line (None: discard it).
     """
     workdir = Path(tempfile.mkdtemp(prefix="smoke-pabot-"))
+    deadline = None if plan.time_limit is None else time.monotonic() + plan.time_limit
     env = _child_env(plan)
     pabot = _executable(plan.bin_dir, "pabot")
     try:
         first = workdir / FIRST_OUTPUT
-        code = _run([pabot, *pabot_command(plan, workdir, FIRST_OUTPUT)], workdir, env, stream)
-        outcome = ExecutionOutcome(None, first if first.exists() else None, None, code)
+        timed_out = False
+        try:
+            code = _run([pabot, *pabot_command(plan, workdir, FIRST_OUTPUT)], workdir, env, stream, deadline)
+        except DeadlineExceeded:  # pabot's graceful stop usually still writes what ran so far
+            code, timed_out = -1, True
+        outcome = ExecutionOutcome(None, first if first.exists() else None, None, code, timed_out=timed_out)
+        if timed_out:
+            outcome.error = f"the tests did not finish within {plan.time_limit:g} s"
         if outcome.first is None:
-            outcome.error = f"pabot produced no output (exit code {code})"
+            outcome.error = outcome.error or f"pabot produced no output (exit code {code})"
             return outcome
         outputs = [first]
-        if plan.rerun_failed and _has_failures(first):
+        if plan.rerun_failed and not timed_out and _has_failures(first):
             rerun = workdir / RERUN_OUTPUT
             if stream:
                 stream("Re-running failed tests once to detect flaky tests ...")
-            outcome.rerun_returncode = _run(
-                [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=first)], workdir, env, stream
-            )
-            if rerun.exists():
+            try:
+                outcome.rerun_returncode = _run(
+                    [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=first)], workdir, env, stream,
+                    deadline,
+                )
+            except DeadlineExceeded:  # keep the first attempt's results, without the re-run
+                outcome.timed_out = True
+                outcome.error = f"the re-run of failed tests did not finish within {plan.time_limit:g} s"
+            if rerun.exists() and not outcome.timed_out:
                 outcome.rerun = rerun
                 outputs.append(rerun)
         outcome.output = _merge(outputs, run_dir, workdir, env, plan.bin_dir, len(plan.sources) > 1)
@@ -133,8 +155,6 @@ def run_pabot(
 
 def _remove(folder: Path) -> None:
     """Remove pabot's work folder (argfiles included), retrying while interrupted processes exit."""
-    import time
-
     for _attempt in range(10):
         shutil.rmtree(folder, ignore_errors=True)
         if not folder.exists():
@@ -162,10 +182,12 @@ def _merge(outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[s
     return merged if merged.exists() else None
 
 
-def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable[[str], None] | None) -> int:
+def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable[[str], None] | None,
+         deadline: float | None = None) -> int:
     """Run ``command`` in its own session, streaming its output. On an interrupt (Ctrl-C, SIGTERM)
     pabot is stopped with SIGINT (its graceful shutdown ends the robot processes it started in their
-    own sessions); whatever is left after a few seconds is killed."""
+    own sessions); whatever is left after a few seconds is killed. At ``deadline`` (monotonic) the
+    command is stopped the same way and ``DeadlineExceeded`` is raised."""
     kwargs: dict[str, object] = {}
     if os.name == "nt":
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
@@ -176,14 +198,39 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable
         text=True, encoding="utf-8", errors="replace", **kwargs,  # type: ignore[arg-type]
     )
     assert process.stdout is not None
+    expired = threading.Event()
+    watchdog = _watchdog(process, deadline, expired)
     try:
         for line in process.stdout:
             if stream:
                 stream(line.rstrip("\n"))
-        return process.wait()
+        code = process.wait()
     except BaseException:
         stop_process_tree(process)
         raise
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+            watchdog.join()  # an expiry in progress finishes stopping the process tree first
+    if expired.is_set():
+        raise DeadlineExceeded(" ".join(command[:1]))
+    return code
+
+
+def _watchdog(process: subprocess.Popen[str], deadline: float | None, expired: threading.Event) -> threading.Timer | None:
+    """A timer that stops ``process`` at ``deadline`` and sets ``expired``; None without a deadline."""
+    if deadline is None:
+        return None
+
+    def expire() -> None:
+        if process.poll() is None:
+            expired.set()
+            stop_process_tree(process)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 GRACE_SECONDS = 8.0

@@ -18,7 +18,7 @@ from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.cli import Options
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import ExecutionPlan, run_pabot, validate_options
+from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, validate_options
 from smoke_runner.history import append_history, read_history, trend
 from smoke_runner.metrics import build_registry, push_metrics, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
@@ -155,10 +155,11 @@ def run(options: Options) -> int:
         if len(empty) == len(sources):
             raise ConfigurationError("no test matches the --include/--exclude/--test filters")
         preflight_timeout = _float_env("PREFLIGHT_TIMEOUT", DEFAULT_PREFLIGHT_TIMEOUT)
+        time_limit = _float_env("SMOKE_RUN_TIMEOUT", DEFAULT_TIME_LIMIT)
         plan = ExecutionPlan(sources=[path for key, path in sources.items() if key not in empty],
                              processes=options.processes,
                              robot_options=robot_options(options), rerun_failed=options.rerun and not options.dryrun,
-                             bin_dir=Path(sys.executable).parent)
+                             bin_dir=Path(sys.executable).parent, time_limit=time_limit)
         problem = validate_options(plan)
         if problem:
             raise ConfigurationError(f"pabot/robot option error: {problem}")
@@ -186,6 +187,7 @@ class RunContext:
     started_at: datetime
     started: float
     warnings: list[str] = field(default_factory=list)
+    time_limit_error: str | None = None
 
     @property
     def target(self) -> str:
@@ -247,6 +249,8 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     console.step(f"Running {', '.join(ran)} with pabot ({context.plan.processes} processes)")
     try:
         outcome = run_pabot(context.plan, context.run_dir, console.passthrough)
+        if outcome.timed_out:
+            context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
         if outcome.output is not None:
             results = load_results(outcome.output, ran, outcome.first, outcome.rerun)
         else:
@@ -256,7 +260,7 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
         shutil.rmtree(context.run_dir / ".attempts", ignore_errors=True)
     for key in context.empty:  # selected, but the filters left no test in it
         results.suites.insert(list(context.sources).index(key), SuiteResult(key=key, name=key.title()))
-    decision = decide(results)
+    decision = decide(results, time_limit_error=context.time_limit_error)
     if context.options.dryrun:
         decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
     for suite in results.suites:

@@ -11,7 +11,8 @@ from smoke_runner.redact import redact
 from smoke_runner.verdict import ACTIONS, Decision, percent
 
 RULES = """Verdict rules (first match wins):
-  preflight failed, a suite did not run, or nothing passed/failed  -> ROLLBACK   (exit 30)
+  preflight failed, time limit reached, a suite did not run,
+  or nothing passed/failed                                        -> ROLLBACK   (exit 30)
   any health test failed (after the re-run)                       -> ROLLBACK   (exit 30)
   workflow pass rate = passed/(passed+failed), skips excluded:
      < 50%                                                        -> ROLLBACK   (exit 30)

@@ -3,17 +3,18 @@
 Rules, first match wins:
 
 1. The preflight failed (target unreachable, hanging, TLS error)            -> ROLLBACK
-2. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
-3. Not a single test passed or failed (everything skipped or filtered out)  -> ROLLBACK
-4. Any health test failed (after the re-run)                                -> ROLLBACK
-5. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
+2. The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)                -> ROLLBACK
+3. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
+4. Not a single test passed or failed (everything skipped or filtered out)  -> ROLLBACK
+5. Any health test failed (after the re-run)                                -> ROLLBACK
+6. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
        rate <  50 %                                                         -> ROLLBACK
        50 % <= rate <= 80 %                                                 -> INVESTIGATE
        80 % <  rate < 100 %                                                 -> MONITOR
-6. Everything that ran passed                                               -> PROCEED
+7. Everything that ran passed                                               -> PROCEED
 
 A FLAKY test (failed, then passed on the re-run) counts as passed and is reported. When the
-workflows suite is not selected (``--suite health``) or none of its tests ran, rule 5 does not
+workflows suite is not selected (``--suite health``) or none of its tests ran, rule 6 does not
 apply. Tests of any other suite count as workflows. Comparisons use exact fractions, so 4/5 is
 80 % (INVESTIGATE) and 1/2 is 50 % (INVESTIGATE).
 """
@@ -79,11 +80,13 @@ def percent(rate: Fraction | None) -> str:
     return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"
 
 
-def decide(results: RunResults, preflight_error: str | None = None) -> Decision:
+def decide(results: RunResults, preflight_error: str | None = None, time_limit_error: str | None = None) -> Decision:
     """Apply the decision matrix to ``results`` (see the module documentation)."""
     if preflight_error:
         return Decision(Verdict.ROLLBACK, f"Preflight failed: {preflight_error}")
     failing = [test for test in results.tests if test.failed]
+    if time_limit_error:  # incomplete evidence never passes the gate
+        return Decision(Verdict.ROLLBACK, f"Run stopped at its time limit: {time_limit_error}", failing)
     missing = [suite.key for suite in results.suites if not suite.ran]
     if not results.suites or missing:
         names = ", ".join(missing) or "all"

@@ -3,7 +3,7 @@ Documentation     Critical workflows: can a real user still do the ten things th
 ...
 ...               Runs right after a deployment, against the deployed Lattice API, as a throwaway
 ...               user of its own (``TEST_EMAIL`` and ``TEST_PASSWORD``, default
-...               ``smoketest-<uuid>@example.com``). A failing flow means users cannot do that thing
+...               ``smoketest-<run id>-<random>@example.com``). A failing flow means users cannot do that thing
 ...               now: the seed's rollback matrix counts the ``critical`` flows (below 50 % passing:
 ...               roll back; 50-80 %: investigate). Everything the run creates is deleted in the
 ...               suite teardown, also after failures, and the deletion is verified. Tokens,

@@ -17,7 +17,7 @@ VENV = Path(os.environ.get("SMOKE_VENV") or Path(sys.executable).resolve().paren
 #: Variables of the caller's environment that would change a run (also used by tests/docs).
 CLEARED = ("PRODUCTION_URL", "PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL", "LATTICE_FAULTS", "SMOKE_RUN_ID",
            "SMOKE_SUITES_DIR", "SMOKE_RESULTS_DIR", "CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-           "PREFLIGHT_TIMEOUT", "ROBOT_OPTIONS", "NO_COLOR", "TEST_PASSWORD", "TEST_EMAIL", "API_TIMEOUT",
+           "PREFLIGHT_TIMEOUT", "SMOKE_RUN_TIMEOUT", "ROBOT_OPTIONS", "NO_COLOR", "TEST_PASSWORD", "TEST_EMAIL", "API_TIMEOUT",
            "REDIS_REQUIRED", "ALLOW_PLAINTEXT_CREDENTIALS", "WEBHOOK_RECEIVER")
 
 

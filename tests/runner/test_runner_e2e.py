@@ -167,6 +167,37 @@ def test_hanging_target_is_a_bounded_rollback(results_dir: Path, hanging_url: st
     assert "sent no answer within 2 s" in run.stdout
 
 
+def _processes_with_env(marker: str) -> list[int]:
+    """Pids of live processes whose environment contains ``marker``."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@needs_health
+def test_run_time_limit_stops_the_tests_and_rolls_back(results_dir: Path) -> None:
+    run_id = f"time-limit-{uuid.uuid4().hex[:8]}"
+    run = run_runner(["--demo"], results_dir, env={
+        "LATTICE_FAULTS": "slow_responses", "LATTICE_SLOW_MS": "2000",  # every answer takes 2 s
+        "SMOKE_RUN_TIMEOUT": "4", "SMOKE_RUN_ID": run_id})
+    assert_verdict_last(run, "ROLLBACK", 30)
+    assert "Reason: Run stopped at its time limit: the tests did not finish within 4 s" in run.stdout
+    assert run.seconds < 60, run.seconds  # 4 s limit + the graceful stop, not the tests' own timeouts
+    assert "did not finish within 4 s" in run.summary()
+    assert not _processes_with_env(f"SMOKE_RUN_ID={run_id}"), "robot/pabot processes outlived the run"
+    assert_no_pabot_leftovers(run.run_dir)
+
+
+def test_time_limit_must_be_a_positive_number(results_dir: Path) -> None:
+    run = run_runner([], results_dir, env={"PRODUCTION_URL": "http://127.0.0.1:9", "SMOKE_RUN_TIMEOUT": "soon"})
+    assert run.returncode == 2 and "SMOKE_RUN_TIMEOUT must be a number of seconds" in run.stderr, run.console
+
+
 def test_unreachable_pushgateway_and_webhook_are_warnings_only(results_dir: Path, closed_port_url: str) -> None:
     run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url, "PUSHGATEWAY_URL": "http://127.0.0.1:9",
                                            "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/x"})

@@ -14,7 +14,7 @@ from libraries.SmokeLibrary.masking import mask_text
 from libraries.SmokeLibrary.workflows import WorkflowKeywords
 from libraries.SmokeLibrary.workflows.checks import lattice_differences
 
-EMAIL = re.compile(r"^smoketest-[0-9a-f-]{36}@example\.com$")
+EMAIL = re.compile(r"^smoketest-[0-9a-f]{16}@example\.com$")  # outside a run: no run id
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_step_timer_passes_within_budget_and_fails_over_it(keywords):
     assert keywords.step_should_have_finished_within_budget("quick", timedelta(seconds=5), 50) < 5
     keywords.start_step_timer("slow")
     time.sleep(0.06)
-    with pytest.raises(AssertionError, match=r"Step 'slow' took 0\.0\d s, over its time budget of 0\.05 s .*ops/s"):
+    with pytest.raises(AssertionError, match=r"Step 'slow' took \d+\.\d+ s, over its time budget of 0\.05 s .*ops/s"):
         keywords.step_should_have_finished_within_budget("slow", timedelta(seconds=0.05), 10)
     with pytest.raises(AssertionError, match="never started"):
         keywords.step_should_have_finished_within_budget("unknown", timedelta(seconds=1))

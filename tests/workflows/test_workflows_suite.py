@@ -8,6 +8,7 @@ everything, also after failures.
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import sqlite3
 import threading
@@ -62,13 +63,15 @@ def failure_report(run: RobotRun) -> str:
 # -- healthy target ----------------------------------------------------------------------------
 
 PASSWORD = f"Distinctive-Pw-{uuid.uuid4().hex}"
+RUN_ID = f"Healthy.Run_{uuid.uuid4().hex[:6]}"  # reduced to a-z, 0-9 and '-' in test data names
 
 
 @pytest.fixture(scope="module")
 def healthy_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RobotRun, dict[str, int]]]:
     """One full run against a healthy reference API over HTTP, with a distinctive password."""
     with ReferenceApi() as api:
-        run = run_workflows(api, tmp_path_factory.mktemp("healthy"), env={"TEST_PASSWORD": PASSWORD})
+        run = run_workflows(api, tmp_path_factory.mktemp("healthy"),
+                            env={"TEST_PASSWORD": PASSWORD, "SMOKE_RUN_ID": RUN_ID})
         yield run, rows_left(api)
 
 
@@ -82,6 +85,16 @@ def test_all_ten_flows_pass_against_a_healthy_api(healthy_run):
 def test_the_healthy_run_leaves_no_rows_behind(healthy_run):
     run, left = healthy_run
     assert not any(left.values()), f"rows left: {left}"
+
+
+def test_test_users_are_named_after_the_run_id(healthy_run):
+    run, _ = healthy_run
+    output = (run.output_dir / "output.xml").read_text(encoding="utf-8")
+    emails = set(re.findall(r"smoketest-[a-z0-9.-]+@example\.com", output)) - set(
+        re.findall(r"smoketest-nobody-[a-z0-9-]+@example\.com", output))  # logins of users that never existed
+    expected = "smoketest-" + RUN_ID.lower().replace(".", "-").replace("_", "-") + "-"
+    assert emails, "no test user's email in output.xml"
+    assert all(email.startswith(expected) for email in emails), sorted(emails)
 
 
 def test_readable_text_expands_compressed_log_strings(tmp_path):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from ..masking import register_secret
 
@@ -17,9 +18,22 @@ EMAIL_PREFIX = "smoketest-"
 EMAIL_DOMAIN = "example.com"
 
 
-def throwaway_email(prefix: str = EMAIL_PREFIX, domain: str = EMAIL_DOMAIN) -> str:
-    """A new ``<prefix><uuid4>@<domain>`` address that no other run can produce."""
-    return f"{prefix}{uuid.uuid4()}@{domain}"
+def current_run_id() -> str:
+    """The run id ``${RUN_ID}`` (variables/environment.py, from ``SMOKE_RUN_ID``); '' outside a run."""
+    try:
+        return str(BuiltIn().get_variable_value("${RUN_ID}", ""))
+    except RobotNotRunningError:
+        return ""
+
+
+def throwaway_email(prefix: str = EMAIL_PREFIX, domain: str = EMAIL_DOMAIN, run_id: str | None = None) -> str:
+    """A new ``<prefix><run id>-<random>@<domain>`` address that no other run can produce.
+
+    The run id (default: the current run's) lets an operator find what a stopped run left behind;
+    the 64 random bits make every address unique within the run.
+    """
+    run = current_run_id() if run_id is None else run_id
+    return f"{prefix}{run + '-' if run else ''}{uuid.uuid4().hex[:16]}@{domain}"
 
 
 def throwaway_password() -> str:
@@ -78,7 +92,7 @@ class IdentityKeywords:
 
     @keyword("Unique Throwaway Email")
     def unique_throwaway_email(self) -> str:
-        """Returns a new ``smoketest-<uuid>@example.com`` address.
+        """Returns a new ``smoketest-<run id>-<random>@example.com`` address (run id: ``${RUN_ID}``).
 
         | ${email} =    Unique Throwaway Email
         """
