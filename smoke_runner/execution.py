@@ -108,6 +108,7 @@ def run_pabot(
     """
     workdir = Path(tempfile.mkdtemp(prefix="smoke-pabot-"))
     deadline = None if plan.time_limit is None else time.monotonic() + plan.time_limit
+    stream = _relabel_workdir(stream, workdir)
     env = _child_env(plan)
     pabot = _executable(plan.bin_dir, "pabot")
     try:
@@ -151,6 +152,19 @@ def run_pabot(
         return outcome
     finally:
         _remove(workdir)
+
+
+def _relabel_workdir(stream: Callable[[str], None] | None, workdir: Path) -> Callable[[str], None] | None:
+    """``stream`` with the temporary work folder's path shown as ``<pabot work folder>``: the files
+    pabot names there are intermediate, merged into the run folder and then removed."""
+    if stream is None:
+        return None
+    forward = stream
+
+    def relabelled(line: str) -> None:
+        forward(line.replace(str(workdir), "<pabot work folder>"))
+
+    return relabelled
 
 
 def _remove(folder: Path) -> None:

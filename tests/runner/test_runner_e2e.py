@@ -59,6 +59,7 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
         assert (run_dir / name).is_file(), name
     assert (results_dir / "latest").is_symlink() and (results_dir / "history.jsonl").is_file()
     assert_no_pabot_leftovers(run_dir)
+    assert "smoke-pabot-" not in run.console, "the console points at pabot's removed work folder"
     health = junit_cases(run.artifact("health"))
     workflows = junit_cases(run.artifact("workflows"))
     assert len(health) == HEALTH_TESTS and len(workflows) == WORKFLOW_TESTS
