@@ -53,7 +53,8 @@ class Metrics:
 
     def observe_request(self, method: str, path: str, status: int, seconds: float, faults: Faults) -> None:
         """Record one answered request."""
-        if not faults.on("metrics_frozen"):
+        counted = not faults.on("metrics_frozen") and not (faults.on("health_not_counted") and path == "/health")
+        if counted:
             self.http_requests.labels(method=method, path=path, status=str(status)).inc()
         self.http_duration.labels(method=method, path=path).observe(seconds)
 

@@ -65,6 +65,7 @@ def send_alert(url: str, message: dict[str, object], timeout: float = ALERT_TIME
                 return f"webhook answered HTTP {response.status}"
     except urllib.error.HTTPError as error:
         return f"webhook answered HTTP {error.code}"
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return redact(" ".join(str(getattr(error, "reason", error)).split())[:200])
+    except Exception as error:  # noqa: BLE001 - a broken webhook is a warning, never a lost verdict
+        text = " ".join(str(getattr(error, "reason", error)).split())[:200]
+        return redact(text or type(error).__name__)
     return None

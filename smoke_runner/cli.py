@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Sequence
 
 from smoke_runner import REPO_ROOT, console
-from smoke_runner.verdict import EXIT_INTERRUPTED, EXIT_USAGE
+from smoke_runner.redact import SECRET_VARIABLES
+from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 SUITE_NAMES = ("health", "workflows")
 
@@ -29,7 +30,8 @@ Any other option is passed through to pabot/robot (e.g. --variable NAME:VALUE, -
 --loglevel DEBUG); it is checked by pabot's parser first.
 
 Exit codes: 0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK,
-            2 usage/configuration error (also --help, so it can never pass a gate), 130 interrupted.
+            2 usage/configuration error (also --help, so it can never pass a gate), 130 interrupted,
+            1 internal error of the runner (no verdict).
 Artifacts:  results/<timestamp>/{output.xml,log.html,report.html,health_<ts>.xml,workflows_<ts>.xml,
             summary_<ts>.txt,metrics_<ts>.prom}, results/latest, results/history.jsonl
 Docs:       docs/runner.md, docs/ci.md"""
@@ -139,23 +141,55 @@ def parse_options(argv: Sequence[str]) -> Options | None:
     )
 
 
-SECRET_NAMES = ("TEST_PASSWORD",)
-FORBIDDEN = {"--outputdir", "-d", "--output", "-o", "--log", "-l", "--report", "-r", "--name", "-N",
-             "--rerunfailed", "-R", "--xunit", "-x", "--argumentfile", "-A"}
+#: Robot options (as robot names them after parsing) that the runner sets itself.
+MANAGED = {"outputdir", "output", "log", "report", "name", "rerunfailed", "xunit", "argumentfile"}
+#: Robot's skip options (--skip, the one that turns failures into skips, the one that skips
+#: teardowns) would let failures or cleanups vanish; any option named skip* is refused.
+SKIP_PREFIX = "skip"
+DRYRUN = "dryrun"
 
 
 def _check_passthrough(rest: list[str]) -> None:
+    """Refuse pass-through options that would change what the gate decides or leak the password.
+
+    The options are read with pabot's (and so robot's) own parser, so that abbreviations and other
+    spellings (``--SkipOnFail``, ``--dry``, ``-vTEST_PASSWORD:x``) are caught as well."""
     for index, arg in enumerate(rest):
-        option = arg.split("=", 1)[0]
-        if option in FORBIDDEN or option.startswith("--argumentfile"):
-            raise UsageError(f"{option} is managed by the runner and cannot be passed through")
-        if option in ("--variable", "-v"):
-            value = arg.split("=", 1)[1] if "=" in arg else (rest[index + 1] if index + 1 < len(rest) else "")
-            if value.split(":", 1)[0].strip().upper() in SECRET_NAMES:
-                raise UsageError("pass TEST_PASSWORD through the environment, never with --variable "
-                                 "(pabot writes --variable values to its argument files)")
         if not arg.startswith("-") and (index == 0 or not rest[index - 1].startswith("-")):
             raise UsageError(f"unexpected argument {arg!r} (suites are chosen with --suite)")
+    if any(arg.split("=", 1)[0] in ("-A", "--argumentfile") for arg in rest):
+        raise UsageError("--argumentfile is managed by the runner and cannot be passed through")
+    given = _parsed_robot_options(rest)
+    managed = sorted(MANAGED & set(given))
+    if managed:
+        raise UsageError(f"--{managed[0]} is managed by the runner and cannot be passed through")
+    skips = sorted(name for name, value in given.items() if name.startswith(SKIP_PREFIX) and value)
+    if skips:
+        raise UsageError(f"--{skips[0]} cannot be passed through: skipped tests or teardowns never fail the gate")
+    if given.get(DRYRUN):
+        raise UsageError("--dryrun cannot be passed through: use the runner's own --dryrun, "
+                         "which labels the run DRY RUN")
+    for variable in given.get("variable") or []:
+        if variable.split(":", 1)[0].strip().upper() in SECRET_VARIABLES:
+            raise UsageError("pass TEST_PASSWORD through the environment, never with --variable "
+                             "(pabot writes --variable values to its argument files)")
+
+
+def _parsed_robot_options(rest: list[str]) -> dict[str, object]:
+    """The robot options that ``rest`` sets, as pabot's parser reads them ({} when it cannot: pabot
+    reports the problem when the run is validated)."""
+    try:
+        from pabot.arguments import parse_args
+        from robot.errors import DataError, Information
+    except ImportError:
+        return {}
+    source = str(REPO_ROOT / "suites")
+    try:
+        baseline = parse_args(["--no-pabotlib", source])[0]
+        parsed = parse_args(["--no-pabotlib", *rest, source])[0]
+    except (DataError, Information, SystemExit):
+        return {}
+    return {name: value for name, value in parsed.items() if baseline.get(name) != value}
 
 
 def _raise_interrupt(signum: int, _frame: object) -> None:
@@ -188,3 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("interrupted: no verdict (exit code 130)")
         return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a one-line, redacted reason instead of a traceback
+        detail = " ".join(str(error).split())[:300]
+        console.error(f"internal error of the runner, no verdict (exit code {EXIT_INTERNAL}): "
+                      f"{type(error).__name__}: {detail}")
+        return EXIT_INTERNAL

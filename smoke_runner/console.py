@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TextIO
 
-from smoke_runner.model import RunResults
+from smoke_runner.model import RunResults, one_line
 from smoke_runner.redact import redact
 from smoke_runner.verdict import ACTIONS, Decision, Verdict, percent
 
@@ -76,9 +76,9 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
         _out(f"Workflow pass rate: {percent(decision.workflow_pass_rate)} (passed / (passed + failed))")
     for test in results.flaky:
         _out(_style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "
-             f"{_one_line(test.first_message)}")
+             f"{one_line(test.first_message)}")
     for test in decision.failing:
-        _out(_style("FAIL  ", "red") + f"{test.suite} / {test.name}: {_one_line(test.message)}")
+        _out(_style("FAIL  ", "red") + f"{test.suite} / {test.name}: {one_line(test.message)}")
     if summary_path:
         _out(f"Summary:   {summary_path}")
     if run_dir:
@@ -88,7 +88,3 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
                 style))
     _out(f"Reason: {decision.reason}")
 
-
-def _one_line(message: str, limit: int = 300) -> str:
-    text = " ".join(message.split())
-    return (text[:limit] + "...") if len(text) > limit else (text or "(no message)")

@@ -251,7 +251,9 @@ GRACE_SECONDS = 8.0
 
 
 def _process_table() -> dict[int, tuple[int, str]]:
-    """{pid: (parent pid, start time)} from Linux /proc; empty elsewhere."""
+    """{pid: (parent pid, start time)} from Linux /proc, or from ``ps`` where there is no /proc (macOS)."""
+    if not Path("/proc/self/stat").exists():
+        return _ps_process_table()
     table: dict[int, tuple[int, str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -259,6 +261,20 @@ def _process_table() -> dict[int, tuple[int, str]]:
             table[int(stat.parent.name)] = (int(fields[1]), fields[19])
         except (OSError, IndexError, ValueError):
             continue
+    return table
+
+
+def _ps_process_table() -> dict[int, tuple[int, str]]:
+    table: dict[int, tuple[int, str]] = {}
+    try:
+        listing = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "lstart="],  # noqa: S607
+                                 capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return table
+    for line in listing.splitlines():
+        fields = line.split(None, 2)
+        if len(fields) == 3 and fields[0].isdigit() and fields[1].isdigit():
+            table[int(fields[0])] = (int(fields[1]), fields[2].strip())
     return table
 
 
@@ -289,8 +305,10 @@ def _kill_still_running(tree: dict[int, str]) -> None:
 def stop_process_tree(process: subprocess.Popen[str]) -> None:
     """SIGINT to ``process`` (pabot's graceful stop), up to GRACE_SECONDS to exit, then SIGKILL to
     it and to every descendant (robot processes in their own sessions) still running."""
-    if os.name == "nt":
-        process.terminate()
+    if os.name == "nt":  # no SIGINT for another console's process: end pabot and its robot processes
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run(["taskkill", "/T", "/F", "/PID", str(process.pid)],  # noqa: S607
+                           capture_output=True, timeout=30, check=False)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=GRACE_SECONDS)
         return

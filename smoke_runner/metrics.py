@@ -8,6 +8,8 @@ Families (every per-test series has the labels ``suite`` and ``test``)::
     smoke_test_skipped_total              counter  1 if the test was skipped
     smoke_test_flaky_total                counter  1 if the test failed once and passed on the re-run
     smoke_test_duration_seconds           histogram  test durations (final attempt)
+    smoke_suite_ran{suite=...}            gauge    1 if the suite ran, 0 if it did not (crash, preflight failed,
+                                                   time limit): its tests are then absent from the counters
     smoke_run_verdict{verdict=...}        gauge    1 for this run's verdict, 0 for the others
     smoke_run_exit_code                   gauge    the runner's exit code (0/10/20/30)
     smoke_run_duration_seconds            gauge    wall time of the whole run
@@ -61,6 +63,10 @@ def build_registry(results: RunResults, decision: Decision, duration: float):  #
             if hit:
                 child.inc()
         duration_hist.labels(*key).observe(test.elapsed)
+    suite_ran = Gauge("smoke_suite_ran", "1 if the suite ran, 0 if it did not (its tests are then not counted)",
+                      ("suite",), registry=registry)
+    for suite in results.suites:
+        suite_ran.labels(suite.key).set(1 if suite.ran else 0)
     verdict_gauge = Gauge("smoke_run_verdict", "1 for the verdict of the run", ("verdict",), registry=registry)
     for verdict in Verdict:
         verdict_gauge.labels(verdict.name).set(1 if verdict is decision.verdict else 0)

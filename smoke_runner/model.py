@@ -10,6 +10,12 @@ from pathlib import Path
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
 
+
+def one_line(message: str, limit: int = 300) -> str:
+    """``message`` on one line, at most ``limit`` characters (``(no message)`` when empty)."""
+    text = " ".join(message.split())
+    return (text[:limit] + "...") if len(text) > limit else (text or "(no message)")
+
 @dataclass
 class TestResult:
     """One Robot test after the (optional) re-run.

@@ -7,6 +7,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 #: Environment variables whose values must never appear in the runner's own output.
 SECRET_VARIABLES = ("TEST_PASSWORD",)
+#: URLs whose credentials must never appear; the alert webhook's whole path is its secret (Slack).
+URL_VARIABLES = ("PRODUCTION_URL", "PUSHGATEWAY_URL")
+SECRET_URL_VARIABLES = ("ALERT_WEBHOOK_URL",)
 #: The suites' password when TEST_PASSWORD is unset (the seed's default, variables/environment.py).
 DEFAULT_TEST_PASSWORD = "SmokeTest123!@#"
 MASK = "***"
@@ -29,17 +32,39 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def host_only(url: str) -> str:
+    """``https://hooks.slack.com/services/T0/B0/XYZ`` -> ``https://hooks.slack.com``: for URLs whose
+    path or query is itself a secret."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "<no host>"
+    except ValueError:
+        return "<invalid URL>"
+    return f"{parts.scheme}://{host}"
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The user name and password of ``url``, read even when the rest of it is malformed."""
+    authority = url.split("://", 1)[-1].split("/", 1)[0]
+    if "@" not in authority:
+        return []
+    userinfo = authority.rsplit("@", 1)[0]
+    return [part for part in userinfo.split(":", 1) if part]
+
+
 def secret_values() -> list[str]:
-    """The secret values currently set (longest first), plus the password of PRODUCTION_URL."""
+    """The secret values currently set (longest first): TEST_PASSWORD (or its default), the
+    credentials in PRODUCTION_URL and PUSHGATEWAY_URL, and ALERT_WEBHOOK_URL's credentials and path."""
     values = [os.environ.get(name, "") for name in SECRET_VARIABLES]
     if not os.environ.get("TEST_PASSWORD"):
         values.append(DEFAULT_TEST_PASSWORD)
-    try:
-        password = urlsplit(os.environ.get("PRODUCTION_URL", "")).password
-    except ValueError:
-        password = None
-    if password:
-        values.append(password)
+    for name in URL_VARIABLES + SECRET_URL_VARIABLES:
+        values += _url_secrets(os.environ.get(name, ""))
+    for name in SECRET_URL_VARIABLES:
+        url = os.environ.get(name, "")
+        path = url.split("://", 1)[-1].partition("/")[2]
+        if path:
+            values.append("/" + path)
     return sorted({value for value in values if len(value) >= 4}, key=len, reverse=True)
 
 

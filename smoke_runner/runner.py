@@ -31,7 +31,7 @@ from smoke_runner.preflight import (
     probe_target,
     validate_url,
 )
-from smoke_runner.redact import public_url, redact
+from smoke_runner.redact import host_only, public_url, redact
 from smoke_runner.summary import RunInfo, render_summary
 from smoke_runner.verdict import EXIT_USAGE, Decision, Verdict, decide
 from smoke_runner.xunit import write_failure_xunit, write_suite_xunit
@@ -289,9 +289,9 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
     if webhook and decision.verdict is not Verdict.PROCEED:
         error = send_alert(webhook, build_message(decision, context.target, run_name, counts, flaky_names))
         if error:
-            context.warnings.append(f"alert to {public_url(webhook)} failed: {error}")
+            context.warnings.append(f"alert to {host_only(webhook)} failed: {redact(error)}")
         else:
-            console.step(f"Alert sent to {public_url(webhook)}")
+            console.step(f"Alert sent to {host_only(webhook)}")
 
     history_path = context.options.results_dir / HISTORY_FILE
     rate = decision.workflow_pass_rate

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smoke_runner.history import Trend
-from smoke_runner.model import RunResults
+from smoke_runner.model import RunResults, one_line
 from smoke_runner.redact import redact
 from smoke_runner.verdict import ACTIONS, Decision, percent
 
@@ -69,14 +69,14 @@ def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend
         lines.append("  (no suite ran)")
     flaky = results.flaky
     lines += ["", f"Flaky tests ({len(flaky)}): failed on the first attempt, passed on the re-run"]
-    lines += [f"  FLAKY {test.suite} / {test.name}: first failure: {_first(test.first_message)}" for test in flaky]
+    lines += [f"  FLAKY {test.suite} / {test.name}: first failure: {one_line(test.first_message)}" for test in flaky]
     failing = [test for test in results.tests if test.failed]
     lines += ["", f"Failed tests ({len(failing)}):"]
-    lines += [f"  FAIL  {test.suite} / {test.name}: {_first(test.message)}" for test in failing]
+    lines += [f"  FAIL  {test.suite} / {test.name}: {one_line(test.message)}" for test in failing]
     skipped = [test for test in results.tests if test.skipped]
     if skipped:
         lines += ["", f"Skipped tests ({len(skipped)}, not counted as failures):"]
-        lines += [f"  SKIP  {test.suite} / {test.name}: {_first(test.message)}" for test in skipped]
+        lines += [f"  SKIP  {test.suite} / {test.name}: {one_line(test.message)}" for test in skipped]
     if info.warnings:
         lines += ["", "Warnings:", *[f"  - {warning}" for warning in info.warnings]]
     lines += ["", *render_trend(trend, history)]
@@ -114,7 +114,3 @@ def render_trend(trend: Trend | None, history: list[dict[str, Any]]) -> list[str
         lines.append("  Flaky over these runs: none")
     return lines
 
-
-def _first(message: str, limit: int = 300) -> str:
-    text = " ".join(message.split())
-    return (text[:limit] + "...") if len(text) > limit else (text or "(no message)")

@@ -48,6 +48,8 @@ class Verdict(Enum):
 EXIT_USAGE = 2
 #: Exit code when the run was interrupted (Ctrl-C, SIGTERM); no verdict was reached.
 EXIT_INTERRUPTED = 130
+#: Exit code of an unexpected error inside the runner itself; no verdict was reached.
+EXIT_INTERNAL = 1
 
 ACTIONS = {
     Verdict.PROCEED: "Proceed: deployment successful",

@@ -31,8 +31,9 @@ Database Connection Is Active
     Database Check Should Pass    ${health}
 
 Redis Cache Is Accessible If Configured
-    [Documentation]    A configured Redis passes its health check; a deployment without Redis skips this
-    ...    test, unless REDIS_REQUIRED=true makes Redis mandatory.
+    [Documentation]    A configured Redis passes its health check; a deployment that reports Redis as
+    ...    not configured skips this test, unless REDIS_REQUIRED=true makes Redis mandatory. A health
+    ...    report without a Redis check fails.
     [Tags]    critical
     ${health} =    Current Health Report
     Redis Check Should Pass If Configured    ${health}
@@ -83,6 +84,7 @@ Security Headers Are Present
     [Setup]    Create Throwaway Identity
     ${normal} =    Current Health Report
     ${authenticated} =    Get As    ${IDENTITY_SESSION}    ${ME_PATH}
+    Response Status Should Be    ${authenticated}    200
     ${error} =    Answer To An Unknown Path
     Responses Should Have Secure Headers    ${normal}    ${authenticated}    ${error}
     Responses Should Not Name Their Software    ${normal}    ${authenticated}    ${error}

@@ -4,7 +4,7 @@ Documentation     Critical workflows: can a real user still do the ten things th
 ...               Runs right after a deployment, against the deployed Lattice API, as a throwaway
 ...               user of its own (``TEST_EMAIL`` and ``TEST_PASSWORD``, default
 ...               ``smoketest-<run id>-<random>@example.com``). A failing flow means users cannot do that thing
-...               now: the seed's rollback matrix counts the ``critical`` flows (below 50 % passing:
+...               now: the seed's rollback matrix counts every flow of this suite (below 50 % passing:
 ...               roll back; 50-80 %: investigate). Everything the run creates is deleted in the
 ...               suite teardown, also after failures, and the deletion is verified. Tokens,
 ...               passwords and webhook secrets are masked in every artifact.
@@ -94,7 +94,7 @@ Webhook Registration Flow
     [Tags]    webhooks
     ${url} =    Start Webhook Receiver When Reachable
     ${webhook_id}    ${secret} =    Register Webhook    ${OWNER_SESSION}    ${url}
-    Webhook Should Be Listed Without Secret    ${OWNER_SESSION}    ${webhook_id}
+    Webhook Should Be Listed Without Secret    ${OWNER_SESSION}    ${webhook_id}    ${secret}
     ${delivery_id} =    Send Test Delivery    ${OWNER_SESSION}    ${webhook_id}
     Delivery Should Be Recorded    ${OWNER_SESSION}    ${webhook_id}    ${delivery_id}
     Signed Ping Should Arrive When Receiver Runs    ${delivery_id}    ${secret}

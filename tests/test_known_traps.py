@@ -1,4 +1,4 @@
-"""One guard per trap of ``shared/design/known-traps.md``: the defaults that quietly turn a smoke gate wrong.
+"""One guard per trap of ``docs/design/known-traps.md``: the defaults that quietly turn a smoke gate wrong.
 
 Traps guarded elsewhere are named here so that this file is the index:
 - secrets in RequestsLibrary's log: ``tests/workflows/test_workflows_suite.py`` (every artifact grepped)

@@ -5,10 +5,12 @@
 | API_TIMEOUT                   | ${API_TIMEOUT} (seconds)         | 30                                   |
 | TEST_EMAIL                    | ${TEST_EMAIL}                    | smoketest-<run id>-<random>@...      |
 | TEST_PASSWORD                 | ${TEST_PASSWORD} (a Secret)      | SmokeTest123!@#                      |
-| CA_BUNDLE                     | ${CA_BUNDLE}, ${TLS_VERIFY}      | the system trust store               |
+| CA_BUNDLE                     | ${CA_BUNDLE}, ${TLS_VERIFY}      | certifi's bundle (not the OS store)  |
 | REDIS_REQUIRED                | ${REDIS_REQUIRED}                | false: "not configured" is a skip    |
 | ALLOW_PLAINTEXT_CREDENTIALS   | ${ALLOW_PLAINTEXT_CREDENTIALS}   | false                                |
 | SMOKE_RUN_ID                  | ${RUN_ID} (in test data names)   | a new id per process                 |
+| WEBHOOK_RECEIVER              | ${WEBHOOK_RECEIVER_ENABLED}      | auto: only for a target on this host |
+|                               | (variables/workflows.resource)   |                                      |
 
 A ``--variablefile`` or ``--variable`` on the command line overrides any of these.
 """

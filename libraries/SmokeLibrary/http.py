@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,34 @@ def describe_response(response: requests.Response) -> str:
         f"{request.method} {response.url} answered {response.status_code} ({content_type}): "
         f"{mask_body(response.text, EXCERPT_LIMIT) or '<empty body>'}"
     )
+
+
+def unexpected_status(response: requests.Response, expected: tuple[int | str, ...]) -> str | None:
+    """``"expected HTTP 201 or 200, but POST … answered 500 …"`` when the status is not one of
+    ``expected``; None when it is."""
+    allowed = [int(code) for code in expected]
+    if response.status_code in allowed:
+        return None
+    return f"expected HTTP {' or '.join(str(code) for code in allowed)}, but {describe_response(response)}"
+
+
+def tls_verification(verify: bool | str) -> bool | str:
+    """``verify`` as ``requests`` takes it: True, or the path of an existing CA bundle (file or folder).
+
+    Fails for anything that would switch verification off or quietly fall back (``False``, ``"false"``,
+    an empty string, a CA bundle that does not exist).
+    """
+    if verify is True or str(verify).strip().lower() == "true":
+        return True
+    text = "" if verify is False or verify is None else str(verify).strip()
+    if not text or text.lower() in ("false", "0", "no", "off", "none"):
+        raise AssertionError(
+            f"TLS verification must not be switched off (got verify={verify!r}); "
+            "give a CA bundle with CA_BUNDLE instead."
+        )
+    if not os.path.exists(text):
+        raise AssertionError(f"The CA bundle {text} (CA_BUNDLE) does not exist; TLS could not be verified with it.")
+    return text
 
 
 def json_body(response: requests.Response) -> Any:
@@ -117,10 +146,9 @@ class HttpKeywords:
         | Response Status Should Be    ${response}    201
         | Response Status Should Be    ${response}    400    422
         """
-        allowed = [int(code) for code in expected]
-        if response.status_code not in allowed:
-            wanted = " or ".join(str(code) for code in allowed)
-            raise AssertionError(f"Expected HTTP {wanted}, but {describe_response(response)}")
+        problem = unexpected_status(response, expected)
+        if problem:
+            raise AssertionError(problem[0].upper() + problem[1:])
         logger.info(f"{response.request.method} {response.url} answered {response.status_code} as expected")
 
     @keyword("Response Should Be Problem Details")
@@ -181,6 +209,7 @@ class HttpKeywords:
 
         | Target Should Answer    ${BASE_URL}${HEALTH_PATH}    ${TLS_VERIFY}    ${API_TIMEOUT}
         """
+        verify = tls_verification(verify)
         try:
             response = requests.get(url, verify=verify, timeout=float(timeout), allow_redirects=False)
         except requests.exceptions.SSLError as error:
@@ -191,24 +220,21 @@ class HttpKeywords:
             raise AssertionError(f"Cannot connect to {url}: {_reason(error)}") from None
         logger.info(f"{url} answered {response.status_code}")
 
-    @keyword("Log TLS Verification Settings")
-    def log_tls_verification_settings(self, url: str, verify: bool | str) -> None:
-        """Logs how server certificates of ``url`` are verified, including environment overrides.
+    @keyword("TLS Verification Should Be On")
+    def tls_verification_should_be_on(self, url: str, verify: bool | str) -> None:
+        """Fails when TLS verification is off or its CA bundle is missing; logs which CA vouches for ``url``.
 
-        ``verify`` is the session's verification (True or a CA bundle path); ``False`` fails, since
-        TLS verification must never be switched off. ``requests`` lets
-        ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` replace the default trust store; this keyword
-        says so, so that a reviewer knows which CA vouched for the target.
+        ``verify`` is the session's verification (True or a CA bundle path); ``False``, an empty
+        value or a CA bundle that does not exist fail, since TLS verification must never be switched
+        off. ``requests`` lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` replace the default trust
+        store; this keyword says so, so that a reviewer knows which CA vouched for the target.
 
-        | Log TLS Verification Settings    ${BASE_URL}    ${TLS_VERIFY}
+        | TLS Verification Should Be On    ${BASE_URL}    ${TLS_VERIFY}
         """
+        verify = tls_verification(verify)
         if not url.startswith("https://"):
             logger.info(f"{url} is plain HTTP: no TLS to verify.")
             return
-        if verify is False or str(verify).lower() == "false":
-            raise AssertionError("TLS verification must not be switched off; give a CA bundle with CA_BUNDLE instead.")
-        import os
-
         override = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if isinstance(verify, str) and verify.lower() != "true":
             logger.info(f"Server certificates are verified against the CA bundle {verify}.")

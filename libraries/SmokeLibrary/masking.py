@@ -23,10 +23,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 MASK = "***"
-SENSITIVE_KEYS = re.compile(
-    r"^(password|passwd|access_token|refresh_token|token|id_token|secret|client_secret|api_key|authorization)$",
-    re.IGNORECASE,
-)
+#: Words that make a field secret wherever they appear in its name (``new_password``,
+#: ``signing_secret``, ``apiKey``, ``X-Auth-Token``); ``token_type`` is not a secret.
+_SECRET_WORDS = r"(?:pass(?:word|wd|phrase)|secret|token(?!_?type)|api[-_]?key|authorization|credential|private[-_]?key)"
+SENSITIVE_KEYS = re.compile(rf".*{_SECRET_WORDS}", re.IGNORECASE)
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-signature-256", "x-api-key"}
 )
@@ -34,12 +34,18 @@ _PATTERNS = (
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_.~+/=]+"), r"\1" + MASK),
     (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), MASK),
     (re.compile(r"whsec_[A-Za-z0-9_\-]+"), MASK),
-    (
+    (re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]{8,}"), r"\1" + MASK),
+    (re.compile(r"(://[^/:@\s]+:)[^/@\s]+@"), r"\1" + MASK + "@"),  # https://user:password@host
+    (  # "new_password": "…", 'apiKey'='…' (escaped quotes inside the value included)
         re.compile(
-            r"""(?i)(["']?(?:password|access_token|refresh_token|secret|client_secret|api_key)["']?\s*[:=]\s*)"""
-            r"""(["'])(.*?)\2"""
+            rf"""(?i)(["']?[\w-]*{_SECRET_WORDS}[\w-]*["']?\s*[:=]\s*)"""
+            r"""(["'])((?:\\.|(?!\2).)*)\2"""
         ),
         r"\1\2" + MASK + r"\2",
+    ),
+    (  # form-encoded or query text: password=…&secret=…
+        re.compile(rf"""(?i)(\b[\w-]*{_SECRET_WORDS}[\w-]*=)(?!["'])[^&\s"',;]+"""),
+        r"\1" + MASK,
     ),
 )
 LOG_BODY_LIMIT = 2000
@@ -119,7 +125,7 @@ def mask_body(body: Any, limit: int = LOG_BODY_LIMIT) -> str:
         body = body.decode("utf-8", errors="replace")
     text = str(body)
     try:
-        text = json.dumps(mask_data(json.loads(text)), ensure_ascii=False)
+        text = mask_text(json.dumps(mask_data(json.loads(text)), ensure_ascii=False))
     except (ValueError, TypeError):
         text = mask_text(text)
     if len(text) > limit:

@@ -61,6 +61,8 @@ async def health(runtime: Runtime = Depends(get_runtime)) -> Response:
     checks: dict[str, Any] = {"database": database, "redis": redis}
     if faults.on("health_no_database_check"):
         del checks["database"]
+    if faults.on("health_no_redis_check"):
+        del checks["redis"]
     return JSONResponse({"status": status, "version": __version__, "checks": checks}, status_code=code)
 
 

@@ -66,6 +66,22 @@ def _(api: ReferenceApi) -> None:
     assert body["status"] == "pass" and "database" not in body["checks"]
 
 
+@check("health_no_redis_check")
+def _(api: ReferenceApi) -> None:
+    body = anon(api).get("/health").json()
+    assert body["status"] == "pass" and "redis" not in body["checks"] and "database" in body["checks"]
+
+
+@check("health_not_counted")
+def _(api: ReferenceApi) -> None:
+    client = anon(api)
+    for _ in range(3):
+        client.get("/health")
+        client.get("/api/v1/plans")
+    requests_by_path = {s.labels["path"] for s in families(client.get("/metrics").text)["http_requests"].samples}
+    assert "/api/v1/plans" in requests_by_path and "/health" not in requests_by_path
+
+
 @check("metrics_garbage")
 def _(api: ReferenceApi) -> None:
     answer = anon(api).get("/metrics")
@@ -378,6 +394,15 @@ def _(api: ReferenceApi) -> None:
     user = new_user(api.base_url)
     items = [{"name": "a", "dimensions": [2]}, {"name": "", "dimensions": [2]}, {"name": "b", "dimensions": [2]}]
     assert_problem(user.client.post("/api/v1/lattices/bulk", json={"lattices": items}), 422)
+    assert user.client.get("/api/v1/lattices").json()["total"] == 2
+
+
+@check("bulk_delete_keeps_rows")
+def _(api: ReferenceApi) -> None:
+    user = new_user(api.base_url)
+    items = [{"name": "a", "dimensions": [2]}, {"name": "b", "dimensions": [2]}]
+    ids = user.client.post("/api/v1/lattices/bulk", json={"lattices": items}).json()["ids"]
+    assert user.client.post("/api/v1/lattices/bulk-delete", json={"ids": ids}).json() == {"deleted": 2}
     assert user.client.get("/api/v1/lattices").json()["total"] == 2
 
 

@@ -33,10 +33,13 @@ FAULTS = [
     ("health_status_mismatch", HEALTH, ["HTTP status 503 disagrees", "'pass'"], False, {}),
     ("health_garbage", HEALTH, ["Expected a JSON health document", "text/plain"], False, {}),
     ("health_no_database_check", DATABASE, ["Expected a 'database' check", "checks present: redis"], False, {}),
+    ("health_no_redis_check", REDIS, ["Expected a 'redis' check", "checks present: database"], False, {}),
     ("metrics_garbage", METRICS, ["parseable Prometheus exposition"], False, {}),
     ("metrics_wrong_content_type", METRICS, ["Content-Type application/json is not text/plain"], False, {}),
     ("metrics_missing_family", METRICS, ["paths_computed_total is missing"], False, {}),
     ("metrics_frozen", METRICS, ["Expected 'http_requests_total' to grow"], False, {}),
+    # the /metrics reads in between are counted; only the counted request's own samples may prove it
+    ("health_not_counted", METRICS, ["Expected 'http_requests_total' to grow for path=/health"], False, {}),
     ("slow_responses", SLA, ["Response times miss the SLA", "/health: p95", "exceeds 500 ms"], False,
      {"SLA_SAMPLES": "3"}),
     ("login_500", AUTH, ["Expected HTTP 401", "/api/v1/auth/login answered 500"], False, {}),
@@ -54,6 +57,8 @@ FAULTS = [
     ("hsts_short", HEADERS, ["Strict-Transport-Security max-age=300 is below 15768000"], True, {}),
     ("error_stack_trace", ERRORS, ["leak internals", "Traceback"], False, {}),
     ("error_not_problem_json", ERRORS, ["Expected Content-Type application/problem+json"], False, {}),
+    # the throwaway identity's removal is proven, not assumed: a user that survives DELETE fails the test
+    ("delete_user_keeps_data", HEADERS, ["can still log in after 3 deletions"], False, {}),
 ]
 
 

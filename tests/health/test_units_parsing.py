@@ -129,3 +129,4 @@ def test_counting_down_needs_headers_on_every_answer_and_a_decrease():
     assert counting_down_problems([state(2), state(1), state(29), state(28)]) == []  # window reset
     assert "never decreased" in counting_down_problems([state(30), state(30)])[0]
     assert "carried no" in counting_down_problems([state(29), None])[0]
+    assert "one reading cannot show a countdown" in counting_down_problems([state(29)])[0]

@@ -69,6 +69,7 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
     assert total(samples, "smoke_test_failed_total") == 0
     assert total(samples, "smoke_test_duration_seconds_count") == HEALTH_TESTS + WORKFLOW_TESTS
     assert total(samples, "smoke_run_verdict", verdict="PROCEED") == 1
+    assert total(samples, "smoke_suite_ran", suite="health") == total(samples, "smoke_suite_ran", suite="workflows") == 1
     # the secret never reaches the console or any artifact
     assert secret not in run.console
     assert not artifacts_containing(results_dir, secret), "TEST_PASSWORD leaked"
@@ -157,6 +158,7 @@ def test_closed_port_is_a_fast_rollback(
     assert failed_names(cases) == {"Target Is Reachable"}
     samples = metrics(run.artifact("metrics"))
     assert total(samples, "smoke_run_verdict", verdict="ROLLBACK") == 1
+    assert total(samples, "smoke_suite_ran") == 0, "a suite that never ran must not look like a green one"
     assert '"verdict": "ROLLBACK"' in (results_dir / "history.jsonl").read_text()
     assert len(alert_receiver.bodies) == 1
 

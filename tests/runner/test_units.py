@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from smoke_runner.cli import UsageError, parse_options
 from smoke_runner.history import append_history, read_history, trend
 from smoke_runner.model import FAIL, PASS, SKIP, SuiteResult
 from smoke_runner.model import TestResult as Result
-from smoke_runner.redact import public_url, redact
+from smoke_runner.alerts import send_alert
+from smoke_runner.redact import host_only, public_url, redact
 from smoke_runner.xunit import write_suite_xunit
 from tests.runner.helpers import junit_cases
 
@@ -86,3 +88,62 @@ def test_options() -> None:
                 ["--outputdir", "x"], ["stray"], ["--variablefile", "missing-env"]):
         with pytest.raises(UsageError):
             parse_options(bad)
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["--SkipOnFail", "health"], "never fail the gate"),
+    (["--skiponfail", "health"], "never fail the gate"),
+    (["--skip", "health"], "never fail the gate"),
+    (["--skipteardownonexit"], "never fail the gate"),
+    (["--Dry"], "use the runner's own --dryrun"),
+    (["--DryRun"], "use the runner's own --dryrun"),
+    (["-vTEST_PASSWORD:x"], "pass TEST_PASSWORD through the environment"),
+    (["--VARIABLE", "test_password:x"], "pass TEST_PASSWORD through the environment"),
+    (["--outputd", "elsewhere"], "--outputdir is managed by the runner"),
+    (["-x", "mine.xml"], "--xunit is managed by the runner"),
+])
+def test_passthrough_options_that_would_change_the_verdict_are_refused_in_any_spelling(
+    args: list[str], reason: str
+) -> None:
+    with pytest.raises(UsageError, match=re.escape(reason)):
+        parse_options(args)
+
+
+def test_urls_of_the_pushgateway_and_the_alert_webhook_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUSHGATEWAY_URL", "http://metrics:PgSecretPass@gateway.example.com/")
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", "https://hooks.example.com/services/T000/B000/SlackTokenXYZ")
+    text = redact("nonnumeric port: 'PgSecretPass@gateway.example.com' posting to "
+                  "https://hooks.example.com/services/T000/B000/SlackTokenXYZ")
+    assert "PgSecretPass" not in text and "SlackTokenXYZ" not in text, text
+    assert host_only(os.environ["ALERT_WEBHOOK_URL"]) == "https://hooks.example.com"
+
+
+def test_a_webhook_that_answers_garbage_is_an_error_text_not_a_crash() -> None:
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer_garbage() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    try:
+        error = send_alert(f"http://127.0.0.1:{server.getsockname()[1]}/hook", {"text": "x"}, timeout=5)
+    finally:
+        thread.join(timeout=5)
+        server.close()
+    assert error, "a garbage answer must be reported"
+
+
+def test_process_table_without_proc_comes_from_ps() -> None:
+    from smoke_runner.execution import _ps_process_table
+
+    table = _ps_process_table()  # what macOS gets, where there is no /proc
+    assert table[os.getpid()][0] == os.getppid()

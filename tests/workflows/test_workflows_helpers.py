@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 from robot.api.types import Secret
 
-from libraries.SmokeLibrary.masking import mask_text
+from libraries.SmokeLibrary.http import tls_verification
+from libraries.SmokeLibrary.masking import mask_body, mask_text
 from libraries.SmokeLibrary.workflows import WorkflowKeywords
 from libraries.SmokeLibrary.workflows.checks import lattice_differences
 
@@ -132,3 +133,36 @@ def test_ids_should_number(keywords):
         keywords.ids_should_number(["a", "b"], 3)
     with pytest.raises(AssertionError):
         keywords.ids_should_number(["a", "a"], 2)
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ('{"signing_secret": "abc123def"}', "abc123def"),
+    ('{"webhook_secret": "wh-value-1"}', "wh-value-1"),
+    ('{"new_password": "Pw-value-2"}', "Pw-value-2"),
+    ('{"apiKey": "key-value-3"}', "key-value-3"),
+    ('"password": "he said \\"hi\\" ok"', "hi"),
+    ("postgres://smoke:db-pass-4@db:5432/lattice", "db-pass-4"),
+    ("grant_type=password&password=form-pass-5&user=me", "form-pass-5"),
+    ("Authorization: Basic dXNlcjpzZWNyZXQ=", "dXNlcjpzZWNyZXQ="),
+])
+def test_secret_shaped_values_are_masked_in_any_spelling(text, secret):
+    assert secret not in mask_text(text)
+    assert secret not in mask_body(text)
+
+
+def test_masking_keeps_what_is_not_secret():
+    text = '{"token_type": "bearer", "passed": 10, "status": "pass", "email": "a@example.com"}'
+    assert mask_body(text) == text
+
+
+@pytest.mark.parametrize("verify", [False, "false", "", "  ", None, "/no/such/ca-bundle.pem"])
+def test_tls_verification_cannot_be_switched_off_or_pointed_at_nothing(verify):
+    with pytest.raises(AssertionError, match="TLS verification must not be switched off|does not exist"):
+        tls_verification(verify)
+
+
+def test_tls_verification_accepts_the_default_or_an_existing_bundle(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert tls_verification(True) is True and tls_verification("True") is True
+    assert tls_verification(str(bundle)) == str(bundle)

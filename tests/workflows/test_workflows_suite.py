@@ -175,6 +175,7 @@ FAULTS = [
     ("error_leaves_data", "Error Recovery Flow", "requests that failed must leave no data behind"),
     ("bulk_partial", "Bulk Operations Performance Flow", "a refused bulk create must create none of its items"),
     ("bulk_slow", "Bulk Operations Performance Flow", "over its time budget of 5 s"),
+    ("bulk_delete_keeps_rows", "Bulk Operations Performance Flow", "to be gone, but they are still listed"),
 ]
 
 
@@ -269,3 +270,20 @@ def test_a_target_that_does_not_answer_fails_fast(tmp_path):
     run = run_suite("workflows", f"http://127.0.0.1:{port}", tmp_path / "results", timeout=60)
     assert len(run.tests) == len(FLOWS)
     assert all("Cannot connect to" in o.message for o in run.tests.values()), failure_report(run)
+
+
+def test_without_a_receiver_the_unchecked_signature_is_a_visible_warning(tmp_path):
+    """A target that cannot call this machine: the record is still checked, the signature cannot be,
+    and the log and console say so instead of passing quietly."""
+    flow = "Webhook Registration Flow"
+    with ReferenceApi() as api:
+        run = run_workflows(api, tmp_path, tests=[flow], env={"WEBHOOK_RECEIVER": "false"})
+        recorded_wrong_event = run_workflows(api, tmp_path / "healthy-again", tests=[flow],
+                                             env={"WEBHOOK_RECEIVER": "false"},
+                                             variables={"WEBHOOK_TEST_EVENT": "lattice.created"})
+    assert run.tests[flow].status == "PASS", failure_report(run)
+    output = (run.output_dir / "output.xml").read_text(encoding="utf-8")
+    assert 'level="WARN">Webhook signature NOT checked' in output
+    assert "Webhook signature NOT checked" in run.stdout  # stdout and stderr of robot
+    # the delivery record itself is checked: a record of another event fails the flow
+    assert recorded_wrong_event.tests[flow].status == "FAIL", failure_report(recorded_wrong_event)

@@ -32,6 +32,8 @@ class ErrorBodyKeywords:
 
         | Responses Should Not Leak Internals | ${LEAK_PATTERNS} | ${not_found} | ${malformed} |
         """
+        if not patterns or not responses:
+            raise AssertionError("Nothing to check for leaks: give at least one pattern and one response")
         problems = []
         for response in responses:
             leaks = leaks_in(response.text, patterns)

@@ -69,6 +69,8 @@ class LatencyKeywords:
 
         | Response Times Should Be Within SLA | ${samples} | ${SLA_ENDPOINTS} | ${BASE_URL} |
         """
+        if not endpoints:
+            raise AssertionError("No endpoints given to hold to the response-time SLA (is SLA_ENDPOINTS empty?)")
         summaries = []
         for endpoint in endpoints:
             path = str(endpoint["path"])

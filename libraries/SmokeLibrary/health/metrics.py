@@ -6,7 +6,7 @@ generators are consumed completely, so a syntax error anywhere in the body fails
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import requests
 from prometheus_client.metrics_core import Metric
@@ -45,8 +45,10 @@ def family_names(families: Iterable[Metric]) -> set[str]:
     return names
 
 
-def sample_total(families: Iterable[Metric], name: str) -> float | None:
-    """Sum of the samples called ``name`` (0 for a declared family without samples; None when absent)."""
+def sample_total(families: Iterable[Metric], name: str, labels: Mapping[str, str] | None = None) -> float | None:
+    """Sum of the samples called ``name`` whose labels include ``labels`` (0 for a declared family
+    without such samples; None when the family is absent)."""
+    wanted = {str(key): str(value) for key, value in (labels or {}).items()}
     found = False
     total = 0.0
     for family in families:
@@ -55,7 +57,8 @@ def sample_total(families: Iterable[Metric], name: str) -> float | None:
         for sample in family.samples:
             if sample.name == name or (family.type == "counter" and family.name == name and sample.name.endswith("_total")):
                 found = True
-                total += sample.value
+                if all(sample.labels.get(key) == value for key, value in wanted.items()):
+                    total += sample.value
     return total if found else None
 
 
@@ -105,26 +108,33 @@ class MetricsKeywords:
             )
 
     @keyword("Metric Total Of")
-    def metric_total_of(self, response: requests.Response, name: str) -> float:
-        """Returns the sum of every sample called ``name`` (all label sets) in a ``/metrics`` response.
+    def metric_total_of(self, response: requests.Response, name: str, **labels: str) -> float:
+        """Returns the sum of the samples called ``name`` in a ``/metrics`` response, over every label
+        set or only those with ``labels``.
 
         | ${before} = | Metric Total Of | ${response} | http_requests_total |
+        | ${before} = | Metric Total Of | ${response} | http_requests_total | path=/health |
         """
-        total = sample_total(families_of(response), name)
+        total = sample_total(families_of(response), name, labels)
         if total is None:
             raise AssertionError(f"Expected samples of '{name}', but {response.url} exposes none")
-        logger.info(f"{name} totals {total:g} at {response.url}")
+        selection = "".join(f" {key}={value}" for key, value in labels.items())
+        logger.info(f"{name}{selection} totals {total:g} at {response.url}")
         return total
 
     @keyword("Metric Total Should Have Grown")
-    def metric_total_should_have_grown(self, response: requests.Response, name: str, before: float) -> None:
-        """Fails unless the sum of ``name`` in ``response`` is greater than ``before``.
+    def metric_total_should_have_grown(self, response: requests.Response, name: str, before: float,
+                                       **labels: str) -> None:
+        """Fails unless the sum of ``name`` (only samples with ``labels``, if given) in ``response``
+        is greater than ``before``.
 
-        | Metric Total Should Have Grown | ${response} | http_requests_total | ${before} |
+        | Metric Total Should Have Grown | ${response} | http_requests_total | ${before} | path=/health |
         """
-        after = self.metric_total_of(response, name)
+        after = self.metric_total_of(response, name, **labels)
         if after <= float(before):
+            selection = "".join(f" {key}={value}" for key, value in labels.items())
             raise AssertionError(
-                f"Expected '{name}' to grow after a request was made, but it stayed at {after:g} "
+                f"Expected '{name}' to grow{' for' + selection if selection else ''} after a request was made, "
+                f"but it stayed at {after:g} "
                 f"(before: {float(before):g}) at {response.url}"
             )

@@ -22,6 +22,7 @@ import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..http import tls_verification
 from ._common import describe, log_table
 
 
@@ -104,7 +105,9 @@ def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
     over = [s for s in known if s.limit is not None and s.remaining > s.limit]
     if over:
         problems.append(f"remaining {over[0].remaining} exceeds the limit {over[0].limit}")
-    if len(known) >= 2 and not any(b.remaining < a.remaining for a, b in zip(known, known[1:])):
+    if len(known) < 2:
+        problems.append(f"only {len(known)} answer came back before the limit: one reading cannot show a countdown")
+    elif not any(b.remaining < a.remaining for a, b in zip(known, known[1:])):
         problems.append(f"remaining never decreased over {len(known)} requests (stayed at {known[0].remaining})")
     return problems
 
@@ -139,6 +142,7 @@ def probe_rate_limit(
     it up), the probe waits ``Retry-After`` once, if that is at most ``max_wait`` seconds, and
     starts counting again within the same request budget.
     """
+    verify = tls_verification(verify)
     http = session or requests.Session()
     result = ProbeResult(url, int(max_requests))
     started = time.monotonic()

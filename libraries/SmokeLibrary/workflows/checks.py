@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import requests
 from robot.api import logger
 from robot.api.deco import keyword
+from robot.api.types import Secret
 
-from ..http import describe_response
+from ..http import describe_response, unexpected_status
 
 SECRET_FIELDS = ("secret", "signing_secret", "webhook_secret")
 
@@ -63,10 +65,9 @@ class CheckKeywords:
 
         | Step Should Answer    Register a new user    ${response}    201
         """
-        allowed = [int(code) for code in expected]
-        if response.status_code not in allowed:
-            wanted = " or ".join(str(code) for code in allowed)
-            raise AssertionError(f"Step '{step}': expected HTTP {wanted}, but {describe_response(response)}")
+        problem = unexpected_status(response, expected)
+        if problem:
+            raise AssertionError(f"Step '{step}': {problem}")
         logger.info(f"Step '{step}': {response.request.method} {response.url} answered {response.status_code}")
 
     @keyword("Step Should Be Refused As Unauthorized")
@@ -93,6 +94,8 @@ class CheckKeywords:
 
         | Body Should Have Fields    Register a new user    ${user}    @{USER_FIELDS}
         """
+        if not fields:
+            raise AssertionError(f"Step '{step}': no fields given to check (is the fields variable empty?)")
         missing = missing_fields(body, fields)
         if missing:
             present = sorted(body) if isinstance(body, Mapping) else type(body).__name__
@@ -120,6 +123,8 @@ class CheckKeywords:
         | Listing Should Contain Ids    ${listing}    @{ids}
         | Listing Should Contain Ids    ${deliveries}    ${delivery_id}    what=delivery record
         """
+        if not ids:
+            raise AssertionError(f"No {what} ids given to look for in the listing")
         present = set(listed_ids(listing))
         missing = [i for i in ids if str(i) not in present]
         if missing:
@@ -129,28 +134,47 @@ class CheckKeywords:
             )
         logger.info(f"All {len(ids)} {what}(s) are listed")
 
+    @keyword("Listed Item With Id")
+    def listed_item_with_id(self, listing: Any, item_id: str, what: str = "item") -> dict[str, Any]:
+        """Returns the item of ``listing`` whose ``id`` is ``item_id``; fails when it is not listed.
+
+        | ${record} =    Listed Item With Id    ${deliveries}    ${delivery_id}    what=delivery record
+        """
+        self.listing_should_contain_ids(listing, item_id, what=what)
+        return next(dict(item) for item in listing["items"]
+                    if isinstance(item, Mapping) and str(item.get("id")) == str(item_id))
+
     @keyword("Listing Should Not Contain Ids")
     def listing_should_not_contain_ids(self, listing: Any, *ids: str, what: str = "lattice") -> None:
         """Fails if any id in ``ids`` is among the listing's ``items``.
 
         | Listing Should Not Contain Ids    ${listing}    ${webhook_id}    what=webhook
         """
+        if not ids:
+            raise AssertionError(f"No {what} ids given to look for in the listing")
         present = set(listed_ids(listing))
         still = [i for i in ids if str(i) in present]
         if still:
             raise AssertionError(f"Expected {what}(s) {', '.join(still[:3])} to be gone, but they are still listed")
 
     @keyword("Listing Should Not Reveal Secrets")
-    def listing_should_not_reveal_secrets(self, listing: Any) -> None:
-        """Fails if any item of ``listing`` carries a non-empty secret field (the secret is never shown).
+    def listing_should_not_reveal_secrets(self, listing: Any, *secrets: Secret) -> None:
+        """Fails if any item of ``listing`` carries a non-empty secret field, or if any of ``secrets``
+        appears anywhere in it (a secret is shown only at creation).
 
-        | Listing Should Not Reveal Secrets    ${webhooks}
+        Fails as well when ``listing`` is not an ``{"items": [...]}`` listing: an error body proves nothing.
+
+        | Listing Should Not Reveal Secrets    ${webhooks}    ${secret}
         """
+        listed_ids(listing)  # an error body or another shape is not a listing without secrets
         leaks = []
-        for item in (listing.get("items") if isinstance(listing, Mapping) else None) or []:
+        for item in listing["items"]:
             for name in SECRET_FIELDS:
                 if isinstance(item, Mapping) and item.get(name):
                     leaks.append(f"'{name}' of webhook {item.get('id')}")
+        text = json.dumps(listing)
+        leaks += ["a registered webhook's secret value" for secret in secrets
+                  if str(secret.value) and str(secret.value) in text]
         if leaks:
             raise AssertionError(
                 f"The webhook listing reveals secrets ({', '.join(leaks)}): secrets must be shown only at creation"

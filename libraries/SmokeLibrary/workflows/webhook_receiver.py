@@ -64,9 +64,11 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             server_version = "smoke-receiver"
             sys_version = ""
+            timeout = 10  # seconds per socket read: a sender that stalls cannot block the receiver
+
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY_BYTES)
+                length = min(max(int(self.headers.get("Content-Length") or 0), 0), MAX_BODY_BYTES)
                 body = self.rfile.read(length) if length else b""
                 receiver._add(Delivery(self.path, {k: v for k, v in self.headers.items()}, body))
                 self.send_response(204)
