@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from smoke_runner import REPO_ROOT, console
-from smoke_runner.redact import SECRET_VARIABLES
+from smoke_runner.options import OptionError, checked_variablefile, parse_passthrough
 from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 SUITE_NAMES = ("health", "workflows")
@@ -60,11 +60,21 @@ class Options:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     processes: int = 2
-    variablefile: Path | None = None
+    variablefiles: list[str] = field(default_factory=list)  # checked, resolved ``path[:arg...]``
+    tests: list[str] = field(default_factory=list)  # --test/--task patterns
     dryrun: bool = False
     rerun: bool = True
     results_dir: Path = REPO_ROOT / "results"
-    passthrough: list[str] = field(default_factory=list)
+    passthrough: list[str] = field(default_factory=list)  # other allowed robot options, canonical
+
+    @property
+    def variablefile(self) -> Path | None:
+        """The first variable file (None without one)."""
+        if not self.variablefiles:
+            return None
+        from robot.utils import split_args_from_name_or_path
+
+        return Path(split_args_from_name_or_path(self.variablefiles[0])[0])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,88 +118,32 @@ def _excluded_tags(include: list[str], exclude: list[str]) -> list[str]:
     return [*exclude, DEPRECATED_TAG]
 
 
-def resolve_variablefile(text: str) -> Path:
-    """A path, or the name of a file in ``variables/`` (``staging`` -> ``variables/staging.py``)."""
-    path = Path(text).expanduser()
-    if path.is_file():
-        return path.resolve()
-    for candidate in (REPO_ROOT / "variables" / text, REPO_ROOT / "variables" / f"{text}.py"):
-        if candidate.is_file():
-            return candidate
-    raise UsageError(f"variable file not found: {text}")
-
-
 def parse_options(argv: Sequence[str]) -> Options | None:
     """Parse ``argv``; None means --help was asked for."""
     parser = build_parser()
     namespace, rest = parser.parse_known_args(list(argv))
     if namespace.help:
         return None
-    _check_passthrough(rest)
+    try:
+        passthrough = parse_passthrough(rest)
+        variablefiles = [checked_variablefile(namespace.variablefile)] if namespace.variablefile else []
+    except OptionError as error:
+        raise UsageError(str(error)) from None
+    include = [*namespace.include, *passthrough.include]
     results_dir = namespace.results_dir or os.environ.get("SMOKE_RESULTS_DIR") or str(REPO_ROOT / "results")
     return Options(
         demo=namespace.demo,
         suites=list(dict.fromkeys(namespace.suite or SUITE_NAMES)),
-        include=namespace.include,
-        exclude=_excluded_tags(namespace.include, namespace.exclude),
+        include=include,
+        exclude=_excluded_tags(include, [*namespace.exclude, *passthrough.exclude]),
         processes=namespace.processes,
-        variablefile=resolve_variablefile(namespace.variablefile) if namespace.variablefile else None,
+        variablefiles=variablefiles + passthrough.variablefiles,
+        tests=passthrough.tests,
         dryrun=namespace.dryrun,
         rerun=not namespace.no_rerun,
         results_dir=Path(results_dir).expanduser().resolve(),
-        passthrough=rest,
+        passthrough=passthrough.args,
     )
-
-
-#: Robot options (as robot names them after parsing) that the runner sets itself.
-MANAGED = {"outputdir", "output", "log", "report", "name", "rerunfailed", "xunit", "argumentfile"}
-#: Robot's skip options (--skip, the one that turns failures into skips, the one that skips
-#: teardowns) would let failures or cleanups vanish; any option named skip* is refused.
-SKIP_PREFIX = "skip"
-DRYRUN = "dryrun"
-
-
-def _check_passthrough(rest: list[str]) -> None:
-    """Refuse pass-through options that would change what the gate decides or leak the password.
-
-    The options are read with pabot's (and so robot's) own parser, so that abbreviations and other
-    spellings (``--SkipOnFail``, ``--dry``, ``-vTEST_PASSWORD:x``) are caught as well."""
-    for index, arg in enumerate(rest):
-        if not arg.startswith("-") and (index == 0 or not rest[index - 1].startswith("-")):
-            raise UsageError(f"unexpected argument {arg!r} (suites are chosen with --suite)")
-    if any(arg.split("=", 1)[0] in ("-A", "--argumentfile") for arg in rest):
-        raise UsageError("--argumentfile is managed by the runner and cannot be passed through")
-    given = _parsed_robot_options(rest)
-    managed = sorted(MANAGED & set(given))
-    if managed:
-        raise UsageError(f"--{managed[0]} is managed by the runner and cannot be passed through")
-    skips = sorted(name for name, value in given.items() if name.startswith(SKIP_PREFIX) and value)
-    if skips:
-        raise UsageError(f"--{skips[0]} cannot be passed through: skipped tests or teardowns never fail the gate")
-    if given.get(DRYRUN):
-        raise UsageError("--dryrun cannot be passed through: use the runner's own --dryrun, "
-                         "which labels the run DRY RUN")
-    for variable in given.get("variable") or []:
-        if variable.split(":", 1)[0].strip().upper() in SECRET_VARIABLES:
-            raise UsageError("pass TEST_PASSWORD through the environment, never with --variable "
-                             "(pabot writes --variable values to its argument files)")
-
-
-def _parsed_robot_options(rest: list[str]) -> dict[str, object]:
-    """The robot options that ``rest`` sets, as pabot's parser reads them ({} when it cannot: pabot
-    reports the problem when the run is validated)."""
-    try:
-        from pabot.arguments import parse_args
-        from robot.errors import DataError, Information
-    except ImportError:
-        return {}
-    source = str(REPO_ROOT / "suites")
-    try:
-        baseline = parse_args(["--no-pabotlib", source])[0]
-        parsed = parse_args(["--no-pabotlib", *rest, source])[0]
-    except (DataError, Information, SystemExit):
-        return {}
-    return {name: value for name, value in parsed.items() if baseline.get(name) != value}
 
 
 def _raise_interrupt(signum: int, _frame: object) -> None:

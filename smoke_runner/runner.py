@@ -58,15 +58,6 @@ def resolve_sources(names: list[str]) -> dict[str, Path]:
     return sources
 
 
-def _passthrough_values(args: list[str], names: tuple[str, ...]) -> list[str]:
-    values = []
-    for index, arg in enumerate(args):
-        option, _, inline = arg.partition("=")
-        if option in names:
-            values.append(inline if inline else (args[index + 1] if index + 1 < len(args) else ""))
-    return [value for value in values if value]
-
-
 def selected_test_count(source: Path, options: Options) -> int | None:
     """How many tests of ``source`` the tag/test filters select (None if the suite cannot be parsed:
     robot will then report the problem in the run)."""
@@ -75,8 +66,7 @@ def selected_test_count(source: Path, options: Options) -> int | None:
 
     try:
         suite = TestSuiteBuilder().build(str(source))
-        tests = _passthrough_values(options.passthrough, ("--test", "-t", "--task"))
-        suite.filter(included_tests=tests or None, included_tags=options.include or None,
+        suite.filter(included_tests=options.tests or None, included_tags=options.include or None,
                      excluded_tags=options.exclude or None)
     except (DataError, OSError, ValueError):
         return None
@@ -100,11 +90,13 @@ def robot_options(options: Options) -> list[str]:
     """Options given to every robot process (through pabot)."""
     args: list[str] = []
     for tag in options.include:
-        args += ["--include", tag]
+        args.append(f"--include={tag}")
     for tag in options.exclude:
-        args += ["--exclude", tag]
-    if options.variablefile:
-        args += ["--variablefile", str(options.variablefile)]
+        args.append(f"--exclude={tag}")
+    for test in options.tests:
+        args.append(f"--test={test}")  # one argument: pabot reads its own options anywhere on the line
+    for variablefile in options.variablefiles:
+        args.append(f"--variablefile={variablefile}")
     if options.dryrun:
         args.append("--dryrun")
     return args + options.passthrough

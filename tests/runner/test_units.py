@@ -81,7 +81,7 @@ def test_deprecated_tests_are_excluded_unless_included_explicitly() -> None:
 def test_options() -> None:
     options = parse_options(["--suite", "health", "--include", "security", "--processes", "3", "--loglevel", "DEBUG"])
     assert options is not None and options.suites == ["health"] and options.processes == 3
-    assert options.passthrough == ["--loglevel", "DEBUG"]
+    assert options.passthrough == ["--loglevel=DEBUG"]
     assert parse_options(["--help"]) is None
     assert parse_options(["--variablefile", "staging"]).variablefile.name == "staging.py"
     for bad in (["--suite", "nope"], ["--processes", "0"], ["--variable", "TEST_PASSWORD:x"],
@@ -97,8 +97,8 @@ def test_options() -> None:
     (["--skipteardownonexit"], "never fail the gate"),
     (["--Dry"], "use the runner's own --dryrun"),
     (["--DryRun"], "use the runner's own --dryrun"),
-    (["-vTEST_PASSWORD:x"], "pass TEST_PASSWORD through the environment"),
-    (["--VARIABLE", "test_password:x"], "pass TEST_PASSWORD through the environment"),
+    (["-vTEST_PASSWORD:x"], "only through the environment (TEST_PASSWORD)"),
+    (["--VARIABLE", "test_password:x"], "only through the environment (TEST_PASSWORD)"),
     (["--outputd", "elsewhere"], "--outputdir is managed by the runner"),
     (["-x", "mine.xml"], "--xunit is managed by the runner"),
 ])
