@@ -33,7 +33,7 @@ from smoke_runner.preflight import (
 )
 from smoke_runner.redact import host_only, public_url, redact
 from smoke_runner.summary import RunInfo, render_summary
-from smoke_runner.verdict import EXIT_USAGE, Decision, Verdict, decide
+from smoke_runner.verdict import EXIT_DRYRUN, EXIT_USAGE, Decision, Verdict, decide
 from smoke_runner.xunit import write_failure_xunit, write_suite_xunit
 
 HISTORY_FILE = "history.jsonl"
@@ -200,6 +200,8 @@ def _run_against(url: str, options: Options, sources: dict[str, Path], empty: li
     context = RunContext(options, sources, empty, plan, url, run_id, run_name, run_dir, started_at, started)
     try:
         results, decision = _execute(context, preflight_timeout)
+        if options.dryrun:
+            return _report_dry_run(context, results, decision)
         summary_path = _publish(context, results, decision)
     except KeyboardInterrupt:
         shutil.rmtree(run_dir / ".attempts", ignore_errors=True)
@@ -258,6 +260,38 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     for suite in results.suites:
         write_suite_xunit(suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp)
     return results, decision
+
+
+def _report_dry_run(context: RunContext, results: RunResults,
+                    decision: Decision) -> tuple[int, Callable[[], None]]:
+    """A dry run is not a result: only its summary is written (in its own run folder); nothing is
+    pushed or alerted, no history line is written and ``results/latest`` does not move. Exit code
+    EXIT_DRYRUN (3), or EXIT_USAGE (2) when the dry run found errors in the suites."""
+    summary_path = context.run_dir / f"summary_{context.run_name}.txt"
+    info = RunInfo(run_name=context.run_name, run_id=context.run_id, target=context.target,
+                   started=context.started_at.isoformat(timespec="seconds"),
+                   duration=time.monotonic() - context.started, suites=list(context.sources),
+                   processes=context.plan.processes, dryrun=True, demo=context.options.demo,
+                   artifacts=sorted({path.name for path in context.run_dir.iterdir()} | {summary_path.name}),
+                   warnings=context.warnings)
+    summary_path.write_text(render_summary(info, results, decision, None, []), encoding="utf-8")
+    failing = [test for test in results.tests if test.failed]
+    code = EXIT_USAGE if failing or not all(suite.ran for suite in results.suites) else EXIT_DRYRUN
+
+    def report() -> None:
+        for warning in context.warnings:
+            console.warning(warning)
+        for test in failing:
+            console.error(f"dry run: {test.suite} / {test.name}: {' '.join(test.message.split())[:300]}")
+        console.step(f"Summary:   {summary_path}")
+        if code == EXIT_DRYRUN:
+            console.step(f"DRY RUN: the suites parse and their keywords resolve ({len(results.tests)} tests); "
+                         f"nothing was tested, so there is no verdict (exit code {EXIT_DRYRUN}). Nothing was "
+                         "pushed or alerted; results/latest and the history are unchanged.")
+        else:
+            console.error(f"DRY RUN found errors in the suites: no verdict (exit code {EXIT_USAGE})")
+
+    return code, report
 
 
 def _publish(context: RunContext, results: RunResults, decision: Decision) -> Path:

@@ -46,6 +46,8 @@ class Verdict(Enum):
 
 #: Exit code for a usage or configuration error (no verdict was reached).
 EXIT_USAGE = 2
+#: Exit code of a finished --dryrun: the suites parse, nothing was tested, so there is no verdict.
+EXIT_DRYRUN = 3
 #: Exit code when the run was interrupted (Ctrl-C, SIGTERM); no verdict was reached.
 EXIT_INTERRUPTED = 130
 #: Exit code of an unexpected error inside the runner itself; no verdict was reached.

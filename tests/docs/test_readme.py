@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Verdict
+from smoke_runner.verdict import EXIT_DRYRUN, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Verdict
 from tests.docs._markdown import REPO_ROOT, anchors, code_blocks, relative_links
 
 README = REPO_ROOT / "README.md"
@@ -124,7 +124,8 @@ def test_every_repository_path_named_in_the_readme_exists() -> None:
 
 def test_exit_code_table_matches_the_runner() -> None:
     expected = {verdict.exit_code: verdict.name for verdict in Verdict}
-    expected |= {EXIT_USAGE: "USAGE", EXIT_INTERRUPTED: "INTERRUPTED", EXIT_INTERNAL: "INTERNAL"}
+    expected |= {EXIT_USAGE: "USAGE", EXIT_INTERRUPTED: "INTERRUPTED", EXIT_INTERNAL: "INTERNAL",
+                 EXIT_DRYRUN: "DRYRUN"}
     rows = table_rows(section("Verdict and exit codes"))
     documented = {int(row[0]): row[1] for row in rows}
     assert documented == expected, f"README exit codes {documented} differ from the runner's {expected}"
