@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import sys
@@ -73,17 +74,32 @@ def selected_test_count(source: Path, options: Options) -> int | None:
     return suite.test_count
 
 
-def _float_env(name: str, default: float) -> float:
+#: Sane ranges (seconds) of the time settings: finite, above zero, at most the maximum.
+TIME_LIMITS = {"API_TIMEOUT": 600.0, "PREFLIGHT_TIMEOUT": 600.0, "SMOKE_RUN_TIMEOUT": 86400.0}
+
+
+def _seconds_env(name: str, default: float) -> float:
+    """``$name`` as seconds: a finite number in (0, TIME_LIMITS[name]]; anything else (0, -1, abc,
+    nan, inf, 1e30) is a configuration error (exit code 2), never a silently unlimited run."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
+    maximum = TIME_LIMITS[name]
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= maximum):
+        raise ConfigurationError(f"{name} must be a number of seconds above 0 and at most {maximum:g}, got {raw!r}")
     return value
+
+
+def check_time_settings() -> tuple[float, float]:
+    """Check API_TIMEOUT (read by the suites), PREFLIGHT_TIMEOUT and SMOKE_RUN_TIMEOUT; return the
+    preflight timeout and the run's time limit."""
+    _seconds_env("API_TIMEOUT", 30.0)
+    return (_seconds_env("PREFLIGHT_TIMEOUT", DEFAULT_PREFLIGHT_TIMEOUT),
+            _seconds_env("SMOKE_RUN_TIMEOUT", DEFAULT_TIME_LIMIT))
 
 
 def robot_options(options: Options) -> list[str]:
@@ -140,14 +156,13 @@ def _target(options: Options) -> Iterator[str]:
 def run(options: Options) -> int:
     """Execute one run; return the exit code."""
     try:
+        preflight_timeout, time_limit = check_time_settings()
         check_python()
         check_requirements(options.demo)
         sources = resolve_sources(options.suites)
         empty = [key for key, source in sources.items() if selected_test_count(source, options) == 0]
         if len(empty) == len(sources):
             raise ConfigurationError("no test matches the --include/--exclude/--test filters")
-        preflight_timeout = _float_env("PREFLIGHT_TIMEOUT", DEFAULT_PREFLIGHT_TIMEOUT)
-        time_limit = _float_env("SMOKE_RUN_TIMEOUT", DEFAULT_TIME_LIMIT)
         plan = ExecutionPlan(sources=[path for key, path in sources.items() if key not in empty],
                              processes=options.processes,
                              robot_options=robot_options(options), rerun_failed=options.rerun and not options.dryrun,

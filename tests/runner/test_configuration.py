@@ -1,0 +1,42 @@
+"""Configuration errors are usage errors (issue 9, rows 13 and 17): time settings outside a sane,
+finite range end with exit code 2 and a message, never a verdict or an unlimited run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smoke_runner.preflight import ConfigurationError
+from smoke_runner.runner import check_time_settings
+from tests.runner.helpers import run_runner
+
+BAD_VALUES = ("0", "-1", "abc", "nan", "inf", "-inf", "1e30")
+NAMES = ("API_TIMEOUT", "PREFLIGHT_TIMEOUT", "SMOKE_RUN_TIMEOUT")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_time_settings_outside_a_finite_range_are_configuration_errors(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=f"{name} must be a number of seconds above 0"):
+        check_time_settings()
+
+
+def test_sane_time_settings_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in NAMES:
+        monkeypatch.setenv(name, "12.5")
+    assert check_time_settings() == (12.5, 12.5)
+
+
+@pytest.mark.parametrize(("name", "value"), [("SMOKE_RUN_TIMEOUT", "inf"), ("API_TIMEOUT", "0"),
+                                             ("API_TIMEOUT", "nan"), ("PREFLIGHT_TIMEOUT", "-1")])
+def test_the_runner_exits_2_on_a_bad_time_setting_instead_of_giving_a_verdict(
+    results_dir: Path, closed_port_url: str, name: str, value: str
+) -> None:
+    run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url, name: value}, timeout=60)
+    assert run.returncode == 2, run.console
+    assert f"{name} must be a number of seconds" in run.stderr
+    assert not (results_dir / "history.jsonl").exists()
