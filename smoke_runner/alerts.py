@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
 
-from smoke_runner.redact import redact
+from smoke_runner.redact import redact, split_credentials
 from smoke_runner.verdict import ACTIONS, Decision, Verdict, percent
 
 ALERT_TIMEOUT = 5.0
@@ -55,10 +56,18 @@ def _first_line(message: str, limit: int = 200) -> str:
 
 
 def send_alert(url: str, message: dict[str, object], timeout: float = ALERT_TIMEOUT) -> str | None:
-    """POST ``message`` as JSON to ``url``; return an error text, or None on a 2xx answer."""
+    """POST ``message`` as JSON to ``url``; return an error text, or None on a 2xx answer.
+    Credentials in ``url`` (``https://user:pw@host/...``) are sent as HTTP Basic auth."""
     data = json.dumps(message).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "smoke-runner"})
+    headers = {"Content-Type": "application/json", "User-Agent": "smoke-runner"}
+    try:
+        url, credentials = split_credentials(url)
+    except ValueError as error:
+        return redact(f"invalid webhook URL: {error}")
+    if credentials is not None:
+        token = base64.b64encode(":".join(credentials).encode("utf-8")).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - user's URL
             if not 200 <= response.status < 300:

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Callable
 
 from smoke_runner.model import RunResults
+from smoke_runner.redact import split_credentials
 from smoke_runner.verdict import Decision, Verdict
 
 JOB = "smoke_tests"
@@ -88,11 +90,26 @@ def write_metrics(registry, path: Path) -> Path:  # noqa: ANN001
 
 
 def push_metrics(registry, gateway: str, timeout: float = PUSH_TIMEOUT) -> str | None:  # noqa: ANN001
-    """Push to the Pushgateway at ``gateway`` (job ``smoke_tests``); return an error text, or None."""
+    """Push to the Pushgateway at ``gateway`` (job ``smoke_tests``); return an error text, or None.
+    Credentials in ``gateway`` (``http://user:pw@host:9091``) are sent as HTTP Basic auth."""
     from prometheus_client import push_to_gateway
+    from prometheus_client.exposition import default_handler
 
     try:
-        push_to_gateway(gateway, job=JOB, registry=registry, timeout=timeout)
+        gateway, credentials = split_credentials(gateway)
+        handler = default_handler if credentials is None else _basic_auth(*credentials)
+        push_to_gateway(gateway, job=JOB, registry=registry, timeout=timeout, handler=handler)
     except Exception as error:  # noqa: BLE001 - any push failure is only a warning
         return " ".join(str(error).split())[:300] or type(error).__name__
     return None
+
+
+def _basic_auth(user: str, password: str) -> Callable[..., Callable[[], None]]:
+    """A push handler that sends ``user``/``password`` as HTTP Basic auth."""
+    from prometheus_client.exposition import basic_auth_handler
+
+    def handler(url: str, method: str, timeout: float | None, headers: list[tuple[str, str]],
+                data: bytes) -> Callable[[], None]:
+        return basic_auth_handler(url, method, timeout, headers, data, user, password)
+
+    return handler

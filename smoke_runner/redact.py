@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 #: Environment variables whose values must never appear in the runner's own output.
 SECRET_VARIABLES = ("TEST_PASSWORD",)
@@ -30,6 +30,19 @@ def public_url(url: str) -> str:
         port = None
     netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``https://user:pw@host/x`` -> (``https://host/x``, (``user``, ``pw``)): the URL without its
+    user part, and the (URL-decoded) credentials for HTTP Basic auth (None when it has none).
+    Credentials left in a URL go to the resolver as part of the host name, never to the server."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment)), (unquote(user),
+                                                                                            unquote(password))
 
 
 def host_only(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,10 +81,26 @@ def json_body(response: requests.Response) -> Any:
         raise AssertionError(f"Expected a JSON body, but {describe_response(response)}") from None
 
 
+def resolves_to_loopback(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a loopback address (False if it does not resolve):
+    a ``*.localhost`` name is local only if the resolver says so, not because of its spelling."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    try:
+        return bool(addresses) and all(ipaddress.ip_address(str(address).split("%", 1)[0]).is_loopback
+                                       for address in addresses)
+    except ValueError:
+        return False
+
+
 def is_local_host(host: str) -> bool:
     """Whether ``host`` names this machine (``localhost`` or a loopback address)."""
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+    if host in ("localhost", "localhost.localdomain"):
         return True
+    if host.endswith(".localhost"):
+        return resolves_to_loopback(host)
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

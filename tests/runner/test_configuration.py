@@ -40,3 +40,22 @@ def test_the_runner_exits_2_on_a_bad_time_setting_instead_of_giving_a_verdict(
     assert run.returncode == 2, run.console
     assert f"{name} must be a number of seconds" in run.stderr
     assert not (results_dir / "history.jsonl").exists()
+
+
+def test_a_localhost_subdomain_is_local_only_if_it_resolves_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from libraries.SmokeLibrary import http
+
+    answers = {"evil.localhost": "203.0.113.7", "api.localhost": "127.0.0.1", "v6.localhost": "::1"}
+
+    def resolve(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
+        if host not in answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    assert not http.is_local_host("evil.localhost")
+    assert not http.is_local_host("unresolvable.localhost")
+    assert http.is_local_host("api.localhost") and http.is_local_host("v6.localhost")
+    assert http.is_local_host("localhost") and http.is_local_host("127.0.0.1") and not http.is_local_host("example.com")
