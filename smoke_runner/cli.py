@@ -169,9 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _raise_interrupt)
+    from smoke_runner.guard import start_guard
     from smoke_runner.runner import run
 
     try:
+        start_guard()  # nothing the run starts outlives it, even if the runner is killed (Linux)
         return run(options)
     except KeyboardInterrupt:
         console.error("interrupted: no verdict (exit code 130)")

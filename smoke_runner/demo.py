@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Mapping, Sequence
 
 from smoke_runner import REPO_ROOT
+from smoke_runner.guard import die_with_parent
 
 READY_MARKER = "Lattice reference API listening on "
 CA_BUNDLE_MARKER = "CA bundle written to: "
@@ -84,6 +85,10 @@ class ReferenceApiProcess:
     def _spawn(self, port: int) -> None:
         assert self.workdir is not None and self.log_path is not None
         env = {**os.environ, **self.extra_env}
+        # The API's TLS key folder (lattice-tls-*) and any other temporary file it makes land in the
+        # work folder, which stop() removes.
+        for name in ("TMPDIR", "TEMP", "TMP"):
+            env[name] = str(self.workdir)
         env.setdefault("DATABASE_URL", f"sqlite:///{(self.workdir / 'demo.db').as_posix()}")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
         command = [self.python, "-m", "reference_api", "--host", self.host, "--port", str(port)]
@@ -98,6 +103,7 @@ class ReferenceApiProcess:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         else:
             kwargs["start_new_session"] = True  # Ctrl-C reaches us, and we stop the API ourselves
+            kwargs["preexec_fn"] = die_with_parent()  # and it dies with us, even on SIGKILL (Linux)
         try:
             self.process = subprocess.Popen(  # noqa: S603
                 command, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from smoke_runner.guard import die_with_parent
+
 TOP_SUITE_NAME = "Smoke"
 FIRST_OUTPUT = "first.xml"
 #: Default time limit (seconds) of the tests, first run and re-run together (SMOKE_RUN_TIMEOUT).
@@ -207,6 +209,7 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     else:
         kwargs["start_new_session"] = True
+        kwargs["preexec_fn"] = die_with_parent()  # killed with the runner, even on SIGKILL (Linux)
     process = subprocess.Popen(  # noqa: S603
         command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, encoding="utf-8", errors="replace", **kwargs,  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ def test_interrupt_stops_the_demo_api_and_exits_130(tmp_path: Path, signum: int)
     time.sleep(0.5)
     running = [cmdline for cmdline in _command_lines() if str(tmp_path) in cmdline]
     assert not running, running  # no robot/pabot process of this run survives
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(("smoke-pabot-", "smoke-demo-"))]
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(("smoke-pabot-", "smoke-demo-", "lattice-tls-"))]
     assert not leftovers
     assert not results.exists() or not [p for p in results.iterdir() if p.name[:1].isdigit()]
 

@@ -1,0 +1,112 @@
+"""Nothing outlives the run, even when the runner is killed with SIGKILL (Linux).
+
+Two layers:
+
+* every child the runner starts (pabot, rebot, the ``--demo`` API) gets a parent-death signal
+  (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, see ``die_with_parent``): it is killed when the runner dies;
+* the robot processes pabot starts (in sessions of their own) are grandchildren, out of reach of
+  that signal. A small guard process (``start_guard``) therefore waits for the runner to end (a pipe
+  whose writing end only the runner holds reaches end-of-file) and then kills every process that
+  still carries the run's guard token in its environment (``SMOKE_RUNNER_GUARD``), which every
+  process started by the runner, its children and theirs inherit.
+
+On a normal exit the runner has already stopped its children; the guard then finds nothing and
+exits. Without ``/proc`` (macOS, Windows) both layers are off; Ctrl-C and SIGTERM still stop
+everything as before (see ``execution.stop_process_tree``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Callable
+
+GUARD_VARIABLE = "SMOKE_RUNNER_GUARD"
+_PR_SET_PDEATHSIG = 1
+_ROUNDS = 5  # kill rounds after the runner died (a process may be forking while we look)
+
+
+def supported() -> bool:
+    """True on Linux (``/proc`` and ``prctl``)."""
+    return sys.platform.startswith("linux") and Path("/proc/self/environ").exists()
+
+
+def _set_parent_death_signal() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for ``subprocess.Popen`` that kills the child when the runner dies (Linux),
+    or None where that is not available."""
+    return _set_parent_death_signal if supported() else None
+
+
+def start_guard() -> str | None:
+    """Start the guard for this process (once) and mark this process's environment with its token,
+    so that every child inherits it; return the token (None when not supported)."""
+    if not supported():
+        return None
+    if os.environ.get(GUARD_VARIABLE, "").startswith(f"{os.getpid()}-"):
+        return os.environ[GUARD_VARIABLE]
+    token = f"{os.getpid()}-{uuid.uuid4().hex}"
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, False)  # only the runner holds it: EOF for the guard when the runner ends
+    env = {key: value for key, value in os.environ.items() if key != GUARD_VARIABLE}
+    subprocess.Popen(  # noqa: S603 - this interpreter, this module
+        [sys.executable, "-m", "smoke_runner.guard", str(read_end), token], pass_fds=(read_end,),
+        start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd="/",
+    )
+    os.close(read_end)
+    os.environ[GUARD_VARIABLE] = token
+    return token
+
+
+def marked_processes(token: str) -> list[int]:
+    """The processes whose environment carries ``token`` (except this one)."""
+    needle = f"{GUARD_VARIABLE}={token}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        pid = int(environ.parent.name)
+        if pid == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if needle in environ.read_bytes().split(b"\0"):
+                found.append(pid)
+    return found
+
+
+def kill_marked(token: str) -> int:
+    """SIGKILL every process marked with ``token``; return how many were found."""
+    killed = 0
+    for _round in range(_ROUNDS):
+        pids = marked_processes(token)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        killed += len(pids)
+    return killed
+
+
+def main(argv: list[str]) -> int:
+    """``python -m smoke_runner.guard FD TOKEN``: wait for EOF on FD, then kill what is left."""
+    read_end, token = int(argv[0]), argv[1]
+    with contextlib.suppress(OSError):
+        while os.read(read_end, 4096):
+            pass
+    kill_marked(token)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C of the terminal is the runner's to handle
+    sys.exit(main(sys.argv[1:]))
