@@ -127,13 +127,14 @@ def run_pabot(
             outcome.error = outcome.error or f"pabot produced no output (exit code {code})"
             return outcome
         outputs = [first]
-        if plan.rerun_failed and not timed_out and _has_failures(first):
+        candidates = _rerun_candidates(first, workdir) if plan.rerun_failed and not timed_out else None
+        if candidates is not None:
             rerun = workdir / RERUN_OUTPUT
             if stream:
                 stream("Re-running failed tests once to detect flaky tests ...")
             try:
                 outcome.rerun_returncode = _run(
-                    [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=first)], workdir, env, stream,
+                    [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=candidates)], workdir, env, stream,
                     deadline,
                 )
             except DeadlineExceeded:  # keep the first attempt's results, without the re-run
@@ -178,10 +179,40 @@ def _remove(folder: Path) -> None:
         time.sleep(0.2)
 
 
-def _has_failures(output: Path) -> bool:
+#: What ``--rerunfailed`` reads when some failed tests are not worth a re-run.
+RERUN_CANDIDATES = "rerun-candidates.xml"
+
+
+def _setup_failed(test: object) -> bool:
+    """Whether a suite setup above ``test`` failed (then the test failed without running)."""
+    parent = getattr(test, "parent", None)
+    while parent is not None:
+        if getattr(parent, "has_setup", False) and parent.setup.status == "FAIL":  # type: ignore[attr-defined]
+            return True
+        parent = getattr(parent, "parent", None)
+    return False
+
+
+def _rerun_candidates(output: Path, workdir: Path) -> Path | None:
+    """The output whose failed tests ``--rerunfailed`` should run again, or None when none is worth
+    it. Tests that failed because their suite setup failed are not re-run: the setup failed for
+    every test of the suite, and running it once more cannot turn the suite's result around (a
+    target that stalls after /health would only double the run's time). Ordinary failures are."""
     from robot.api import ExecutionResult
 
-    return ExecutionResult(str(output)).suite.statistics.failed > 0
+    result = ExecutionResult(str(output))
+    failed = [test for test in result.suite.all_tests if test.status == "FAIL"]
+    worth = [test for test in failed if not _setup_failed(test)]
+    if not worth:
+        return None
+    if len(worth) == len(failed):
+        return output
+    for test in failed:
+        if _setup_failed(test):
+            test.status = "PASS"  # only in this copy, which just tells --rerunfailed what to run
+    candidates = workdir / RERUN_CANDIDATES
+    result.save(str(candidates))
+    return candidates
 
 
 def _merge(outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[str, str], bin_dir: Path,
