@@ -7,8 +7,8 @@ rem "python -m smoke_runner %*". All logic lives in smoke_runner\.
 rem
 rem Usage:  set PRODUCTION_URL=https://api.example.com
 rem         run_smoke.bat [options]            (run_smoke.bat --help)
-rem Exit:   0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK, 2 usage/configuration error,
-rem         130 interrupted, 1 internal error of the runner
+rem Exit:   0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK, 3 dry run (no verdict),
+rem         2 usage/configuration error, 130 interrupted, 1 internal error of the runner
 setlocal EnableExtensions DisableDelayedExpansion
 
 set "ROOT=%~dp0"

@@ -6,8 +6,8 @@
 # `python -m smoke_runner "$@"`. All logic lives in smoke_runner/ (shared with run_smoke.bat).
 #
 # Usage:   PRODUCTION_URL=https://api.example.com ./run_smoke.sh [options]      (./run_smoke.sh --help)
-# Exit:    0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK, 2 usage/configuration error, 130 interrupted,
-#          1 internal error of the runner
+# Exit:    0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK, 3 dry run (no verdict),
+#          2 usage/configuration error, 130 interrupted, 1 internal error of the runner
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

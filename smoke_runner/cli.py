@@ -26,12 +26,18 @@ ALLOW_PLAINTEXT_CREDENTIALS, PREFLIGHT_TIMEOUT (default 5 s), SMOKE_RUN_TIMEOUT 
 PUSHGATEWAY_URL, ALERT_WEBHOOK_URL, SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR."""
 
 EPILOG = """\
-Any other option is passed through to pabot/robot (e.g. --variable NAME:VALUE, --test NAME,
---loglevel DEBUG); it is checked by pabot's parser first.
+Other options are passed through to robot if they are on the allow-list (any spelling robot
+accepts, also in --argumentfile/-A files and ROBOT_OPTIONS): --test/--task, --include/--exclude,
+--variable NAME:VALUE and --variablefile (except for the protected variables BASE_URL, TLS_VERIFY,
+CA_BUNDLE, TEST_PASSWORD, ... which come from the environment), --settag (not robot:* tags),
+--loglevel, --metadata, --tagdoc, --tagstat*, --expandkeywords, --maxerrorlines, --maxassignlength.
+Anything else (pabot's --shard/--testlevelsplit/--argumentfileN, robot's --skip*, --dryrun, ...)
+is refused with exit code 2.
 
 Exit codes: 0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK,
-            2 usage/configuration error (also --help, so it can never pass a gate), 130 interrupted,
-            1 internal error of the runner (no verdict).
+            3 DRYRUN (--dryrun finished: nothing was tested, no verdict, nothing pushed or recorded),
+            2 usage/configuration error (also --help, so it can never pass a gate; also a --dryrun
+              that found errors in the suites), 130 interrupted, 1 internal error of the runner.
 Artifacts:  results/<timestamp>/{output.xml,log.html,report.html,health_<ts>.xml,workflows_<ts>.xml,
             summary_<ts>.txt,metrics_<ts>.prom}, results/latest, results/history.jsonl
 Docs:       docs/runner.md, docs/ci.md"""
@@ -94,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="parallel pabot processes (default 2; one suite per process)")
     parser.add_argument("--variablefile", "-V", metavar="PATH",
                         help="Robot variable file for an environment, e.g. variables/staging.py or just 'staging'")
-    parser.add_argument("--dryrun", action="store_true", help="robot --dryrun: check the suites, call no API")
+    parser.add_argument("--dryrun", action="store_true",
+                        help="robot --dryrun: check the suites, call no API; exit code 3, never a verdict")
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run failed tests (no flaky detection)")
     parser.add_argument("--results-dir", metavar="DIR",
                         help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)")
