@@ -97,6 +97,10 @@ def _executable(bin_dir: Path, name: str) -> str:
 
 def _child_env(plan: ExecutionPlan) -> dict[str, str]:
     env = {**os.environ, **plan.env}
+    # ROBOT_OPTIONS was checked and folded into the plan's options (smoke_runner/options.py);
+    # REBOT_OPTIONS is refused there. Neither reaches robot or rebot a second time.
+    env.pop("ROBOT_OPTIONS", None)
+    env.pop("REBOT_OPTIONS", None)
     env["PATH"] = os.pathsep.join([str(plan.bin_dir), env.get("PATH", "")])  # pabot starts `robot` from PATH
     return env
 

@@ -58,11 +58,12 @@ def start_guard() -> str | None:
     token = f"{os.getpid()}-{uuid.uuid4().hex}"
     read_end, write_end = os.pipe()
     os.set_inheritable(write_end, False)  # only the runner holds it: EOF for the guard when the runner ends
-    env = {key: value for key, value in os.environ.items() if key != GUARD_VARIABLE}
+    # A bare environment: the guard carries nothing of the run (no run id, no secret), so it is not
+    # mistaken for a process of the run; it finds this package through its working directory.
     subprocess.Popen(  # noqa: S603 - this interpreter, this module
         [sys.executable, "-m", "smoke_runner.guard", str(read_end), token], pass_fds=(read_end,),
         start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=env, cwd="/",
+        env={"PATH": os.environ.get("PATH", os.defpath)}, cwd=str(Path(__file__).resolve().parent.parent),
     )
     os.close(read_end)
     os.environ[GUARD_VARIABLE] = token

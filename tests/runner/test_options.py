@@ -135,9 +135,13 @@ def test_values_reach_pabot_as_single_arguments_so_pabot_reads_no_option_inside_
     ["--settag", "robot:skip-on-failure"],
     ["--testlevelsplit", "--shard", "2/3"],
     ["--variable", "BASE_URL:http://127.0.0.1:1"],
+    ["--argumentfile1", "ARGFILE"],
+    ["-A", "ARGFILE"],
 ])
-def test_the_runner_exits_2_before_contacting_anything(results_dir: Path, closed_port_url: str,
+def test_the_runner_exits_2_before_contacting_anything(tmp_path: Path, results_dir: Path, closed_port_url: str,
                                                       args: list[str]) -> None:
+    argfile = _argument_file(tmp_path, "--dryrun")
+    args = [argfile if arg == "ARGFILE" else arg for arg in args]
     run = run_runner(["--demo", *args], results_dir, env={"PRODUCTION_URL": closed_port_url}, timeout=60)
     assert run.returncode == 2, run.console
     assert "Starting the bundled reference API" not in run.stdout
