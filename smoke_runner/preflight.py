@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
+import os
+import socket
 import sys
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from smoke_runner.redact import public_url, redact
+from smoke_runner.redact import public_url, redact, split_credentials
 
 MIN_PYTHON = (3, 9)
 
@@ -58,6 +61,50 @@ def validate_url(url: str) -> str:
             f"PRODUCTION_URL must be an http:// or https:// URL with a host, got {public_url(url)!r}"
         )
     return url.strip().rstrip("/")
+
+
+#: Service URLs that may carry credentials (sent as HTTP Basic auth).
+SERVICE_URL_VARIABLES = ("PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, a loopback address, or a name (such as
+    ``*.localhost``) that resolves only to loopback addresses."""
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if not host.endswith(".localhost"):
+        return False
+    try:
+        addresses = {str(info[4][0]).split("%", 1)[0] for info in socket.getaddrinfo(host, None)}
+        return bool(addresses) and all(ipaddress.ip_address(address).is_loopback for address in addresses)
+    except (OSError, UnicodeError, ValueError):
+        return False
+
+
+def check_service_urls() -> None:
+    """PUSHGATEWAY_URL and ALERT_WEBHOOK_URL must be valid http(s) URLs; credentials in them go
+    over plain http:// only to this machine, unless ALLOW_PLAINTEXT_CREDENTIALS=true."""
+    allow_plaintext = os.environ.get("ALLOW_PLAINTEXT_CREDENTIALS", "").strip().lower() in ("1", "true", "yes", "on")
+    for name in SERVICE_URL_VARIABLES:
+        url = os.environ.get(name, "").strip()
+        if not url:
+            continue
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+            _, credentials = split_credentials(url)
+        except ValueError as error:
+            raise ConfigurationError(f"{name} is not a valid URL: {redact(str(error))}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"{name} must be an http:// or https:// URL with a host")
+        if credentials and parts.scheme == "http" and not allow_plaintext and not is_loopback_host(parts.hostname):
+            raise ConfigurationError(
+                f"{name} carries credentials over plain http:// to {parts.hostname}: use https:// "
+                "(or ALLOW_PLAINTEXT_CREDENTIALS=true on a trusted network)")
 
 
 @dataclass

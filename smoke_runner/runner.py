@@ -28,6 +28,7 @@ from smoke_runner.preflight import (
     ConfigurationError,
     ReachabilityResult,
     check_python,
+    check_service_urls,
     check_requirements,
     probe_target,
     validate_url,
@@ -157,6 +158,7 @@ def run(options: Options) -> int:
     """Execute one run; return the exit code."""
     try:
         preflight_timeout, time_limit = check_time_settings()
+        check_service_urls()
         check_python()
         check_requirements(options.demo)
         sources = resolve_sources(options.suites)

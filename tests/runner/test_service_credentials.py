@@ -76,3 +76,14 @@ def test_credentials_in_the_pushgateway_and_webhook_urls_are_sent_as_basic_auth(
     for secret in (PASSWORD, URL_PASSWORD, "Pa55", USER):
         assert secret not in run.console
         assert not artifacts_containing(results_dir, secret), secret
+
+
+@pytest.mark.parametrize("name", ["PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL"])
+def test_service_credentials_over_plain_http_to_another_host_are_a_configuration_error(
+    results_dir: Path, closed_port_url: str, name: str
+) -> None:
+    run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url,
+                                           name: f"http://{USER}:{URL_PASSWORD}@metrics.example.com/x"}, timeout=60)
+    assert run.returncode == 2, run.console
+    assert f"{name} carries credentials over plain http://" in run.stderr
+    assert URL_PASSWORD not in run.console and PASSWORD not in run.console
