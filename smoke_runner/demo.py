@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Mapping, Sequence
 
 from smoke_runner import REPO_ROOT
-from smoke_runner.guard import die_with_parent
+from smoke_runner.guard import die_with_parent, remove_after_run
 
 READY_MARKER = "Lattice reference API listening on "
 CA_BUNDLE_MARKER = "CA bundle written to: "
@@ -75,6 +75,7 @@ class ReferenceApiProcess:
     def start(self) -> str:
         """Start the API and return its base URL once it is listening."""
         self.workdir = Path(tempfile.mkdtemp(prefix="smoke-demo-"))
+        remove_after_run(self.workdir)
         try:
             self._spawn(0)  # port 0: the API binds a free port and names it in its ready line
         except BaseException:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from smoke_runner.guard import die_with_parent
+from smoke_runner.guard import die_with_parent, remove_after_run
 
 TOP_SUITE_NAME = "Smoke"
 FIRST_OUTPUT = "first.xml"
@@ -113,6 +113,7 @@ def run_pabot(
     ``stream`` receives pabot's console output line by line (None: discard it).
     """
     workdir = Path(tempfile.mkdtemp(prefix="smoke-pabot-"))
+    remove_after_run(workdir)
     deadline = None if plan.time_limit is None else time.monotonic() + plan.time_limit
     stream = _relabel_workdir(stream, workdir)
     env = _child_env(plan)

@@ -8,7 +8,10 @@ Two layers:
   that signal. A small guard process (``start_guard``) therefore waits for the runner to end (a pipe
   whose writing end only the runner holds reaches end-of-file) and then kills every process that
   still carries the run's guard token in its environment (``SMOKE_RUNNER_GUARD``), which every
-  process started by the runner, its children and theirs inherit.
+  process started by the runner, its children and theirs inherit. It then removes the temporary
+  folders the runner registered with ``remove_after_run`` (the demo API's work folder with its
+  TLS key, pabot's work folder with its argument files), which the runner removes itself on every
+  other exit path.
 
 On a normal exit the runner has already stopped its children; the guard then finds nothing and
 exits. Without ``/proc`` (macOS, Windows) both layers are off; Ctrl-C and SIGTERM still stop
@@ -20,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +34,9 @@ from typing import Callable
 GUARD_VARIABLE = "SMOKE_RUNNER_GUARD"
 _PR_SET_PDEATHSIG = 1
 _ROUNDS = 5  # kill rounds after the runner died (a process may be forking while we look)
+#: Only temporary folders with these name prefixes are ever removed by the guard.
+REMOVABLE_PREFIXES = ("smoke-demo-", "smoke-pabot-", "lattice-tls-")
+_write_end: int | None = None  # the runner's end of the pipe to its guard
 
 
 def supported() -> bool:
@@ -66,8 +73,25 @@ def start_guard() -> str | None:
         env={"PATH": os.environ.get("PATH", os.defpath)}, cwd=str(Path(__file__).resolve().parent.parent),
     )
     os.close(read_end)
+    global _write_end
+    _write_end = write_end
     os.environ[GUARD_VARIABLE] = token
     return token
+
+
+def remove_after_run(folder: Path) -> None:
+    """Have the guard remove ``folder`` (a temporary folder named ``REMOVABLE_PREFIXES``...) should
+    the runner die without removing it itself."""
+    if _write_end is not None:
+        with contextlib.suppress(OSError):
+            os.write(_write_end, f"{folder}\n".encode())
+
+
+def _remove_folders(paths: list[str]) -> None:
+    for text in paths:
+        path = Path(text)
+        if path.is_absolute() and path.name.startswith(REMOVABLE_PREFIXES):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def marked_processes(token: str) -> list[int]:
@@ -101,10 +125,12 @@ def kill_marked(token: str) -> int:
 def main(argv: list[str]) -> int:
     """``python -m smoke_runner.guard FD TOKEN``: wait for EOF on FD, then kill what is left."""
     read_end, token = int(argv[0]), argv[1]
+    received = b""
     with contextlib.suppress(OSError):
-        while os.read(read_end, 4096):
-            pass
+        while chunk := os.read(read_end, 4096):
+            received += chunk
     kill_marked(token)
+    _remove_folders(received.decode("utf-8", errors="replace").splitlines())
     return 0
 
 

@@ -35,7 +35,7 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir() if path.name.startswith(LEFTOVER_PREFIXES))
 
 
-def test_a_sigkilled_runner_leaves_no_process_of_its_run_behind(tmp_path: Path) -> None:
+def test_a_sigkilled_runner_leaves_no_process_or_key_folder_of_its_run_behind(tmp_path: Path) -> None:
     run_id = f"killtest{uuid.uuid4().hex[:8]}"
     marker = f"SMOKE_RUN_ID={run_id}".encode()
     env = {key: value for key, value in os.environ.items() if key not in CLEARED}
@@ -72,6 +72,10 @@ def test_a_sigkilled_runner_leaves_no_process_of_its_run_behind(tmp_path: Path) 
         except (OSError, ValueError):
             continue
     assert not survivors, f"still running after the runner was killed: {survivors}"
+    deadline = time.monotonic() + 15
+    while _leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _leftovers(tmp_path) == [], "the demo's key and work folders must not outlive the run"
 
 
 def test_a_normal_demo_run_leaves_no_key_or_work_folder(tmp_path: Path) -> None:
