@@ -46,27 +46,15 @@ PROTECTED_VARIABLES: dict[str, str] = {
     "WEBHOOK_RECEIVER_ENABLED": "WEBHOOK_RECEIVER",
 }
 
-#: Robot options that may be passed through (as robot names them after parsing): value -> True
-#: when the option takes a list (repeatable), False for a single value.
-ALLOWED: dict[str, bool] = {
-    "test": True,
-    "task": True,
-    "include": True,
-    "exclude": True,
-    "variable": True,  # not for PROTECTED_VARIABLES
-    "variablefile": True,  # not setting PROTECTED_VARIABLES
-    "settag": True,  # not Robot's reserved robot:* tags
-    "metadata": True,
-    "tagdoc": True,
-    "tagstatinclude": True,
-    "tagstatexclude": True,
-    "tagstatcombine": True,
-    "tagstatlink": True,
-    "expandkeywords": True,
-    "loglevel": False,
-    "maxerrorlines": False,
-    "maxassignlength": False,
-}
+#: Robot options that may be passed through (as robot names them after parsing).
+ALLOWED = (
+    "test", "task", "include", "exclude",
+    "variable",  # not for PROTECTED_VARIABLES
+    "variablefile",  # not setting PROTECTED_VARIABLES
+    "settag",  # not Robot's reserved robot:* tags
+    "loglevel", "metadata", "tagdoc", "tagstatinclude", "tagstatexclude", "tagstatcombine", "tagstatlink",
+    "expandkeywords", "maxerrorlines", "maxassignlength",
+)
 #: Handled separately by the runner (kept out of ``PassThrough.args``).
 _SELECTION = ("test", "task", "include", "exclude", "variablefile")
 
@@ -168,7 +156,7 @@ def _refuse_pabot_options(args: Sequence[str]) -> None:
             raise OptionError(f"--{name} cannot be passed through: it changes which tests run (sharding), "
                               "and a gate runs every selected test")
         if name == "processes":
-            raise OptionError("--processes must come before the pass-through options (it is the runner's)")
+            raise OptionError("pabot's --processes cannot be passed through: use the runner's --processes N")
         raise OptionError(f"pabot's --{name} cannot be passed through: the runner sets pabot's options itself")
 
 
@@ -220,6 +208,14 @@ def _refuse(name: str) -> None:
     raise OptionError(f"--{name} cannot be passed through: only {allowed} are (see docs/runner.md#options)")
 
 
+def _values(given: Mapping[str, object], name: str) -> list[str]:
+    """The values of option ``name`` as a list of strings (empty when not given)."""
+    value = given.get(name)
+    if value is None:
+        return []
+    return [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
 def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None) -> PassThrough:
     """Check the pass-through options ``args`` (and ``ROBOT_OPTIONS`` of ``env``); raise OptionError
     for anything that is not allowed."""
@@ -231,20 +227,17 @@ def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None)
     for name in sorted(given):
         if name not in ALLOWED:
             _refuse(name)
-    for variable in given.get("variable") or []:  # type: ignore[union-attr]
-        _refuse_protected(str(variable).split(":", 1)[0], f"--variable {str(variable).split(':', 1)[0]}")
-    for tag in given.get("settag") or []:  # type: ignore[union-attr]
-        if re.sub(r"\s", "", str(tag)).lower().startswith(RESERVED_TAG_PREFIX):
+    for variable in _values(given, "variable"):
+        name = variable.split(":", 1)[0]
+        _refuse_protected(name, f"--variable {name}")
+    for tag in _values(given, "settag"):
+        if re.sub(r"\s", "", tag).lower().startswith(RESERVED_TAG_PREFIX):
             raise OptionError(f"--settag {tag}: Robot's reserved robot:* tags (robot:skip-on-failure, robot:skip, "
                               "robot:exclude...) change how tests end and cannot be set")
-    result = PassThrough(tests=[*given.get("test", []), *given.get("task", [])],  # type: ignore[misc]
-                         include=list(given.get("include", [])),  # type: ignore[call-overload]
-                         exclude=list(given.get("exclude", [])))  # type: ignore[call-overload]
-    for text in given.get("variablefile") or []:  # type: ignore[union-attr]
-        result.variablefiles.append(checked_variablefile(str(text)))
-    for name, value in given.items():
-        if name in _SELECTION:
-            continue
-        for item in (value if ALLOWED[name] else [value]):  # type: ignore[union-attr]
-            result.args.append(f"--{name}={item}")
+    result = PassThrough(tests=_values(given, "test") + _values(given, "task"),
+                         include=_values(given, "include"), exclude=_values(given, "exclude"),
+                         variablefiles=[checked_variablefile(text) for text in _values(given, "variablefile")])
+    for name in given:
+        if name not in _SELECTION:
+            result.args += [f"--{name}={value}" for value in _values(given, name)]
     return result
