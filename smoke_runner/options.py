@@ -232,8 +232,8 @@ def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None)
         _refuse_protected(name, f"--variable {name}")
     for tag in _values(given, "settag"):
         if re.sub(r"\s", "", tag).lower().startswith(RESERVED_TAG_PREFIX):
-            raise OptionError(f"--settag {tag}: Robot's reserved robot:* tags (robot:skip-on-failure, robot:skip, "
-                              "robot:exclude...) change how tests end and cannot be set")
+            raise OptionError(f"--settag {tag}: Robot's reserved robot:* tags (robot:skip, robot:exclude "
+                              "and the others) change how tests end and cannot be set")
     result = PassThrough(tests=_values(given, "test") + _values(given, "task"),
                          include=_values(given, "include"), exclude=_values(given, "exclude"),
                          variablefiles=[checked_variablefile(text) for text in _values(given, "variablefile")])
