@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smoke_runner.model import RunResults, one_line
+from smoke_runner.model import RunResults
 from smoke_runner.redact import redact
 
 TREND_RUNS = 10
@@ -78,5 +78,5 @@ def trend(entries: list[dict[str, Any]]) -> Trend:
 def failure_records(results: RunResults) -> list[dict[str, str]]:
     """The failed tests of a run for its history line: suite, test and message (both attempts'
     messages when the re-run failed too; secrets redacted)."""
-    return [{"suite": test.suite, "test": test.name, "message": redact(one_line(test.message, 1000))}
+    return [{"suite": test.suite, "test": test.name, "message": redact(test.short_message(1000))}
             for test in results.tests if test.failed]

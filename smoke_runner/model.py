@@ -59,6 +59,14 @@ class TestResult:
         """Whether the test guards security (it carries the ``security`` tag)."""
         return any(normalized_tag(tag) == SECURITY_TAG for tag in self.tags)
 
+    def short_message(self, limit: int = 300) -> str:
+        """``message`` on one line within about ``limit`` characters; of a test that failed on both
+        attempts for different reasons, each attempt's message is shortened on its own, so both stay."""
+        if self.failed and self.rerun and not self.skipped_on_failure and self.message.startswith("first attempt: "):
+            half = max(limit // 2, 40)
+            return f"first attempt: {one_line(self.first_message, half)}; re-run: {one_line(self.rerun_message, half)}"
+        return one_line(self.message, limit)
+
     @property
     def label(self) -> str:
         """``suite / name``, how the verdict names a test."""

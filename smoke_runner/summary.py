@@ -94,7 +94,7 @@ def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend
     lines += [f"  FLAKY {test.suite} / {test.name}: first failure: {one_line(test.first_message)}" for test in flaky]
     failing = [test for test in results.tests if test.failed]
     lines += ["", f"Failed tests ({len(failing)}):"]
-    lines += [f"  FAIL  {test.suite} / {test.name}: {one_line(test.message)}" for test in failing]
+    lines += [f"  FAIL  {test.suite} / {test.name}: {test.short_message()}" for test in failing]
     skipped = [test for test in results.tests if test.skipped]
     if skipped:
         lines += ["", f"Skipped tests ({len(skipped)}, not counted as failures):"]

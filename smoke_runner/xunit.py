@@ -46,11 +46,20 @@ def _first_line(message: str, limit: int = 500) -> str:
     return line[:limit]
 
 
+def _failure_message(test: TestResult) -> str:
+    """The first line of the message; of a test that failed on both attempts for different reasons,
+    the first line of each attempt's message (``first attempt: ...; re-run: ...``)."""
+    if test.rerun and not test.skipped_on_failure and test.message.startswith("first attempt: "):
+        return (f"first attempt: {_first_line(redact(test.first_message), 250)}; "
+                f"re-run: {_first_line(redact(test.rerun_message), 250)}")
+    return _first_line(redact(test.message))
+
+
 def _testcase(parent: ET.Element, test: TestResult) -> None:
     case = ET.SubElement(parent, "testcase", classname=test.classname, name=test.name, time=_seconds(test.elapsed))
     message = redact(test.message)
     if test.failed:
-        failure = ET.SubElement(case, "failure", message=_first_line(message) or "failed", type="AssertionError")
+        failure = ET.SubElement(case, "failure", message=_failure_message(test) or "failed", type="AssertionError")
         failure.text = message
         if test.rerun:  # Surefire: the first attempt is <failure>, each re-run a <rerunFailure>
             again = redact(test.rerun_message)
