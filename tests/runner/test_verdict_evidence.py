@@ -118,6 +118,15 @@ Skip After An Ignored Failure
     [Documentation]    A failure that was expected and handled, then a plain skip.
     Run Keyword And Ignore Error    Fail    expected and handled
     Skip    Redis is not configured
+
+Skip After A Handled Exception
+    [Documentation]    TRY/EXCEPT handled the failure, then a plain skip.
+    TRY
+        Fail    expected and handled
+    EXCEPT    expected and handled
+        Log    handled
+    END
+    Skip    Redis is not configured
 """
 
 ATTEMPTS_SUITE = """\
@@ -155,7 +164,7 @@ def test_skip_after_a_failure_counts_as_failed_but_a_plain_skip_does_not(tmp_pat
         assert tests[name].status == FAIL and tests[name].skipped_on_failure, tests[name]
         assert tests[name].message.startswith("Skipped after a failure, counted as failed: ")
     assert "security headers are missing" in tests["Failure Turned Into A Skip By The Reserved Tag"].message
-    for name in ("Plain Skip", "Skip After An Ignored Failure"):
+    for name in ("Plain Skip", "Skip After An Ignored Failure", "Skip After A Handled Exception"):
         assert tests[name].status == SKIP and not tests[name].skipped_on_failure, tests[name]
     decision = decide(results)
     assert decision.verdict is Verdict.ROLLBACK and "2 health check(s) failed" in decision.reason
@@ -323,3 +332,38 @@ def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Pa
         ).stdout
         assert "Verdict" in dom and "ROLLBACK (exit code 30)" in dom, f"{page}: {dom[:2000]}"
         assert "Authenticated API Access Flow" in dom and "Verdict Reason" in dom
+
+
+def test_runner_counts_a_failure_turned_into_a_skip_as_failed(tmp_path: Path) -> None:
+    """Issue 9: a selected test that ends SKIP after a failure is a failed test for the verdict."""
+    from tests.runner.conftest import AlertReceiver
+
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "health.robot").write_text('''\
+*** Settings ***
+Documentation    Throwaway health suite of the runner's tests.
+
+*** Test Cases ***
+Api Is Up
+    [Documentation]    Passes.
+    [Tags]    health
+    Log    up
+Security Headers Are Present
+    [Documentation]    Fails, and the reserved tag turns the failure into a skip.
+    [Tags]    health    robot:skip-on-failure
+    Fail    X-Content-Type-Options is missing
+''')
+    target = AlertReceiver()  # any HTTP answer passes the preflight
+    try:
+        run = run_runner(["--suite", "health"], tmp_path / "results",
+                         env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url})
+    finally:
+        target.close()
+    assert run.returncode == 30, run.console[-3000:]
+    assert ("FAIL  health / Security Headers Are Present: Skipped after a failure, counted as failed: "
+            "Failed test skipped using 'robot:skip-on-failure' tag.") in run.stdout
+    assert "Reason: 1 health check(s) failed: 'health / Security Headers Are Present'" in run.stdout
+    case = junit_cases(run.artifact("health"))["Security Headers Are Present"]
+    assert case.find("failure") is not None and case.find("skipped") is None
+    assert_valid_junit(run.artifact("health"))
