@@ -78,7 +78,7 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
         _out(_style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "
              f"{one_line(test.first_message)}")
     for test in decision.failing:
-        _out(_style("FAIL  ", "red") + f"{test.suite} / {test.name}: {one_line(test.message)}")
+        _out(_style("FAIL  ", "red") + f"{test.suite} / {test.name}: {test.short_message()}")
     if summary_path:
         _out(f"Summary:   {summary_path}")
     if run_dir:

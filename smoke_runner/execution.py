@@ -234,6 +234,30 @@ def _merge(outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[s
     return merged if merged.exists() else None
 
 
+def add_metadata(run_dir: Path, metadata: Mapping[str, str], bin_dir: Path | None = None,
+                 env: Mapping[str, str] | None = None) -> str | None:
+    """Rewrite ``run_dir``'s output.xml, log.html and report.html with ``metadata`` as top-level suite
+    metadata (``rebot --metadata``), e.g. the verdict decided from the merged results; return an
+    error text, or None when rebot wrote them."""
+    output = run_dir / "output.xml"
+    if not output.is_file():
+        return f"{output} does not exist"
+    workdir = Path(tempfile.mkdtemp(prefix="smoke-rebot-"))
+    try:
+        source = Path(shutil.copy2(output, workdir / "merged.xml"))
+        command = [_executable(bin_dir or Path(sys.executable).parent, "rebot")]
+        for name, value in metadata.items():
+            command += ["--metadata", f"{name}:{value}"]
+        command += ["--outputdir", str(run_dir), "--output", "output.xml", "--log", "log.html",
+                    "--report", "report.html", str(source)]
+        lines: list[str] = []
+        code = _run(command, workdir, {**os.environ, **(env or {})}, lines.append)
+        # rebot exits with the number of failed tests (max 250); 251+ are its own errors
+        return None if code <= 250 else f"rebot exit code {code}: {' '.join(lines)[-300:]}"
+    finally:
+        _remove(workdir)
+
+
 def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable[[str], None] | None,
          deadline: float | None = None) -> int:
     """Run ``command`` in its own session, streaming its output. On an interrupt (Ctrl-C, SIGTERM)

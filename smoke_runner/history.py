@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from smoke_runner.model import RunResults
+from smoke_runner.redact import redact
+
 TREND_RUNS = 10
 
 
@@ -70,3 +73,10 @@ def trend(entries: list[dict[str, Any]]) -> Trend:
         flaky_counts=dict(sorted(flaky.items(), key=lambda item: (-item[1], item[0]))),
         verdicts=[str(e.get("verdict", "?")) for e in entries],
     )
+
+
+def failure_records(results: RunResults) -> list[dict[str, str]]:
+    """The failed tests of a run for its history line: suite, test and message (both attempts'
+    messages when the re-run failed too; secrets redacted)."""
+    return [{"suite": test.suite, "test": test.name, "message": redact(test.short_message(1000))}
+            for test in results.tests if test.failed]

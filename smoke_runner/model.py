@@ -8,8 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+#: The tag that marks a check guarding security (authentication, tenant isolation, secrets).
+SECURITY_TAG = "security"
+#: How a test that ended SKIP after a failure is labelled (its message follows).
+SKIPPED_AFTER_FAILURE = "Skipped after a failure, counted as failed"
+#: Robot's messages for a failure turned into a skip (robot:skip-on-failure, --skiponfailure, a
+#: Skip in the teardown after a failed body).
+_SKIP_ON_FAILURE = re.compile(r"^Failed (test|task) skipped using .*Original failure:|"
+                              r"^Skipped in teardown:.*Earlier message:", re.DOTALL)
 
 
+def normalized_tag(tag: str) -> str:
+    """Robot's tag matching: case, spaces and underscores do not matter."""
+    return re.sub(r"[\s_]+", "", tag).lower()
 
 def one_line(message: str, limit: int = 300) -> str:
     """``message`` on one line, at most ``limit`` characters (``(no message)`` when empty)."""
@@ -22,7 +33,11 @@ class TestResult:
 
     ``status`` is the final status (the re-run's when the test was re-run); ``flaky`` is true when
     the test failed on its first attempt and passed on the re-run; ``first_message`` keeps the first
-    attempt's failure message in that case.
+    attempt's failure message whenever the test was re-run (``rerun``), and ``message`` of a test that
+    failed again names both (``first attempt: ...; re-run: ...``) while ``rerun_message`` keeps the
+    re-run's alone. A test that ended SKIP after a failure (``robot:skip-on-failure``, a skip in the
+    teardown after a failed step) has ``status`` FAIL and ``skipped_on_failure`` true: a skip is not
+    a pass. ``source`` is the test's ``.robot`` file.
     """
 
     suite: str  # the top-level suite the test belongs to, e.g. "health" or "workflows"
@@ -34,6 +49,28 @@ class TestResult:
     tags: tuple[str, ...] = ()
     flaky: bool = False
     first_message: str = ""
+    rerun: bool = False
+    rerun_message: str = ""
+    skipped_on_failure: bool = False
+    source: str = ""
+
+    @property
+    def security(self) -> bool:
+        """Whether the test guards security (it carries the ``security`` tag)."""
+        return any(normalized_tag(tag) == SECURITY_TAG for tag in self.tags)
+
+    def short_message(self, limit: int = 300) -> str:
+        """``message`` on one line within about ``limit`` characters; of a test that failed on both
+        attempts for different reasons, each attempt's message is shortened on its own, so both stay."""
+        if self.failed and self.rerun and not self.skipped_on_failure and self.message.startswith("first attempt: "):
+            half = max(limit // 2, 40)
+            return f"first attempt: {one_line(self.first_message, half)}; re-run: {one_line(self.rerun_message, half)}"
+        return one_line(self.message, limit)
+
+    @property
+    def label(self) -> str:
+        """``suite / name``, how the verdict names a test."""
+        return f"{self.suite} / {self.name}"
 
     @property
     def passed(self) -> bool:
@@ -56,6 +93,7 @@ class SuiteResult:
     key: str  # "health", "workflows", ...
     name: str = ""
     ran: bool = True
+    source: str = ""  # the suite's .robot file (or folder), relative to the repository when inside it
     elapsed: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
 
@@ -163,17 +201,56 @@ def _resolved(path: object) -> str:
         return str(path)
 
 
+def relative_source(source: object) -> str:
+    """A data source as the path relative to the repository (``suites/health.robot``), or as given."""
+    from smoke_runner import REPO_ROOT
+
+    if not source:
+        return ""
+    path = Path(str(source))
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except (OSError, ValueError):
+        return path.as_posix()
+
+
+def skipped_after_failure(test, message: str = "") -> bool:  # noqa: ANN001 - robot.result.TestCase
+    """Whether a SKIP test failed first: Robot turned the failure into a skip (its ``message`` says
+    so), or a step of the test's setup or body ended FAIL before the skip."""
+    if test.status != SKIP:
+        return False
+    if _SKIP_ON_FAILURE.search(message or _plain(test.message)):
+        return True
+    steps = [test.setup] if test.has_setup else []
+    steps += [step for step in test.body if hasattr(step, "status")]
+    return any(getattr(step, "status", "") == FAIL for step in steps)
+
+
+def both_messages(first: str, rerun: str) -> str:
+    """The failure message of a test that failed on the first attempt and on the re-run."""
+    if " ".join(first.split()) == " ".join(rerun.split()):
+        return f"{rerun} (the same on the first attempt and the re-run)"
+    return f"first attempt: {first or '(no message)'}; re-run: {rerun or '(no message)'}"
+
+
 def _suite(key: str, child, first_tests: dict, rerun_tests: dict) -> SuiteResult:  # noqa: ANN001
-    suite = SuiteResult(key=key, name=child.name, elapsed=child.elapsed_time.total_seconds())
+    suite = SuiteResult(key=key, name=child.name, elapsed=child.elapsed_time.total_seconds(),
+                        source=relative_source(child.source))
     for test in child.all_tests:
         status, message, elapsed = test.status, _plain(test.message), test.elapsed_time.total_seconds()
-        flaky, first_message = False, ""
+        flaky, first_message, rerun, rerun_message = False, "", False, ""
         if test.full_name in rerun_tests:
             _, raw, elapsed = rerun_tests[test.full_name]
-            message = _plain(raw)
+            message = rerun_message = _plain(raw)
             earlier = first_tests.get(test.full_name)
-            if earlier and earlier[0] == FAIL and status == PASS:
-                flaky, first_message = True, _plain(earlier[1])
+            if earlier and earlier[0] == FAIL:
+                rerun, first_message = True, _plain(earlier[1])
+                flaky = status == PASS
+        skipped_on_failure = skipped_after_failure(test, message)
+        if skipped_on_failure:
+            status, message = FAIL, f"{SKIPPED_AFTER_FAILURE}: {message}"
+        if rerun and status == FAIL:
+            message = both_messages(first_message, message)
         suite.tests.append(
             TestResult(
                 suite=key,
@@ -185,6 +262,10 @@ def _suite(key: str, child, first_tests: dict, rerun_tests: dict) -> SuiteResult
                 tags=tuple(str(tag) for tag in test.tags),
                 flaky=flaky,
                 first_message=first_message,
+                rerun=rerun,
+                rerun_message=rerun_message,
+                skipped_on_failure=skipped_on_failure,
+                source=relative_source(test.source or child.source),
             )
         )
     return suite

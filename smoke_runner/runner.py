@@ -19,8 +19,8 @@ from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.cli import Options
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, validate_options
-from smoke_runner.history import append_history, read_history, trend
+from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot, validate_options
+from smoke_runner.history import append_history, failure_records, read_history, trend
 from smoke_runner.metrics import build_registry, push_metrics, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
 from smoke_runner.preflight import (
@@ -34,7 +34,7 @@ from smoke_runner.preflight import (
     validate_url,
 )
 from smoke_runner.redact import host_only, public_url, redact
-from smoke_runner.summary import RunInfo, render_summary
+from smoke_runner.summary import RunInfo, render_summary, verdict_metadata, verdict_properties
 from smoke_runner.verdict import EXIT_DRYRUN, EXIT_USAGE, Decision, Verdict, decide
 from smoke_runner.xunit import write_failure_xunit, write_suite_xunit
 
@@ -250,9 +250,11 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
         probe = probe_target(context.url, preflight_timeout, ca_bundle)
     if probe.error:
         results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in context.sources])
+        decision = decide(results, probe.error)
         write_failure_xunit(context.run_dir / f"preflight_{context.run_name}.xml", "Preflight",
-                            "Target Is Reachable", probe.error, timestamp)
-        return results, decide(results, probe.error)
+                            "Target Is Reachable", probe.error, timestamp,
+                            verdict_properties(decision, context.run_id, context.target))
+        return results, decision
     if probe.status is not None:
         console.step(f"Preflight passed: HTTP {probe.status} in {probe.seconds:.2f} s")
     ran = {key: path for key, path in context.sources.items() if key not in context.empty}
@@ -274,8 +276,15 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     decision = decide(results, time_limit_error=context.time_limit_error)
     if context.options.dryrun:
         decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
+    properties = verdict_properties(decision, context.run_id, context.target)
     for suite in results.suites:
-        write_suite_xunit(suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp)
+        write_suite_xunit(suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp,
+                          properties=properties)
+    if (context.run_dir / "output.xml").is_file():  # the verdict where people look: log, report, output.xml
+        problem = add_metadata(context.run_dir, verdict_metadata(decision, results, context.run_id, context.target),
+                               context.plan.bin_dir, context.plan.env)
+        if problem:
+            context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
     return results, decision
 
 
@@ -342,6 +351,7 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
         "run": run_name, "timestamp": context.started_at.isoformat(timespec="seconds"), "run_id": context.run_id,
         "verdict": decision.verdict.name, "exit_code": decision.exit_code, "reason": redact(decision.reason),
         "counts": counts, "duration_seconds": round(duration, 3), "flaky": flaky_names, "target": context.target,
+        "failures": failure_records(results),
         "suites": list(context.sources), "workflow_pass_rate": None if rate is None else round(float(rate), 4),
         "dryrun": context.options.dryrun, "demo": context.options.demo,
     })

@@ -13,12 +13,34 @@ from smoke_runner.verdict import ACTIONS, Decision, percent
 RULES = """Verdict rules (first match wins):
   preflight failed, time limit reached, a suite did not run,
   or nothing passed/failed                                        -> ROLLBACK   (exit 30)
+  a security check failed (a test tagged 'security': authentication,
+  tenant isolation, secrets; in any suite), whatever the pass rate -> ROLLBACK   (exit 30)
   any health test failed (after the re-run)                       -> ROLLBACK   (exit 30)
   workflow pass rate = passed/(passed+failed), skips excluded:
      < 50%                                                        -> ROLLBACK   (exit 30)
      50% .. 80% (both inclusive)                                  -> INVESTIGATE (exit 20)
      > 80% and < 100%                                             -> MONITOR    (exit 10)
-  everything passed (flaky tests count as passed)                 -> PROCEED    (exit 0)"""
+  a test passed only on the re-run (flaky; counts as passed in
+  the pass rate, named in the reason)                             -> MONITOR    (exit 10)
+  every test that ran passed at its first attempt                 -> PROCEED    (exit 0)
+  A test that ended SKIP after a failure (robot:skip-on-failure) counts as failed."""
+
+
+def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str, str]:
+    """The verdict as name/value pairs for the JUnit files' ``<properties>`` (secrets redacted)."""
+    return {name: redact(value) for name, value in {
+        "verdict": decision.verdict.name, "exit_code": str(decision.exit_code), "reason": decision.reason,
+        "run_id": run_id, "target": target}.items()}
+
+
+def verdict_metadata(decision: Decision, results: RunResults, run_id: str, target: str) -> dict[str, str]:
+    """The verdict as top-level metadata of output.xml, log.html and report.html (secrets redacted)."""
+    counts = (f"{len(results.tests)} tests: {results.count('PASS')} passed, {results.count('FAIL')} failed, "
+              f"{results.count('SKIP')} skipped, {len(results.flaky)} flaky; "
+              f"workflow pass rate {percent(decision.workflow_pass_rate)}")
+    return {name: redact(" ".join(value.split())) for name, value in {
+        "Verdict": f"{decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+        "Verdict Reason": decision.reason, "Run ID": run_id, "Target": target, "Counts": counts}.items()}
 
 
 @dataclass
@@ -72,7 +94,7 @@ def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend
     lines += [f"  FLAKY {test.suite} / {test.name}: first failure: {one_line(test.first_message)}" for test in flaky]
     failing = [test for test in results.tests if test.failed]
     lines += ["", f"Failed tests ({len(failing)}):"]
-    lines += [f"  FAIL  {test.suite} / {test.name}: {one_line(test.message)}" for test in failing]
+    lines += [f"  FAIL  {test.suite} / {test.name}: {test.short_message()}" for test in failing]
     skipped = [test for test in results.tests if test.skipped]
     if skipped:
         lines += ["", f"Skipped tests ({len(skipped)}, not counted as failures):"]

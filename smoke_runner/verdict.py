@@ -6,17 +6,23 @@ Rules, first match wins:
 2. The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)                -> ROLLBACK
 3. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
 4. Not a single test passed or failed (everything skipped or filtered out)  -> ROLLBACK
-5. Any health test failed (after the re-run)                                -> ROLLBACK
-6. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
+5. A security check failed (a test tagged ``security``, in any suite)       -> ROLLBACK
+6. Any health test failed (after the re-run)                                -> ROLLBACK
+7. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
        rate <  50 %                                                         -> ROLLBACK
        50 % <= rate <= 80 %                                                 -> INVESTIGATE
        80 % <  rate < 100 %                                                 -> MONITOR
-7. Everything that ran passed                                               -> PROCEED
+8. A test passed only on the re-run (FLAKY)                                 -> MONITOR
+9. Every test that ran passed at its first attempt                          -> PROCEED
 
-A FLAKY test (failed, then passed on the re-run) counts as passed and is reported. When the
-workflows suite is not selected (``--suite health``) or none of its tests ran, rule 6 does not
-apply. Tests of any other suite count as workflows. Comparisons use exact fractions, so 4/5 is
-80 % (INVESTIGATE) and 1/2 is 50 % (INVESTIGATE).
+A security check guards authentication, tenant isolation or secrets; its failure rolls back
+whatever the workflow pass rate, and the reason names the check(s). A FLAKY test (failed, then
+passed on the re-run) counts as passed in the pass rate, but makes the verdict at least MONITOR
+and is named in the reason: one broken replica behind a load balancer looks exactly like that.
+A test that ended SKIP after a failure (``robot:skip-on-failure``) counts as failed (the model
+reads it as FAIL). When the workflows suite is not selected (``--suite health``) or none of its
+tests ran, rule 7 does not apply. Tests of any other suite count as workflows. Comparisons use
+exact fractions, so 4/5 is 80 % (INVESTIGATE) and 1/2 is 50 % (INVESTIGATE).
 """
 
 from __future__ import annotations
@@ -79,6 +85,20 @@ def _is_health(test: TestResult) -> bool:
     return test.suite == HEALTH_SUITE or (test.suite != WORKFLOW_SUITE and "health" in test.tags)
 
 
+def _names(tests: list[TestResult], limit: int = 5) -> str:
+    names = [f"'{test.label}'" for test in tests[:limit]]
+    if len(tests) > limit:
+        names.append(f"and {len(tests) - limit} more")
+    return ", ".join(names)
+
+
+def _flaky_note(results: RunResults) -> str:
+    flaky = results.flaky
+    if not flaky:
+        return ""
+    return f"; {len(flaky)} test(s) passed only on the re-run (flaky): {_names(flaky)}"
+
+
 def percent(rate: Fraction | None) -> str:
     """``Fraction(9, 10)`` -> ``"90.0%"``; ``None`` -> ``"n/a"``."""
     return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"
@@ -98,21 +118,32 @@ def decide(results: RunResults, preflight_error: str | None = None, time_limit_e
     executed = [test for test in results.tests if not test.skipped]
     if not executed:
         return Decision(Verdict.ROLLBACK, "No test passed or failed (all skipped or none selected)", failing)
+    security_failures = [test for test in failing if test.security]
     health_failures = [test for test in failing if _is_health(test)]
     workflows = [test for test in executed if not _is_health(test)]
     rate: Fraction | None = None
     if workflows:
         rate = Fraction(sum(1 for test in workflows if test.passed), len(workflows))
+    if security_failures:
+        return Decision(
+            Verdict.ROLLBACK,
+            f"{len(security_failures)} security check(s) failed: {_names(security_failures)}", failing, rate,
+        )
     if health_failures:
         return Decision(
-            Verdict.ROLLBACK, f"{len(health_failures)} health check(s) failed", failing, rate
+            Verdict.ROLLBACK, f"{len(health_failures)} health check(s) failed: {_names(health_failures)}",
+            failing, rate,
         )
+    flaky = _flaky_note(results)
     if rate is None or rate == 1:
-        return Decision(Verdict.PROCEED, "All smoke tests passed", failing, rate)
+        if flaky:
+            return Decision(Verdict.MONITOR, f"Every test passed, but not at its first attempt{flaky}",
+                            failing, rate)
+        return Decision(Verdict.PROCEED, "All smoke tests passed at their first attempt", failing, rate)
     passed = sum(1 for test in workflows if test.passed)
     detail = f"{passed}/{len(workflows)} workflows passed ({percent(rate)})"
     if rate < Fraction(1, 2):
         return Decision(Verdict.ROLLBACK, f"{detail}: below 50%", failing, rate)
     if rate <= Fraction(4, 5):
-        return Decision(Verdict.INVESTIGATE, f"{detail}: 50-80%", failing, rate)
-    return Decision(Verdict.MONITOR, f"{detail}: above 80% but not all", failing, rate)
+        return Decision(Verdict.INVESTIGATE, f"{detail}: 50-80%{flaky}", failing, rate)
+    return Decision(Verdict.MONITOR, f"{detail}: above 80% but not all{flaky}", failing, rate)

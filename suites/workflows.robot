@@ -34,7 +34,7 @@ User Registration Flow
 User Login Flow
     [Documentation]    The right password yields a bearer token that expires; a wrong password
     ...    is refused with 401 and no token.
-    [Tags]    auth
+    [Tags]    auth    security
     ${response} =    Log In    ${TEST_EMAIL}    ${TEST_PASSWORD}
     Login Should Grant An Expiring Bearer Token    ${response}
     ${wrong_password} =    Throwaway Password
@@ -91,7 +91,7 @@ Webhook Registration Flow
     [Documentation]    A webhook is registered and listed without its secret; a test ``ping`` is
     ...    recorded and (when the target can reach this machine) arrives correctly signed; a deleted
     ...    webhook is no longer listed.
-    [Tags]    webhooks
+    [Tags]    webhooks    security
     ${url} =    Start Webhook Receiver When Reachable
     ${webhook_id}    ${secret} =    Register Webhook    ${OWNER_SESSION}    ${url}
     Webhook Should Be Listed Without Secret    ${OWNER_SESSION}    ${webhook_id}    ${secret}

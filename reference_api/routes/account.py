@@ -95,6 +95,7 @@ def cancel_subscription(user: User = Depends(current_user), session: Session = D
 
 
 _flaky_usage_answered = threading.Event()
+_throttled_usage_started = threading.Event()
 
 
 @router.get("/usage")
@@ -107,6 +108,12 @@ def get_usage(
     if runtime.faults.on("flaky_once") and not _flaky_usage_answered.is_set():
         _flaky_usage_answered.set()
         raise ProblemError(500, "The usage service failed once (fault flaky_once).")
+    if runtime.faults.on("usage_fails_then_throttled"):  # the first attempt and a re-run fail differently
+        if not _throttled_usage_started.is_set():
+            _throttled_usage_started.set()
+            raise ProblemError(500, "The usage service failed (fault usage_fails_then_throttled).")
+        raise ProblemError(429, "Usage budget used up (fault usage_fails_then_throttled).",
+                           headers={"Retry-After": "60"})
     start, end = usage.period_of()
     row = session.execute(
         select(Usage).where(Usage.user_id == user.id, Usage.period_start == start)

@@ -435,6 +435,15 @@ def _(api: ReferenceApi) -> None:
     assert user.client.get("/api/v1/usage").status_code == 200
 
 
+@check("usage_fails_then_throttled")
+def _(api: ReferenceApi) -> None:
+    user = new_user(api.base_url)
+    assert_problem(user.client.get("/api/v1/usage"), 500)
+    throttled = user.client.get("/api/v1/usage")
+    assert_problem(throttled, 429)
+    assert throttled.headers["Retry-After"] == "60"
+
+
 def test_every_fault_has_a_check() -> None:
     assert set(CHECKS) == set(KNOWN_FAULTS)
 

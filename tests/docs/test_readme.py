@@ -134,7 +134,14 @@ def test_exit_code_table_matches_the_runner() -> None:
 def test_rollback_matrix_uses_the_runner_exit_codes() -> None:
     intro = README.read_text(encoding="utf-8").split("## The two commands")[0]
     rows = table_rows(intro)
-    assert len(rows) == 5, f"the rollback matrix must have the seed's five rows, found {rows}"
+    # the seed's five rows, kept, plus the two rules of the evidence issue: a failed security check
+    # rolls back, a test that passed only on the re-run is MONITOR
+    assert len(rows) == 7, f"the rollback matrix must have the seed's five rows and two more, found {rows}"
+    verdicts = [next(v for v in Verdict if v.name in row[1]) for row in rows]
+    assert sorted(v.name for v in verdicts) == sorted(
+        ["PROCEED", "ROLLBACK", "ROLLBACK", "ROLLBACK", "INVESTIGATE", "MONITOR", "MONITOR"])
+    assert any("security" in row[0] and "ROLLBACK" in row[1] for row in rows)
+    assert any("flaky" in row[0] and "MONITOR" in row[1] for row in rows)
     for row in rows:
         verdict = next(v for v in Verdict if v.name in row[1])
         assert int(row[2]) == verdict.exit_code, f"row {row}: {verdict.name} exits with {verdict.exit_code}"

@@ -66,9 +66,11 @@ def test_skipped_health_check_is_not_a_failure() -> None:
     assert decision.verdict is Verdict.PROCEED
 
 
-def test_flaky_tests_count_as_passed() -> None:
+def test_flaky_tests_count_as_passed_in_the_rate_but_make_the_verdict_monitor() -> None:
     decision = decide(results(suite("health", passed=10, flaky=1), suite("workflows", passed=9, flaky=1)))
-    assert decision.verdict is Verdict.PROCEED
+    assert decision.verdict is Verdict.MONITOR
+    assert decision.workflow_pass_rate == 1
+    assert "'health / health flaky 0'" in decision.reason and "'workflows / workflows flaky 0'" in decision.reason
     assert len(results(suite("workflows", passed=9, flaky=1)).flaky) == 1
 
 
