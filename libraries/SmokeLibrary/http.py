@@ -560,7 +560,7 @@ class HttpKeywords:
 
         Any HTTP status counts as an answer; refused connections, DNS failures, TLS errors and
         time-outs fail. ``verify`` is the TLS verification (True or a CA bundle path) and
-        ``timeout`` the time to wait in seconds. Use it in a suite setup so a down target fails
+        ``timeout`` the time in seconds for the whole exchange (an answer is read up to 1 MB). Use it in a suite setup so a down target fails
         every test at once instead of each test timing out on its own.
 
         | Target Should Answer    ${BASE_URL}${HEALTH_PATH}    ${TLS_VERIFY}    ${API_TIMEOUT}

@@ -2,15 +2,20 @@
 
 Three layers, because no single one is enough (see ``known-traps.md``):
 
-1. A registry of secret *values*: every secret the library sees (``TEST_PASSWORD``, access tokens
-   read from login responses, webhook secrets read from creation responses) is registered and
-   replaced by ``***`` wherever it appears.
+1. A registry of secret *values*: every secret the library sees (``TEST_PASSWORD``, the user part
+   of ``PRODUCTION_URL``, access tokens read from login responses, webhook secrets read from
+   creation responses) is registered in every spelling (URL- and form-encoded, JSON-, HTML- and
+   XML-escaped, repr) and replaced by ``***`` wherever it appears. Answers are searched at the
+   registered secret locations (JSONPath, e.g. ``$.access_token``) before they are logged.
 2. Pattern masking for what was never registered: ``Bearer <token>``, JWT-shaped strings,
    ``whsec_`` secrets and JSON fields named like ``password`` or ``secret``.
 3. A Robot Framework listener (installed by ``SmokeLibrary``) that applies both to every log
    message, keyword argument and failure message *before* it reaches output.xml, log.html,
    report.html, xUnit or the console; and masked replacements for RequestsLibrary's request and
    response logging, which would otherwise log headers and bodies in full.
+
+Masking runs in linear time: long bodies are cut before they are masked, and every pattern is
+anchored at word starts with possessive repetitions.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from libraries.SmokeLibrary.http import UnsafeRedirect, guarded_session, plainte
 from libraries.SmokeLibrary.masking import register_secret
 from tests.support.artifacts import artifacts_containing
 from tests.support.hostile import HostileServer, record_only, redirect_everything_but_health
-from tests.support.robot_run import run_suite
+from tests.support.robot_run import REPO_ROOT, run_suite
 
 CLEAN_TLS_ENV = {"CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 PASSWORD = "Redirect-Me-Not-7731"
@@ -88,3 +89,31 @@ def test_a_hop_to_plain_http_on_another_host_passes_only_with_the_plaintext_opt_
     assert plaintext_problem("http://192.0.2.1/plans", allow_plaintext=True) is None
     assert plaintext_problem("https://192.0.2.1/plans", allow_plaintext=False) is None
     assert plaintext_problem("ftp://192.0.2.1/plans", allow_plaintext=True)
+
+
+def _statements(path: Path) -> list[str]:
+    """Robot statements of ``path`` with ``...`` continuation lines joined."""
+    statements: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("...") and statements:
+            statements[-1] += "    " + stripped[3:].strip()
+        else:
+            statements.append(stripped)
+    return statements
+
+
+def test_every_session_is_guarded_and_token_requests_never_follow_redirects() -> None:
+    resources = sorted((REPO_ROOT / "resources").glob("*.resource"))
+    sessions = 0
+    for path in resources:
+        statements = _statements(path)
+        for index, statement in enumerate(statements):
+            if re.search(r"\bCreate (Custom )?Session\b", statement):
+                sessions += 1
+                assert statement.startswith("${session} =") and statements[index + 1].startswith(
+                    "Guard Requests Of Session    ${session}    ${API_TIMEOUT}    ${MAX_RESPONSE_BYTES}"), (
+                    f"{path.name}: a session that is not guarded: {statement}")
+            if re.search(r"\b(GET|POST|PUT|PATCH|DELETE) On Session    \$\{alias\}", statement):
+                assert "allow_redirects=${False}" in statement, f"{path.name}: a token request may follow redirects"
+    assert sessions, "no session is created anywhere: the check would pass vacuously"
