@@ -572,7 +572,7 @@ class HttpKeywords:
         except requests.exceptions.SSLError as error:
             raise AssertionError(f"TLS handshake with {mask_text(url)} failed: {_reason(error)}") from None
         except requests.exceptions.Timeout:
-            raise AssertionError(f"{mask_text(url)} did not answer completely within {timeout} s (API_TIMEOUT)") from None
+            raise AssertionError(f"{mask_text(url)} did not answer within {timeout} s (API_TIMEOUT)") from None
         except requests.exceptions.ConnectionError as error:
             raise AssertionError(f"Cannot connect to {mask_text(url)}: {_reason(error)}") from None
         logger.info(f"{mask_text(url)} answered {response.status_code}")
