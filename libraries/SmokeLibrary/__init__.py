@@ -33,8 +33,10 @@ class SmokeLibrary(HttpKeywords, HealthKeywords, WorkflowKeywords):
     = Keyword groups =
 
     - *HTTP and secrets* (``http.py``): `Bearer Authentication For`, `Credentials Payload`,
-      `Secret Field Of Response`, `Response Status Should Be`, `Response Should Be Problem Details`,
-      `Target Should Answer`, `Target Should Accept Credentials Safely`.
+      `Secret Field Of Response`, `Response Should Have No Value At`, `Response Status Should Be`,
+      `Response Should Be Problem Details`, `Target Should Answer`, `Target Should Accept Credentials Safely`,
+      `Guard Requests Of Session` (a total deadline and a size cap for every request, no redirect
+      with credentials) and `Mask Values Found At` (where answers hold secrets).
     - *Health checks* (``health/``): health documents, Prometheus metrics, response-time SLA,
       security headers, CORS, rate limits, error bodies and TLS certificates.
     - *Workflows* (``workflows/``): step checks (`Step Should Answer`, `Body Should Have Fields`),
@@ -45,13 +47,15 @@ class SmokeLibrary(HttpKeywords, HealthKeywords, WorkflowKeywords):
 
     Importing the library installs its listener: passwords, bearer tokens and webhook secrets
     are replaced with ``***`` in every log message, keyword argument and failure message before
-    they reach ``output.xml``, ``log.html``, ``report.html``, xUnit or the console.
-    RequestsLibrary's request and response logging is replaced by a masked version whose bodies
-    are cut at 2,000 characters. Secrets are passed around as ``Secret`` values.
+    they reach ``output.xml``, ``log.html``, ``report.html``, xUnit or the console, in every
+    spelling (URL- and form-encoded, JSON-, HTML- and XML-escaped), and so is the user part of
+    URLs. RequestsLibrary's request and response logging is replaced by a masked version whose
+    bodies are cut at 2,000 characters (cut first, then masked, in linear time). Secrets are
+    passed around as ``Secret`` values.
 
     = Example =
 
-    | ${token} =    | Secret Field Of Response | ${response} | access_token |
+    | ${token} =    | Secret Field Of Response | ${response} | $.access_token |
     | Step Should Answer | Create the lattice | ${response} | 201 |
     """
 

@@ -6,17 +6,37 @@ import ipaddress
 import json
 import os
 import socket
+import threading
+import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .masking import MaskedDict, mask_body, register_secret
+from .masking import (
+    SENSITIVE_HEADERS,
+    MaskedDict,
+    answer_for_log,
+    contains_secret,
+    json_or_none,
+    keys_of,
+    mask_text,
+    register_secret,
+    register_secret_locations,
+    values_at,
+)
 
 EXCERPT_LIMIT = 300
+#: Default size cap of an answer (``${MAX_RESPONSE_BYTES}`` in the suites): the rest is not read.
+DEFAULT_MAX_RESPONSE_BYTES = 1_000_000
+_CHUNK = 64 * 1024
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -39,10 +59,9 @@ def describe_response(response: requests.Response) -> str:
     """One line naming the request and what came back, with a masked, short body excerpt."""
     request = response.request
     content_type = response.headers.get("Content-Type", "no content type")
-    return (
+    return mask_text(
         f"{request.method} {response.url} answered {response.status_code} ({content_type}): "
-        f"{mask_body(response.text, EXCERPT_LIMIT) or '<empty body>'}"
-    )
+    ) + answer_for_log(response, EXCERPT_LIMIT)
 
 
 def unexpected_status(response: requests.Response, expected: tuple[int | str, ...]) -> str | None:
@@ -107,6 +126,278 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+# -- Bounded, redirect-safe requests ------------------------------------------------------------
+class AnswerTimeout(requests.exceptions.Timeout):
+    """The whole exchange (connect, send, every byte of the answer) took longer than its deadline."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+class UnsafeRedirect(AssertionError):
+    """A redirect that must not be followed (credentials on board, or a target that is not safe)."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+class _Deadline:
+    """A monotonic deadline for one request; when it passes, the request's sockets are shut down.
+
+    Shutting the socket down is what ends a read that a per-read timeout cannot end: a server
+    that trickles one byte a second never lets a single read time out.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return max(0.001, self.ends - time.monotonic())
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self._done:
+                return
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._done = True
+            self._sockets.clear()
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_current = threading.local()
+
+
+def _watch_connection(connection: HTTPConnection) -> None:
+    deadline = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.watch(connection.sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_connection(self)
+        super().request(*args, **kwargs)
+        _watch_connection(self)
+
+    def getresponse(self) -> Any:
+        _watch_connection(self)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_connection(self)
+        super().request(*args, **kwargs)
+        _watch_connection(self)
+
+    def getresponse(self) -> Any:
+        _watch_connection(self)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+def carries_credentials(request: requests.PreparedRequest) -> bool:
+    """Whether ``request`` carries a password or token: a credential header, or a registered secret in its body or URL."""
+    if any(str(name).lower() in SENSITIVE_HEADERS for name in request.headers):
+        return True
+    return contains_secret(request.body) or contains_secret(request.url) or "@" in urlsplit(request.url or "").netloc
+
+
+def plaintext_problem(url: str, allow_plaintext: bool) -> str | None:
+    """Why credentials must not go to ``url`` (plain HTTP to a host that is not this machine), or None."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or is_local_host(parts.hostname or ""):
+        return None
+    if parts.scheme == "http" and allow_plaintext:
+        return None
+    return (f"{mask_text(url)} is {'plain HTTP to another host' if parts.scheme == 'http' else 'not HTTP(S)'}; "
+            "use https://, or set ALLOW_PLAINTEXT_CREDENTIALS=true if this network is trusted")
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A ``requests`` transport that bounds every exchange and never lets credentials follow a redirect.
+
+    - *Total deadline*: connect, send and the whole answer must be done within ``timeout``
+      seconds (or the request's own timeout, if shorter). A per-read timeout is not enough: a
+      server that trickles one byte a second restarts it forever.
+    - *Size cap*: at most ``max_bytes`` of the answer are read; the rest is left unread and the
+      answer is marked (``response.cut_at_bytes``), which the log shows.
+    - *Redirects*: an answer redirecting a request that carried a password or token fails at
+      once, naming where it pointed, and nothing is sent there; an anonymous request may follow a
+      redirect only to a target that passes the same plain-text check as the first
+      (`Target Should Accept Credentials Safely`). Every hop goes through this adapter.
+    - No retries.
+    """
+
+    def __init__(self, timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 allow_plaintext: bool = False) -> None:
+        self.total_timeout = _positive_seconds(timeout)
+        self.max_bytes = int(max_bytes)
+        if self.max_bytes <= 0:
+            raise ValueError(f"The size cap of an answer must be a positive number of bytes, got {max_bytes!r}")
+        self.allow_plaintext = bool(allow_plaintext)
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if hasattr(manager, "pool_classes_by_scheme"):
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
+
+    def _seconds_for(self, timeout: Any) -> float:
+        given = [float(value) for value in (timeout if isinstance(timeout, tuple) else (timeout,)) if value is not None]
+        return min([self.total_timeout, *given])
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        seconds = self._seconds_for(timeout)
+        deadline = _Deadline(seconds)
+        previous = getattr(_current, "deadline", None)
+        _current.deadline = deadline
+        deadline.start()
+        try:
+            try:
+                per_step = deadline.remaining()
+                response = super().send(request, stream=True, timeout=(per_step, per_step), verify=verify,
+                                        cert=cert, proxies=proxies)
+            except requests.exceptions.RequestException as error:
+                if deadline.expired or isinstance(error, requests.exceptions.Timeout):
+                    raise self._timeout(request, seconds) from None
+                raise
+            self._refuse_unsafe_redirect(request, response)
+            self._read_bounded(request, response, deadline, seconds)
+        finally:
+            deadline.finish()
+            _current.deadline = previous
+        return response
+
+    def _timeout(self, request: requests.PreparedRequest, seconds: float) -> AnswerTimeout:
+        return AnswerTimeout(
+            f"{request.method} {mask_text(str(request.url))} did not answer completely within {seconds:g} s "
+            "(API_TIMEOUT: the limit for connecting, sending and reading the whole answer)",
+            request=request,
+        )
+
+    def _refuse_unsafe_redirect(self, request: requests.PreparedRequest, response: requests.Response) -> None:
+        if not response.is_redirect:
+            return
+        target = urljoin(str(request.url), response.headers.get("Location", ""))
+        problem = None
+        if carries_credentials(request):
+            problem = "a request that carries a password or token never follows a redirect"
+        else:
+            problem = plaintext_problem(target, self.allow_plaintext)
+        if problem is None:
+            return
+        response.close()
+        raise UnsafeRedirect(
+            f"{request.method} {mask_text(str(request.url))} answered {response.status_code} redirecting to "
+            f"{mask_text(target)} (Location), which was not followed: {problem}"
+        )
+
+    def _read_bounded(self, request: requests.PreparedRequest, response: requests.Response,
+                      deadline: _Deadline, seconds: float) -> None:
+        chunks: list[bytes] = []
+        size = 0
+        cut = False
+        try:
+            for chunk in response.raw.stream(_CHUNK, decode_content=True):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_bytes:
+                    cut = True
+                    break
+                if deadline.expired:
+                    raise urllib3.exceptions.ReadTimeoutError(None, str(request.url), "deadline")  # type: ignore[arg-type]
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            response.raw.close()
+            if deadline.expired or isinstance(error, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+                raise self._timeout(request, seconds) from None
+            raise requests.exceptions.ConnectionError(
+                f"{request.method} {mask_text(str(request.url))}: the answer broke off ({type(error).__name__})",
+                request=request,
+            ) from None
+        content = b"".join(chunks)
+        if cut:
+            content = content[: self.max_bytes]
+            response.cut_at_bytes = self.max_bytes  # type: ignore[attr-defined]
+            response.raw.close()  # the rest is never read; the connection is not reused
+        response._content = content  # noqa: SLF001 - requests keeps the body here
+        response._content_consumed = True  # noqa: SLF001
+        if response.encoding is None:
+            response.encoding = "utf-8"  # no charset guessing over a large body
+        response.close()
+
+
+def _positive_seconds(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"A time limit must be a number of seconds, got {value!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"A time limit must be a positive, finite number of seconds, got {value!r}")
+    return seconds
+
+
+def guard_session(session: requests.Session, timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                  allow_plaintext: bool = False) -> requests.Session:
+    """Mount a `GuardedAdapter` on ``session`` for http:// and https:// and return the session."""
+    adapter = GuardedAdapter(timeout, max_bytes, allow_plaintext)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def guarded_session(timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                    allow_plaintext: bool = False) -> requests.Session:
+    """A new ``requests.Session`` whose every exchange is bounded and redirect-safe (`GuardedAdapter`)."""
+    return guard_session(requests.Session(), timeout, max_bytes, allow_plaintext)
+
+
 class HttpKeywords:
     """Keywords for authentication material, status checks and problem details."""
 
@@ -133,17 +424,81 @@ class HttpKeywords:
 
     @keyword("Secret Field Of Response")
     def secret_field_of_response(self, response: requests.Response, field: str) -> Secret:
-        """Returns JSON field ``field`` of ``response`` as a ``Secret`` and masks it from now on.
+        """Returns the value at ``field`` of the JSON answer ``response`` as a ``Secret`` and masks it from now on.
 
-        Use it for access tokens and webhook secrets.
+        ``field`` is a JSONPath expression as JSONLibrary's ``Get Value From Json`` takes it
+        (``$.access_token``, ``$.session.key``), or a top-level field name (``secret``). Use it for
+        access tokens and webhook secrets. The value is masked in every spelling, also where the
+        answer repeats it under another name. When there is no value there, the failure names the
+        answer's keys, never its values.
 
-        | ${token} =    Secret Field Of Response    ${response}    access_token
+        | ${token} =    Secret Field Of Response    ${response}    ${TOKEN_JSONPATH}
         """
-        body = json_body(response)
-        if not isinstance(body, dict) or not body.get(field):
-            raise AssertionError(f"Expected field '{field}' in the body, but {describe_response(response)}")
-        register_secret(body[field])
-        return Secret(str(body[field]))
+        location = field if str(field).startswith("$") else f"$[{json.dumps(str(field))}]"
+        body = json_or_none(response.content)
+        values = [] if body is None else [value for value in values_at(body, location)
+                                          if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value)]
+        for value in values:
+            register_secret(value)
+        if not values:
+            what = "is not JSON" if body is None else f"has no value there; its keys: {keys_of(body)}"
+            raise AssertionError(
+                f"Expected a secret at {field} in the answer of {response.request.method} "
+                f"{mask_text(str(response.url))} (HTTP {response.status_code}), but the answer {what}"
+            )
+        return Secret(str(values[0]))
+
+    @keyword("Response Should Have No Value At")
+    def response_should_have_no_value_at(self, response: requests.Response, location: str, step: str) -> None:
+        """Fails when the JSON answer ``response`` holds a value at JSONPath ``location`` (e.g. a token in a refusal).
+
+        ``step`` names the step in the failure message; the value itself is masked, never shown.
+
+        | Response Should Have No Value At    ${response}    ${TOKEN_JSONPATH}    Log in with a wrong password
+        """
+        body = json_or_none(response.content)
+        values = [] if body is None else values_at(body, location)
+        for value in values:
+            register_secret(value)
+        if values:
+            raise AssertionError(
+                f"Step '{step}': the HTTP {response.status_code} answer holds a value at {location}; expected none"
+            )
+
+    @keyword("Guard Requests Of Session")
+    def guard_requests_of_session(self, session: requests.Session, timeout: float,
+                                  max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                                  allow_plaintext: bool = False) -> None:
+        """Bounds every request of ``session`` (from `Create Session`) and keeps its credentials from following redirects.
+
+        - Each request must connect, send and read its *whole* answer within ``timeout`` seconds
+          (``${API_TIMEOUT}``), however slowly the server sends.
+        - At most ``max_bytes`` (``${MAX_RESPONSE_BYTES}``) of an answer are read; the log says
+          where the answer was cut.
+        - A redirect answer to a request that carries a password or token fails the request, naming
+          where it pointed (masked); nothing is sent there. Anonymous requests follow a redirect
+          only to a target that `Target Should Accept Credentials Safely` would accept
+          (``allow_plaintext`` is ``${ALLOW_PLAINTEXT_CREDENTIALS}``).
+
+        | ${session} =    Create Session    anonymous    ${BASE_URL}    verify=${TLS_VERIFY}    timeout=${API_TIMEOUT}
+        | Guard Requests Of Session    ${session}    ${API_TIMEOUT}    ${MAX_RESPONSE_BYTES}    ${ALLOW_PLAINTEXT_CREDENTIALS}
+        """
+        if not isinstance(session, requests.Session):
+            raise AssertionError(f"Expected a requests session (the value Create Session returns), got {type(session).__name__}")
+        guard_session(session, timeout, int(max_bytes), allow_plaintext)
+
+    @keyword("Mask Values Found At")
+    def mask_values_found_at(self, *locations: str) -> None:
+        """Masks, from now on, every value that an answer holds at one of ``locations`` (JSONPath expressions).
+
+        Every answer is searched there *before* it is logged, so a token is masked in the very
+        answer that brings it, and wherever else that answer or a later one repeats it. A
+        successful answer to a request that carried credentials, with no value at any of these
+        locations, is logged by its keys only.
+
+        | Mask Values Found At    ${TOKEN_JSONPATH}    ${WEBHOOK_SECRET_JSONPATH}
+        """
+        register_secret_locations(locations)
 
     @keyword("JSON Body Of")
     def json_body_of(self, response: requests.Response) -> Any:
@@ -221,21 +576,22 @@ class HttpKeywords:
 
         Any HTTP status counts as an answer; refused connections, DNS failures, TLS errors and
         time-outs fail. ``verify`` is the TLS verification (True or a CA bundle path) and
-        ``timeout`` the time to wait in seconds. Use it in a suite setup so a down target fails
+        ``timeout`` the time in seconds for the whole exchange (an answer is read up to 1 MB). Use it in a suite setup so a down target fails
         every test at once instead of each test timing out on its own.
 
         | Target Should Answer    ${BASE_URL}${HEALTH_PATH}    ${TLS_VERIFY}    ${API_TIMEOUT}
         """
         verify = tls_verification(verify)
         try:
-            response = requests.get(url, verify=verify, timeout=float(timeout), allow_redirects=False)
+            with guarded_session(float(timeout)) as session:
+                response = session.get(url, verify=verify, timeout=float(timeout), allow_redirects=False)
         except requests.exceptions.SSLError as error:
-            raise AssertionError(f"TLS handshake with {url} failed: {_reason(error)}") from None
+            raise AssertionError(f"TLS handshake with {mask_text(url)} failed: {_reason(error)}") from None
         except requests.exceptions.Timeout:
-            raise AssertionError(f"{url} did not answer within {timeout} s (API_TIMEOUT)") from None
+            raise AssertionError(f"{mask_text(url)} did not answer within {timeout} s (API_TIMEOUT)") from None
         except requests.exceptions.ConnectionError as error:
-            raise AssertionError(f"Cannot connect to {url}: {_reason(error)}") from None
-        logger.info(f"{url} answered {response.status_code}")
+            raise AssertionError(f"Cannot connect to {mask_text(url)}: {_reason(error)}") from None
+        logger.info(f"{mask_text(url)} answered {response.status_code}")
 
     @keyword("TLS Verification Should Be On")
     def tls_verification_should_be_on(self, url: str, verify: bool | str) -> None:

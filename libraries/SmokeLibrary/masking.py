@@ -2,92 +2,224 @@
 
 Three layers, because no single one is enough (see ``known-traps.md``):
 
-1. A registry of secret *values*: every secret the library sees (``TEST_PASSWORD``, access tokens
-   read from login responses, webhook secrets read from creation responses) is registered and
-   replaced by ``***`` wherever it appears.
+1. A registry of secret *values*: every secret the library sees (``TEST_PASSWORD``, the user part
+   of ``PRODUCTION_URL``, access tokens read from login responses, webhook secrets read from
+   creation responses) is registered in every spelling (URL- and form-encoded, JSON-, HTML- and
+   XML-escaped, repr) and replaced by ``***`` wherever it appears. Answers are searched at the
+   registered secret locations (JSONPath, e.g. ``$.access_token``) before they are logged.
 2. Pattern masking for what was never registered: ``Bearer <token>``, JWT-shaped strings,
    ``whsec_`` secrets and JSON fields named like ``password`` or ``secret``.
 3. A Robot Framework listener (installed by ``SmokeLibrary``) that applies both to every log
    message, keyword argument and failure message *before* it reaches output.xml, log.html,
    report.html, xUnit or the console; and masked replacements for RequestsLibrary's request and
    response logging, which would otherwise log headers and bodies in full.
+
+Masking runs in linear time: long bodies are cut before they are masked, and every pattern is
+anchored at word starts with possessive repetitions.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import threading
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
+
+from jsonpath_ng.ext import parse as parse_jsonpath
 
 MASK = "***"
 #: Words that make a field secret wherever they appear in its name (``new_password``,
 #: ``signing_secret``, ``apiKey``, ``X-Auth-Token``); ``token_type`` is not a secret.
 _SECRET_WORDS = r"(?:pass(?:word|wd|phrase)|secret|token(?!_?type)|api[-_]?key|authorization|credential|private[-_]?key)"
-SENSITIVE_KEYS = re.compile(rf".*{_SECRET_WORDS}", re.IGNORECASE)
+_SECRET_WORD = re.compile(_SECRET_WORDS, re.IGNORECASE)
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-signature-256", "x-api-key"}
 )
-_PATTERNS = (
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_.~+/=]+"), r"\1" + MASK),
-    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), MASK),
-    (re.compile(r"whsec_[A-Za-z0-9_\-]+"), MASK),
-    (re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]{8,}"), r"\1" + MASK),
-    (re.compile(r"(://[^/:@\s]+:)[^/@\s]+@"), r"\1" + MASK + "@"),  # https://user:password@host
+
+
+class _SensitiveKeys:
+    """``SENSITIVE_KEYS.match(name)``: whether a field name holds a secret (linear in the name)."""
+
+    @staticmethod
+    def match(name: str) -> bool:
+        return _SECRET_WORD.search(name) is not None
+
+
+SENSITIVE_KEYS = _SensitiveKeys()
+
+
+def _mask_key_value(match: re.Match[str]) -> str:
+    quote_char = '"' if match.group("dq") is not None else "'"
+    return f"{match.group('key')}{quote_char}{MASK}{quote_char}"
+
+
+# Every pattern runs in linear time, whatever the text: each starts only at the beginning of a
+# word (a look-behind), and every repetition is possessive, so nothing is tried twice. (The old
+# ``[\w-]*password[\w-]*`` could start at every character of a long word: 60 KB took minutes.)
+_KEY = rf"(?<![\w-])[\"']?+(?=[\w-]*?{_SECRET_WORDS})[\w-]++[\"']?+"
+_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?i)(?<![\w-])(bearer\s++)[A-Za-z0-9\-_.~+/=]++"), r"\1" + MASK),
+    (re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+\.[A-Za-z0-9_-]*+"), MASK),
+    (re.compile(r"whsec_[A-Za-z0-9_\-]++"), MASK),
+    (re.compile(r"(?i)(?<![\w-])(basic\s++)[A-Za-z0-9+/=]{8,}+"), r"\1" + MASK),
+    # the user part of a URL (https://user:password@host, https://<token>@host)
+    (re.compile(r"(://)[^/:@\s]++(?::[^/@\s]*+)?@"), r"\1" + MASK + "@"),
     (  # "new_password": "…", 'apiKey'='…' (escaped quotes inside the value included)
         re.compile(
-            rf"""(?i)(["']?[\w-]*{_SECRET_WORDS}[\w-]*["']?\s*[:=]\s*)"""
-            r"""(["'])((?:\\.|(?!\2).)*)\2"""
+            rf"""(?i)(?P<key>{_KEY}\s*+[:=]\s*+)(?:"(?P<dq>(?:\\.|[^"\\])*+)"|'(?P<sq>(?:\\.|[^'\\])*+)')"""
         ),
-        r"\1\2" + MASK + r"\2",
+        _mask_key_value,
     ),
     (  # form-encoded or query text: password=…&secret=…
-        re.compile(rf"""(?i)(\b[\w-]*{_SECRET_WORDS}[\w-]*=)(?!["'])[^&\s"',;]+"""),
+        re.compile(rf"""(?i)((?<![\w-])(?=[\w-]*?{_SECRET_WORDS})[\w-]++=)(?!["'])[^&\s"',;]++"""),
         r"\1" + MASK,
     ),
 )
 LOG_BODY_LIMIT = 2000
+_CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_ordered: list[str] = []  # _secrets, longest first (an encoded form may contain the plain one)
+_locations: dict[str, Any] = {}
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+#: The spellings in which a secret can reach an artifact: URL-encoded (path and query, form
+#: bodies), JSON strings, Python reprs (Robot logs arguments with repr), HTML and XML text.
+_ENCODINGS: tuple[Callable[[str], str], ...] = (
+    lambda text: quote(text, safe=""),
+    quote,
+    quote_plus,
+    lambda text: json.dumps(text)[1:-1],
+    lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
+    lambda text: repr(text)[1:-1],
+    lambda text: html.escape(text, quote=True),
+    lambda text: html.escape(text, quote=False),
+    _xml_escape,
+)
+
+
+def secret_forms(value: str) -> set[str]:
+    """``value`` and every encoding of it, also encodings of encodings (a JSON string in HTML)."""
+    forms = {value}
+    for _ in range(2):
+        forms |= {encode(form) for form in forms for encode in _ENCODINGS}
+    return forms
 
 
 def register_secret(value: object) -> None:
-    """Remember ``value`` so that it is masked wherever it appears later."""
+    """Remember ``value`` (in every spelling of ``secret_forms``) so that it is masked wherever it appears later."""
     text = str(value) if value is not None else ""
-    if len(text) >= _MIN_SECRET_LENGTH:
-        with _lock:
-            _secrets.add(text)
+    if len(text) < _MIN_SECRET_LENGTH:
+        return
+    forms = {form for form in secret_forms(text) if len(form) >= _MIN_SECRET_LENGTH}
+    with _lock:
+        if forms <= _secrets:
+            return
+        _secrets.update(forms)
+        _ordered[:] = sorted(_secrets, key=len, reverse=True)
+
+
+def known_secrets() -> list[str]:
+    """Every registered secret in every registered spelling, longest first."""
+    with _lock:
+        return list(_ordered)
+
+
+def contains_secret(text: str | bytes | None) -> bool:
+    """Whether ``text`` holds a registered secret in any of its spellings."""
+    if not text:
+        return False
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return any(secret in text for secret in known_secrets())
+
+
+def register_url_credentials(url: str) -> None:
+    """Register the user part of ``url`` (``user:password`` or a token as user name), decoded and as written."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    for value in (parts.username, parts.password):
+        if value:
+            register_secret(value)
+            register_secret(unquote(value))
 
 
 def register_environment_secrets() -> None:
     """Register the secrets that arrive through the environment.
 
-    ``TEST_PASSWORD``, and the password of a ``PRODUCTION_URL`` such as ``https://user:pw@host``
-    (it would otherwise appear in every logged request URL).
+    ``TEST_PASSWORD``, and the user part of ``PRODUCTION_URL`` (``https://user:pw@host`` or
+    ``https://<token>@host``): it would otherwise appear in every logged request URL.
     """
     for name in ("TEST_PASSWORD",):
         if os.environ.get(name):
             register_secret(os.environ[name])
+    register_url_credentials(os.environ.get("PRODUCTION_URL", ""))
+
+
+@lru_cache(maxsize=64)
+def _compiled_location(location: str) -> Any:
     try:
-        url_password = urlsplit(os.environ.get("PRODUCTION_URL", "")).password
-    except ValueError:
-        url_password = None
-    if url_password:
-        register_secret(url_password)
-        register_secret(quote(url_password, safe=""))
+        return parse_jsonpath(location)
+    except Exception as error:  # jsonpath_ng raises bare Exception subclasses of its own
+        raise AssertionError(f"{location!r} is not a JSONPath expression (e.g. $.access_token): {error}") from None
+
+
+def values_at(data: Any, location: str) -> list[Any]:
+    """The values found at JSONPath ``location`` (``$.access_token``, ``$.session.key``) in ``data``.
+
+    The same expressions as JSONLibrary's ``Get Value From Json``.
+    """
+    return [match.value for match in _compiled_location(location).find(data)]
+
+
+def register_secret_locations(locations: Iterable[str]) -> None:
+    """Remember where answers hold secrets (JSONPath expressions such as ``$.access_token``).
+
+    Every answer logged from now on is searched there first, and what is found is registered
+    as a secret before anything of the answer is logged.
+    """
+    for location in locations:
+        if location and str(location).strip():
+            compiled = _compiled_location(str(location).strip())
+            with _lock:
+                _locations[str(location).strip()] = compiled
+
+
+def secret_locations() -> list[str]:
+    """The JSONPath expressions registered with ``register_secret_locations``."""
+    with _lock:
+        return list(_locations)
+
+
+def register_secrets_found_in(data: Any) -> bool:
+    """Register every value at a registered secret location of JSON ``data``; whether one was found."""
+    found = False
+    for location in secret_locations():
+        for value in values_at(data, location):
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
+                register_secret(value)
+                found = True
+    return found
 
 
 def mask_text(text: str) -> str:
     """Return ``text`` with every registered secret and every secret-looking value masked."""
     if not text:
         return text
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
+    for secret in known_secrets():
         if secret in text:
             text = text.replace(secret, MASK)
     for pattern, replacement in _PATTERNS:
@@ -118,18 +250,76 @@ def mask_headers(headers: Any) -> dict[str, str]:
 
 
 def mask_body(body: Any, limit: int = LOG_BODY_LIMIT) -> str:
-    """Return a request or response body as masked, length-bounded text for the log."""
+    """Return a request or response body as masked, length-bounded text for the log.
+
+    A long body is cut *before* it is masked, so that masking time depends on ``limit``, not on
+    what the server sent; the cut leaves a margin in which a secret crossing it is still whole.
+    """
     if body is None or body == b"" or body == "":
         return ""
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
     text = str(body)
+    if len(text) <= limit:
+        try:
+            masked = mask_text(json.dumps(mask_data(json.loads(text)), ensure_ascii=False))
+        except (ValueError, TypeError, RecursionError):
+            masked = mask_text(text)
+        if len(masked) <= limit:
+            return masked
+    margin = max([_CUT_MARGIN, *(len(secret) for secret in known_secrets()[:1])])
+    window = mask_text(text[: limit + margin])
+    return f"{window[:limit]}… ({len(text) - limit} more characters not logged)"
+
+
+def json_or_none(content: bytes | str | None) -> Any:
+    """``content`` parsed as JSON, or None when it is not JSON."""
+    if not content:
+        return None
     try:
-        text = mask_text(json.dumps(mask_data(json.loads(text)), ensure_ascii=False))
-    except (ValueError, TypeError):
-        text = mask_text(text)
-    if len(text) > limit:
-        text = f"{text[:limit]}… ({len(text) - limit} more characters not logged)"
+        return json.loads(content)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def keys_of(data: Any) -> str:
+    """The field names of JSON ``data`` (nested ones as ``a.b``), never a value."""
+    names: list[str] = []
+
+    def walk(item: Any, prefix: str, depth: int) -> None:
+        if isinstance(item, dict):
+            for key, value in item.items():
+                names.append(f"{prefix}{key}")
+                if depth < 2:
+                    walk(value, f"{prefix}{key}.", depth + 1)
+        elif isinstance(item, list) and not prefix:
+            names.append(f"[{len(item)} items]")
+
+    walk(data, "", 0)
+    return mask_text(", ".join(names[:50]) or "none")
+
+
+def answer_for_log(response: Any, limit: int = LOG_BODY_LIMIT) -> str:
+    """The body of ``response`` as it may be logged: masked, cut at ``limit``, with a note when cut.
+
+    First registers every value at a secret location (``register_secret_locations``), so that a
+    token is masked wherever the answer repeats it. A successful JSON answer to a request that
+    carried a password or token in its body, in which no secret location holds a value, is shown
+    by its keys only: the suite does not know where its secret is.
+    """
+    text = getattr(response, "text", "") or ""
+    data = json_or_none(getattr(response, "content", None) or text)
+    found = data is not None and register_secrets_found_in(data)
+    request = getattr(response, "request", None)
+    if (data is not None and not found and 200 <= int(getattr(response, "status_code", 0)) < 300
+            and contains_secret(getattr(request, "body", None))):
+        text = (f"<values not shown: no secret at {' or '.join(secret_locations()) or 'any known location'} "
+                f"in this answer to a request that carried credentials; its keys: {keys_of(data)}>")
+    else:
+        text = mask_body(text, limit) or "<empty body>"
+    cut_at = getattr(response, "cut_at_bytes", None)
+    if cut_at:
+        text += f" [the answer was cut at {cut_at} bytes (MAX_RESPONSE_BYTES); the rest was not read]"
     return text
 
 
@@ -192,12 +382,13 @@ def _masked_log_request(response: Any) -> None:
 def _masked_log_response(response: Any) -> None:
     from robot.api import logger
 
+    body = answer_for_log(response)  # registers the answer's secrets before anything is logged
     logger.info(
         f"{response.request.method} Response : url={mask_text(response.url)}\n"
-        f"status={response.status_code}, reason={response.reason}, "
+        f"status={response.status_code}, reason={mask_text(str(response.reason))}, "
         f"elapsed={response.elapsed.total_seconds() * 1000:.0f} ms\n"
         f"headers={mask_headers(response.headers)}\n"
-        f"body={mask_body(response.text)}"
+        f"body={body}"
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
+import json
 import re
 import zlib
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 #: log.html and report.html keep most strings zlib-compressed and base64-encoded in JSON strings.
 _COMPRESSED = re.compile(r'"([A-Za-z0-9+/]{8,}={0,2})"')
@@ -34,7 +37,37 @@ def readable_text(path: Path) -> str:
     return _COMPRESSED.sub(expand, text) + "\n".join(decoded)
 
 
+_ENCODINGS = (
+    lambda text: quote(text, safe=""),  # a path segment or query value
+    quote,  # a URL path
+    quote_plus,  # a form body or query string
+    lambda text: json.dumps(text)[1:-1],  # a JSON string
+    lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
+    lambda text: repr(text)[1:-1],  # a Python repr (Robot logs arguments so)
+    html.escape,  # HTML with quotes (report.html, log.html)
+    lambda text: html.escape(text, quote=False),  # HTML text
+    lambda text: text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"),  # XML
+)
+
+
+def spellings(secret: str) -> set[str]:
+    """``secret`` and every encoding under which it could reach an artifact, also encodings of encodings."""
+    forms = {secret}
+    for _ in range(2):
+        forms |= {encode(form) for form in forms for encode in _ENCODINGS}
+    return forms
+
+
+def spellings_in(text: str, secret: str) -> list[str]:
+    """The spellings of ``secret`` that occur in ``text``."""
+    return sorted(form for form in spellings(secret) if form in text)
+
+
 def artifacts_containing(folder: Path, secret: str) -> list[str]:
-    """Names of the files below ``folder`` in which ``secret`` can be read."""
-    return [str(path.relative_to(folder)) for path in sorted(folder.rglob("*"))
-            if path.is_file() and secret in readable_text(path)]
+    """``file: spelling`` for every file below ``folder`` in which ``secret`` can be read in any spelling."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            text = readable_text(path)
+            found += [f"{path.relative_to(folder)}: {form!r}" for form in spellings_in(text, secret)]
+    return found
