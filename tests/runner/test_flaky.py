@@ -75,9 +75,9 @@ def test_flaky_test_is_reported_and_counts_as_passed(tmp_path: Path, suites: Pat
     assert "FLAKY" in cases["Usage Tracking Flow"].find("system-out").text
     assert junit_cases(run.artifact("health"))["Redis Is Up"].find("skipped") is not None
     samples = metrics(run.artifact("metrics"))
-    assert total(samples, "smoke_test_flaky_total") == 1
-    assert total(samples, "smoke_test_flaky_total", test="Usage Tracking Flow") == 1
-    assert total(samples, "smoke_test_skipped_total") == 1
+    assert total(samples, "smoke_last_run_tests", status="flaky") == 1
+    assert total(samples, "smoke_last_run_test_flaky", test="Usage Tracking Flow") == 1
+    assert total(samples, "smoke_last_run_tests", status="skipped") == 1
     history = [json.loads(line) for line in (results_dir / "history.jsonl").read_text().splitlines()]
     assert history[-1]["flaky"] == ["Usage Tracking Flow"] and history[-1]["verdict"] == "PROCEED"
     # the merged log keeps both attempts
@@ -102,7 +102,7 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
     run = run_runner(["--demo", "--suite", "workflows"], tmp_path / "results", env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 0, run.console
     assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
-    assert total(metrics(run.artifact("metrics")), "smoke_test_flaky_total") == 1
+    assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="flaky") == 1
 
 
 def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
