@@ -56,3 +56,23 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert f"Run Statistics ({RUNS})" in dom.stdout and f"showing {RUNS} of {RUNS} runs" in dom.stdout, \
         re.findall(r"showing \d+ of \d+ runs|Run Statistics \(\d+\)", dom.stdout)[:3] or dom.stdout[:2000]
+
+
+def test_a_missing_or_failing_robotdashboard_is_only_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smoke_runner import dashboard
+
+    run_dir = tmp_path / "20261201_120000"
+    run_dir.mkdir()
+    (run_dir / "output.xml").write_text("<robot/>", encoding="utf-8")
+    monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: None)
+    assert "robotdashboard is not installed" in dashboard.refresh_after_run(tmp_path, run_dir)
+    failing = tmp_path / "robotdashboard"
+    failing.write_text("#!/bin/sh\necho 'cannot read output.xml' >&2\nexit 3\n", encoding="utf-8")
+    failing.chmod(0o755)
+    monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: str(failing))
+    warning = dashboard.refresh_after_run(tmp_path, run_dir)
+    assert "verdict unchanged" in warning and "exit code 3" in warning and "cannot read output.xml" in warning
+    assert not (tmp_path / DASHBOARD_FILE).exists()
+    # a run without output.xml (preflight failed) adds nothing and warns about nothing
+    (run_dir / "output.xml").unlink()
+    assert dashboard.refresh_after_run(tmp_path, run_dir) is None
