@@ -8,13 +8,14 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from smoke_runner import REPO_ROOT, console
 from smoke_runner.redact import SECRET_VARIABLES
 from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 SUITE_NAMES = ("health", "workflows")
+_T = TypeVar("_T")
 
 DESCRIPTION = """\
 Post-deployment smoke tests: preflight, health and workflow suites in parallel (pabot), one re-run
@@ -101,24 +102,26 @@ def _add_monitoring_options(parser: argparse.ArgumentParser) -> None:
     """Options of docs/monitoring.md: the environment (Pushgateway grouping key) and canary mode."""
     from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_PORT, parse_interval, parse_listen_address
 
-    def checked(parse):  # noqa: ANN001, ANN202 - argparse type with the parser's message
-        def convert(text: str):  # noqa: ANN202
-            try:
-                return parse(text)
-            except ValueError as error:
-                raise argparse.ArgumentTypeError(str(error)) from None
-        return convert
-
     parser.add_argument("--environment", metavar="NAME",
                         help="environment name for the Pushgateway grouping key and label (default: "
                              "$SMOKE_ENVIRONMENT, 'demo' with --demo, else the target's host name)")
-    parser.add_argument("--every", type=checked(parse_interval), metavar="INTERVAL",
+    parser.add_argument("--every", type=_checked(parse_interval), metavar="INTERVAL",
                         help="canary mode: run again every INTERVAL (e.g. 30s, 5m, 1h) until stopped, "
                              "serving accumulating metrics on --metrics-port")
-    parser.add_argument("--metrics-port", type=checked(parse_listen_address), metavar="[ADDRESS:]PORT",
+    parser.add_argument("--metrics-port", type=_checked(parse_listen_address), metavar="[ADDRESS:]PORT",
                         help=f"canary: serve /metrics here (default 127.0.0.1:{DEFAULT_METRICS_PORT})")
     parser.add_argument("--keep", type=_positive_int, metavar="N",
                         help=f"canary: keep only the newest N run folders (default {DEFAULT_KEEP})")
+
+
+def _checked(parse: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``parse`` as an argparse type: its ValueError becomes the parser's error message."""
+    def convert(text: str) -> _T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return convert
 
 
 def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
