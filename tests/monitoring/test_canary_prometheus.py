@@ -21,6 +21,7 @@ import pytest
 from smoke_runner.canary import DURATION_BUCKETS
 from smoke_runner.demo import free_port
 from tests.monitoring._servers import Prometheus, SwitchingProxy
+from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV
 from tests.support.server import ReferenceApi
 
@@ -83,10 +84,12 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
     (tmp_path / "prometheus").mkdir()
     with ReferenceApi() as healthy, ReferenceApi(faults=[FAULT]) as broken:
         proxy = SwitchingProxy(healthy.port)
+        receiver = AlertReceiver()
         try:
             with Prometheus(tmp_path / "prometheus", {"smoke-canary": (f"127.0.0.1:{metrics_port}", False)}) as prom:
                 env = {key: value for key, value in os.environ.items() if key not in CLEARED}
-                env.update({"SMOKE_VENV": str(VENV), "PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1"})
+                env.update({"SMOKE_VENV": str(VENV), "PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1",
+                            "ALERT_WEBHOOK_URL": receiver.url})
                 command = ["bash", str(RUNNER), "--results-dir", str(results), "--suite", "health",
                            "--every", "2s", "--metrics-port", str(metrics_port), "--keep", "10",
                            "--environment", "canary-test"]
@@ -115,12 +118,17 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
                     output, _ = canary.communicate(timeout=60)
         finally:
             proxy.close()
+            receiver.close()
 
     # SIGTERM: the run in progress is stopped, the metrics server closed, exit code 130
     assert canary.returncode == 130, output
     assert "Canary: metrics server closed" in output, output[-3000:]
     verdicts = [run["verdict"] for run in runs]
     assert "PROCEED" in verdicts and "ROLLBACK" in verdicts, f"the fault did not show in the runs: {verdicts}"
+    # as in one-shot mode, every verdict but PROCEED is posted to the alert webhook
+    assert len(receiver.bodies) >= verdicts.count("ROLLBACK")
+    assert all("ROLLBACK" in body["text"] and "Security Headers Are Present" in body["text"]
+               for body in receiver.bodies), receiver.bodies
     passed, failed, durations = truth(results, runs)
     assert failed > 0 and passed > 0
 
