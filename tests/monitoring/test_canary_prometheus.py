@@ -90,6 +90,9 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
                 env = {key: value for key, value in os.environ.items() if key not in CLEARED}
                 env.update({"SMOKE_VENV": str(VENV), "PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1",
                             "ALERT_WEBHOOK_URL": receiver.url})
+                # Prometheus applies new targets every 5 s: let its scrape loop run (up == 0 while
+                # nothing listens) so that it sees the counters at 0 before the first run ends
+                prom.wait_for('up{job="smoke-canary"}', lambda result: len(result) == 1)
                 command = ["bash", str(RUNNER), "--results-dir", str(results), "--suite", "health",
                            "--every", "2s", "--metrics-port", str(metrics_port), "--keep", "10",
                            "--environment", "canary-test"]
