@@ -8,13 +8,14 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from smoke_runner import REPO_ROOT, console
 from smoke_runner.options import OptionError, checked_variablefile, parse_passthrough
 from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 SUITE_NAMES = ("health", "workflows")
+_T = TypeVar("_T")
 
 DESCRIPTION = """\
 Post-deployment smoke tests: preflight, health and workflow suites in parallel (pabot), one re-run
@@ -72,6 +73,11 @@ class Options:
     rerun: bool = True
     results_dir: Path = REPO_ROOT / "results"
     passthrough: list[str] = field(default_factory=list)  # other allowed robot options, canonical
+    # watching deployments over time (docs/monitoring.md)
+    environment: str | None = None  # --environment / $SMOKE_ENVIRONMENT (None: derived from the target)
+    every: float | None = None  # canary mode: seconds between run starts
+    metrics_listen: tuple[str, int] | None = None  # canary: where /metrics is served
+    keep: int | None = None  # canary: run folders kept
 
     @property
     def variablefile(self) -> Path | None:
@@ -105,7 +111,57 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run failed tests (no flaky detection)")
     parser.add_argument("--results-dir", metavar="DIR",
                         help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)")
+    _add_monitoring_options(parser)
     return parser
+
+
+def _add_monitoring_options(parser: argparse.ArgumentParser) -> None:
+    """Options of docs/monitoring.md: the environment (Pushgateway grouping key) and canary mode."""
+    from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_PORT, parse_interval, parse_listen_address
+
+    parser.add_argument("--environment", metavar="NAME",
+                        help="environment name for the Pushgateway grouping key and label (default: "
+                             "$SMOKE_ENVIRONMENT, 'demo' with --demo, else the target's host name)")
+    parser.add_argument("--every", type=_checked(parse_interval), metavar="INTERVAL",
+                        help="canary mode: run again every INTERVAL (e.g. 30s, 5m, 1h) until stopped, "
+                             "serving accumulating metrics on --metrics-port")
+    parser.add_argument("--metrics-port", type=_checked(parse_listen_address), metavar="[ADDRESS:]PORT",
+                        help=f"canary: serve /metrics here (default 127.0.0.1:{DEFAULT_METRICS_PORT})")
+    parser.add_argument("--keep", type=_positive_int, metavar="N",
+                        help=f"canary: keep only the newest N run folders (default {DEFAULT_KEEP})")
+
+
+def _checked(parse: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``parse`` as an argparse type: its ValueError becomes the parser's error message."""
+    def convert(text: str) -> _T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return convert
+
+
+def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
+    """The parsed monitoring options, checked together."""
+    from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT
+    from smoke_runner.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
+
+    if namespace.every is None:
+        for given, name in ((namespace.metrics_port, "--metrics-port"), (namespace.keep, "--keep")):
+            if given is not None:
+                raise UsageError(f"{name} is an option of canary mode: use it with --every")
+    elif namespace.dryrun:
+        raise UsageError("--every cannot be combined with --dryrun: a canary measures real runs")
+    environment = (namespace.environment or os.environ.get(ENVIRONMENT_VARIABLE, "")).strip() or None
+    if environment is not None:
+        try:
+            check_environment(environment)
+        except EnvironmentNameError as error:
+            raise UsageError(str(error)) from None
+    return {"environment": environment, "every": namespace.every,
+            "metrics_listen": namespace.metrics_port or (
+                (DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT) if namespace.every else None),
+            "keep": namespace.keep or (DEFAULT_KEEP if namespace.every else None)}
 
 
 def _positive_int(text: str) -> int:
@@ -150,6 +206,7 @@ def parse_options(argv: Sequence[str]) -> Options | None:
         rerun=not namespace.no_rerun,
         results_dir=Path(results_dir).expanduser().resolve(),
         passthrough=passthrough.args,
+        **_monitoring_options(namespace),  # type: ignore[arg-type]
     )
 
 

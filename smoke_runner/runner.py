@@ -21,7 +21,7 @@ from smoke_runner.cli import Options
 from smoke_runner.demo import DemoError, ReferenceApiProcess
 from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot, validate_options
 from smoke_runner.history import append_history, failure_records, read_history, trend
-from smoke_runner.metrics import build_registry, push_metrics, write_metrics
+from smoke_runner.metrics import build_registry, environment_name, push_metrics, run_finished, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
 from smoke_runner.preflight import (
     DEFAULT_PREFLIGHT_TIMEOUT,
@@ -173,12 +173,29 @@ def run(options: Options) -> int:
         if problem:
             raise ConfigurationError(f"pabot/robot option error: {problem}")
         with _target(options) as url:
+            if options.every is not None:  # canary mode (docs/monitoring.md): run again and again
+                return _run_canary(url, options, sources, empty, plan, preflight_timeout)
             code, report = _run_against(url, options, sources, empty, plan, preflight_timeout)
         report()  # the verdict is printed last, after the demo API has stopped
         return code
     except ConfigurationError as error:
         console.error(str(error))
         return EXIT_USAGE
+
+
+def _run_canary(url: str, options: Options, sources: dict[str, Path], empty: list[str], plan: ExecutionPlan,
+                preflight_timeout: float) -> int:
+    """Canary mode: ``_run_against`` every ``--every`` until stopped (see ``smoke_runner.canary``)."""
+    from smoke_runner.canary import CanaryError, run_canary
+
+    assert options.every is not None and options.metrics_listen is not None and options.keep is not None
+    try:
+        return run_canary(lambda: _run_against(url, options, sources, empty, plan, preflight_timeout),
+                          environment=environment_name(options.environment, url, options.demo),
+                          suites=[key for key in sources if key not in empty], interval=options.every,
+                          listen=options.metrics_listen, keep=options.keep, results_dir=options.results_dir)
+    except CanaryError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 @dataclass
@@ -326,14 +343,16 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
     run_name, run_dir = context.run_name, context.run_dir
     registry = build_registry(results, decision, duration)
     write_metrics(registry, run_dir / f"metrics_{run_name}.prom")
+    environment = environment_name(context.options.environment, context.url, context.options.demo)
     gateway = os.environ.get("PUSHGATEWAY_URL", "").strip()
     if gateway:
-        error = push_metrics(registry, gateway)
+        error = push_metrics(registry, gateway, environment)
         if error:
             context.warnings.append(
                 f"metrics push to {public_url(gateway)} failed (verdict unchanged): {redact(error)}")
         else:
-            console.step(f"Metrics pushed to {public_url(gateway)} (job smoke_tests)")
+            console.step(f"Metrics pushed to {public_url(gateway)} (job smoke_tests, environment {environment})")
+    context.warnings += run_finished(results, decision, duration)  # the canary's counters
     counts = {"total": len(results.tests), "passed": results.count("PASS"), "failed": results.count("FAIL"),
               "skipped": results.count("SKIP"), "flaky": len(results.flaky)}
     flaky_names = [test.name for test in results.flaky]
@@ -368,4 +387,10 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
         update_latest(context.options.results_dir, run_name)
     except OSError as error:
         context.warnings.append(f"could not update {context.options.results_dir / 'latest'}: {error}")
+    if not context.options.dryrun:  # the trend dashboard (optional: a failure is only a warning)
+        from smoke_runner.dashboard import refresh_after_run
+
+        problem = refresh_after_run(context.options.results_dir, run_dir, environment)
+        if problem:
+            context.warnings.append(problem)
     return summary_path

@@ -82,9 +82,9 @@ def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
     assert_valid_junit(run.artifact("health"))
     assert junit_cases(run.artifact("health"))["Redis Is Up"].find("skipped") is not None
     samples = metrics(run.artifact("metrics"))
-    assert total(samples, "smoke_test_flaky_total") == 1
-    assert total(samples, "smoke_test_flaky_total", test="Usage Tracking Flow") == 1
-    assert total(samples, "smoke_test_skipped_total") == 1
+    assert total(samples, "smoke_last_run_tests", status="flaky") == 1
+    assert total(samples, "smoke_last_run_test_flaky", test="Usage Tracking Flow") == 1
+    assert total(samples, "smoke_last_run_tests", status="skipped") == 1
     history = [json.loads(line) for line in (results_dir / "history.jsonl").read_text().splitlines()]
     assert history[-1]["flaky"] == ["Usage Tracking Flow"] and history[-1]["verdict"] == "MONITOR"
     # the merged log keeps both attempts
@@ -109,7 +109,7 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
     run = run_runner(["--demo", "--suite", "workflows"], tmp_path / "results", env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 10, run.console  # a pass on the second try is not a clean pass
     assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
-    assert total(metrics(run.artifact("metrics")), "smoke_test_flaky_total") == 1
+    assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="flaky") == 1
 
 
 def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:

@@ -83,11 +83,12 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
     assert_valid_junit(run.artifact("health"))  # the strict junit-10.xsd of Jenkins' xunit plugin
     assert_valid_junit(run.artifact("workflows"))
     samples = metrics(run.artifact("metrics"))
-    assert total(samples, "smoke_test_total") == HEALTH_TESTS + WORKFLOW_TESTS
-    assert total(samples, "smoke_test_failed_total") == 0
-    assert total(samples, "smoke_test_duration_seconds_count") == HEALTH_TESTS + WORKFLOW_TESTS
-    assert total(samples, "smoke_run_verdict", verdict="PROCEED") == 1
-    assert total(samples, "smoke_suite_ran", suite="health") == total(samples, "smoke_suite_ran", suite="workflows") == 1
+    assert len(samples["smoke_last_run_test_failed"]) == HEALTH_TESTS + WORKFLOW_TESTS
+    assert total(samples, "smoke_last_run_tests", status="failed") == 0
+    assert len(samples["smoke_last_run_test_duration_seconds"]) == HEALTH_TESTS + WORKFLOW_TESTS
+    assert total(samples, "smoke_last_run_verdict", verdict="PROCEED") == 1
+    assert (total(samples, "smoke_last_run_suite_ran", suite="health")
+            == total(samples, "smoke_last_run_suite_ran", suite="workflows") == 1)
     # the secret never reaches the console or any artifact
     assert secret not in run.console
     assert not artifacts_containing(results_dir, secret), "TEST_PASSWORD leaked"
@@ -128,19 +129,20 @@ def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
     summary = run.summary()
     assert "9/10 workflows passed (90.0%)" in summary and ONE_FLOW_FAULTS[FAULTS[0]] in summary
     samples = metrics(run.artifact("metrics"))
-    assert total(samples, "smoke_test_total") == 10
-    assert total(samples, "smoke_test_passed_total") == 9
-    assert total(samples, "smoke_test_failed_total", test=ONE_FLOW_FAULTS[FAULTS[0]]) == 1
-    assert total(samples, "smoke_run_verdict", verdict="MONITOR") == 1
+    assert len(samples["smoke_last_run_test_failed"]) == 10
+    assert total(samples, "smoke_last_run_tests", status="passed") == 9
+    assert total(samples, "smoke_last_run_test_failed", test=ONE_FLOW_FAULTS[FAULTS[0]]) == 1
+    assert total(samples, "smoke_last_run_verdict", verdict="MONITOR") == 1
     # alert: Slack-compatible JSON
     assert len(alert_receiver.bodies) == 1
     body = alert_receiver.bodies[0]
     assert "MONITOR" in body["text"] and ONE_FLOW_FAULTS[FAULTS[0]] in body["text"]
     assert isinstance(body["blocks"], list) and isinstance(body["attachments"], list)
-    # the Pushgateway holds the run's metrics under job="smoke_tests"
+    # the Pushgateway holds the run's metrics under job="smoke_tests" and the environment (demo)
     with urllib.request.urlopen(f"{pushgateway}/metrics", timeout=5) as response:
         exposed = response.read().decode()
-    assert re.search(r'smoke_test_failed_total\{[^}]*job="smoke_tests"[^}]*test="Subscription Management Flow"[^}]*\} 1',
+    assert re.search(r'smoke_last_run_test_failed\{environment="demo",[^}]*job="smoke_tests"[^}]*'
+                     r'test="Subscription Management Flow"[^}]*\} 1',
                      exposed), exposed[:2000]
     assert "Metrics pushed" in run.stdout
 
@@ -163,7 +165,7 @@ def test_six_broken_flows_is_rollback_against_production_url(results_dir: Path) 
     cases = junit_cases(run.artifact("workflows"))
     assert failed_names(cases) == broken_by(FAULTS)
     assert len(broken_by(FAULTS)) == 6 and "4/10 workflows passed (40.0%)" in run.summary()
-    assert total(metrics(run.artifact("metrics")), "smoke_test_failed_total") == 6
+    assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="failed") == 6
 
 
 def test_closed_port_is_a_fast_rollback(
@@ -177,8 +179,8 @@ def test_closed_port_is_a_fast_rollback(
     cases = junit_cases(run.artifact("preflight"))
     assert failed_names(cases) == {"Target Is Reachable"}
     samples = metrics(run.artifact("metrics"))
-    assert total(samples, "smoke_run_verdict", verdict="ROLLBACK") == 1
-    assert total(samples, "smoke_suite_ran") == 0, "a suite that never ran must not look like a green one"
+    assert total(samples, "smoke_last_run_verdict", verdict="ROLLBACK") == 1
+    assert total(samples, "smoke_last_run_suite_ran") == 0, "a suite that never ran must not look like a green one"
     assert '"verdict": "ROLLBACK"' in (results_dir / "history.jsonl").read_text()
     assert len(alert_receiver.bodies) == 1
 

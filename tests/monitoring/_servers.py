@@ -1,0 +1,197 @@
+"""Real Prometheus and Pushgateway (Debian packages) on free loopback ports, and a TCP proxy that
+switches between two upstreams (a healthy and a broken reference API) while a canary runs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smoke_runner.demo import free_port
+
+START_TIMEOUT = 30.0
+SCRAPE_INTERVAL = "1s"
+
+
+def _binary(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (Debian packages prometheus, prometheus-pushgateway)")
+    return path
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], name: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            pytest.fail(f"{name} did not become ready at {url} (exit code {process.poll()}):\n{output}")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+class Pushgateway:
+    """``prometheus-pushgateway`` on 127.0.0.1 (context manager)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Pushgateway:
+        log = self.folder / "pushgateway.log"
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(  # noqa: S603
+                [_binary("prometheus-pushgateway"), f"--web.listen-address=127.0.0.1:{self.port}"],
+                stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(f"{self.url}/-/ready", self.process, "prometheus-pushgateway", log)
+        except BaseException:
+            _stop(self.process)
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            _stop(self.process)
+
+
+class Prometheus:
+    """``prometheus`` on 127.0.0.1 with a temporary data folder, scraping ``jobs`` every second."""
+
+    def __init__(self, folder: Path, jobs: dict[str, tuple[str, bool]]) -> None:
+        """``jobs``: {job name: (host:port, honor_labels)}."""
+        self.folder = folder
+        self.jobs = jobs
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def config(self) -> str:
+        lines = ["global:", f"  scrape_interval: {SCRAPE_INTERVAL}", f"  evaluation_interval: {SCRAPE_INTERVAL}",
+                 "scrape_configs:"]
+        for job, (target, honor) in self.jobs.items():
+            lines += [f"  - job_name: {json.dumps(job)}", f"    honor_labels: {str(honor).lower()}",
+                      "    static_configs:", f"      - targets: [{json.dumps(target)}]"]
+        return "\n".join(lines) + "\n"
+
+    def __enter__(self) -> Prometheus:
+        config = self.folder / "prometheus.yml"
+        config.write_text(self.config(), encoding="utf-8")
+        log = self.folder / "prometheus.log"
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(  # noqa: S603
+                [_binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={self.folder / 'data'}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+                stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(f"{self.url}/-/ready", self.process, "prometheus", log)
+        except BaseException:
+            _stop(self.process)
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            _stop(self.process)
+
+    def query(self, expression: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+        """An instant query (at ``at``, Unix time; default now): [(labels, value)]."""
+        parameters = {"query": expression}
+        if at is not None:
+            parameters["time"] = f"{at:.3f}"
+        url = f"{self.url}/api/v1/query?{urllib.parse.urlencode(parameters)}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            answer: dict[str, Any] = json.load(response)
+        assert answer["status"] == "success", answer
+        data = answer["data"]
+        if data["resultType"] == "scalar":
+            return [({}, float(data["result"][1]))]
+        return [(item["metric"], float(item["value"][1])) for item in data["result"]]
+
+    def wait_for(self, expression: str, condition: Any, timeout: float = 60.0) -> list[tuple[dict[str, str], float]]:
+        """Poll ``expression`` until ``condition(result)`` holds (bounded by ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        result: list[tuple[dict[str, str], float]] = []
+        while time.monotonic() < deadline:
+            result = self.query(expression)
+            if condition(result):
+                return result
+            time.sleep(0.5)
+        pytest.fail(f"Prometheus: {expression} did not reach the expected state in {timeout:g} s; last: {result}")
+
+
+class SwitchingProxy:
+    """A TCP proxy on 127.0.0.1 that sends each new connection to the upstream port chosen last."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def switch(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
+            except OSError:
+                client.close()
+                continue
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            source.settimeout(120)
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self._closed.set()
+        self.listener.close()
+        self._thread.join(timeout=5)

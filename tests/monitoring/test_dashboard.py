@@ -1,0 +1,78 @@
+"""``results/dashboard.html`` after three real runs, opened in headless Chromium with every host name
+unresolvable (offline): the page's own scripts render the three runs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smoke_runner.dashboard import DASHBOARD_FILE, DATABASE_FILE, dashboard_arguments, robotdashboard_command
+from tests.runner.helpers import run_runner
+from tests.support.server import ReferenceApi
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_tools = pytest.mark.skipif(CHROMIUM is None or robotdashboard_command() is None,
+                                 reason="needs Debian's chromium and robotframework-dashboard")
+RUNS = 3
+#: Chromium without any network but loopback: every host name fails to resolve.
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND"
+
+
+def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", OFFLINE,
+                           f"--user-data-dir={cwd / 'chromium-profile'}", "--virtual-time-budget=10000", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_dashboard_arguments_embed_the_dependencies_and_use_the_database_beside_history(tmp_path: Path) -> None:
+    args = dashboard_arguments([tmp_path / "run" / "output.xml"], tmp_path / DATABASE_FILE, tmp_path / DASHBOARD_FILE)
+    assert args[args.index("--offlinedependencies") + 1] == "true"
+    assert args[args.index("--databasepath") + 1] == str(tmp_path / DATABASE_FILE)
+
+
+@needs_tools
+def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    with ReferenceApi() as api:
+        for _ in range(RUNS):
+            run = run_runner(["--suite", "health", "--test", "API Server Is Running And Responding", "--no-rerun"],
+                             results, env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1",
+                                           "SMOKE_VENV": sys.prefix})  # this virtualenv: robotdashboard is in it
+            assert run.returncode == 0, run.console
+            assert "Dashboard updated" in run.stdout, run.console
+    page = results / DASHBOARD_FILE
+    assert page.is_file() and (results / DATABASE_FILE).is_file() and (results / "history.jsonl").is_file()
+    html = page.read_text(encoding="utf-8")
+    external = re.findall(r"<(?:script|link)\b[^>]*(?:src|href)=[\"'](?:https?:)?//[^\"']+", html)
+    assert not external, f"the dashboard loads from the network: {external[:3]}"
+
+    dom = chromium("--dump-dom", page.as_uri(), cwd=tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert f"Run Statistics ({RUNS})" in dom.stdout and f"showing {RUNS} of {RUNS} runs" in dom.stdout, \
+        re.findall(r"showing \d+ of \d+ runs|Run Statistics \(\d+\)", dom.stdout)[:3] or dom.stdout[:2000]
+
+
+def test_a_missing_or_failing_robotdashboard_is_only_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smoke_runner import dashboard
+
+    run_dir = tmp_path / "20261201_120000"
+    run_dir.mkdir()
+    (run_dir / "output.xml").write_text("<robot/>", encoding="utf-8")
+    monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: None)
+    assert "robotdashboard is not installed" in dashboard.refresh_after_run(tmp_path, run_dir)
+    failing = tmp_path / "robotdashboard"
+    failing.write_text("#!/bin/sh\necho 'cannot read output.xml' >&2\nexit 3\n", encoding="utf-8")
+    failing.chmod(0o755)
+    monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: str(failing))
+    warning = dashboard.refresh_after_run(tmp_path, run_dir)
+    assert "verdict unchanged" in warning and "exit code 3" in warning and "cannot read output.xml" in warning
+    assert not (tmp_path / DASHBOARD_FILE).exists()
+    # a run without output.xml (preflight failed) adds nothing and warns about nothing
+    (run_dir / "output.xml").unlink()
+    assert dashboard.refresh_after_run(tmp_path, run_dir) is None
