@@ -138,7 +138,7 @@ def test_summary_names_violations_in_milliseconds():
     [
         ({"RateLimit-Limit": "30", "RateLimit-Remaining": "29", "RateLimit-Reset": "7"},
          RateLimitState(30, 29, 7.0, "RateLimit-Limit/-Remaining/-Reset")),
-        ({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0"}, RateLimitState(100, 0, None, "X-RateLimit-*")),
+        ({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0"}, RateLimitState(100, 0, None, "X-RateLimit-Limit/-Remaining/-Reset")),
         ({"RateLimit": "limit=30, remaining=12, reset=4", "RateLimit-Policy": "30;w=10"},
          RateLimitState(30, 12, 4.0, "IETF RateLimit")),
         ({"RateLimit": '"default";r=12;t=4', "RateLimit-Policy": '"default";q=30;w=10'},
