@@ -45,6 +45,7 @@ class Settings:
     rate_limit_anon: int = 30
     rate_limit_auth: int = 60
     rate_limit_user: int = 300
+    rate_limit_shared: int = 0
     slow_ms: int = 600
     bulk_slow_ms: int = 6000
     enable_test_routes: bool = False
@@ -69,6 +70,7 @@ class Settings:
             rate_limit_anon=_int(env, "RATE_LIMIT_ANON", 30, minimum=1),
             rate_limit_auth=_int(env, "RATE_LIMIT_AUTH", 60, minimum=1),
             rate_limit_user=_int(env, "RATE_LIMIT_USER", 300, minimum=1),
+            rate_limit_shared=_int(env, "RATE_LIMIT_SHARED", 0),
             slow_ms=_int(env, "LATTICE_SLOW_MS", 600),
             bulk_slow_ms=_int(env, "LATTICE_BULK_SLOW_MS", 6000),
             enable_test_routes=env.get("LATTICE_ENABLE_TEST_ROUTES", "").strip().lower()

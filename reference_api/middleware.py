@@ -107,7 +107,7 @@ class EdgeMiddleware:
         if not path.startswith("/api/v1/auth/"):
             user_id = await self.valid_user(headers.get("authorization"))
         bucket = bucket_for(path, template, client, user_id, settings.rate_limit_anon,
-                            settings.rate_limit_auth, settings.rate_limit_user)
+                            settings.rate_limit_auth, settings.rate_limit_user, settings.rate_limit_shared)
         try:
             return await self.runtime.limiter.hit(bucket)
         except Exception as exc:  # noqa: BLE001 - a limiter failure never fails the request

@@ -9,6 +9,10 @@ Buckets (chosen by :func:`bucket_for`):
   ``GET /api/v1/plans`` anonymously therefore never starves the address's other anonymous
   routes - the smoke suite's rate-limit probe relies on this.
 
+With ``RATE_LIMIT_SHARED`` set (above 0), all of this is replaced by one budget per client
+address shared by every limited request, anonymous or not, whatever the route (as many gateways
+do): a probe that exhausts it starves every other request from that address.
+
 ``/health``, ``/metrics`` and CORS preflights are never limited (the middleware skips them).
 When Redis is configured but unreachable, counting falls back to the in-process counters
 for a second before Redis is tried again; a limiter error never turns into a 500.
@@ -47,9 +51,12 @@ class Decision:
 
 
 def bucket_for(
-    path: str, template: str, client: str, user_id: str | None, anon: int, auth: int, user: int
+    path: str, template: str, client: str, user_id: str | None, anon: int, auth: int, user: int,
+    shared: int = 0,
 ) -> Bucket:
     """The bucket a request counts against (see the module docstring)."""
+    if shared > 0:
+        return Bucket(f"address:{client}", shared)
     if path.startswith("/api/v1/auth/"):
         return Bucket(f"auth:{client}", auth)
     if user_id:

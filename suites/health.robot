@@ -19,10 +19,11 @@ Test Tags        health
 *** Test Cases ***
 API Server Is Running And Responding
     [Documentation]    ``/health`` answers 200 with status pass (a degraded ``warn`` passes with a warning);
-    ...    a ``fail`` body, a status that disagrees with the body or an unrecognisable body fails.
+    ...    a ``fail`` body, a status that disagrees with the body, a report that contradicts itself
+    ...    (overall pass while a component fails) or an unrecognisable body fails.
     [Tags]    critical
     ${health} =    Current Health Report
-    Health Response Should Report A Healthy Service    ${health}
+    Health Report Should Be Healthy And Consistent    ${health}
 
 Database Connection Is Active
     [Documentation]    The health report includes a database check, and it passes.
@@ -62,8 +63,10 @@ Authentication Endpoint Is Accessible
     Registration With An Empty Body Should Be Rejected
 
 Rate Limiting Is Enforced
-    [Documentation]    A bounded burst of anonymous requests meets HTTP 429 with Retry-After and problem
-    ...    details, and rate-limit headers count down before it.
+    [Documentation]    The announced rate limit counts down with each anonymous request; when it fits in the
+    ...    probe's maximum and is not shared with other requests from this address, a bounded burst
+    ...    meets HTTP 429 with Retry-After and problem details. Otherwise the countdown is the proof
+    ...    and a warning says why the 429 was not probed (the workflows never meet 429 because of it).
     [Tags]    security
     ${probe} =    Rate Limit Probe Result
     Rate Limit Headers Should Count Down    ${probe}

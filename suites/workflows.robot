@@ -42,7 +42,8 @@ User Login Flow
 
 Authenticated API Access Flow
     [Documentation]    A valid token reads its own user; no token, a malformed, a tampered and an
-    ...    unsigned token are refused (401); another tenant cannot read the user's lattice (404).
+    ...    unsigned token are refused (401); another tenant finds the user's lattice neither by id (404)
+    ...    nor in its listing nor in its counts (listing total, usage).
     [Tags]    auth    security
     Current User Should Be    ${OWNER_SESSION}    ${TEST_EMAIL}
     Request Without Token Should Be Unauthorized    ${ME_PATH}

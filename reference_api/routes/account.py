@@ -115,8 +115,12 @@ def get_usage(
         raise ProblemError(429, "Usage budget used up (fault usage_fails_then_throttled).",
                            headers={"Retry-After": "60"})
     start, end = usage.period_of()
-    row = session.execute(
-        select(Usage).where(Usage.user_id == user.id, Usage.period_start == start)
-    ).scalar_one_or_none()
-    counts = {name: (getattr(row, name) if row else 0) for name in usage.COUNTERS}
+    if runtime.faults.on("tenant_leak_usage"):
+        rows = list(session.execute(select(Usage).where(Usage.period_start == start)).scalars())
+        counts = {name: sum(getattr(r, name) for r in rows) for name in usage.COUNTERS}
+    else:
+        row = session.execute(
+            select(Usage).where(Usage.user_id == user.id, Usage.period_start == start)
+        ).scalar_one_or_none()
+        counts = {name: (getattr(row, name) if row else 0) for name in usage.COUNTERS}
     return {"period_start": iso(start), "period_end": iso(end), **counts}

@@ -87,13 +87,18 @@ def list_lattices(
     offset: int = Query(0, ge=0),
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
+    runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     """The caller's lattices, oldest first, paginated."""
-    rows = session.execute(
-        select(Lattice).where(Lattice.owner_id == user.id)
-        .order_by(Lattice.created_at, Lattice.id).limit(limit).offset(offset)
-    ).scalars()
-    return {"items": [lattice_json(r) for r in rows], "total": _count(session, user.id)}
+    query = select(Lattice)
+    if not runtime.faults.on("tenant_leak_listing"):
+        query = query.where(Lattice.owner_id == user.id)
+    rows = session.execute(query.order_by(Lattice.created_at, Lattice.id).limit(limit).offset(offset)).scalars()
+    if runtime.faults.on("tenant_leak_count"):
+        total = int(session.execute(select(func.count()).select_from(Lattice)).scalar_one())
+    else:
+        total = _count(session, user.id)
+    return {"items": [lattice_json(r) for r in rows], "total": total}
 
 
 @router.post("/bulk", status_code=201)

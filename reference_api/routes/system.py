@@ -58,6 +58,10 @@ async def health(runtime: Runtime = Depends(get_runtime)) -> Response:
         status, code = "fail", 200
     if faults.on("health_status_mismatch"):
         status, code = "pass", 503
+    if faults.on("health_flat_contradiction"):
+        return JSONResponse({"status": "healthy", "database": "unhealthy", "redis": "ok"}, status_code=200)
+    if faults.on("health_pass_with_failed_check"):
+        status, code, database = "pass", 200, {"status": "fail", "latency_ms": None}
     checks: dict[str, Any] = {"database": database, "redis": redis}
     if faults.on("health_no_database_check"):
         del checks["database"]

@@ -53,6 +53,20 @@ def _(api: ReferenceApi) -> None:
     assert answer.status_code == 503 and answer.json()["status"] == "pass"
 
 
+@check("health_flat_contradiction")
+def _(api: ReferenceApi) -> None:
+    answer = anon(api).get("/health")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "healthy", "database": "unhealthy", "redis": "ok"}
+
+
+@check("health_pass_with_failed_check")
+def _(api: ReferenceApi) -> None:
+    answer = anon(api).get("/health")
+    assert answer.status_code == 200 and answer.json()["status"] == "pass"
+    assert answer.json()["checks"]["database"]["status"] == "fail"
+
+
 @check("health_garbage")
 def _(api: ReferenceApi) -> None:
     answer = anon(api).get("/health")
@@ -263,6 +277,29 @@ def _(api: ReferenceApi) -> None:
     lattice = owner.client.post("/api/v1/lattices", json={"name": "secret", "dimensions": [2]}).json()
     answer = other.client.get(f"/api/v1/lattices/{lattice['id']}")
     assert answer.status_code == 200 and answer.json()["name"] == "secret"
+
+
+@check("tenant_leak_listing")
+def _(api: ReferenceApi) -> None:
+    owner, other = new_user(api.base_url), new_user(api.base_url)
+    lattice = owner.client.post("/api/v1/lattices", json={"name": "secret", "dimensions": [2]}).json()
+    listing = other.client.get("/api/v1/lattices").json()
+    assert lattice["id"] in [item["id"] for item in listing["items"]] and listing["total"] == 0
+
+
+@check("tenant_leak_count")
+def _(api: ReferenceApi) -> None:
+    owner, other = new_user(api.base_url), new_user(api.base_url)
+    owner.client.post("/api/v1/lattices", json={"name": "secret", "dimensions": [2]})
+    listing = other.client.get("/api/v1/lattices").json()
+    assert listing["items"] == [] and listing["total"] == 1
+
+
+@check("tenant_leak_usage")
+def _(api: ReferenceApi) -> None:
+    owner, other = new_user(api.base_url), new_user(api.base_url)
+    owner.client.post("/api/v1/lattices", json={"name": "secret", "dimensions": [2]})
+    assert other.client.get("/api/v1/usage").json()["lattices_created"] == 1
 
 
 @check("subscription_not_persisted")

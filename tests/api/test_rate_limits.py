@@ -85,3 +85,20 @@ def test_authenticated_requests_count_per_user() -> None:
         # other users and anonymous callers of the same address are unaffected
         assert other.client.get("/api/v1/users/me").status_code == 200
         assert Client(api.base_url).get("/api/v1/plans").headers["RateLimit-Limit"] == "5"
+
+
+def test_a_shared_budget_counts_every_request_of_the_address() -> None:
+    """RATE_LIMIT_SHARED: one budget per address for anonymous, login and token requests on every route."""
+    with ReferenceApi(env={**LIMITS, "RATE_LIMIT_SHARED": "20"}) as api:
+        user = new_user(api.base_url)  # a registration and a login: 2 requests of the budget
+        anonymous = Client(api.base_url)
+        avoid_window_edge(WINDOW)
+        seen = [int(anonymous.get("/api/v1/plans").headers["RateLimit-Remaining"]),
+                int(user.client.get("/api/v1/users/me").headers["RateLimit-Remaining"]),
+                int(anonymous.get("/api/v1/no-such-thing").headers["RateLimit-Remaining"])]
+        assert seen == [seen[0], seen[0] - 1, seen[0] - 2]
+        assert anonymous.get("/api/v1/plans").headers["RateLimit-Limit"] == "20"
+        statuses = [anonymous.get("/api/v1/plans").status_code for _ in range(20)]
+        assert 429 in statuses
+        assert_problem(user.client.get("/api/v1/users/me"), 429)  # the user meets the address's limit too
+        assert anonymous.get("/health").status_code == 200

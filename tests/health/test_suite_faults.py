@@ -6,6 +6,7 @@ it and checks that the failure message names the problem.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -31,6 +32,12 @@ FAULTS = [
     # (fault, test that must fail, substrings of its message, tls, robot variables)
     ("health_body_fail", HEALTH, ["health status 'fail'", "despite HTTP 200"], False, {}),
     ("health_status_mismatch", HEALTH, ["HTTP status 503 disagrees", "'pass'"], False, {}),
+    ("health_flat_contradiction", HEALTH,
+     ["the report contradicts itself: overall 'healthy' but database 'unhealthy'"], False, {}),
+    ("health_flat_contradiction", DATABASE, ["Expected health check 'database' to be pass, but it is 'fail'"],
+     False, {}),
+    ("health_pass_with_failed_check", HEALTH, ["the report contradicts itself: overall 'pass' but database 'fail'"],
+     False, {}),
     ("health_garbage", HEALTH, ["Expected a JSON health document", "text/plain"], False, {}),
     ("health_no_database_check", DATABASE, ["Expected a 'database' check", "checks present: redis"], False, {}),
     ("health_no_redis_check", REDIS, ["Expected a 'redis' check", "checks present: database"], False, {}),
@@ -63,7 +70,7 @@ FAULTS = [
 
 
 @pytest.mark.parametrize(
-    ("fault", "test", "expected", "tls", "variables"), FAULTS, ids=[case[0] for case in FAULTS]
+    ("fault", "test", "expected", "tls", "variables"), FAULTS, ids=[f"{case[0]}-{case[1]}" for case in FAULTS]
 )
 def test_fault_fails_its_health_test(fault, test, expected, tls, variables, tmp_path: Path):
     with ReferenceApi(faults=[fault], tls=tls) as api:
@@ -131,3 +138,26 @@ def test_a_target_answering_the_same_page_to_everything_passes_nothing(tmp_path:
     for name in HEALTH_TESTS:
         expected = "SKIP" if name == SSL else "FAIL"
         assert run.status(name) == expected, describe_run(run)
+
+
+@pytest.mark.parametrize(
+    ("report", "status", "expected"),
+    [
+        # a degraded service whose optional component failed: a warning, not a failure
+        ({"status": "degraded", "database": "ok", "redis": "down"}, "PASS", "reports a degraded service"),
+        # a warn while the database (a required component) fails contradicts itself
+        ({"status": "warn", "db": "DOWN", "redis": "UP"}, "FAIL",
+         "the report contradicts itself: overall 'warn' but db 'DOWN' (a required component fails"),
+        # nested Spring Boot groups are read too
+        ({"status": "UP", "components": {"db": {"status": "UP", "components": {"primary": {"status": "DOWN"}}}}},
+         "FAIL", "the report contradicts itself: overall 'UP' but db/primary 'DOWN'"),
+        # a shape the suite does not recognise still fails
+        ({"state": "healthy", "database": "ok"}, "FAIL", "Expected a recognisable health document"),
+    ],
+    ids=["warn_with_failed_optional_component", "warn_with_failed_database", "nested_group", "unrecognised_shape"],
+)
+def test_health_reports_are_judged_by_what_they_say_about_themselves(report, status, expected, tmp_path: Path):
+    with same_page_stand_in(json.dumps(report).encode(), "application/json") as url:
+        run = run_health(url, tmp_path, tests=[HEALTH])
+    assert run.status(HEALTH) == status, describe_run(run)
+    assert expected in (run.message(HEALTH) if status == "FAIL" else run.stdout), describe_run(run)

@@ -8,7 +8,7 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
-from libraries.SmokeLibrary.health.health_formats import MISSING, parse_health_document
+from libraries.SmokeLibrary.health.health_formats import MISSING, contradictions, parse_health_document
 from libraries.SmokeLibrary.health.latency import percentile, summarise
 from libraries.SmokeLibrary.health.metrics import family_names, parse_exposition, sample_total
 from libraries.SmokeLibrary.health.ratelimit import (
@@ -38,6 +38,41 @@ def test_health_formats_are_normalised(body, content_type, status, shape, databa
     document = parse_health_document(body, content_type)
     assert (document.status, document.shape) == (status, shape)
     assert document.check(["database", "db"])[1] == database
+
+
+def test_a_flat_map_of_component_statuses_is_read():
+    document = parse_health_document({"status": "healthy", "database": "unhealthy", "redis": "ok", "version": "1.2"})
+    assert (document.status, document.shape) == ("pass", "flat component map")
+    assert document.checks == {"database": "fail", "redis": "pass"}  # 'version' is no status word
+    assert document.check(["db", "database"]) == ("database", "fail")
+
+
+def test_nested_component_groups_are_read_as_group_and_member():
+    document = parse_health_document(
+        {"status": "UP", "components": {"db": {"status": "UP", "components": {"primary": {"status": "DOWN"}}}}})
+    assert document.checks == {"db": "pass", "db/primary": "fail"}
+    assert document.check(["db"]) == ("db", "pass")
+
+
+@pytest.mark.parametrize(
+    ("body", "required", "expected"),
+    [
+        ({"status": "healthy", "database": "unhealthy", "redis": "ok"}, ["database"], ["database 'unhealthy'"]),
+        ({"status": "pass", "checks": {"database": {"status": "pass"}, "redis": {"status": "fail"}}}, ["database"],
+         ["redis 'fail'"]),
+        ({"status": "warn", "checks": {"database": {"status": "pass"}, "redis": {"status": "fail"}}}, ["database"], []),
+        ({"status": "warn", "checks": {"postgres:connections": [{"status": "fail"}]}}, ["postgres"],
+         ["postgres:connections 'fail'"]),
+        ({"status": "warn", "redis": "down"}, ["database"], []),
+        ({"status": "warn", "redis": "down"}, ["database", "redis"], ["redis 'down'"]),
+        ({"status": "fail", "database": "down"}, ["database"], []),  # consistent: a failure, judged elsewhere
+        ({"status": "pass", "database": "ok", "redis": "not_configured"}, ["database"], []),
+        ({"status": "UP", "components": {"db": {"status": "UP", "components": {"replica": {"status": "DOWN"}}}}},
+         [], ["db/replica 'DOWN'"]),
+    ],
+)
+def test_contradictions_between_the_overall_status_and_the_components(body, required, expected):
+    assert contradictions(parse_health_document(body), required) == expected
 
 
 @pytest.mark.parametrize("body", ["OK", ["pass"], {"status": "great"}, {"state": "pass"}, {"status": "not_configured"}])
@@ -103,7 +138,7 @@ def test_summary_names_violations_in_milliseconds():
     [
         ({"RateLimit-Limit": "30", "RateLimit-Remaining": "29", "RateLimit-Reset": "7"},
          RateLimitState(30, 29, 7.0, "RateLimit-Limit/-Remaining/-Reset")),
-        ({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0"}, RateLimitState(100, 0, None, "X-RateLimit-*")),
+        ({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0"}, RateLimitState(100, 0, None, "X-RateLimit-Limit/-Remaining/-Reset")),
         ({"RateLimit": "limit=30, remaining=12, reset=4", "RateLimit-Policy": "30;w=10"},
          RateLimitState(30, 12, 4.0, "IETF RateLimit")),
         ({"RateLimit": '"default";r=12;t=4', "RateLimit-Policy": '"default";q=30;w=10'},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from libraries.SmokeLibrary.health.ratelimit import probe_rate_limit
+from libraries.SmokeLibrary.health.ratelimit import ProbeSettings, RateLimitState, budget_sharing, probe_rate_limit
 
 
 def _response(status: int, headers: dict[str, str]) -> requests.Response:
@@ -57,3 +57,93 @@ def test_an_error_status_ends_the_probe_with_a_failure():
     session = ScriptedSession([(200, 2, None), (503, None, None)])
     with pytest.raises(AssertionError, match="request 2 of the rate-limit probe failed.*answered 503"):
         probe_rate_limit("http://api.test/api/v1/plans", 50, True, 5, 15, session=session)
+
+
+# -- proving enforcement without using up a shared budget ----------------------------------------
+
+PLANS = "http://api.test/api/v1/plans"
+CONTROL = "http://api.test/api/v1/no-such-thing"
+
+
+class Budget:
+    """A session whose answers count down a budget: per route, or one shared by every path."""
+
+    def __init__(self, limit: int, shared: bool, announce: bool = True, enforce: bool = True,
+                 others_per_request: int = 0) -> None:
+        self.limit, self.shared, self.announce, self.enforce = limit, shared, announce, enforce
+        self.others_per_request = others_per_request  # requests of other tests between two of ours
+        self.used: dict[str, int] = {}
+        self.calls: list[str] = []
+
+    def get(self, url: str, **_: object) -> requests.Response:
+        self.calls.append(url)
+        key = "address" if self.shared else url
+        self.used[key] = self.used.get(key, 0) + 1 + (self.others_per_request if self.shared else 0)
+        remaining = max(0, self.limit - self.used[key])
+        over = self.used[key] > self.limit and self.enforce
+        status = 429 if over else (404 if url == CONTROL else 200)
+        headers = {"RateLimit-Limit": str(self.limit), "RateLimit-Remaining": str(remaining)} if self.announce else {}
+        if over:
+            headers["Retry-After"] = "60"
+        return _response(status, headers)
+
+
+def _probe(budget: Budget, max_requests: int = 200, exhaust_shared: bool = False):
+    settings = ProbeSettings(max_requests, 3, CONTROL, exhaust_shared)
+    return probe_rate_limit(PLANS, max_requests, True, 5, 0, session=budget, settings=settings)
+
+
+def test_a_budget_of_its_own_within_the_maximum_is_probed_to_429():
+    budget = Budget(30, shared=False)
+    result = _probe(budget)
+    assert result.limited is not None and result.sent == 31 and result.shared is False
+    assert budget.calls.count(CONTROL) == 1
+
+
+def test_a_limit_above_the_maximum_is_not_spent_and_the_message_gives_both_numbers():
+    budget = Budget(1000, shared=False)
+    result = _probe(budget)
+    assert result.limited is None and result.sent == 3 and len(budget.calls) == 4
+    assert "announces a limit of 1000 requests (remaining 997)" in result.not_probed
+    assert "RATE_LIMIT_PROBE_MAX=200" in result.not_probed
+    assert "raise RATE_LIMIT_PROBE_MAX to at least 1001" in result.not_probed
+
+
+def test_a_shared_budget_is_never_exhausted_by_default():
+    budget = Budget(150, shared=True)
+    result = _probe(budget)
+    assert result.shared is True and result.limited is None and result.sent == 3
+    assert "shared with other requests from this address" in result.not_probed
+    assert budget.limit - budget.used["address"] == 146  # the others keep their budget
+
+
+def test_other_traffic_on_the_budget_shows_it_is_shared():
+    result = _probe(Budget(150, shared=True, others_per_request=2))
+    assert result.shared is True and "other requests count against it" in result.sharing_evidence
+
+
+def test_a_shared_budget_is_exhausted_only_when_asked_to():
+    result = _probe(Budget(150, shared=True), exhaust_shared=True)
+    assert result.limited is not None and result.not_probed == ""
+
+
+def test_a_service_that_announces_nothing_is_probed_to_the_maximum():
+    budget = Budget(1000, shared=False, announce=False, enforce=False)
+    result = _probe(budget, max_requests=40)
+    assert (result.sent, result.limited, result.not_probed) == (40, None, "")
+
+
+@pytest.mark.parametrize(
+    ("readings", "shared"),
+    [
+        ([("probe", 29), ("probe", 28), ("control", None), ("probe", 27)], False),
+        ([("probe", 29), ("probe", 28), ("control", None), ("probe", 26)], True),
+        ([("probe", 29), ("probe", 25)], True),
+        ([("probe", 1), ("probe", 0), ("control", None), ("probe", 29)], None),  # a new window proves nothing
+        ([("probe", None), ("probe", None)], None),
+    ],
+)
+def test_budget_sharing_is_read_from_the_countdown(readings, shared):
+    states = [(kind, None if value is None or kind == "control" else RateLimitState(30, value, None, "x"))
+              for kind, value in readings]
+    assert budget_sharing(states)[0] is shared

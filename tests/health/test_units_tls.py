@@ -6,9 +6,10 @@ import ssl
 from pathlib import Path
 
 import pytest
+import requests
 import trustme
 
-from libraries.SmokeLibrary.health.tls import hostname_matches, inspect_certificate
+from libraries.SmokeLibrary.health.tls import inspect_certificate, trust_store
 
 from ._support import leaf, tls_stand_in, write_ca
 
@@ -73,16 +74,57 @@ def test_a_server_accepting_tls_1_0_fails_when_the_local_openssl_can_still_offer
     assert any("accepts the obsolete TLS 1.0" in failure for failure in report.failures)
 
 
+def request_accepts(url: str, ca_bundle: str) -> bool:
+    """Whether a request as the suite sends it (``verify=CA_BUNDLE or True``) accepts the certificate."""
+    try:
+        requests.get(url, verify=ca_bundle or True, timeout=5)
+    except requests.exceptions.SSLError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize(
-    ("host", "dns", "ips", "expected"),
+    ("host", "names", "accepted"),
     [
-        ("api.example.com", ["api.example.com"], [], True),
-        ("api.example.com", ["*.example.com"], [], True),
-        ("a.b.example.com", ["*.example.com"], [], False),
-        ("example.com", ["*.example.com"], [], False),
-        ("127.0.0.1", ["localhost"], ["127.0.0.1"], True),
-        ("127.0.0.1", ["127.0.0.1"], [], False),
+        ("localhost", ("localhost",), True),
+        ("127.0.0.1", ("127.0.0.1",), True),  # an IP address SAN
+        ("127.0.0.1", ("localhost",), False),  # a DNS name never covers an IP address
+        ("localhost", ("*.localhost",), False),  # a wildcard does not cover the bare domain
+        ("localhost", ("other.example.org",), False),
     ],
 )
-def test_hostname_matching(host, dns, ips, expected):
-    assert hostname_matches(host, dns, ips) is expected
+def test_the_check_and_a_request_agree_about_host_names(ca, ca_bundle, host, names, accepted):
+    with tls_stand_in(leaf(ca, *names)) as url:
+        url = url.replace("127.0.0.1", host)
+        report = inspect_certificate(url, ca_bundle, timeout=5, check_legacy=False)
+        by_request = request_accepts(url, ca_bundle)
+    assert by_request is accepted
+    assert report.verified is by_request, report.failures
+    assert any("hostname mismatch" in failure for failure in report.failures) is (not accepted), report.failures
+
+
+def test_the_check_trusts_neither_more_nor_less_than_the_requests(ca, ca_bundle, monkeypatch):
+    """A CA only in the operating system's store (SSL_CERT_FILE here) is trusted by neither; one in
+    REQUESTS_CA_BUNDLE, which replaces requests' default, by both."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", ca_bundle)  # what ssl's default context (the system store) loads
+    with tls_stand_in(leaf(ca)) as url:
+        system_only = inspect_certificate(url, "", timeout=5, check_legacy=False)
+        request_system_only = request_accepts(url, "")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_bundle)
+        overridden = inspect_certificate(url, "", timeout=5, check_legacy=False)
+        request_overridden = request_accepts(url, "")
+    assert (request_system_only, system_only.verified) == (False, False), system_only.failures
+    assert "certifi's bundle" in system_only.trust
+    assert (request_overridden, overridden.verified) == (True, True), overridden.failures
+    assert "REQUESTS_CA_BUNDLE" in overridden.trust
+
+
+def test_the_trust_store_is_the_one_requests_use(ca_bundle, monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert trust_store(ca_bundle)[0] == ca_bundle
+    assert trust_store("")[0] == requests.utils.DEFAULT_CA_BUNDLE_PATH
+    with pytest.raises(AssertionError, match="does not exist"):
+        trust_store("/no/such/ca.pem")

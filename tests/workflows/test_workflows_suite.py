@@ -168,6 +168,13 @@ FAULTS = [
     ("accept_tampered_token", "Authenticated API Access Flow", "with a token with a tampered signature': expected HTTP 401"),
     ("accept_alg_none", "Authenticated API Access Flow", "with an unsigned (alg none) token': expected HTTP 401"),
     ("tenant_leak", "Authenticated API Access Flow", "Read another user's lattice"),
+    ("tenant_leak_listing", "Authenticated API Access Flow", "Tenant isolation broken in the listing: another user's"),
+    ("tenant_leak_count", "Authenticated API Access Flow",
+     "Tenant isolation broken in the counts: the lattice listing (GET /api/v1/lattices) of a user who has created "
+     "nothing reports total=1"),
+    ("tenant_leak_usage", "Authenticated API Access Flow",
+     "Tenant isolation broken in the counts: the usage (GET /api/v1/usage) of a user who has created nothing "
+     "reports lattices_created="),
     ("subscription_not_persisted", "Subscription Management Flow", "it is free/active, expected pro/active"),
     ("subscription_accepts_unknown_plan", "Subscription Management Flow", "unknown plan 'platinum-smoketest'': expected HTTP 422"),
     ("lattice_drops_blocked", "Lattice Creation Flow", "read back with blocked cells [] instead of"),

@@ -9,7 +9,15 @@ Three shapes are recognised and normalised to the statuses ``pass``, ``warn`` an
   to a *list* of objects with their own ``status``;
 * Spring Boot Actuator: ``{"status": "UP", "components": {"db": {"status": "UP"}}}``
   (``details`` instead of ``components`` in Spring Boot 1.x); ``DOWN`` and
-  ``OUT_OF_SERVICE`` mean fail, ``UNKNOWN`` means warn.
+  ``OUT_OF_SERVICE`` mean fail, ``UNKNOWN`` means warn. Nested groups
+  (``"db": {"status": "UP", "components": {"primary": {...}}}``) are read as ``db/primary``;
+* a flat map of component statuses: ``{"status": "healthy", "database": "unhealthy", "redis": "ok"}``
+  (every top-level member besides ``status`` whose value is a status word, or an object with one).
+
+Which component names mean the database or Redis is not decided here: the suite passes the
+names (``variables/health.resource``). A report whose overall status contradicts its components
+(overall pass while one fails, or a warn while a required one fails) is judged by
+:func:`contradictions`.
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ class HealthDocument:
     shape: str
     checks: dict[str, str] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    raw_checks: dict[str, str] = field(default_factory=dict)
 
     def check(self, names: Iterable[str]) -> tuple[str, str]:
         """The first check found under one of ``names`` (component part of IETF keys too)."""
@@ -70,6 +79,12 @@ class HealthDocument:
                 if key.lower() == name or key.lower().split(":")[0] == name:
                     return key, status
         return "", MISSING
+
+    def is_one_of(self, key: str, names: Iterable[str]) -> bool:
+        """Whether check ``key`` (or its group, its IETF component) is called one of ``names``."""
+        lowered = key.lower()
+        stems = {lowered, lowered.split(":")[0], lowered.split("/")[0], lowered.split("/")[0].split(":")[0]}
+        return any(name.lower() in stems for name in names)
 
 
 def _worst(statuses: Iterable[str]) -> str:
@@ -84,6 +99,42 @@ def _check_status(value: Any) -> str | None:
         known = [status for status in statuses if status]
         return _worst(known) if known else None
     return normalise_status(value)
+
+
+def _raw_status(value: Any) -> str:
+    """The status word of a check as the service wrote it (for messages)."""
+    if isinstance(value, Mapping):
+        return str(value.get("status"))
+    if isinstance(value, list):
+        words = [str(item.get("status")) for item in value if isinstance(item, Mapping) and "status" in item]
+        return ", ".join(words) or "no status"
+    return str(value)
+
+
+def _flat_components(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Top-level members besides ``status`` that read as component statuses (a flat map)."""
+    return {
+        str(name): value for name, value in body.items()
+        if name != "status" and (
+            (isinstance(value, str) and normalise_status(value) is not None)
+            or (isinstance(value, Mapping) and normalise_status(value.get("status")) is not None)
+        )
+    }
+
+
+def _with_nested(source: Mapping[str, Any]) -> dict[str, Any]:
+    """``source`` plus the members of nested ``components``/``checks`` maps, named ``group/member``."""
+    flat: dict[str, Any] = {}
+    for name, value in source.items():
+        flat[str(name)] = value
+        if isinstance(value, Mapping):
+            for nested_key in ("components", "checks", "details"):
+                nested = value.get(nested_key)
+                if isinstance(nested, Mapping) and any(_check_status(v) for v in nested.values()):
+                    for child, child_value in _with_nested(nested).items():
+                        flat[f"{name}/{child}"] = child_value
+                    break
+    return flat
 
 
 def parse_health_document(body: Any, content_type: str = "") -> HealthDocument:
@@ -104,12 +155,31 @@ def parse_health_document(body: Any, content_type: str = "") -> HealthDocument:
         shape = "IETF health+json" if is_ietf else "Lattice contract"
     elif isinstance(body.get("details"), Mapping):
         shape, checks_source = "Spring Boot Actuator (1.x)", body["details"]
+    elif _flat_components(body):
+        shape, checks_source = "flat component map", _flat_components(body)
     else:
         shape = "IETF health+json" if media == "application/health+json" else "status only"
-    checks: dict[str, str] = {}
-    for name, value in checks_source.items():
-        checks[str(name)] = _check_status(value) or "unrecognised"
-    return HealthDocument(status, str(raw_status), shape, checks, dict(checks_source))
+    everything = _with_nested(checks_source)
+    checks = {name: _check_status(value) or "unrecognised" for name, value in everything.items()}
+    raw_checks = {name: _raw_status(value) for name, value in everything.items()}
+    return HealthDocument(status, str(raw_status), shape, checks, dict(everything), raw_checks)
+
+
+def contradictions(document: HealthDocument, required: Iterable[str] = ()) -> list[str]:
+    """The components whose status the overall status contradicts, as ``name 'status'``.
+
+    An overall pass contradicts any failing component; an overall warn contradicts a failing
+    component named one of ``required`` (a failing optional one is what a warn is for).
+    """
+    required = list(required)
+    if document.status == "pass":
+        failing = [name for name, status in document.checks.items() if status == "fail"]
+    elif document.status == "warn":
+        failing = [name for name, status in document.checks.items()
+                   if status == "fail" and document.is_one_of(name, required)]
+    else:
+        return []
+    return [f"{name} '{document.raw_checks.get(name, document.checks[name])}'" for name in failing]
 
 
 def health_document_of(response: requests.Response) -> HealthDocument:
@@ -135,16 +205,22 @@ class HealthFormatKeywords:
     """Keywords that judge ``/health`` responses."""
 
     @keyword("Health Response Should Report A Healthy Service")
-    def health_response_should_report_a_healthy_service(self, response: requests.Response) -> None:
-        """Fails unless ``response`` is HTTP 200 with a health document whose status is ``pass`` or ``warn``.
+    def health_response_should_report_a_healthy_service(
+        self, response: requests.Response, required: str | list[str] = (),
+    ) -> None:
+        """Fails unless ``response`` is HTTP 200 with a consistent health document whose status is ``pass`` or ``warn``.
 
         ``warn`` passes with a logged warning naming the degraded checks. A body saying ``fail``,
-        an HTTP status that disagrees with the body (503 with ``pass``, 200 with ``fail``) and a
-        body of no recognisable health format fail. The Lattice contract, the IETF health-check
-        draft (``application/health+json``) and Spring Boot Actuator (``UP``/``DOWN``) are understood.
+        an HTTP status that disagrees with the body (503 with ``pass``, 200 with ``fail``), a
+        report that contradicts itself and a body of no recognisable health format fail. A report
+        contradicts itself when the overall status is ``pass`` while a component fails, or
+        ``warn`` while a component named one of ``required`` (e.g. the database) fails; a failed
+        optional component under an overall ``warn`` stays a warning. The Lattice contract, the
+        IETF health-check draft (``application/health+json``), Spring Boot Actuator
+        (``UP``/``DOWN``) and flat maps of component statuses are understood.
 
         | ${response} = | Get Anonymously | ${HEALTH_PATH} |
-        | Health Response Should Report A Healthy Service | ${response} |
+        | Health Response Should Report A Healthy Service | ${response} | required=${DATABASE_CHECK_NAMES} |
         """
         document = health_document_of(response)
         _log_document(document, response)
@@ -161,6 +237,14 @@ class HealthFormatKeywords:
             raise AssertionError(
                 f"The service reports health status '{document.raw_status}' ({where}failing checks: "
                 f"{degraded or 'none named'}); expected pass or warn: {describe(response)}"
+            )
+        contradicting = contradictions(document, as_list(required))
+        if contradicting:
+            kind = "a required component fails" if document.status == "warn" else "a component fails"
+            raise AssertionError(
+                f"Expected a consistent health report, but the report contradicts itself: overall "
+                f"'{document.raw_status}' but "
+                f"{', '.join(contradicting)} ({kind}, so the overall status must be fail): {describe(response)}"
             )
         if document.status == "warn":
             logger.warn(f"{response.url} reports a degraded service ('{document.raw_status}'): {degraded or 'no check named'}")

@@ -1,19 +1,26 @@
-"""Rate limiting: a bounded probe that must meet HTTP 429, and the rate-limit headers it reads.
+"""Rate limiting: a bounded probe that proves enforcement without using up a shared budget.
 
-Three header conventions are understood:
+Three header conventions are understood (the names come from the suite's variables):
 
 * the IETF ``RateLimit`` header: draft-07 ``RateLimit: limit=30, remaining=29, reset=10`` with
   ``RateLimit-Policy: 30;w=10``, and draft-08 and later ``RateLimit: "default";r=29;t=10``
   with ``RateLimit-Policy: "default";q=30;w=10``;
 * the older draft's separate ``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset``;
 * the de-facto ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``, ``X-RateLimit-Reset``.
+
+The probe first reads the announced budget over a few requests, with one request to a control
+path in between: when the control request (or anyone else's traffic) counts against the probed
+budget, that budget is shared by the whole address. It then goes on to HTTP 429 only when the
+announced remaining count fits in the probe's maximum and the budget is its own; otherwise the
+countdown is the proof and the reason the 429 was not probed is reported. Without any announced
+limit the probe must go on to 429 (up to its maximum) to prove anything.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -50,30 +57,40 @@ def _number(text: str | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitState | None:
-    """The rate-limit state announced by ``headers``, or None when no convention is found."""
-    combined = _get(headers, "RateLimit")
-    if combined:
-        first = combined.split(",")[0] if re.search(r";\s*r\s*=", combined) else combined
+DEFAULT_COMBINED_HEADER = "RateLimit"
+DEFAULT_HEADER_PREFIXES = ("RateLimit-", "X-RateLimit-")
+
+
+def parse_rate_limit(
+    headers: Mapping[str, str], combined: str = DEFAULT_COMBINED_HEADER,
+    prefixes: Sequence[str] = DEFAULT_HEADER_PREFIXES,
+) -> RateLimitState | None:
+    """The rate-limit state announced by ``headers``, or None when no convention is found.
+
+    ``combined`` is the name of the IETF structured header (with ``<combined>-Policy``),
+    ``prefixes`` the prefixes of the separate ``<prefix>Limit``/``Remaining``/``Reset`` headers.
+    """
+    text = _get(headers, combined) if combined else None
+    if text:
+        first = text.split(",")[0] if re.search(r";\s*r\s*=", text) else text
         params = {k.lower(): float(v) for k, v in re.findall(r"\b(limit|remaining|reset|r|t)\s*=\s*\"?(\d+(?:\.\d+)?)", first)}
         remaining = params.get("remaining", params.get("r"))
         if remaining is not None:
             limit = params.get("limit")
-            policy = _get(headers, "RateLimit-Policy")
+            policy = _get(headers, f"{combined}-Policy")
             if limit is None and policy:
                 quota = re.search(r";\s*q\s*=\s*(\d+)", policy)
                 limit = float(quota.group(1)) if quota else _number(policy)
             return RateLimitState(
                 int(limit) if limit is not None else None, int(remaining), params.get("reset", params.get("t")),
-                "IETF RateLimit",
+                f"IETF {combined}",
             )
-    for prefix, scheme in (("RateLimit-", "RateLimit-Limit/-Remaining/-Reset"),
-                           ("X-RateLimit-", "X-RateLimit-*")):
+    for prefix in prefixes:
         remaining = _number(_get(headers, f"{prefix}Remaining"))
         if remaining is not None:
             limit = _number(_get(headers, f"{prefix}Limit"))
             return RateLimitState(int(limit) if limit is not None else None, int(remaining),
-                                  _number(_get(headers, f"{prefix}Reset")), scheme)
+                                  _number(_get(headers, f"{prefix}Reset")), f"{prefix}Limit/-Remaining/-Reset")
     return None
 
 
@@ -112,45 +129,151 @@ def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
     return problems
 
 
+def budget_sharing(readings: Sequence[tuple[str, RateLimitState | None]]) -> tuple[bool | None, str]:
+    """Whether the probed budget is shared with other requests, and the evidence.
+
+    ``readings`` are ``("probe", state)`` for each answer of the probed path and
+    ``("control", state)`` for each request to the control path, in the order sent. Between two
+    probe answers the remaining count must drop by exactly one for a budget of its own; a drop
+    that includes the control requests, or more than the requests sent (someone else's traffic),
+    means a shared budget. A rise (a new window) proves nothing. None: not known.
+    """
+    shared: bool | None = None
+    evidence = "no two readings of the remaining count could be compared"
+    last: RateLimitState | None = None
+    controls = 0
+    for kind, state in readings:
+        if kind == "control":
+            controls += 1 if last is not None else 0
+            continue
+        if state is None:
+            last, controls = None, 0
+            continue
+        if last is not None:
+            drop = last.remaining - state.remaining
+            if drop > 1 and controls and drop == 1 + controls:
+                return True, f"a request to the control path counted against it (remaining {last.remaining} -> {state.remaining})"
+            if drop > 1 + controls:
+                return True, (f"remaining fell by {drop} over {1 + controls} request(s) of the probe "
+                              f"({last.remaining} -> {state.remaining}): other requests count against it")
+            if drop == 1 and controls:
+                shared, evidence = False, (f"a request to the control path did not count against it "
+                                           f"(remaining {last.remaining} -> {state.remaining})")
+            elif drop == 1 and shared is None:
+                evidence = "remaining fell by one per request, but no control request was compared"
+        last, controls = state, 0
+    return shared, evidence
+
+
 @dataclass
 class ProbeResult:
     """What a rate-limit probe saw."""
 
     url: str
     max_requests: int
+    control_url: str = ""
     sent: int = 0
+    control_sent: int = 0
     statuses: list[int] = field(default_factory=list)
     states: list[RateLimitState | None] = field(default_factory=list)
+    readings: list[tuple[str, RateLimitState | None]] = field(default_factory=list)
     limited: requests.Response | None = None
     waited_seconds: float = 0.0
     elapsed_seconds: float = 0.0
+    shared: bool | None = None
+    sharing_evidence: str = ""
+    not_probed: str = ""
+
+    @property
+    def announced(self) -> RateLimitState | None:
+        """The last rate-limit state an answer announced."""
+        known = [state for state in self.states if state is not None]
+        return known[-1] if known else None
 
     def __repr__(self) -> str:
-        met = f"429 after {self.sent} requests" if self.limited is not None else f"no 429 in {self.sent} requests"
+        if self.limited is not None:
+            met = f"429 after {self.sent} requests"
+        elif self.not_probed:
+            met = f"429 not probed after {self.sent} requests"
+        else:
+            met = f"no 429 in {self.sent} requests"
         return f"ProbeResult({self.url}: {met})"
 
     __str__ = __repr__
 
 
+@dataclass(frozen=True)
+class ProbeSettings:
+    """How far the probe may go and which headers it reads."""
+
+    max_requests: int = 200
+    countdown_requests: int = 3
+    control_url: str = ""
+    exhaust_shared_budget: bool = False
+    combined_header: str = DEFAULT_COMBINED_HEADER
+    header_prefixes: tuple[str, ...] = DEFAULT_HEADER_PREFIXES
+
+
+def _why_not_probe_on(result: ProbeResult, settings: ProbeSettings) -> str:
+    """Why the probe must stop before HTTP 429 (empty: it may go on)."""
+    announced = result.announced
+    if announced is None or result.states[-1] is None:
+        return ""  # nothing announced: only a 429 can prove enforcement
+    left = settings.max_requests - result.sent
+    if announced.remaining + 1 > left:
+        limit = announced.limit if announced.limit is not None else "an unannounced number of"
+        return (
+            f"GET {result.url} announces a limit of {limit} requests (remaining {announced.remaining}), more than "
+            f"RATE_LIMIT_PROBE_MAX={settings.max_requests} allows (the 429 would take {announced.remaining + 1} more "
+            f"requests, {left} are left): enforcement is proven by the countdown only, the 429 was not probed. To "
+            f"probe it, raise RATE_LIMIT_PROBE_MAX to at least {result.sent + announced.remaining + 1} in a variables "
+            "file, for a run where nothing else spends this address's budget"
+        )
+    if result.shared and not settings.exhaust_shared_budget:
+        return (
+            f"the rate-limit budget of GET {result.url} is shared with other requests from this address "
+            f"({result.sharing_evidence}): probing it to 429 would make every other test and client here meet 429 "
+            "too, so enforcement is proven by the countdown only (limit "
+            f"{announced.limit}, remaining {announced.remaining}). To probe it, point RATE_LIMIT_PROBE_PATH at a "
+            "route with a budget of its own, or set RATE_LIMIT_PROBE_SHARED=true for a run where nothing "
+            "else sends requests from this address (e.g. --suite health)"
+        )
+    return ""
+
+
 def probe_rate_limit(
     url: str, max_requests: int, verify: bool | str, timeout: float, max_wait: float,
-    session: requests.Session | None = None,
+    session: requests.Session | None = None, settings: ProbeSettings | None = None,
 ) -> ProbeResult:
-    """Send GET ``url`` until HTTP 429, at most ``max_requests`` times.
+    """Read the budget of GET ``url`` and, when that is safe, send requests until HTTP 429 (at most ``max_requests``).
 
-    If the bucket is already exhausted before two answers could be read (a previous run used
-    it up), the probe waits ``Retry-After`` once, if that is at most ``max_wait`` seconds, and
-    starts counting again within the same request budget.
+    ``settings`` (default: no control path, 3 countdown requests) bounds the countdown. If the
+    bucket is already exhausted before two answers could be read (a previous run used it up),
+    the probe waits ``Retry-After`` once, if that is at most ``max_wait`` seconds, and starts
+    counting again within the same request budget.
     """
+    settings = settings or ProbeSettings()
+    settings = ProbeSettings(int(max_requests), settings.countdown_requests, settings.control_url,
+                             settings.exhaust_shared_budget, settings.combined_header, settings.header_prefixes)
     verify = tls_verification(verify)
     http = session or requests.Session()
-    result = ProbeResult(url, int(max_requests))
+    result = ProbeResult(url, settings.max_requests, settings.control_url)
     started = time.monotonic()
     restarted = False
+    decided = False
+
+    def get(target: str) -> requests.Response:
+        return http.get(target, verify=verify, timeout=float(timeout), allow_redirects=False,
+                        headers={"Accept": "application/json"})
+
     try:
         while result.sent < result.max_requests:
-            response = http.get(url, verify=verify, timeout=float(timeout), allow_redirects=False,
-                                headers={"Accept": "application/json"})
+            if settings.control_url and len(result.states) == 2 and result.control_sent == 0:
+                control = get(settings.control_url)
+                result.control_sent += 1
+                result.readings.append(
+                    ("control", parse_rate_limit(control.headers, settings.combined_header, settings.header_prefixes)))
+            response = get(url)
             result.sent += 1
             if response.status_code == 429:
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
@@ -160,6 +283,8 @@ def probe_rate_limit(
                     result.waited_seconds += wait + 0.2
                     result.statuses.clear()
                     result.states.clear()
+                    result.readings.clear()
+                    result.control_sent = 0
                     restarted = True
                     continue
                 result.limited = response
@@ -169,8 +294,16 @@ def probe_rate_limit(
                     f"Expected successful answers until HTTP 429, but request {result.sent} of the rate-limit "
                     f"probe failed: {describe(response)}"
                 )
+            state = parse_rate_limit(response.headers, settings.combined_header, settings.header_prefixes)
             result.statuses.append(response.status_code)
-            result.states.append(parse_rate_limit(response.headers))
+            result.states.append(state)
+            result.readings.append(("probe", state))
+            if not decided and len(result.states) >= max(2, int(settings.countdown_requests)):
+                decided = True
+                result.shared, result.sharing_evidence = budget_sharing(result.readings)
+                result.not_probed = _why_not_probe_on(result, settings)
+                if result.not_probed:
+                    break
     finally:
         result.elapsed_seconds = time.monotonic() - started
         if session is None:
@@ -184,20 +317,30 @@ class RateLimitKeywords:
     @keyword("Send Requests Until Rate Limited")
     def send_requests_until_rate_limited(
         self, url: str, max_requests: int = 200, verify: bool | str = True, timeout: float = 30.0,
-        max_wait: float = 15.0,
+        max_wait: float = 15.0, control_url: str = "", countdown_requests: int = 3,
+        exhaust_shared_budget: bool = False, combined_header: str = DEFAULT_COMBINED_HEADER,
+        header_prefixes: str | list[str] = DEFAULT_HEADER_PREFIXES,
     ) -> ProbeResult:
-        """Sends anonymous GET requests to ``url`` until HTTP 429, at most ``max_requests``; returns the probe.
+        """Reads the rate-limit budget of GET ``url`` and, when safe, sends anonymous GETs until HTTP 429; returns the probe.
 
-        Any error status other than 429 fails at once. Logs how many requests it took and the
-        rate-limit headers of the first and last answers. ``verify`` is the TLS verification
-        (True or a CA bundle path), ``timeout`` the per-request timeout in seconds. When an earlier
-        run left the bucket exhausted, the probe waits ``Retry-After`` once if it is at most
-        ``max_wait`` seconds, and counts again.
+        First ``countdown_requests`` requests read the announced budget (``combined_header``, or
+        ``<prefix>Limit``/``Remaining``/``Reset`` for each of ``header_prefixes``), with one GET
+        of ``control_url`` in between: a budget that counts that request, or other traffic, is
+        shared by the whole address. The probe goes on to HTTP 429 (at most ``max_requests`` in
+        all) only when the announced remaining count fits in ``max_requests`` and the budget is
+        its own (or ``exhaust_shared_budget`` is true); otherwise it stops and says why. With no
+        announced limit it must go on to 429. Any error status other than 429 fails at once.
+        ``verify`` is the TLS verification (True or a CA bundle path), ``timeout`` the
+        per-request timeout in seconds. When an earlier run left the bucket exhausted, the probe
+        waits ``Retry-After`` once if it is at most ``max_wait`` seconds, and counts again.
 
         | ${probe} = | Send Requests Until Rate Limited | ${BASE_URL}${RATE_LIMIT_PROBE_PATH} | 200 |
-        | ... | ${TLS_VERIFY} | ${API_TIMEOUT} |
+        | ... | ${TLS_VERIFY} | ${API_TIMEOUT} | control_url=${BASE_URL}${RATE_LIMIT_CONTROL_PATH} |
         """
-        result = probe_rate_limit(url, int(max_requests), verify, float(timeout), float(max_wait))
+        prefixes = (header_prefixes,) if isinstance(header_prefixes, str) else tuple(header_prefixes)
+        settings = ProbeSettings(int(max_requests), int(countdown_requests), control_url,
+                                 bool(exhaust_shared_budget), combined_header, prefixes)
+        result = probe_rate_limit(url, int(max_requests), verify, float(timeout), float(max_wait), settings=settings)
         shown = list(enumerate(result.states, start=1))
         shown = shown[:3] + shown[-3:] if len(shown) > 6 else shown
         log_table(
@@ -205,6 +348,9 @@ class RateLimitKeywords:
             ("request", "limit", "remaining", "reset", "convention"),
             [(n, s.limit, s.remaining, s.reset, s.scheme) if s else (n, "-", "-", "-", "no header") for n, s in shown],
         )
+        if control_url:
+            sharing = {True: "shared with other requests", False: "its own", None: "not known"}[result.shared]
+            logger.info(f"The budget of {url} is {sharing}: {result.sharing_evidence or 'not compared'}.")
         if result.limited is not None:
             logger.info(f"HTTP 429 arrived after {result.sent} requests in {result.elapsed_seconds:.2f} s.")
         return result
@@ -222,19 +368,28 @@ class RateLimitKeywords:
             raise AssertionError(f"Expected rate-limit headers counting down on GET {probe.url}, but {'; '.join(problems)}")
 
     @keyword("Rate Limited Response Of")
-    def rate_limited_response_of(self, probe: ProbeResult) -> requests.Response:
-        """Returns the HTTP 429 response the probe met; fails when it met none.
+    def rate_limited_response_of(self, probe: ProbeResult) -> requests.Response | None:
+        """Returns the HTTP 429 response the probe met; None (with a warning) when it stopped before 429 on purpose.
+
+        The probe stops before 429 when the announced limit is above its maximum or the budget is
+        shared by the whole address; the warning gives the numbers and what to change. Fails when
+        the probe went on and met no 429 (including a service that announces nothing and never
+        limits).
 
         | ${limited} = | Rate Limited Response Of | ${probe} |
         """
-        if probe.limited is None:
-            last = probe.states[-1] if probe.states else None
-            remaining = f"; the last answer said remaining={last.remaining}" if last else ""
-            raise AssertionError(
-                f"Expected HTTP 429 within {probe.max_requests} requests to GET {probe.url}, but all "
-                f"{probe.sent} were answered without a limit{remaining}"
-            )
-        return probe.limited
+        if probe.limited is not None:
+            return probe.limited
+        if probe.not_probed:
+            logger.warn(f"Rate limit of {probe.url}: {probe.not_probed}.")
+            return None
+        last = probe.announced
+        remaining = (f"; the service announced a limit of {last.limit} and the last answer said "
+                     f"remaining={last.remaining}") if last else "; no answer announced a limit"
+        raise AssertionError(
+            f"Expected HTTP 429 within {probe.max_requests} requests to GET {probe.url}, but all "
+            f"{probe.sent} were answered without a limit{remaining}"
+        )
 
     @keyword("Response Should Have Retry After")
     def response_should_have_retry_after(self, response: requests.Response) -> None:

@@ -1,14 +1,16 @@
 """TLS of an HTTPS target, checked over a real handshake with ``ssl`` and ``cryptography``.
 
 The certificate is fetched once without verification (so that a broken certificate can still
-be described), then the chain is verified against the user's CA bundle or the system trust
-store (plus certifi, which ``requests`` uses), the host name is matched against the SANs, and
-expiry, key, signature algorithm, lifetime and protocol versions are judged.
+be described), then verified over a second handshake with exactly the trust the suite's requests
+use: ``CA_BUNDLE`` if given, else ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` (which ``requests``
+lets replace its default), else certifi's bundle; never the operating system's store. Host
+names are matched by ``ssl`` itself (``check_hostname``, no common-name fallback), as
+``requests``/urllib3 do, so this check and every request give one answer about a certificate.
+Expiry, key, signature algorithm, lifetime and protocol versions are judged on top.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import ssl
@@ -18,15 +20,18 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..http import is_local_host
+from ..http import is_local_host, tls_verification
 from ._common import log_table
 
 WEAK_SIGNATURE_HASHES = frozenset({"md5", "sha1"})
 MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
 LEGACY_PROTOCOLS = (("TLS 1.0", ssl.TLSVersion.TLSv1), ("TLS 1.1", ssl.TLSVersion.TLSv1_1))
+#: OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
+HOSTNAME_MISMATCH_CODES = frozenset({62, 64})
 LOCAL_LIMITATIONS = ("NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_SUITABLE_SIGNATURE_ALGORITHM")
 
 
@@ -36,26 +41,6 @@ def host_and_port(url: str) -> tuple[str, int]:
     if not parts.hostname:
         raise AssertionError(f"Cannot tell the host of {url!r}")
     return parts.hostname, parts.port or 443
-
-
-def hostname_matches(host: str, dns_names: list[str], ip_addresses: list[str]) -> bool:
-    """RFC 6125 matching of ``host`` against SAN DNS names (one left-most wildcard) and IP addresses."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None:
-        return any(ipaddress.ip_address(ip) == address for ip in ip_addresses)
-    wanted = host.lower().rstrip(".")
-    for name in dns_names:
-        pattern = name.lower().rstrip(".")
-        if pattern == wanted:
-            return True
-        if pattern.startswith("*.") and "." in wanted:
-            label, rest = wanted.split(".", 1)
-            if label and rest == pattern[2:] and "." in rest:
-                return True
-    return False
 
 
 @dataclass
@@ -76,6 +61,7 @@ class CertificateReport:
     protocol: str = ""
     cipher: str = ""
     trust: str = ""
+    verified: bool = False
     legacy: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -98,21 +84,31 @@ class CertificateReport:
         ]
 
 
-def _trust_context(ca_bundle: str) -> tuple[ssl.SSLContext, str]:
-    """The trust ``requests`` uses too: the given bundle, else REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, else the system."""
-    if ca_bundle:
-        return ssl.create_default_context(cafile=ca_bundle), f"the CA bundle {ca_bundle}"
+def trust_store(ca_bundle: str) -> tuple[str, str]:
+    """The CA file (or folder) the suite's requests verify against, and its name for messages.
+
+    Resolved as ``requests`` resolves ``verify=CA_BUNDLE or True``: the given bundle; else
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` from the environment; else certifi's bundle.
+    """
+    verify = tls_verification(ca_bundle or True)
+    if verify is not True:
+        return str(verify), f"the CA bundle {verify} (CA_BUNDLE)"
     override = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if override:
-        return ssl.create_default_context(cafile=override), f"the CA bundle {override} (REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE)"
-    context = ssl.create_default_context()
-    try:
-        import certifi
+        return override, f"the CA bundle {override} (REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE)"
+    return DEFAULT_CA_BUNDLE_PATH, f"certifi's bundle {DEFAULT_CA_BUNDLE_PATH}"
 
-        context.load_verify_locations(certifi.where())
-    except ImportError:  # pragma: no cover - certifi comes with requests
-        pass
-    return context, "the system trust store"
+
+def verifying_context(ca_bundle: str) -> tuple[ssl.SSLContext, str]:
+    """An ``ssl`` context that trusts exactly what the requests trust and checks the host name as they do."""
+    path, name = trust_store(ca_bundle)
+    if os.path.isdir(path):
+        context = ssl.create_default_context(capath=path)
+    else:
+        context = ssl.create_default_context(cafile=path)
+    context.check_hostname = True
+    context.hostname_checks_common_name = False  # as urllib3 sets it: SANs only
+    return context, name
 
 
 def _unverified_context() -> ssl.SSLContext:
@@ -172,20 +168,25 @@ def inspect_certificate(
         return report
     certificate = x509.load_der_x509_certificate(der)
     _describe(certificate, report)
-    context, report.trust = _trust_context(ca_bundle)
-    context.check_hostname = False
+    context, report.trust = verifying_context(ca_bundle)
     try:
         _handshake(context, host, port, timeout)
+        report.verified = True
     except ssl.SSLCertVerificationError as error:
-        report.failures.append(
-            f"the certificate chain does not verify against {report.trust}: {error.verify_message}"
-            + (" (not issued by a trusted CA)" if "issuer" in str(error.verify_message) or "self" in str(error.verify_message) else "")
-        )
+        message = str(error.verify_message)
+        if error.verify_code in HOSTNAME_MISMATCH_CODES:
+            names = ", ".join(report.dns_names + report.ip_addresses) or "no subjectAltName at all"
+            report.failures.append(
+                f"hostname mismatch: {host} is not covered by the certificate's SANs ({names}; ssl: {message})"
+            )
+        else:
+            untrusted = "issuer" in message or "self" in message
+            report.failures.append(
+                f"the certificate chain does not verify against {report.trust}: {message}"
+                + (" (not issued by a trusted CA)" if untrusted else "")
+            )
     except (ssl.SSLError, OSError) as error:
         report.failures.append(f"the verified handshake with {host}:{port} failed ({error})")
-    if not hostname_matches(host, report.dns_names, report.ip_addresses):
-        names = ", ".join(report.dns_names + report.ip_addresses) or "no subjectAltName at all"
-        report.failures.append(f"hostname mismatch: {host} is not covered by the certificate's SANs ({names})")
     _judge_dates(report, now or datetime.now(timezone.utc), fail_days, warn_days, max_lifetime_days)
     _judge_key(certificate, report, min_rsa_bits)
     if report.protocol not in MODERN_PROTOCOLS:
@@ -271,8 +272,9 @@ class TlsKeywords:
     ) -> None:
         """Fails unless the certificate of the HTTPS ``url`` is trusted, matches the host, is not about to expire, and TLS is modern.
 
-        Over a real handshake: the chain verifies against ``ca_bundle`` (or the system trust
-        store), the host name matches a SAN, the certificate is valid for at least ``fail_days``
+        Over a real handshake: the chain verifies against ``ca_bundle`` (empty: the trust the
+        requests use, certifi's bundle or ``REQUESTS_CA_BUNDLE``), the host name matches a SAN
+        (checked by ``ssl``, as for every request), the certificate is valid for at least ``fail_days``
         more days (a warning under ``warn_days``), the key is RSA of at least ``min_rsa_bits`` or
         ECDSA, the signature is not SHA-1/MD5, TLS 1.2 or newer is negotiated and TLS 1.0/1.1 are
         refused (when the local OpenSSL can still offer them; otherwise this is logged). A
@@ -295,8 +297,8 @@ class TlsKeywords:
 
         Meant for a suite setup: instead of a bare "certificate verify failed", the failure
         names the problem (expired, hostname mismatch, unknown CA). ``ca_bundle`` is the CA file to
-        trust instead of the system store (empty: the system store); ``timeout`` bounds the
-        handshake in seconds.
+        trust (empty: what the requests trust, certifi's bundle or ``REQUESTS_CA_BUNDLE``);
+        ``timeout`` bounds the handshake in seconds.
 
         | Certificate Of Target Should Be Trusted | ${BASE_URL} | ${CA_BUNDLE} | ${API_TIMEOUT} |
         """

@@ -157,6 +157,47 @@ class CheckKeywords:
         if still:
             raise AssertionError(f"Expected {what}(s) {', '.join(still[:3])} to be gone, but they are still listed")
 
+    @keyword("Listing Should Not Show Another Tenant's Items")
+    def listing_should_not_show_another_tenants_items(self, listing: Any, *ids: str, what: str = "lattice") -> None:
+        """Fails, naming the cross-tenant leak, if any id in ``ids`` (another user's objects) is in ``listing``.
+
+        ``listing`` is what the *other* tenant's session got for its own listing.
+
+        | Listing Should Not Show Another Tenant's Items    ${listing}    ${lattice}[id]
+        """
+        if not ids:
+            raise AssertionError(f"No {what} ids given to look for in the other tenant's listing")
+        present = set(listed_ids(listing))
+        leaked = [str(i) for i in ids if str(i) in present]
+        if leaked:
+            raise AssertionError(
+                f"Tenant isolation broken in the listing: another user's {what} listing shows {what}(s) "
+                f"{', '.join(leaked[:3])} of the run's user; a listing must show the caller's own {what}s only"
+            )
+        logger.info(f"The other tenant's {what} listing ({len(present)} items) shows none of {', '.join(map(str, ids))}")
+
+    @keyword("Counts Of A New Tenant Should Be Zero")
+    def counts_of_a_new_tenant_should_be_zero(self, body: Any, *fields: str, where: str = "counts") -> None:
+        """Fails, naming the cross-tenant leak, unless every one of ``fields`` of ``body`` is 0.
+
+        ``body`` is an answer to a user who has created nothing yet (a listing's ``total``, usage
+        counters): anything but 0 counts another tenant's data. ``where`` names the answer.
+
+        | Counts Of A New Tenant Should Be Zero    ${listing}    total    where=the lattice listing
+        """
+        if not fields:
+            raise AssertionError(f"No count fields given to check in {where} (is the fields variable empty?)")
+        if not isinstance(body, Mapping):
+            raise AssertionError(f"Expected a JSON object from {where}, got {str(body)[:200]}")
+        counted = {name: body.get(name) for name in fields if body.get(name) != 0}
+        if counted:
+            shown = ", ".join(f"{name}={value!r}" for name, value in counted.items())
+            raise AssertionError(
+                f"Tenant isolation broken in the counts: {where} of a user who has created nothing reports "
+                f"{shown} (expected 0): another tenant's data is counted"
+            )
+        logger.info(f"{where} of the new tenant: {', '.join(fields)} all 0")
+
     @keyword("Listing Should Not Reveal Secrets")
     def listing_should_not_reveal_secrets(self, listing: Any, *secrets: Secret) -> None:
         """Fails if any item of ``listing`` carries a non-empty secret field, or if any of ``secrets``
