@@ -24,7 +24,8 @@ of failed tests (flaky detection), a rollback verdict, JUnit/Prometheus/summary 
 Target: PRODUCTION_URL (required unless --demo). Secrets (TEST_PASSWORD) only via the environment.
 Other environment: API_TIMEOUT, TEST_EMAIL, TEST_PASSWORD, CA_BUNDLE, REDIS_REQUIRED,
 ALLOW_PLAINTEXT_CREDENTIALS, PREFLIGHT_TIMEOUT (default 5 s), SMOKE_RUN_TIMEOUT (default 900 s),
-PUSHGATEWAY_URL, ALERT_WEBHOOK_URL, SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR."""
+PUSHGATEWAY_URL, ALERT_WEBHOOK_URL, SMOKE_ENVIRONMENT, SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR.
+After every run (not a dry run) results/dashboard.html is brought up to date (robotdashboard)."""
 
 EPILOG = """\
 Other options are passed through to robot if they are on the allow-list (any spelling robot
