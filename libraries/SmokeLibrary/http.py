@@ -133,6 +133,46 @@ class AnswerTimeout(requests.exceptions.Timeout):
     ROBOT_SUPPRESS_NAME = True
 
 
+class TargetStalled(requests.exceptions.Timeout):
+    """A request not sent because an earlier exchange with the same target ran into its deadline."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+class _StallRecord:
+    """The first exchange per target (scheme and host) of this process that ran into its deadline.
+
+    A target that let one whole exchange run past ``API_TIMEOUT`` is treated as hanging: every
+    later request to it fails at once, naming that first exchange, so a deployment that stalls
+    after its health check is judged in seconds instead of one ``API_TIMEOUT`` per request (a
+    suite makes dozens). The record lives as long as the process: one robot process runs one suite.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _target(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
+
+    def remember(self, url: str, what: str) -> None:
+        with self._lock:
+            self._first.setdefault(self._target(url), what)
+
+    def first_stall(self, url: str) -> str | None:
+        with self._lock:
+            return self._first.get(self._target(url))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._first.clear()
+
+
+STALLS = _StallRecord()
+
+
 class UnsafeRedirect(AssertionError):
     """A redirect that must not be followed (credentials on board, or a target that is not safe)."""
 
@@ -295,6 +335,14 @@ class GuardedAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         seconds = self._seconds_for(timeout)
+        stalled = STALLS.first_stall(str(request.url))
+        if stalled is not None:
+            raise TargetStalled(
+                f"{request.method} {mask_text(str(request.url))} was not sent: the target stopped answering "
+                f"earlier ({stalled}); after one exchange ran past its deadline every later request to it "
+                "fails at once, so a hanging deployment is judged quickly",
+                request=request,
+            )
         deadline = _Deadline(seconds)
         previous = getattr(_current, "deadline", None)
         _current.deadline = deadline
@@ -316,9 +364,10 @@ class GuardedAdapter(HTTPAdapter):
         return response
 
     def _timeout(self, request: requests.PreparedRequest, seconds: float) -> AnswerTimeout:
+        what = f"{request.method} {mask_text(str(request.url))} did not answer completely within {seconds:g} s"
+        STALLS.remember(str(request.url), what)
         return AnswerTimeout(
-            f"{request.method} {mask_text(str(request.url))} did not answer completely within {seconds:g} s "
-            "(API_TIMEOUT: the limit for connecting, sending and reading the whole answer)",
+            f"{what} (API_TIMEOUT: the limit for connecting, sending and reading the whole answer)",
             request=request,
         )
 

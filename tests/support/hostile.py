@@ -226,3 +226,16 @@ def fixed_body(body: bytes, content_type: str = "application/json") -> Handler:
         handler.wfile.write(body)
 
     return handle
+
+
+def stall_after_health(limit_seconds: float = 120.0) -> Handler:
+    """Answers ``/`` and ``/health`` as a healthy service; every other request gets no answer at all
+    (until ``limit_seconds`` or the server stops): a deployment that hangs behind its health check."""
+
+    def handle(server: HostileServer, handler: BaseHTTPRequestHandler, received: Received) -> None:
+        if received.path.split("?")[0] in ("/", "/health"):
+            send_json(handler, 200, HEALTHY)
+            return
+        server.stopping.wait(limit_seconds)
+
+    return handle

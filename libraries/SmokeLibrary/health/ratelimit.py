@@ -29,7 +29,7 @@ import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..http import tls_verification
+from ..http import guarded_session, tls_verification
 from ._common import describe, log_table
 
 
@@ -256,7 +256,7 @@ def probe_rate_limit(
     settings = ProbeSettings(int(max_requests), settings.countdown_requests, settings.control_url,
                              settings.exhaust_shared_budget, settings.combined_header, settings.header_prefixes)
     verify = tls_verification(verify)
-    http = session or requests.Session()
+    http = session or guarded_session(float(timeout))  # total deadline, size cap, stall record
     result = ProbeResult(url, settings.max_requests, settings.control_url)
     started = time.monotonic()
     restarted = False
