@@ -63,8 +63,8 @@ KNOWN_FAULTS: dict[str, str] = {
     "bulk_delete_keeps_rows": "a bulk delete answers the right 'deleted' count but deletes nothing",
     "bulk_slow": "bulk create/delete sleep LATTICE_BULK_SLOW_MS (default 6000) ms",
     "delete_user_keeps_data": "DELETE /users/me answers 204 but deletes nothing",
-    "flaky_once": "the first GET /api/v1/usage after start answers 500, later ones succeed",
-    "usage_fails_then_throttled": "the first GET /api/v1/usage after start answers 500, later ones 429",
+    "flaky_once": "the first GET /api/v1/subscription after start answers 500, later ones succeed",
+    "subscription_fails_then_throttled": "the first GET /api/v1/subscription after start answers 500, later ones 429",
 }
 
 

@@ -55,8 +55,22 @@ def list_plans() -> dict[str, Any]:
 
 
 @router.get("/subscription")
-def get_subscription(user: User = Depends(current_user), session: Session = Depends(get_session)) -> dict[str, Any]:
+def get_subscription(
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+    runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
     """The calling user's subscription."""
+    # Faults of the runner's re-run logic, on an operation only one workflow uses
+    if runtime.faults.on("flaky_once") and not _flaky_answered.is_set():
+        _flaky_answered.set()
+        raise ProblemError(500, "The subscription service failed once (fault flaky_once).")
+    if runtime.faults.on("subscription_fails_then_throttled"):  # the first attempt and a re-run fail differently
+        if not _throttled_started.is_set():
+            _throttled_started.set()
+            raise ProblemError(500, "The subscription service failed (fault subscription_fails_then_throttled).")
+        raise ProblemError(429, "Subscription budget used up (fault subscription_fails_then_throttled).",
+                           headers={"Retry-After": "60"})
     sub = subscription_of(session, user.id)
     session.commit()
     return subscription_json(sub.plan, sub.status, sub.renews_at)
@@ -94,8 +108,8 @@ def cancel_subscription(user: User = Depends(current_user), session: Session = D
     return subscription_json(sub.plan, sub.status, sub.renews_at)
 
 
-_flaky_usage_answered = threading.Event()
-_throttled_usage_started = threading.Event()
+_flaky_answered = threading.Event()
+_throttled_started = threading.Event()
 
 
 @router.get("/usage")
@@ -105,15 +119,6 @@ def get_usage(
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     """The calling user's counters for the current month (this request included)."""
-    if runtime.faults.on("flaky_once") and not _flaky_usage_answered.is_set():
-        _flaky_usage_answered.set()
-        raise ProblemError(500, "The usage service failed once (fault flaky_once).")
-    if runtime.faults.on("usage_fails_then_throttled"):  # the first attempt and a re-run fail differently
-        if not _throttled_usage_started.is_set():
-            _throttled_usage_started.set()
-            raise ProblemError(500, "The usage service failed (fault usage_fails_then_throttled).")
-        raise ProblemError(429, "Usage budget used up (fault usage_fails_then_throttled).",
-                           headers={"Retry-After": "60"})
     start, end = usage.period_of()
     if runtime.faults.on("tenant_leak_usage"):
         rows = list(session.execute(select(Usage).where(Usage.period_start == start)).scalars())

@@ -468,15 +468,15 @@ def _(api: ReferenceApi) -> None:
 @check("flaky_once")
 def _(api: ReferenceApi) -> None:
     user = new_user(api.base_url)
-    assert_problem(user.client.get("/api/v1/usage"), 500)
-    assert user.client.get("/api/v1/usage").status_code == 200
+    assert_problem(user.client.get("/api/v1/subscription"), 500)
+    assert user.client.get("/api/v1/subscription").status_code == 200
 
 
-@check("usage_fails_then_throttled")
+@check("subscription_fails_then_throttled")
 def _(api: ReferenceApi) -> None:
     user = new_user(api.base_url)
-    assert_problem(user.client.get("/api/v1/usage"), 500)
-    throttled = user.client.get("/api/v1/usage")
+    assert_problem(user.client.get("/api/v1/subscription"), 500)
+    throttled = user.client.get("/api/v1/subscription")
     assert_problem(throttled, 429)
     assert throttled.headers["Retry-After"] == "60"
 

@@ -108,7 +108,7 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
         pytest.skip("the reference API has no flaky_once fault yet")
     run = run_runner(["--demo", "--suite", "workflows"], tmp_path / "results", env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 10, run.console  # a pass on the second try is not a clean pass
-    assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
+    assert "FLAKY workflows / Subscription Management Flow" in run.stdout
     assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="flaky") == 1
 
 

@@ -69,7 +69,7 @@ def test_credentials_in_the_pushgateway_and_webhook_urls_are_sent_as_basic_auth(
            "ALERT_WEBHOOK_URL": receiver.url("/hooks/smoke")}
     run = run_runner(["--no-rerun"], results_dir, env=env, timeout=60)
     assert run.returncode == 30, run.console  # the preflight fails: ROLLBACK, pushed and alerted
-    assert ("PUT", "/metrics/job/smoke_tests", True) in receiver.requests, receiver.requests
+    assert ("PUT", "/metrics/job/smoke_tests/environment/127.0.0.1", True) in receiver.requests, receiver.requests
     assert ("POST", "/hooks/smoke", True) in receiver.requests, receiver.requests
     assert all(authorised for _, _, authorised in receiver.requests), receiver.requests
     assert "failed" not in run.stderr, run.stderr

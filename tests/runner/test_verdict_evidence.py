@@ -65,7 +65,7 @@ def test_failed_security_check_rolls_back_at_ninety_percent_and_names_the_check(
 
 
 def test_failed_workflow_without_security_tag_keeps_the_matrix_row_monitor() -> None:
-    broken = Result("workflows", "Usage Tracking Flow", "Smoke.Workflows", FAIL, "counter did not move",
+    broken = Result("workflows", "Subscription Management Flow", "Smoke.Workflows", FAIL, "counter did not move",
                     tags=("workflow", "billing"))
     decision = decide(RunResults([_health(), _workflows(9, [broken])]))
     assert decision.verdict is Verdict.MONITOR
@@ -80,7 +80,7 @@ def test_flaky_test_alone_makes_monitor_and_is_named() -> None:
 
 
 def test_flaky_test_is_named_with_a_failed_workflow_and_never_lifts_investigate() -> None:
-    broken = Result("workflows", "Usage Tracking Flow", "Smoke.Workflows", FAIL, "boom")
+    broken = Result("workflows", "Subscription Management Flow", "Smoke.Workflows", FAIL, "boom")
     monitor = decide(RunResults([_health(), _workflows(8, [broken], flaky=1)]))
     assert monitor.verdict is Verdict.MONITOR and "'workflows / Flaky Flow 0'" in monitor.reason
     investigate = decide(RunResults([_health(), _workflows(6, [broken, broken], flaky=1)]))
@@ -134,7 +134,7 @@ ATTEMPTS_SUITE = """\
 Documentation    A test that fails differently on its first attempt and on the re-run.
 
 *** Test Cases ***
-Usage Tracking Flow
+Subscription Management Flow
     [Documentation]    First attempt: 500; re-run: 429 (the first attempt used up the budget).
     IF    '${ATTEMPT}' == 'first'
         Fail    Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 500
@@ -179,7 +179,7 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
     robot.rebot(str(first), str(rerun), merge=True, output=str(merged), log="NONE", report="NONE",
                 stdout=io.StringIO(), stderr=io.StringIO())
     results = load_results(merged, {"workflows": source}, first, rerun)
-    test = next(test for test in results.tests if test.name == "Usage Tracking Flow")
+    test = next(test for test in results.tests if test.name == "Subscription Management Flow")
     assert test.failed and test.rerun and not test.flaky
     expected = ("first attempt: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 500; "
                 "re-run: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429")
@@ -193,11 +193,11 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
     junit = write_suite_xunit(results.suites[0], tmp_path / "workflows.xml", "2026-01-01T00:00:00",
                               properties=verdict_properties(decision, "run-1", "https://api.example.com"))
     assert_valid_junit(junit)
-    case = junit_cases(junit)["Usage Tracking Flow"]
+    case = junit_cases(junit)["Subscription Management Flow"]
     assert case.find("failure").get("message") == expected
     assert case.find("rerunFailure").get("message").endswith("answered 429")
     # history
-    assert failure_records(results) == [{"suite": "workflows", "test": "Usage Tracking Flow", "message": expected}]
+    assert failure_records(results) == [{"suite": "workflows", "test": "Subscription Management Flow", "message": expected}]
 
 
 def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) ->
     robot.rebot(str(first), str(rerun), merge=True, output=str(merged), log="NONE", report="NONE",
                 stdout=io.StringIO(), stderr=io.StringIO())
     test = next(test for test in load_results(merged, {"workflows": source}, first, rerun).tests
-                if test.name == "Usage Tracking Flow")
+                if test.name == "Subscription Management Flow")
     assert test.message == ("Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429 "
                             "(the same on the first attempt and the re-run)")
 
@@ -286,19 +286,19 @@ def test_security_fault_in_one_workflow_rolls_back_naming_the_check(results_dir:
 
 def test_rerun_failing_for_another_reason_shows_both_messages_everywhere(results_dir: Path) -> None:
     run = run_runner(["--demo", "--suite", "workflows"], results_dir,
-                     env={"LATTICE_FAULTS": "usage_fails_then_throttled"})
+                     env={"LATTICE_FAULTS": "subscription_fails_then_throttled"})
     assert run.returncode == 10, run.console[-3000:]  # 9/10 workflows: MONITOR
-    line = next(line for line in run.stdout.splitlines() if line.startswith("FAIL  workflows / Usage Tracking Flow"))
+    line = next(line for line in run.stdout.splitlines() if line.startswith("FAIL  workflows / Subscription Management Flow"))
     assert "first attempt: " in line and "answered 500" in line and "; re-run: " in line and "answered 429" in line
     summary = run.summary()
     assert "first attempt: " in summary and "answered 429" in summary
-    case = junit_cases(run.artifact("workflows"))["Usage Tracking Flow"]
+    case = junit_cases(run.artifact("workflows"))["Subscription Management Flow"]
     message = case.find("failure").get("message")
     assert message.startswith("first attempt: ") and "answered 500" in message and "answered 429" in message
     assert "answered 429" in case.find("rerunFailure").get("message")
     history = json.loads((results_dir / "history.jsonl").read_text().splitlines()[-1])
     [failure] = history["failures"]
-    assert failure["test"] == "Usage Tracking Flow" and "answered 500" in failure["message"]
+    assert failure["test"] == "Subscription Management Flow" and "answered 500" in failure["message"]
     assert "answered 429" in failure["message"]
     _assert_evidence(run, "MONITOR", "9/10 workflows passed")
 
@@ -306,10 +306,10 @@ def test_rerun_failing_for_another_reason_shows_both_messages_everywhere(results
 def test_flaky_run_is_monitor_naming_the_test_with_valid_junit(results_dir: Path) -> None:
     run = run_runner(["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 10, run.console[-3000:]
-    assert "'workflows / Usage Tracking Flow'" in run.stdout.splitlines()[-1]
-    case = junit_cases(run.artifact("workflows"))["Usage Tracking Flow"]
+    assert "'workflows / Subscription Management Flow'" in run.stdout.splitlines()[-1]
+    case = junit_cases(run.artifact("workflows"))["Subscription Management Flow"]
     assert case.find("failure") is None and "answered 500" in case.find("flakyFailure").get("message")
-    _assert_evidence(run, "MONITOR", "'workflows / Usage Tracking Flow'")
+    _assert_evidence(run, "MONITOR", "'workflows / Subscription Management Flow'")
 
 
 def _chromium() -> str | None:
