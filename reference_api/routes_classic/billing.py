@@ -41,9 +41,13 @@ def list_plans() -> list[dict[str, Any]]:
 
 
 @router.get("/billing/subscription")
-def get_subscription(user: User = Depends(current_user), session: Session = Depends(get_session)) -> dict[str, Any]:
+def get_subscription(
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+    runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
     """The calling user's subscription (200 ``{"subscription"}``)."""
-    return classic_subscription(account.get_subscription(user, session))
+    return classic_subscription(account.get_subscription(user, session, runtime))
 
 
 @router.put("/billing/subscription")

@@ -237,15 +237,15 @@ def _(api: ReferenceApi) -> None:
 @check("flaky_once")
 def _(api: ReferenceApi) -> None:
     user = new_classic_user(api.base_url)
-    assert_classic_error(user.client.get("/usage"), 500)
-    assert user.client.get("/usage").status_code == 200
+    assert_classic_error(user.client.get("/billing/subscription"), 500)
+    assert user.client.get("/billing/subscription").status_code == 200
 
 
-@check("usage_fails_then_throttled")
+@check("subscription_fails_then_throttled")
 def _(api: ReferenceApi) -> None:
     user = new_classic_user(api.base_url)
-    assert_classic_error(user.client.get("/usage"), 500)
-    throttled = user.client.get("/usage")
+    assert_classic_error(user.client.get("/billing/subscription"), 500)
+    throttled = user.client.get("/billing/subscription")
     assert_classic_error(throttled, 429, "rate_limited")
     assert throttled.headers["Retry-After"] == "60"
 
