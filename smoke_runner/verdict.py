@@ -5,7 +5,8 @@ Rules, first match wins:
 1. The preflight failed (target unreachable, hanging, TLS error)            -> ROLLBACK
 2. The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)                -> ROLLBACK
 3. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
-4. Not a single test passed or failed (everything skipped or filtered out)  -> ROLLBACK
+4. Not a single test passed or failed (everything skipped or filtered out), or every test of one
+   selected suite was skipped (e.g. nothing offered under an API profile)  -> ROLLBACK
 5. A security check failed (a test tagged ``security``, in any suite)       -> ROLLBACK
 6. Any health test failed (after the re-run)                                -> ROLLBACK
 7. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
@@ -118,6 +119,13 @@ def decide(results: RunResults, preflight_error: str | None = None, time_limit_e
     executed = [test for test in results.tests if not test.skipped]
     if not executed:
         return Decision(Verdict.ROLLBACK, "No test passed or failed (all skipped or none selected)", failing)
+    idle = [suite.key for suite in results.suites if suite.tests and all(test.skipped for test in suite.tests)]
+    if idle:  # e.g. a profile under which no workflow is offered: that suite gave no evidence
+        return Decision(
+            Verdict.ROLLBACK,
+            f"No test of suite(s) {', '.join(idle)} passed or failed (all skipped, e.g. not offered by this "
+            "deployment): no evidence is not a pass", failing,
+        )
     security_failures = [test for test in failing if test.security]
     health_failures = [test for test in failing if _is_health(test)]
     workflows = [test for test in executed if not _is_health(test)]

@@ -101,7 +101,13 @@ def test_health_only_run_is_decided_by_health() -> None:
     assert decide(results(suite("health", passed=10, failed=1))).verdict is Verdict.ROLLBACK
 
 
-def test_workflows_only_run_with_all_workflows_skipped_but_health_passing() -> None:
+def test_all_workflows_skipped_is_no_evidence_and_rolls_back_although_health_passes() -> None:
     decision = decide(results(suite("health", passed=11), suite("workflows", skipped=10)))
+    assert decision.verdict is Verdict.ROLLBACK
+    assert "No test of suite(s) workflows passed or failed" in decision.reason
+
+
+def test_a_health_only_run_is_judged_on_health_alone() -> None:
+    decision = decide(results(suite("health", passed=11)))
     assert decision.verdict is Verdict.PROCEED
     assert decision.workflow_pass_rate is None
