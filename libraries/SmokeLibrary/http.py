@@ -22,7 +22,6 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .masking import (
     SENSITIVE_HEADERS,
-    MaskedDict,
     answer_for_log,
     contains_secret,
     json_or_none,
@@ -413,21 +412,12 @@ class HttpKeywords:
         register_secret(token.value)
         return BearerAuth(token.value)
 
-    @keyword("Credentials Payload")
-    def credentials_payload(self, email: str, password: Secret) -> MaskedDict:
-        """Returns the ``{"email", "password"}`` JSON body for register and login, masked in the log.
-
-        | ${body} =    Credentials Payload    ${TEST_EMAIL}    ${TEST_PASSWORD}
-        """
-        register_secret(password.value)
-        return MaskedDict(email=email, password=password.value)
-
     @keyword("Secret Field Of Response")
     def secret_field_of_response(self, response: requests.Response, field: str) -> Secret:
         """Returns the value at ``field`` of the JSON answer ``response`` as a ``Secret`` and masks it from now on.
 
         ``field`` is a JSONPath expression as JSONLibrary's ``Get Value From Json`` takes it
-        (``$.access_token``, ``$.session.key``), or a top-level field name (``secret``). Use it for
+        (``$.session.token``), or a top-level field name (``secret``). Use it for
         access tokens and webhook secrets. The value is masked in every spelling, also where the
         answer repeats it under another name. When there is no value there, the failure names the
         answer's keys, never its values.
