@@ -1,8 +1,9 @@
-"""Command line: ``python -m reference_api --host 127.0.0.1 --port 8000 [--tls] [--fault NAME]``."""
+"""Command line: ``python -m reference_api --host 127.0.0.1 --port 8000 [--tls] [--fault NAME] [--dialect D]``."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from .app import create_app
-from .config import DEFAULT_CA_BUNDLE, ConfigError, Settings
+from .config import DEFAULT_CA_BUNDLE, DIALECTS, ConfigError, Settings
 from .db import DatabaseSetupError
 from .faults import KNOWN_FAULTS, Faults, UnknownFaultError
 from .runtime import Runtime
@@ -38,6 +39,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              f"default {', '.join(DEFAULT_HOSTNAMES)})")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="enable a deliberate defect (repeatable; also LATTICE_FAULTS)")
+    parser.add_argument("--dialect", choices=DIALECTS, default=None,
+                        help="the HTTP surface: contract (docs/design/api-contract.md) or classic, "
+                             "a differently shaped API over the same core (default LATTICE_DIALECT "
+                             "or contract)")
     parser.add_argument("--log-level", default=os.environ.get("LATTICE_LOG_LEVEL", "info"),
                         choices=["critical", "error", "warning", "info", "debug"])
     return parser.parse_args(argv)
@@ -71,10 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         faults = Faults.from_sources(args.fault, os.environ.get("LATTICE_FAULTS"))
         settings = Settings.from_env()
+        if args.dialect:
+            settings = dataclasses.replace(settings, dialect=args.dialect)
         runtime = Runtime.build(settings, faults)
     except (UnknownFaultError, ConfigError, DatabaseSetupError) as exc:
         print(f"reference_api: cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
+    logging.getLogger("reference_api").info("dialect: %s", settings.dialect)
     if faults.enabled:
         logging.getLogger("reference_api").warning("FAULTS ENABLED: %s", ", ".join(sorted(faults.enabled)))
     options: dict[str, object] = {}

@@ -1,10 +1,11 @@
-"""Application factory: routes, problem+json error handlers and the edge middleware."""
+"""Application factory: the dialect's routes, its error handlers, OpenAPI and the edge middleware."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,18 +13,27 @@ from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import __version__
 from .middleware import EdgeMiddleware
-from .problems import ProblemError, problem_body
-from .routetable import RouteTable
+from .problems import ProblemError, error_answer
 from .routes import account, auth, lattices, system, users, webhooks
+from .routes_classic import billing, grids, identity
+from .routetable import RouteTable
 from .runtime import Runtime
 
 log = logging.getLogger("reference_api")
+OPENAPI_PATH = "/openapi.json"
+#: The route modules of each dialect (see :mod:`reference_api.dialects`).
+DIALECT_ROUTES: dict[str, tuple[ModuleType, ...]] = {
+    "contract": (system, auth, users, account, lattices, webhooks),
+    "classic": (system, identity, billing, grids),
+}
 
 
 def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     runtime: Runtime = request.app.state.runtime
-    body, content_type = problem_body(status, detail, request.url.path, runtime.faults)
+    status, body, content_type = error_answer(runtime.settings.dialect, status, detail, request.url.path,
+                                              runtime.faults)
     return Response(body, status_code=status, headers={**(headers or {}), "Content-Type": content_type})
 
 
@@ -40,14 +50,17 @@ def create_app(runtime: Runtime) -> EdgeMiddleware:
         yield
         await runtime.close()
 
-    app = FastAPI(title="Lattice API", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    # The OpenAPI document (FastAPI's own) lists exactly the dialect's operations; no docs UI.
+    app = FastAPI(title="Lattice API", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url=OPENAPI_PATH, lifespan=lifespan)
     app.state.runtime = runtime
-    routers = [m.router for m in (system, auth, users, account, lattices, webhooks)]
+    routers = [m.router for m in DIALECT_ROUTES[runtime.settings.dialect]]
     if runtime.settings.enable_test_routes:
         routers.append(system.test_router)
     for router in routers:
         app.include_router(router)
-    table = RouteTable(route for router in routers for route in router.routes)
+    # app.routes holds the OpenAPI route (included routers are wrapped, hence listed separately)
+    table = RouteTable([*app.routes, *(route for router in routers for route in router.routes)])
 
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> Response:

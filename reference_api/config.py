@@ -13,6 +13,8 @@ REPO_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'lattice.db'}"
 DEFAULT_CA_BUNDLE = DATA_DIR / "tls" / "ca.pem"
+#: The HTTP surfaces the service can present (see :mod:`reference_api.dialects`).
+DIALECTS = ("contract", "classic")
 
 
 class ConfigError(ValueError):
@@ -49,6 +51,7 @@ class Settings:
     slow_ms: int = 600
     bulk_slow_ms: int = 6000
     enable_test_routes: bool = False
+    dialect: str = "contract"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -60,6 +63,9 @@ class Settings:
             if o.strip()
         )
         secret = env.get("JWT_SECRET", "").strip() or secrets.token_urlsafe(48)
+        dialect = env.get("LATTICE_DIALECT", "").strip().lower() or "contract"
+        if dialect not in DIALECTS:
+            raise ConfigError(f"LATTICE_DIALECT must be one of {', '.join(DIALECTS)}, got {dialect!r}")
         return cls(
             database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             redis_url=env.get("REDIS_URL", "").strip() or None,
@@ -75,4 +81,5 @@ class Settings:
             bulk_slow_ms=_int(env, "LATTICE_BULK_SLOW_MS", 6000),
             enable_test_routes=env.get("LATTICE_ENABLE_TEST_ROUTES", "").strip().lower()
             in {"1", "true", "yes", "on"},
+            dialect=dialect,
         )

@@ -18,8 +18,9 @@ import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
 
 from .auth import bearer_token
+from .dialects import dialect_named
 from .models import User
-from .problems import problem_body
+from .problems import error_answer
 from .ratelimit import Decision, bucket_for
 from .routetable import RouteTable
 from .runtime import Runtime
@@ -35,7 +36,6 @@ REQUEST_ID_RE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,199}$")  # printable ASCI
 UNLIMITED_PATHS = frozenset({"/health", "/metrics"})
 CORS_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, X-Request-ID"
-CORS_EXPOSE = "X-Request-ID, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After"
 CORS_MAX_AGE = "600"
 CSP = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
@@ -49,6 +49,9 @@ class EdgeMiddleware:
         self.routes = routes
         self.runtime = runtime
         self.allowed_origins = frozenset(runtime.settings.cors_allowed_origins)
+        self.dialect = dialect_named(runtime.settings.dialect)
+        rl = self.dialect.rate_limit_header
+        self.cors_expose = f"X-Request-ID, {rl}-Limit, {rl}-Remaining, {rl}-Reset, Retry-After"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,8 +93,9 @@ class EdgeMiddleware:
         except Exception:  # noqa: BLE001 - the client gets a generic problem, the log the details
             log.exception("unhandled error answering %s %s (request id %s)", method, path, request_id)
             if not state["started"]:
-                body, ctype = problem_body(500, "An unexpected error occurred.", path, faults)
-                await send_wrapper({"type": "http.response.start", "status": 500,
+                status, body, ctype = error_answer(self.dialect.name, 500, "An unexpected error occurred.",
+                                                   path, faults)
+                await send_wrapper({"type": "http.response.start", "status": status,
                                     "headers": [(b"content-type", ctype.encode()),
                                                 (b"content-length", str(len(body)).encode())]})
                 await send_wrapper({"type": "http.response.body", "body": body})
@@ -104,10 +108,11 @@ class EdgeMiddleware:
         settings = self.runtime.settings
         client = scope["client"][0] if scope.get("client") else "unknown"
         user_id = None
-        if not path.startswith("/api/v1/auth/"):
+        if not path.startswith(self.dialect.auth_prefix):
             user_id = await self.valid_user(headers.get("authorization"))
         bucket = bucket_for(path, template, client, user_id, settings.rate_limit_anon,
-                            settings.rate_limit_auth, settings.rate_limit_user, settings.rate_limit_shared)
+                            settings.rate_limit_auth, settings.rate_limit_user, settings.rate_limit_shared,
+                            auth_prefix=self.dialect.auth_prefix)
         try:
             return await self.runtime.limiter.hit(bucket)
         except Exception as exc:  # noqa: BLE001 - a limiter failure never fails the request
@@ -164,9 +169,10 @@ class EdgeMiddleware:
         if origin is not None and not preflight:
             self.cors_simple(out, origin)
         if decision is not None and not faults.on("rate_limit_no_headers"):
-            out["RateLimit-Limit"] = str(decision.limit)
-            out["RateLimit-Remaining"] = str(decision.remaining)
-            out["RateLimit-Reset"] = str(decision.reset_seconds)
+            prefix = self.dialect.rate_limit_header
+            out[f"{prefix}-Limit"] = str(decision.limit)
+            out[f"{prefix}-Remaining"] = str(decision.remaining)
+            out[f"{prefix}-Reset"] = str(decision.reset_seconds)
 
     def origin_allowed(self, origin: str) -> bool:
         """Whether ``origin`` is on the allow-list (``null`` never is)."""
@@ -181,7 +187,7 @@ class EdgeMiddleware:
         elif self.origin_allowed(origin) or faults.on("cors_reflect_any_origin"):
             out["Access-Control-Allow-Origin"] = origin
             out["Access-Control-Allow-Credentials"] = "true"
-            out["Access-Control-Expose-Headers"] = CORS_EXPOSE
+            out["Access-Control-Expose-Headers"] = self.cors_expose
 
     async def answer_preflight(self, send: Send, origin: str) -> None:
         """204 to a CORS preflight; CORS headers only for an allowed origin."""
@@ -206,8 +212,8 @@ class EdgeMiddleware:
         """The over-the-limit problem answer (headers are added by ``decorate``)."""
         faults = self.runtime.faults
         window = self.runtime.settings.rate_limit_window_seconds
-        body, ctype = problem_body(
-            429,
+        status, body, ctype = error_answer(
+            self.dialect.name, 429,
             f"Rate limit of {decision.limit} requests per {window} seconds exceeded; "
             f"retry in {decision.reset_seconds} seconds.",
             path, faults,
@@ -215,5 +221,5 @@ class EdgeMiddleware:
         raw = [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]
         if not faults.on("rate_limit_no_headers"):
             raw.append((b"retry-after", str(max(1, decision.reset_seconds)).encode()))
-        await send({"type": "http.response.start", "status": 429, "headers": raw})
+        await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})

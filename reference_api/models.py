@@ -32,6 +32,14 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Profile(Base):
+    """The display name the classic dialect asks for at registration (absent for contract users)."""
+
+    __tablename__ = "user_profiles"
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id"), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+
+
 class Subscription(Base):
     __tablename__ = "subscriptions"
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id"), primary_key=True)

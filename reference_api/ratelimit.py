@@ -2,7 +2,7 @@
 
 Buckets (chosen by :func:`bucket_for`):
 
-* ``/api/v1/auth/*``: one bucket per client address (``RATE_LIMIT_AUTH``), whatever the token.
+* ``/api/v1/auth/*`` (classic dialect: ``/auth/*``): one bucket per client address (``RATE_LIMIT_AUTH``), whatever the token.
 * a request carrying a *valid* bearer token: one bucket per user (``RATE_LIMIT_USER``).
 * any other anonymous request (no token, an invalid token, unknown paths): one bucket per
   (client address, route template) (``RATE_LIMIT_ANON``). A probe hammering
@@ -52,12 +52,12 @@ class Decision:
 
 def bucket_for(
     path: str, template: str, client: str, user_id: str | None, anon: int, auth: int, user: int,
-    shared: int = 0,
+    shared: int = 0, auth_prefix: str = "/api/v1/auth/",
 ) -> Bucket:
     """The bucket a request counts against (see the module docstring)."""
     if shared > 0:
         return Bucket(f"address:{client}", shared)
-    if path.startswith("/api/v1/auth/"):
+    if path.startswith(auth_prefix):
         return Bucket(f"auth:{client}", auth)
     if user_id:
         return Bucket(f"user:{user_id}", user)

@@ -15,6 +15,8 @@ from smoke_runner.options import OptionError, checked_variablefile, parse_passth
 from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 SUITE_NAMES = ("health", "workflows")
+#: The reference API's dialects --demo can start (reference_api/README.md, "Dialects").
+DEMO_DIALECTS = ("contract", "classic")
 _T = TypeVar("_T")
 
 DESCRIPTION = """\
@@ -64,6 +66,7 @@ class Options:
     """Parsed command line."""
 
     demo: bool = False
+    dialect: str = "contract"  # the demo API's dialect (--dialect, only with --demo)
     suites: list[str] = field(default_factory=lambda: list(SUITE_NAMES))
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -97,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit with code 2")
     parser.add_argument("--demo", action="store_true",
                         help="start the bundled reference API on a free loopback port and test it")
+    parser.add_argument("--dialect", choices=DEMO_DIALECTS, metavar="{contract,classic}",
+                        help="with --demo: the reference API's dialect (default contract); 'classic' is a "
+                             "differently shaped API, mapped by --variablefile variables/profiles/classic.yaml")
     parser.add_argument("--suite", action="append", choices=SUITE_NAMES, metavar="{health,workflows}",
                         help="suite to run (repeatable; default: both)")
     parser.add_argument("--include", "-i", action="append", default=[], metavar="TAG", help="run only tests with TAG")
@@ -188,6 +194,8 @@ def parse_options(argv: Sequence[str]) -> Options | None:
     namespace, rest = parser.parse_known_args(list(argv))
     if namespace.help:
         return None
+    if namespace.dialect and not namespace.demo:
+        raise UsageError("--dialect chooses the bundled reference API's dialect: use it with --demo")
     try:
         passthrough = parse_passthrough(rest)
         variablefiles = [checked_variablefile(namespace.variablefile)] if namespace.variablefile else []
@@ -197,6 +205,7 @@ def parse_options(argv: Sequence[str]) -> Options | None:
     results_dir = namespace.results_dir or os.environ.get("SMOKE_RESULTS_DIR") or str(REPO_ROOT / "results")
     return Options(
         demo=namespace.demo,
+        dialect=namespace.dialect or "contract",
         suites=list(dict.fromkeys(namespace.suite or SUITE_NAMES)),
         include=include,
         exclude=_excluded_tags(include, [*namespace.exclude, *passthrough.exclude]),

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from smoke_runner.model import RunResults, one_line
 from smoke_runner.redact import redact
-from smoke_runner.verdict import ACTIONS, Decision, Verdict, percent
+from smoke_runner.verdict import ACTIONS, WORKFLOW_SUITE, Decision, Verdict, percent
 
 RESET = "\033[0m"
 STYLES = {"red": "\033[1;31m", "yellow": "\033[1;33m", "green": "\033[1;32m", "cyan": "\033[36m", "bold": "\033[1m"}
@@ -74,6 +74,8 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
             _out(f"{suite.key:<12} DID NOT RUN")
     if decision.workflow_pass_rate is not None:
         _out(f"Workflow pass rate: {percent(decision.workflow_pass_rate)} (passed / (passed + failed))")
+    for note in results.applicability_notes(WORKFLOW_SUITE):
+        _out(f"Applicable: {note}")
     for test in results.flaky:
         _out(_style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "
              f"{one_line(test.first_message)}")

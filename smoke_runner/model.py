@@ -10,6 +10,9 @@ from pathlib import Path
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 #: The tag that marks a check guarding security (authentication, tenant isolation, secrets).
 SECURITY_TAG = "security"
+#: What the message of a test says when it SKIPs because the deployment (its profile) does not
+#: offer the operation the test needs: such a test is "not applicable" (docs/runner.md).
+NOT_OFFERED = "not offered by this deployment"
 #: How a test that ended SKIP after a failure is labelled (its message follows).
 SKIPPED_AFTER_FAILURE = "Skipped after a failure, counted as failed"
 #: Robot's messages for a failure turned into a skip (robot:skip-on-failure, --skiponfailure, a
@@ -84,6 +87,34 @@ class TestResult:
     def skipped(self) -> bool:
         return self.status == SKIP
 
+    @property
+    def not_offered(self) -> bool:
+        """Whether the test SKIPped because the deployment does not offer what it needs."""
+        return self.skipped and NOT_OFFERED in self.message
+
+    @property
+    def short_name(self) -> str:
+        """The test's name in lower case without a trailing "Flow": ``Webhook Registration Flow`` ->
+        ``webhook registration`` (how the applicability line names tests that are not offered)."""
+        return re.sub(r"\s+(work)?flow$", "", self.name.strip(), flags=re.IGNORECASE).lower()
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """How many tests of a suite could run against this deployment, and which were not offered."""
+
+    total: int
+    not_offered: tuple[str, ...]  # short names, in test order
+
+    @property
+    def applicable(self) -> int:
+        return self.total - len(self.not_offered)
+
+    def describe(self, noun: str) -> str:
+        """e.g. ``8 of 10 workflows applicable; not offered: webhook registration, bulk operations``."""
+        text = f"{self.applicable} of {self.total} {noun} applicable"
+        return f"{text}; not offered: {', '.join(self.not_offered)}" if self.not_offered else text
+
 
 @dataclass
 class SuiteResult:
@@ -116,6 +147,11 @@ class SuiteResult:
     def flaky(self) -> list[TestResult]:
         return [test for test in self.tests if test.flaky]
 
+    @property
+    def applicability(self) -> Applicability:
+        """Its tests that the deployment offers (those that did not SKIP as not offered)."""
+        return Applicability(len(self.tests), tuple(test.short_name for test in self.tests if test.not_offered))
+
 
 @dataclass
 class RunResults:
@@ -136,6 +172,20 @@ class RunResults:
     @property
     def flaky(self) -> list[TestResult]:
         return [test for test in self.tests if test.flaky]
+
+    def applicability_notes(self, workflow_suite: str) -> list[str]:
+        """One line per suite on what was applicable: first ``workflow_suite``'s (always, when it ran
+        with tests), then any other suite's whose tests were not all offered."""
+        notes = []
+        for suite in sorted(self.suites, key=lambda suite: suite.key != workflow_suite):
+            if not suite.ran or not suite.tests:
+                continue
+            applicability = suite.applicability
+            if suite.key == workflow_suite:
+                notes.append(applicability.describe("workflows"))
+            elif applicability.not_offered:
+                notes.append(f"{suite.key}: {applicability.describe('tests')}")
+        return notes
 
 
 def suite_key(name: str) -> str:

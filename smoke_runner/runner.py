@@ -133,8 +133,9 @@ def _target(options: Options) -> Iterator[str]:
             )
         yield validate_url(url)
         return
-    console.step("Starting the bundled reference API (--demo, HTTPS with a private demo CA)")
-    api = ReferenceApiProcess(tls=True)
+    console.step(f"Starting the bundled reference API (--demo, {options.dialect} dialect, "
+                 "HTTPS with a private demo CA)")
+    api = ReferenceApiProcess(tls=True, extra_args=["--dialect", options.dialect])
     saved_ca_bundle = os.environ.get("CA_BUNDLE")
     try:
         try:
@@ -315,6 +316,7 @@ def _report_dry_run(context: RunContext, results: RunResults,
                    started=context.started_at.isoformat(timespec="seconds"),
                    duration=time.monotonic() - context.started, suites=list(context.sources),
                    processes=context.plan.processes, dryrun=True, demo=context.options.demo,
+                   dialect=context.options.dialect,
                    artifacts=sorted({path.name for path in context.run_dir.iterdir()} | {summary_path.name}),
                    warnings=context.warnings)
     summary_path.write_text(render_summary(info, results, decision, None, []), encoding="utf-8")
@@ -379,7 +381,7 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
     info = RunInfo(run_name=run_name, run_id=context.run_id, target=context.target,
                    started=context.started_at.isoformat(timespec="seconds"), duration=duration,
                    suites=list(context.sources), processes=context.plan.processes, dryrun=context.options.dryrun,
-                   demo=context.options.demo,
+                   demo=context.options.demo, dialect=context.options.dialect,
                    artifacts=sorted({path.name for path in run_dir.iterdir()} | {summary_path.name}),
                    warnings=context.warnings)
     summary_path.write_text(render_summary(info, results, decision, trend(recent), recent), encoding="utf-8")

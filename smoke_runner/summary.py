@@ -8,7 +8,7 @@ from typing import Any
 from smoke_runner.history import Trend
 from smoke_runner.model import RunResults, one_line
 from smoke_runner.redact import redact
-from smoke_runner.verdict import ACTIONS, Decision, percent
+from smoke_runner.verdict import ACTIONS, WORKFLOW_SUITE, Decision, percent
 
 RULES = """Verdict rules (first match wins):
   preflight failed, time limit reached, a suite did not run,
@@ -23,7 +23,8 @@ RULES = """Verdict rules (first match wins):
   a test passed only on the re-run (flaky; counts as passed in
   the pass rate, named in the reason)                             -> MONITOR    (exit 10)
   every test that ran passed at its first attempt                 -> PROCEED    (exit 0)
-  A test that ended SKIP after a failure (robot:skip-on-failure) counts as failed."""
+  A test that ended SKIP after a failure (robot:skip-on-failure) counts as failed.
+  A test that SKIPs as "not offered by this deployment" is not applicable: a skip like any other."""
 
 
 def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str, str]:
@@ -56,6 +57,7 @@ class RunInfo:
     processes: int
     dryrun: bool = False
     demo: bool = False
+    dialect: str = "contract"  # the demo API's dialect (shown only with demo)
     artifacts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -67,7 +69,8 @@ def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend
         "Smoke test summary",
         "==================",
         f"Run:          {info.run_name} (run id {info.run_id})",
-        f"Target:       {info.target}{'  (bundled reference API, --demo)' if info.demo else ''}",
+        f"Target:       {info.target}"
+        + (f"  (bundled reference API, --demo, {info.dialect} dialect)" if info.demo else ""),
         f"Started:      {info.started}",
         f"Duration:     {info.duration:.1f} s",
         f"Suites:       {', '.join(info.suites)} ({info.processes} parallel processes)"
@@ -76,6 +79,7 @@ def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend
         f"VERDICT:      {decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
         f"Reason:       {decision.reason}",
         f"Pass rate:    workflows {percent(decision.workflow_pass_rate)}",
+        *[f"Applicable:   {note}" for note in results.applicability_notes(WORKFLOW_SUITE)],
         "",
         "Results per suite:",
     ]

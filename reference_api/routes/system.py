@@ -16,7 +16,7 @@ from ..runtime import Runtime
 
 log = logging.getLogger("reference_api.health")
 router = APIRouter()
-test_router = APIRouter(prefix="/__test__")
+test_router = APIRouter(prefix="/__test__", include_in_schema=False)  # not an API operation
 DB_TIMEOUT_SECONDS = 2.5
 REDIS_TIMEOUT_SECONDS = 1.0
 
