@@ -23,7 +23,7 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from .http import describe_response, json_body
-from .masking import MaskedDict, keys_of, register_secret, values_at
+from .masking import MaskedDict, json_or_none, keys_of, register_secret, values_at
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TEMPLATE_PARAMETER = re.compile(r"\{[^{}/]*\}")
@@ -210,6 +210,25 @@ class ProfileKeywords:
                 if location:
                     found += [location] if isinstance(location, str) else [str(item) for item in location]
         return found
+
+    @keyword("Compare Operations With OpenAPI Answer")
+    def compare_operations_with_openapi_answer(
+        self, response: requests.Response, operations: Mapping[str, Mapping[str, Any]]
+    ) -> list[str]:
+        """Compares the profile's ``operations`` with the OpenAPI document that ``response`` brings, if it brings one.
+
+        An answer that is not a 200 with a JSON OpenAPI document (a 404, an HTML page) only notes
+        that there is no document: then no operation is checked against one. Otherwise see
+        `Compare Operations With OpenAPI Document`; returns the missing operations.
+
+        | ${missing} =    Compare Operations With OpenAPI Answer    ${response}    ${OPERATIONS}
+        """
+        source = f"{response.request.method} {response.url}"
+        document = json_or_none(response.content) if response.status_code == 200 else None
+        if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
+            self.forget_openapi_document(f"{source} answered {response.status_code} without an OpenAPI document")
+            return []
+        return self.compare_operations_with_openapi_document(document, operations, source)
 
     @keyword("Forget OpenAPI Document")
     def forget_openapi_document(self, reason: str) -> None:

@@ -129,3 +129,15 @@ def test_values_should_be_present_names_what_is_missing_and_never_values():
         keywords.values_should_be_present("Log in", {"session": {"token": "tok-value"}}, "$.session.expires_in")
     assert "holds nothing at $.session.expires_in" in str(failure.value)
     assert "tok-value" not in str(failure.value)
+
+
+def test_an_answer_without_an_openapi_document_only_notes_its_absence():
+    keywords = ProfileKeywords()
+    operations = {"route": {"method": "POST", "path": "/grids/{id}/route"}}
+    for status, text, content_type in ((404, '{"detail": "Not Found"}', "application/json"),
+                                       (200, "<html>Welcome</html>", "text/html"),
+                                       (200, '{"paths": []}', "application/json")):
+        assert keywords.compare_operations_with_openapi_answer(answer(status, text, content_type), operations) == []
+        keywords.operation_should_be_documented(operations["route"])
+    document = answer(200, '{"openapi": "3.1.0", "paths": {"/grids": {"post": {}}}}', "application/json")
+    assert keywords.compare_operations_with_openapi_answer(document, operations) == ["POST /grids/{id}/route"]
