@@ -16,7 +16,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..http import is_local_host
+from ..http import current_target, is_local_host
 from ..masking import register_secret
 
 MAX_BODY_BYTES = 1_000_000
@@ -193,14 +193,15 @@ class WebhookReceiverKeywords:
         return self._receiver is not None
 
     @keyword("Webhook Receiver Can Be Used")
-    def webhook_receiver_can_be_used(self, setting: str | bool, base_url: str) -> bool:
+    def webhook_receiver_can_be_used(self, setting: str | bool, base_url: str = "") -> bool:
         """Returns whether the local receiver can be used: ``setting`` true/false, or ``auto``.
 
-        ``auto`` means: only when ``base_url``'s host is this machine, because a remote target
-        cannot reach a receiver here.
+        ``auto`` means: only when ``base_url``'s host (default: the target of `Use Target`) is this
+        machine, because a remote target cannot reach a receiver here.
 
-        | ${enabled} =    Webhook Receiver Can Be Used    ${WEBHOOK_RECEIVER_ENABLED}    ${BASE_URL}
+        | ${enabled} =    Webhook Receiver Can Be Used    ${WEBHOOK_RECEIVER_ENABLED}
         """
+        base_url = base_url or current_target().base_url
         text = str(setting).strip().lower()
         if text in ("1", "true", "yes", "on"):
             return True
