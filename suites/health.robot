@@ -86,8 +86,7 @@ Security Headers Are Present
     [Tags]    security
     [Setup]    Create Throwaway Identity
     ${normal} =    Current Health Report
-    ${authenticated} =    Get As    ${IDENTITY_SESSION}    ${ME_PATH}
-    Response Status Should Be    ${authenticated}    200
+    ${authenticated} =    Authenticated Answer
     ${error} =    Answer To An Unknown Path
     Responses Should Have Secure Headers    ${normal}    ${authenticated}    ${error}
     Responses Should Not Name Their Software    ${normal}    ${authenticated}    ${error}
@@ -101,8 +100,8 @@ Error Handling Returns Proper Responses
     ${not_found} =    Answer To An Unknown Path
     ${wrong_method} =    Answer To A Wrong Method
     ${malformed} =    Answer To Malformed JSON
-    Response Should Be Problem Details    ${not_found}    404
-    Response Should Be Problem Details    ${wrong_method}    405
+    Response Should Be An Error    ${not_found}    404
+    Response Should Be An Error    ${wrong_method}    405
     Response Should Be A Client Error Problem    ${malformed}
     Responses Should Not Leak Internals    ${LEAK_PATTERNS}    ${not_found}    ${wrong_method}    ${malformed}
 

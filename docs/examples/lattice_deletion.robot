@@ -2,7 +2,7 @@
 Documentation     Example from docs/adding-a-smoke-test.md: a workflow test built only from existing keywords.
 ...
 ...               A user who deletes a lattice must not find it again: it leaves the listing and reading
-...               it answers 404. If deletion silently keeps the lattice, users pay for data they
+...               it is refused as missing. If deletion silently keeps the lattice, users pay for data they
 ...               removed and see it come back.
 
 Resource          ../../resources/identity.resource
@@ -19,9 +19,9 @@ Test Tags         workflow    critical
 
 *** Test Cases ***
 Lattice Deletion Flow
-    [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it answers 404.
+    [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it is refused as missing.
     [Tags]    lattices
-    ${created} =    Create Lattice    ${OWNER_SESSION}    ${LATTICE_2D}
-    Lattices Should Be Listed    ${OWNER_SESSION}    ${created}[id]
-    Delete Lattice    ${OWNER_SESSION}    ${created}[id]
-    Lattice Should Be Gone    ${OWNER_SESSION}    ${created}[id]
+    ${id} =    Create Lattice    ${LATTICE_2D}
+    Lattices Should Be Listed    ${id}
+    Delete Lattice    ${id}
+    Lattice Should Be Gone    ${id}

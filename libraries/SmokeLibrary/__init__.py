@@ -17,13 +17,14 @@ from robot.api.deco import library
 from .health import HealthKeywords
 from .http import HttpKeywords
 from .masking import MaskingListener, install_requests_library_masking
+from .profiles import ProfileKeywords
 from .workflows import WorkflowKeywords
 
 __version__ = "1.0.0"
 
 
 @library(scope="GLOBAL", version=__version__, listener=MaskingListener(), auto_keywords=False)
-class SmokeLibrary(HttpKeywords, HealthKeywords, WorkflowKeywords):
+class SmokeLibrary(HttpKeywords, ProfileKeywords, HealthKeywords, WorkflowKeywords):
     """Python keywords of the Lattice smoke suite: the checks that are hard to write in Robot.
 
     The suites are written with the keywords of ``resources/*.resource``; those call this library
@@ -32,7 +33,11 @@ class SmokeLibrary(HttpKeywords, HealthKeywords, WorkflowKeywords):
 
     = Keyword groups =
 
-    - *HTTP and secrets* (``http.py``): `Bearer Authentication For`, `Credentials Payload`,
+    - *API profiles* (``profiles.py``): `Request For Operation` and `Fill Template` (requests from a
+      profile's operation templates), `Compare Operations With OpenAPI Document` and
+      `Operation Should Be Documented` (the map checked before testing), and
+      `Response Should Be An Error In Format` (problem+json or a JSON error message).
+    - *HTTP and secrets* (``http.py``): `Bearer Authentication For`,
       `Secret Field Of Response`, `Response Should Have No Value At`, `Response Status Should Be`,
       `Response Should Be Problem Details`, `Target Should Answer`, `Target Should Accept Credentials Safely`,
       `Guard Requests Of Session` (a total deadline and a size cap for every request, no redirect
@@ -55,9 +60,10 @@ class SmokeLibrary(HttpKeywords, HealthKeywords, WorkflowKeywords):
 
     = Example =
 
-    | ${token} =    | Secret Field Of Response | ${response} | $.access_token |
-    | Step Should Answer | Create the lattice | ${response} | 201 |
+    | ${token} =    | Secret Field Of Response | ${response} | ${TOKEN_JSONPATH} |
+    | Step Should Answer | Create the lattice | ${response} | @{OPERATIONS}[create_lattice][success] |
     """
 
     def __init__(self) -> None:
+        ProfileKeywords.__init__(self)
         install_requests_library_masking()

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -22,7 +23,6 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .masking import (
     SENSITIVE_HEADERS,
-    MaskedDict,
     answer_for_log,
     contains_secret,
     json_or_none,
@@ -37,6 +37,51 @@ EXCERPT_LIMIT = 300
 #: Default size cap of an answer (``${MAX_RESPONSE_BYTES}`` in the suites): the rest is not read.
 DEFAULT_MAX_RESPONSE_BYTES = 1_000_000
 _CHUNK = 64 * 1024
+
+
+@dataclass
+class Target:
+    """The target every keyword uses unless given another: set once per suite by `Use Target`."""
+
+    base_url: str = ""
+    verify: bool | str = True
+    timeout: float = 30.0
+    ca_bundle: str = ""
+    allow_plaintext: bool = False
+
+
+_TARGET = Target()
+
+
+def configure_target(target: Target) -> None:
+    """Make ``target`` the one the keywords use by default."""
+    global _TARGET
+    _TARGET = target
+
+
+def current_target() -> Target:
+    """The target set by `Use Target` (an empty base URL when none was set)."""
+    return _TARGET
+
+
+def target_url(url_or_path: str = "") -> str:
+    """``url_or_path`` when it is a full URL; otherwise the configured base URL followed by it."""
+    text = str(url_or_path or "")
+    if "://" in text:
+        return text
+    if not _TARGET.base_url:
+        raise AssertionError(f"No target to send {text or 'requests'} to: call 'Use Target' in the suite setup first")
+    return _TARGET.base_url.rstrip("/") + text
+
+
+def target_verify(verify: bool | str | None = None) -> bool | str:
+    """``verify`` when given, else the configured TLS verification."""
+    return _TARGET.verify if verify is None or verify == "" else verify
+
+
+def target_timeout(timeout: float | None = None) -> float:
+    """``timeout`` when given, else the configured one (seconds)."""
+    return _TARGET.timeout if timeout is None or timeout == "" else float(timeout)
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -450,6 +495,23 @@ def guarded_session(timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 class HttpKeywords:
     """Keywords for authentication material, status checks and problem details."""
 
+    @keyword("Use Target")
+    def use_target(self, base_url: str, verify: bool | str = True, timeout: float = 30.0, ca_bundle: str = "",
+                   allow_plaintext: bool = False) -> None:
+        """Configures the library once: the target ``base_url``, its TLS verification, timeout, CA bundle and plaintext opt-in.
+
+        Keywords that contact the target (`Target Should Answer`, `Send Requests Until Rate
+        Limited`, `TLS Certificate Should Be Valid`...) use these unless given others: ``verify``
+        (True or a CA bundle path; never off), ``timeout`` in seconds for each whole exchange,
+        ``ca_bundle`` (the CA file, empty: certifi's bundle) and ``allow_plaintext`` (the
+        ``ALLOW_PLAINTEXT_CREDENTIALS`` opt-in).
+
+        | Use Target    ${BASE_URL}    ${TLS_VERIFY}    ${API_TIMEOUT}    ${CA_BUNDLE}    ${ALLOW_PLAINTEXT_CREDENTIALS}
+        """
+        configure_target(Target(str(base_url).rstrip("/"), tls_verification(verify), float(timeout),
+                                str(ca_bundle or ""), bool(allow_plaintext)))
+        logger.info(f"Target: {mask_text(str(base_url))} (timeout {float(timeout):g} s)")
+
     @keyword("Bearer Authentication For")
     def bearer_authentication_for(self, token: Secret) -> BearerAuth:
         """Returns an authentication object for `Create Custom Session` that sends ``token``.
@@ -462,21 +524,12 @@ class HttpKeywords:
         register_secret(token.value)
         return BearerAuth(token.value)
 
-    @keyword("Credentials Payload")
-    def credentials_payload(self, email: str, password: Secret) -> MaskedDict:
-        """Returns the ``{"email", "password"}`` JSON body for register and login, masked in the log.
-
-        | ${body} =    Credentials Payload    ${TEST_EMAIL}    ${TEST_PASSWORD}
-        """
-        register_secret(password.value)
-        return MaskedDict(email=email, password=password.value)
-
     @keyword("Secret Field Of Response")
     def secret_field_of_response(self, response: requests.Response, field: str) -> Secret:
         """Returns the value at ``field`` of the JSON answer ``response`` as a ``Secret`` and masks it from now on.
 
         ``field`` is a JSONPath expression as JSONLibrary's ``Get Value From Json`` takes it
-        (``$.access_token``, ``$.session.key``), or a top-level field name (``secret``). Use it for
+        (``$.session.token``), or a top-level field name (``secret``). Use it for
         access tokens and webhook secrets. The value is masked in every spelling, also where the
         answer repeats it under another name. When there is no value there, the failure names the
         answer's keys, never its values.
@@ -599,15 +652,17 @@ class HttpKeywords:
             )
 
     @keyword("Target Should Accept Credentials Safely")
-    def target_should_accept_credentials_safely(self, url: str, allow_plaintext: bool = False) -> None:
+    def target_should_accept_credentials_safely(self, url: str = "", allow_plaintext: bool | None = None) -> None:
         """Fails when credentials would travel over plain HTTP to a host that is not this machine.
 
-        ``url`` is the target. HTTPS targets and loopback hosts pass. Plain HTTP to another host
+        ``url`` is the target (default: the one of `Use Target`). HTTPS targets and loopback hosts pass. Plain HTTP to another host
         passes only when ``allow_plaintext`` is true (the user opted in with
         ``ALLOW_PLAINTEXT_CREDENTIALS=true``), and then with a warning. Nothing is sent.
 
-        | Target Should Accept Credentials Safely    ${BASE_URL}    ${ALLOW_PLAINTEXT_CREDENTIALS}
+        | Target Should Accept Credentials Safely
         """
+        url = target_url(url)
+        allow_plaintext = _TARGET.allow_plaintext if allow_plaintext is None else allow_plaintext
         parts = urlsplit(url)
         if parts.scheme == "https" or is_local_host(parts.hostname or ""):
             return
@@ -620,17 +675,19 @@ class HttpKeywords:
         )
 
     @keyword("Target Should Answer")
-    def target_should_answer(self, url: str, verify: bool | str = True, timeout: float = 30.0) -> None:
+    def target_should_answer(self, url: str = "", verify: bool | str | None = None,
+                             timeout: float | None = None) -> None:
         """Fails fast, with one clear line, when nothing answers HTTP at ``url``.
 
-        Any HTTP status counts as an answer; refused connections, DNS failures, TLS errors and
-        time-outs fail. ``verify`` is the TLS verification (True or a CA bundle path) and
-        ``timeout`` the time in seconds for the whole exchange (an answer is read up to 1 MB). Use it in a suite setup so a down target fails
-        every test at once instead of each test timing out on its own.
+        ``url`` is a full URL or a path on the target of `Use Target`. Any HTTP status counts as an
+        answer; refused connections, DNS failures, TLS errors and time-outs fail. ``verify`` is the
+        TLS verification (True or a CA bundle path) and ``timeout`` the time in seconds for the whole
+        exchange (an answer is read up to 1 MB); both default to those of `Use Target`. Use it in a
+        suite setup so a down target fails every test at once instead of each test timing out on its own.
 
-        | Target Should Answer    ${BASE_URL}${HEALTH_PATH}    ${TLS_VERIFY}    ${API_TIMEOUT}
+        | Target Should Answer    ${HEALTH_PATH}
         """
-        verify = tls_verification(verify)
+        url, verify, timeout = target_url(url), tls_verification(target_verify(verify)), target_timeout(timeout)
         try:
             with guarded_session(float(timeout)) as session:
                 response = session.get(url, verify=verify, timeout=float(timeout), allow_redirects=False)
@@ -643,17 +700,18 @@ class HttpKeywords:
         logger.info(f"{mask_text(url)} answered {response.status_code}")
 
     @keyword("TLS Verification Should Be On")
-    def tls_verification_should_be_on(self, url: str, verify: bool | str) -> None:
+    def tls_verification_should_be_on(self, url: str = "", verify: bool | str | None = None) -> None:
         """Fails when TLS verification is off or its CA bundle is missing; logs which CA vouches for ``url``.
 
-        ``verify`` is the session's verification (True or a CA bundle path); ``False``, an empty
+        ``url`` and ``verify`` default to those of `Use Target`. ``verify`` is the session's
+        verification (True or a CA bundle path); ``False``, an empty
         value or a CA bundle that does not exist fail, since TLS verification must never be switched
         off. ``requests`` lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` replace the default trust
         store; this keyword says so, so that a reviewer knows which CA vouched for the target.
 
-        | TLS Verification Should Be On    ${BASE_URL}    ${TLS_VERIFY}
+        | TLS Verification Should Be On
         """
-        verify = tls_verification(verify)
+        url, verify = target_url(url), tls_verification(target_verify(verify))
         if not url.startswith("https://"):
             logger.info(f"{url} is plain HTTP: no TLS to verify.")
             return

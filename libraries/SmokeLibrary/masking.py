@@ -174,7 +174,7 @@ def _compiled_location(location: str) -> Any:
     try:
         return parse_jsonpath(location)
     except Exception as error:  # jsonpath_ng raises bare Exception subclasses of its own
-        raise AssertionError(f"{location!r} is not a JSONPath expression (e.g. $.access_token): {error}") from None
+        raise AssertionError(f"{location!r} is not a JSONPath expression (e.g. $.session.token): {error}") from None
 
 
 def values_at(data: Any, location: str) -> list[Any]:

@@ -13,7 +13,7 @@ from robot.api.types import Secret
 from libraries.SmokeLibrary.http import tls_verification
 from libraries.SmokeLibrary.masking import mask_body, mask_text
 from libraries.SmokeLibrary.workflows import WorkflowKeywords
-from libraries.SmokeLibrary.workflows.checks import lattice_differences
+from libraries.SmokeLibrary.workflows.checks import stored_differences
 
 EMAIL = re.compile(r"^smoketest-[0-9a-f]{16}@example\.com$")  # outside a run: no run id
 
@@ -47,16 +47,17 @@ def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywor
     assert WorkflowKeywords().test_identities_of_this_run() == []
 
 
-def test_bulk_payloads(keywords):
-    template = {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
-    body = keywords.bulk_lattice_payload(50, template, "smoke")
-    names = [item["name"] for item in body["lattices"]]
+def test_numbered_items_from_a_template(keywords):
+    template = {"name": "{name}", "dimensions": "{dimensions}", "blocked": "{blocked}"}
+    values = {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
+    items = keywords.numbered_items_from_template(template, 50, values, "name", "smoke")
+    names = [item["name"] for item in items]
     assert len(names) == 50 and len(set(names)) == 50
-    assert all(item["dimensions"] == [4, 4] for item in body["lattices"])
+    assert all(item["dimensions"] == [4, 4] for item in items)
     invalid = {"name": "", "dimensions": [3, 3], "blocked": []}
-    mixed = keywords.bulk_lattice_payload_with_one_invalid_item(5, template, invalid)
-    assert mixed["lattices"][2] == invalid and sum(item == invalid for item in mixed["lattices"]) == 1
-    assert template == {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
+    mixed = keywords.numbered_items_with_one_invalid_item(template, 5, values, "name", invalid)
+    assert mixed[2] == invalid and sum(item == invalid for item in mixed) == 1
+    assert values == {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
 
 
 def test_step_timer_passes_within_budget_and_fails_over_it(keywords):
@@ -70,27 +71,39 @@ def test_step_timer_passes_within_budget_and_fails_over_it(keywords):
         keywords.step_should_have_finished_within_budget("unknown", timedelta(seconds=1))
 
 
-def test_lattice_differences_ignore_the_order_of_blocked_cells():
+def test_stored_differences_ignore_the_order_of_unordered_members():
     sent = {"name": "n", "dimensions": [3, 3], "blocked": [[0, 1], [2, 2]]}
-    assert lattice_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}) == []
-    assert "blocked cells [] instead of" in lattice_differences(sent, {**sent, "blocked": []})[0]
-    assert "dimensions [3, 4]" in lattice_differences(sent, {**sent, "dimensions": [3, 4]})[0]
+    assert stored_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}, ["blocked"]) == []
+    assert "blocked [] instead of" in stored_differences(sent, {**sent, "blocked": []}, ["blocked"])[0]
+    assert "dimensions [3, 4]" in stored_differences(sent, {**sent, "dimensions": [3, 4]}, ["blocked"])[0]
+    assert stored_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}) != []
 
 
 def test_listing_checks(keywords):
-    listing = {"items": [{"id": "a"}, {"id": "b", "secret": ""}]}
-    keywords.listing_should_contain_ids(listing, "a", "b")
-    keywords.listing_should_not_contain_ids(listing, "c")
-    keywords.listing_should_not_reveal_secrets(listing)
+    keywords.listing_should_contain_ids(["a", "b"], "a", "b")
+    keywords.listing_should_not_contain_ids(["a", "b"], "c")
     with pytest.raises(AssertionError, match="1 are missing"):
-        keywords.listing_should_contain_ids(listing, "a", "c")
+        keywords.listing_should_contain_ids(["a", "b"], "a", "c")
     with pytest.raises(AssertionError, match="still listed"):
-        keywords.listing_should_not_contain_ids(listing, "b", what="webhook")
+        keywords.listing_should_not_contain_ids(["a", "b"], "b", what="webhook")
+    with pytest.raises(AssertionError, match="Expected the ids of a listing"):
+        keywords.listing_should_contain_ids({"detail": "error"}, "a")
+    locations = ["$.items[*].secret", "$.items[*].signing_secret"]
+    keywords.answer_should_not_reveal_secrets({"items": [{"id": "a"}, {"id": "b", "secret": ""}]}, locations)
     leaking = {"items": [{"id": "w", "secret": "whsec_abcdef"}]}
     with pytest.raises(AssertionError) as failure:
-        keywords.listing_should_not_reveal_secrets(leaking)
-    assert "reveals secrets ('secret' of webhook w)" in str(failure.value)
+        keywords.answer_should_not_reveal_secrets(leaking, locations)
+    assert "reveals secrets (a value at $.items[*].secret)" in str(failure.value)
     assert "whsec_abcdef" not in str(failure.value)
+    with pytest.raises(AssertionError, match="registered webhook's secret value"):
+        keywords.answer_should_not_reveal_secrets({"items": [{"note": "whsec_xyz123"}]}, locations,
+                                                  Secret("whsec_xyz123"))
+
+
+def test_counts_of_a_new_tenant(keywords):
+    keywords.counts_of_a_new_tenant_should_be_zero({"total": 0, "lattices": 0})
+    with pytest.raises(AssertionError, match=r"reports lattices=2 \(expected 0\)"):
+        keywords.counts_of_a_new_tenant_should_be_zero({"total": 0, "lattices": 2}, where="the usage")
 
 
 def test_usage_counters(keywords):

@@ -54,6 +54,15 @@ def test_bfs_handles_trivial_and_blocked_endpoints():
     assert shortest_distance([2, 2, 2, 2], [], [0, 0, 0, 0], [1, 1, 1, 1]) == 4
 
 
+def answer_of(answer: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """found, path and distance of an answer shaped like the contract's."""
+    return answer.get("found"), answer.get("path"), answer.get("distance")
+
+
+def lattice_of(lattice: dict[str, Any]) -> tuple[Any, Any]:
+    return lattice["dimensions"], lattice["blocked"]
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_bfs_agrees_with_an_independent_implementation_on_random_lattices(seed):
     rng = random.Random(seed)
@@ -67,7 +76,7 @@ def test_bfs_agrees_with_an_independent_implementation_on_random_lattices(seed):
 
 
 def test_a_correct_shortest_path_has_no_problems():
-    assert path_problems(result(WALL_2D_PATH), WALL_2D["dimensions"], WALL_2D["blocked"], [0, 0], [4, 0]) == []
+    assert path_problems(*answer_of(result(WALL_2D_PATH)), WALL_2D["dimensions"], WALL_2D["blocked"], [0, 0], [4, 0]) == []
 
 
 @pytest.mark.parametrize(
@@ -85,28 +94,31 @@ def test_a_correct_shortest_path_has_no_problems():
     ],
 )
 def test_each_kind_of_wrong_path_is_named(answer, problem):
-    problems = path_problems(answer, WALL_2D["dimensions"], WALL_2D["blocked"], [0, 0], [4, 0])
+    problems = path_problems(*answer_of(answer), WALL_2D["dimensions"], WALL_2D["blocked"], [0, 0], [4, 0])
     assert any(problem in p for p in problems), problems
 
 
 def test_path_should_be_shortest_fails_with_the_step_and_the_problem():
     keywords = PathKeywords()
-    keywords.path_should_be_shortest(result(WALL_2D_PATH), WALL_2D, [0, 0], [4, 0], 12)
+    keywords.path_should_be_shortest(*answer_of(result(WALL_2D_PATH)), *lattice_of(WALL_2D), [0, 0], [4, 0], 12,
+                                     lattice="wall")
     with pytest.raises(AssertionError, match=r"on lattice 'wall' \[5, 5\] is not a valid shortest path: .*enters blocked"):
-        keywords.path_should_be_shortest(result([[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]]), WALL_2D, [0, 0], [4, 0])
+        keywords.path_should_be_shortest(*answer_of(result([[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]])),
+                                         *lattice_of(WALL_2D), [0, 0], [4, 0], lattice="wall")
 
 
 def test_path_should_be_shortest_rejects_a_wrong_fixture_distance():
     with pytest.raises(AssertionError, match="fixture 'wall' is wrong"):
-        PathKeywords().path_should_be_shortest(result(WALL_2D_PATH), WALL_2D, [0, 0], [4, 0], 4)
+        PathKeywords().path_should_be_shortest(*answer_of(result(WALL_2D_PATH)), *lattice_of(WALL_2D), [0, 0], [4, 0], 4,
+                                               lattice="wall")
 
 
 def test_path_should_not_be_found():
     walled = {"name": "walled", "dimensions": [3, 3], "blocked": [[1, 2], [2, 1]]}
     keywords = PathKeywords()
-    keywords.path_should_not_be_found({"found": False, "path": [], "distance": None}, walled, [0, 0], [2, 2])
+    keywords.path_should_not_be_found(False, [], None, *lattice_of(walled), [0, 0], [2, 2], lattice="walled")
     with pytest.raises(AssertionError, match="Expected no path"):
-        keywords.path_should_not_be_found(result([[0, 0], [1, 0], [2, 0], [2, 1], [2, 2]]), walled, [0, 0], [2, 2])
+        keywords.path_should_not_be_found(*answer_of(result([[0, 0], [1, 0], [2, 0], [2, 1], [2, 2]])),
+                                          *lattice_of(walled), [0, 0], [2, 2])
     with pytest.raises(AssertionError, match="fixture 'open' is wrong"):
-        keywords.path_should_not_be_found({"found": False, "path": [], "distance": None},
-                                          {"name": "open", "dimensions": [3, 3], "blocked": []}, [0, 0], [2, 2])
+        keywords.path_should_not_be_found(False, [], None, [3, 3], [], [0, 0], [2, 2], lattice="open")

@@ -18,6 +18,8 @@ from libraries.SmokeLibrary.workflows.webhook_receiver import (
     signature_matches,
 )
 
+HEADERS = {"signature": "X-Signature-256", "event": "X-Event", "delivery": "X-Delivery-ID"}
+
 SECRET = "whsec_unit-test-secret-value"
 BODY = json.dumps({"event": "ping", "delivery_id": "d-1"}, separators=(",", ":")).encode()
 
@@ -55,7 +57,7 @@ def test_a_correctly_signed_delivery_passes(receiver):
     keywords, url = receiver
     assert keywords.webhook_receiver_is_running()
     deliver(url, signature=sign(SECRET, BODY))
-    got = keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2))
+    got = keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
     assert json.loads(got["body"])["event"] == "ping"
     assert got["headers"]["X-Signature-256"] == "***"
 
@@ -64,14 +66,14 @@ def test_a_delivery_signed_with_another_key_fails(receiver):
     keywords, url = receiver
     deliver(url, signature=sign(SECRET + "-wrong", BODY))
     with pytest.raises(AssertionError, match="does not match the HMAC-SHA256"):
-        keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2))
+        keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
 
 
 def test_an_unsigned_delivery_fails(receiver):
     keywords, url = receiver
     deliver(url)
     with pytest.raises(AssertionError, match="without an X-Signature-256"):
-        keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2))
+        keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
 
 
 def test_waiting_is_bounded_and_says_what_arrived(receiver):
@@ -79,7 +81,7 @@ def test_waiting_is_bounded_and_says_what_arrived(receiver):
     deliver(url, signature=sign(SECRET, BODY), delivery_id="other")
     started = time.monotonic()
     with pytest.raises(AssertionError, match=r"within 0.3 s, but the receiver got: ping other"):
-        keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=0.3))
+        keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=0.3), headers=HEADERS)
     assert time.monotonic() - started < 2
 
 
@@ -89,7 +91,7 @@ def test_a_delivery_arriving_while_waiting_is_seen(receiver):
     keywords, url = receiver
     timer = threading.Timer(0.2, deliver, kwargs={"url": url, "signature": sign(SECRET, BODY)})
     timer.start()
-    keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=3))
+    keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=3), headers=HEADERS)
     timer.join()
 
 
@@ -102,7 +104,7 @@ def test_stopped_receiver_refuses_connections_and_keywords_say_so():
     with pytest.raises(requests.ConnectionError):
         requests.post(url, data=b"{}", timeout=2)
     with pytest.raises(AssertionError, match="No webhook receiver runs"):
-        keywords.signed_delivery_should_arrive(Secret(SECRET))
+        keywords.signed_delivery_should_arrive(Secret(SECRET), headers=HEADERS)
 
 
 @pytest.mark.parametrize(

@@ -6,23 +6,24 @@ import secrets
 import uuid
 
 from robot.api.deco import keyword
+from robot.api.types import Secret
 
-from ..masking import MaskedDict, register_secret
+from ..masking import register_secret
 
 
 class AuthProbeKeywords:
     """Keywords that probe authentication without touching real accounts."""
 
     @keyword("Credentials Of A Nonexistent User")
-    def credentials_of_a_nonexistent_user(self) -> MaskedDict:
-        """Returns a login body for a random ``smoketest-nobody-<uuid>@example.com`` with a random password.
+    def credentials_of_a_nonexistent_user(self) -> tuple[str, Secret]:
+        """Returns the email ``smoketest-nobody-<uuid>@example.com`` and a random password (a ``Secret``) of nobody.
 
-        The password is a fresh random secret, masked in every artifact.
+        The password is a fresh random secret, masked in every artifact. The profile's login
+        template turns them into a request body.
 
-        | ${credentials} = | Credentials Of A Nonexistent User |
-        | ${response} = | Post Anonymously | ${LOGIN_PATH} | ${credentials} |
+        | ${email} | ${password} = | Credentials Of A Nonexistent User |
         """
         email = f"smoketest-nobody-{uuid.uuid4()}@example.com"
         password = secrets.token_urlsafe(18)
         register_secret(password)
-        return MaskedDict(email=email, password=password)
+        return email, Secret(password)

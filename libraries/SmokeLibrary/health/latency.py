@@ -10,6 +10,7 @@ import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..http import current_target
 from ._common import log_table
 
 
@@ -65,10 +66,11 @@ class LatencyKeywords:
         ``samples`` maps each endpoint's ``path`` to its response times in seconds; ``endpoints``
         are the SLA entries from the variables (``path``, ``p95_ms``, ``max_ms``). A table of
         p50/p95/max per endpoint is logged; the failure names every endpoint over its limits and
-        ``base_url`` (the target, for the message).
+        ``base_url`` (the target, for the message; default: the one of `Use Target`).
 
-        | Response Times Should Be Within SLA | ${samples} | ${SLA_ENDPOINTS} | ${BASE_URL} |
+        | Response Times Should Be Within SLA | ${samples} | ${SLA_ENDPOINTS} |
         """
+        base_url = base_url or current_target().base_url
         if not endpoints:
             raise AssertionError("No endpoints given to hold to the response-time SLA (is SLA_ENDPOINTS empty?)")
         summaries = []

@@ -29,7 +29,7 @@ import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..http import guarded_session, tls_verification
+from ..http import guarded_session, target_timeout, target_url, target_verify, tls_verification
 from ._common import describe, log_table
 
 
@@ -316,7 +316,7 @@ class RateLimitKeywords:
 
     @keyword("Send Requests Until Rate Limited")
     def send_requests_until_rate_limited(
-        self, url: str, max_requests: int = 200, verify: bool | str = True, timeout: float = 30.0,
+        self, url: str, max_requests: int = 200, verify: bool | str | None = None, timeout: float | None = None,
         max_wait: float = 15.0, control_url: str = "", countdown_requests: int = 3,
         exhaust_shared_budget: bool = False, combined_header: str = DEFAULT_COMBINED_HEADER,
         header_prefixes: str | list[str] = DEFAULT_HEADER_PREFIXES,
@@ -330,13 +330,17 @@ class RateLimitKeywords:
         all) only when the announced remaining count fits in ``max_requests`` and the budget is
         its own (or ``exhaust_shared_budget`` is true); otherwise it stops and says why. With no
         announced limit it must go on to 429. Any error status other than 429 fails at once.
+        ``url`` and ``control_url`` are full URLs or paths on the target of `Use Target`.
         ``verify`` is the TLS verification (True or a CA bundle path), ``timeout`` the
-        per-request timeout in seconds. When an earlier run left the bucket exhausted, the probe
-        waits ``Retry-After`` once if it is at most ``max_wait`` seconds, and counts again.
+        per-request timeout in seconds; both default to those of `Use Target`. When an earlier run
+        left the bucket exhausted, the probe waits ``Retry-After`` once if it is at most
+        ``max_wait`` seconds, and counts again.
 
-        | ${probe} = | Send Requests Until Rate Limited | ${BASE_URL}${RATE_LIMIT_PROBE_PATH} | 200 |
-        | ... | ${TLS_VERIFY} | ${API_TIMEOUT} | control_url=${BASE_URL}${RATE_LIMIT_CONTROL_PATH} |
+        | ${probe} = | Send Requests Until Rate Limited | ${RATE_LIMIT_PROBE_PATH} | 200 |
+        | ... | control_url=${RATE_LIMIT_CONTROL_PATH} |
         """
+        url, verify, timeout = target_url(url), target_verify(verify), target_timeout(timeout)
+        control_url = target_url(control_url) if control_url else ""
         prefixes = (header_prefixes,) if isinstance(header_prefixes, str) else tuple(header_prefixes)
         settings = ProbeSettings(int(max_requests), int(countdown_requests), control_url,
                                  bool(exhaust_shared_budget), combined_header, prefixes)

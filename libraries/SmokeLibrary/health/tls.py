@@ -24,7 +24,7 @@ from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..http import is_local_host, tls_verification
+from ..http import current_target, is_local_host, target_timeout, target_url, tls_verification
 from ._common import log_table
 
 WEAK_SIGNATURE_HASHES = frozenset({"md5", "sha1"})
@@ -262,13 +262,13 @@ class TlsKeywords:
     @keyword("TLS Certificate Should Be Valid")
     def tls_certificate_should_be_valid(
         self,
-        url: str,
-        ca_bundle: str = "",
+        url: str = "",
+        ca_bundle: str | None = None,
         fail_days: float = 7,
         warn_days: float = 30,
         max_lifetime_days: float = 398,
         min_rsa_bits: int = 2048,
-        timeout: float = 10.0,
+        timeout: float | None = None,
     ) -> None:
         """Fails unless the certificate of the HTTPS ``url`` is trusted, matches the host, is not about to expire, and TLS is modern.
 
@@ -279,10 +279,13 @@ class TlsKeywords:
         ECDSA, the signature is not SHA-1/MD5, TLS 1.2 or newer is negotiated and TLS 1.0/1.1 are
         refused (when the local OpenSSL can still offer them; otherwise this is logged). A
         lifetime over ``max_lifetime_days`` is a warning. ``timeout`` bounds each handshake in
-        seconds. Subject, issuer, SANs, protocol, cipher, expiry and days left are logged.
+        seconds. Subject, issuer, SANs, protocol, cipher, expiry and days left are logged. ``url``,
+        ``ca_bundle`` and ``timeout`` default to those of `Use Target`.
 
-        | TLS Certificate Should Be Valid | ${BASE_URL} | ${CA_BUNDLE} | ${CERT_EXPIRY_FAIL_DAYS} | ${CERT_EXPIRY_WARN_DAYS} |
+        | TLS Certificate Should Be Valid | fail_days=${CERT_EXPIRY_FAIL_DAYS} | warn_days=${CERT_EXPIRY_WARN_DAYS} |
         """
+        url, timeout = target_url(url), target_timeout(timeout)
+        ca_bundle = current_target().ca_bundle if ca_bundle is None else ca_bundle
         report = inspect_certificate(url, ca_bundle, float(timeout), float(fail_days), float(warn_days),
                                      float(max_lifetime_days), int(min_rsa_bits))
         log_table(f"TLS certificate of {url}", ("property", "value"), report.rows())
@@ -292,16 +295,20 @@ class TlsKeywords:
             raise AssertionError(f"TLS of {url} is not acceptable: {'; '.join(report.failures)}")
 
     @keyword("Certificate Of Target Should Be Trusted")
-    def certificate_of_target_should_be_trusted(self, url: str, ca_bundle: str = "", timeout: float = 10.0) -> None:
+    def certificate_of_target_should_be_trusted(self, url: str = "", ca_bundle: str | None = None,
+                                                timeout: float | None = None) -> None:
         """Fails with the reason when an HTTPS ``url`` presents a certificate clients will reject; passes for HTTP.
 
         Meant for a suite setup: instead of a bare "certificate verify failed", the failure
         names the problem (expired, hostname mismatch, unknown CA). ``ca_bundle`` is the CA file to
         trust (empty: what the requests trust, certifi's bundle or ``REQUESTS_CA_BUNDLE``);
-        ``timeout`` bounds the handshake in seconds.
+        ``timeout`` bounds the handshake in seconds. ``url``, ``ca_bundle`` and ``timeout`` default
+        to those of `Use Target`.
 
-        | Certificate Of Target Should Be Trusted | ${BASE_URL} | ${CA_BUNDLE} | ${API_TIMEOUT} |
+        | Certificate Of Target Should Be Trusted |
         """
+        url, timeout = target_url(url), target_timeout(timeout)
+        ca_bundle = current_target().ca_bundle if ca_bundle is None else ca_bundle
         if not url.lower().startswith("https://"):
             return
         report = inspect_certificate(url, ca_bundle, float(timeout), fail_days=0, warn_days=0,
@@ -311,11 +318,12 @@ class TlsKeywords:
             raise AssertionError(f"Clients will reject the certificate of {url}: {'; '.join(blocking)}")
 
     @keyword("Warn If Target Sends Credentials In Clear")
-    def warn_if_target_sends_credentials_in_clear(self, url: str) -> None:
-        """Logs a warning when ``url`` is plain HTTP to a host other than this machine.
+    def warn_if_target_sends_credentials_in_clear(self, url: str = "") -> None:
+        """Logs a warning when ``url`` (default: the target of `Use Target`) is plain HTTP to a host other than this machine.
 
-        | Warn If Target Sends Credentials In Clear | ${BASE_URL} |
+        | Warn If Target Sends Credentials In Clear |
         """
+        url = target_url(url)
         parts = urlsplit(url)
         if parts.scheme == "http" and not is_local_host(parts.hostname or ""):
             logger.warn(f"{url} is plain HTTP to another host: credentials and tokens travel in clear text.")

@@ -12,29 +12,33 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from ..http import describe_response, unexpected_status
-
-SECRET_FIELDS = ("secret", "signing_secret", "webhook_secret")
-
-
-def _cells(value: Any) -> list[tuple[int, ...]]:
-    return sorted(tuple(int(c) for c in cell) for cell in (value or []))
+from ..masking import json_or_none, values_at
 
 
-def lattice_differences(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
-    """How ``stored`` (a lattice read back) differs from ``sent`` (the creation body)."""
+def _cells(value: Any) -> list[Any]:
+    """A list of cells (or any values) in a canonical order, so that two orders compare equal."""
+    return sorted((json.dumps(item, sort_keys=True) for item in (value or [])))
+
+
+def stored_differences(sent: Mapping[str, Any], stored: Mapping[str, Any], unordered: Iterable[str] = ()) -> list[str]:
+    """How ``stored`` (what was read back) differs from ``sent``, member by member of ``sent``.
+
+    Members named in ``unordered`` are lists whose order does not matter.
+    """
+    loose = set(unordered)
     differences = []
-    if stored.get("name") != sent.get("name"):
-        differences.append(f"name {stored.get('name')!r} instead of {sent.get('name')!r}")
-    if list(stored.get("dimensions") or []) != list(sent.get("dimensions") or []):
-        differences.append(f"dimensions {stored.get('dimensions')!r} instead of {sent.get('dimensions')!r}")
-    try:
-        same_blocked = _cells(stored.get("blocked")) == _cells(sent.get("blocked"))
-    except (TypeError, ValueError):
-        same_blocked = False
-    if not same_blocked:
-        differences.append(
-            f"blocked cells {str(stored.get('blocked'))[:200]} instead of {str(sent.get('blocked'))[:200]}"
-        )
+    for name, value in sent.items():
+        got = stored.get(name) if isinstance(stored, Mapping) else None
+        if name in loose:
+            try:
+                same = _cells(got) == _cells(value)
+            except TypeError:
+                same = False
+        else:
+            same = got == value or (isinstance(got, (list, tuple)) and isinstance(value, (list, tuple))
+                                    and list(got) == list(value))
+        if not same:
+            differences.append(f"{name} {str(got)[:200]} instead of {str(value)[:200]}")
     return differences
 
 
@@ -45,12 +49,10 @@ def missing_fields(body: Any, fields: Iterable[str]) -> list[str]:
     return [name for name in fields if name not in body]
 
 
-def listed_ids(listing: Any) -> list[str]:
-    """The ``id`` of every item of a ``{"items": [...]}`` listing."""
-    items = listing.get("items") if isinstance(listing, Mapping) else None
-    if not isinstance(items, list):
-        raise AssertionError(f"Expected a listing with 'items', got {str(listing)[:200]}")
-    return [str(item.get("id")) for item in items if isinstance(item, Mapping)]
+def _ids(listed: Any) -> list[str]:
+    if not isinstance(listed, (list, tuple)):
+        raise AssertionError(f"Expected the ids of a listing (a list), got {str(listed)[:200]}")
+    return [str(item) for item in listed]
 
 
 class CheckKeywords:
@@ -71,22 +73,26 @@ class CheckKeywords:
         logger.info(f"Step '{step}': {response.request.method} {response.url} answered {response.status_code}")
 
     @keyword("Step Should Be Refused As Unauthorized")
-    def step_should_be_refused_as_unauthorized(self, step: str, response: requests.Response) -> None:
-        """Fails unless the response is 401 with ``WWW-Authenticate: Bearer`` and carries no data.
+    def step_should_be_refused_as_unauthorized(self, step: str, response: requests.Response, status: int,
+                                               *forbidden: str) -> None:
+        """Fails unless the response has HTTP ``status`` with a ``WWW-Authenticate: Bearer`` challenge and carries no data.
 
-        ``step`` names the flow step in the failure message.
+        ``step`` names the flow step in the failure message; ``forbidden`` are JSONPath
+        expressions where a refusal must hold nothing (a token, a user's email).
 
-        | Step Should Be Refused As Unauthorized    Read the profile with a forged token    ${response}
+        | Step Should Be Refused As Unauthorized    Read the profile with a forged token    ${response}    401    $..email
         """
-        self.step_should_answer(step, response, 401)
+        self.step_should_answer(step, response, status)
         challenge = response.headers.get("WWW-Authenticate", "")
         if not challenge.lower().startswith("bearer"):
             raise AssertionError(
-                f"Step '{step}': a 401 must carry 'WWW-Authenticate: Bearer', got {challenge or 'no such header'!r}"
+                f"Step '{step}': a {status} must carry 'WWW-Authenticate: Bearer', got {challenge or 'no such header'!r}"
             )
-        body = response.text or ""
-        if "access_token" in body or '"email"' in body:
-            raise AssertionError(f"Step '{step}': the 401 answer carries data: {describe_response(response)}")
+        body = json_or_none(response.content)
+        held = [location for location in forbidden if body is not None and values_at(body, location)]
+        if held:
+            raise AssertionError(f"Step '{step}': the {status} answer carries data (at {', '.join(held)}): "
+                                 f"{describe_response(response)}")
 
     @keyword("Body Should Have Fields")
     def body_should_have_fields(self, step: str, body: Any, *fields: str) -> None:
@@ -103,30 +109,32 @@ class CheckKeywords:
                 f"Step '{step}': the answer lacks the contract field(s) {', '.join(missing)}; it has {present}"
             )
 
-    @keyword("Lattice Should Read Back Identical")
-    def lattice_should_read_back_identical(self, sent: Mapping[str, Any], stored: Mapping[str, Any]) -> None:
-        """Fails unless ``stored`` has the name, dimensions and blocked cells (in any order) of ``sent``.
+    @keyword("Stored Values Should Match Sent")
+    def stored_values_should_match_sent(self, what: str, sent: Mapping[str, Any], stored: Mapping[str, Any],
+                                        *unordered: str) -> None:
+        """Fails unless ``stored`` (read back) has every value of ``sent``; lists named in ``unordered`` in any order.
 
-        | Lattice Should Read Back Identical    ${LATTICE_2D}    ${stored}
+        ``what`` names the object in the failure message.
+
+        | Stored Values Should Match Sent    lattice ${id}    ${sent}    ${stored}    blocked
         """
-        differences = lattice_differences(sent, stored)
+        differences = stored_differences(sent, stored, unordered)
         if differences:
-            raise AssertionError(f"Lattice {stored.get('id')} read back with {'; '.join(differences)}")
-        logger.info(f"Lattice {stored.get('id')} read back identical to what was sent")
+            raise AssertionError(f"{what} read back with {'; '.join(differences)}")
+        logger.info(f"{what} read back identical to what was sent")
 
     @keyword("Listing Should Contain Ids")
-    def listing_should_contain_ids(self, listing: Any, *ids: str, what: str = "lattice") -> None:
-        """Fails unless every id in ``ids`` is among the ``items`` of ``listing``.
+    def listing_should_contain_ids(self, listed: Sequence[Any], *ids: str, what: str = "item") -> None:
+        """Fails unless every id in ``ids`` is among ``listed`` (the ids a listing holds).
 
-        ``what`` names the kind of item in the failure message (default ``lattice``).
+        ``what`` names the kind of item in the failure message.
 
-        | Listing Should Contain Ids    ${listing}    @{ids}
-        | Listing Should Contain Ids    ${deliveries}    ${delivery_id}    what=delivery record
+        | Listing Should Contain Ids    ${listed}    @{ids}    what=lattice
         """
         if not ids:
             raise AssertionError(f"No {what} ids given to look for in the listing")
-        present = set(listed_ids(listing))
-        missing = [i for i in ids if str(i) not in present]
+        present = set(_ids(listed))
+        missing = [str(i) for i in ids if str(i) not in present]
         if missing:
             raise AssertionError(
                 f"Expected {len(ids)} {what}(s) in the listing, but {len(missing)} are missing "
@@ -134,40 +142,30 @@ class CheckKeywords:
             )
         logger.info(f"All {len(ids)} {what}(s) are listed")
 
-    @keyword("Listed Item With Id")
-    def listed_item_with_id(self, listing: Any, item_id: str, what: str = "item") -> dict[str, Any]:
-        """Returns the item of ``listing`` whose ``id`` is ``item_id``; fails when it is not listed.
-
-        | ${record} =    Listed Item With Id    ${deliveries}    ${delivery_id}    what=delivery record
-        """
-        self.listing_should_contain_ids(listing, item_id, what=what)
-        return next(dict(item) for item in listing["items"]
-                    if isinstance(item, Mapping) and str(item.get("id")) == str(item_id))
-
     @keyword("Listing Should Not Contain Ids")
-    def listing_should_not_contain_ids(self, listing: Any, *ids: str, what: str = "lattice") -> None:
-        """Fails if any id in ``ids`` is among the listing's ``items``.
+    def listing_should_not_contain_ids(self, listed: Sequence[Any], *ids: str, what: str = "item") -> None:
+        """Fails if any id in ``ids`` is among ``listed`` (the ids a listing holds).
 
-        | Listing Should Not Contain Ids    ${listing}    ${webhook_id}    what=webhook
+        | Listing Should Not Contain Ids    ${listed}    ${webhook_id}    what=webhook
         """
         if not ids:
             raise AssertionError(f"No {what} ids given to look for in the listing")
-        present = set(listed_ids(listing))
-        still = [i for i in ids if str(i) in present]
+        present = set(_ids(listed))
+        still = [str(i) for i in ids if str(i) in present]
         if still:
             raise AssertionError(f"Expected {what}(s) {', '.join(still[:3])} to be gone, but they are still listed")
 
     @keyword("Listing Should Not Show Another Tenant's Items")
-    def listing_should_not_show_another_tenants_items(self, listing: Any, *ids: str, what: str = "lattice") -> None:
-        """Fails, naming the cross-tenant leak, if any id in ``ids`` (another user's objects) is in ``listing``.
+    def listing_should_not_show_another_tenants_items(self, listed: Sequence[Any], *ids: str, what: str = "item") -> None:
+        """Fails, naming the cross-tenant leak, if any id in ``ids`` (another user's objects) is in ``listed``.
 
-        ``listing`` is what the *other* tenant's session got for its own listing.
+        ``listed`` are the ids of what the *other* tenant's session got for its own listing.
 
-        | Listing Should Not Show Another Tenant's Items    ${listing}    ${lattice}[id]
+        | Listing Should Not Show Another Tenant's Items    ${listed}    ${lattice_id}    what=lattice
         """
         if not ids:
             raise AssertionError(f"No {what} ids given to look for in the other tenant's listing")
-        present = set(listed_ids(listing))
+        present = set(_ids(listed))
         leaked = [str(i) for i in ids if str(i) in present]
         if leaked:
             raise AssertionError(
@@ -177,48 +175,44 @@ class CheckKeywords:
         logger.info(f"The other tenant's {what} listing ({len(present)} items) shows none of {', '.join(map(str, ids))}")
 
     @keyword("Counts Of A New Tenant Should Be Zero")
-    def counts_of_a_new_tenant_should_be_zero(self, body: Any, *fields: str, where: str = "counts") -> None:
-        """Fails, naming the cross-tenant leak, unless every one of ``fields`` of ``body`` is 0.
+    def counts_of_a_new_tenant_should_be_zero(self, counts: Mapping[str, Any], where: str = "counts") -> None:
+        """Fails, naming the cross-tenant leak, unless every count in ``counts`` (name: value) is 0.
 
-        ``body`` is an answer to a user who has created nothing yet (a listing's ``total``, usage
-        counters): anything but 0 counts another tenant's data. ``where`` names the answer.
+        ``counts`` were read from answers to a user who has created nothing yet (a listing's total,
+        usage counters): anything but 0 counts another tenant's data. ``where`` names the answer.
 
-        | Counts Of A New Tenant Should Be Zero    ${listing}    total    where=the lattice listing
+        | Counts Of A New Tenant Should Be Zero    ${counts}    where=the lattice listing
         """
-        if not fields:
-            raise AssertionError(f"No count fields given to check in {where} (is the fields variable empty?)")
-        if not isinstance(body, Mapping):
-            raise AssertionError(f"Expected a JSON object from {where}, got {str(body)[:200]}")
-        counted = {name: body.get(name) for name in fields if body.get(name) != 0}
+        if not counts:
+            raise AssertionError(f"No counts given to check in {where} (is the profile's read map empty?)")
+        counted = {name: value for name, value in counts.items() if value != 0}
         if counted:
             shown = ", ".join(f"{name}={value!r}" for name, value in counted.items())
             raise AssertionError(
                 f"Tenant isolation broken in the counts: {where} of a user who has created nothing reports "
                 f"{shown} (expected 0): another tenant's data is counted"
             )
-        logger.info(f"{where} of the new tenant: {', '.join(fields)} all 0")
+        logger.info(f"{where} of the new tenant: {', '.join(counts)} all 0")
 
-    @keyword("Listing Should Not Reveal Secrets")
-    def listing_should_not_reveal_secrets(self, listing: Any, *secrets: Secret) -> None:
-        """Fails if any item of ``listing`` carries a non-empty secret field, or if any of ``secrets``
-        appears anywhere in it (a secret is shown only at creation).
+    @keyword("Answer Should Not Reveal Secrets")
+    def answer_should_not_reveal_secrets(self, body: Any, locations: Sequence[str], *secrets: Secret) -> None:
+        """Fails if the JSON ``body`` holds a non-empty value at any of ``locations``, or any of ``secrets`` anywhere.
 
-        Fails as well when ``listing`` is not an ``{"items": [...]}`` listing: an error body proves nothing.
+        Use it on a listing: a secret is shown only at creation. ``locations`` are JSONPath
+        expressions where a secret could be (e.g. ``$.items[*].secret``).
 
-        | Listing Should Not Reveal Secrets    ${webhooks}    ${secret}
+        | Answer Should Not Reveal Secrets    ${listing}    ${SECRET_LOCATIONS}    ${secret}
         """
-        listed_ids(listing)  # an error body or another shape is not a listing without secrets
         leaks = []
-        for item in listing["items"]:
-            for name in SECRET_FIELDS:
-                if isinstance(item, Mapping) and item.get(name):
-                    leaks.append(f"'{name}' of webhook {item.get('id')}")
-        text = json.dumps(listing)
+        for location in ([locations] if isinstance(locations, str) else locations):
+            if any(value not in (None, "") for value in values_at(body, location)):
+                leaks.append(f"a value at {location}")
+        text = json.dumps(body)
         leaks += ["a registered webhook's secret value" for secret in secrets
                   if str(secret.value) and str(secret.value) in text]
         if leaks:
             raise AssertionError(
-                f"The webhook listing reveals secrets ({', '.join(leaks)}): secrets must be shown only at creation"
+                f"The listing reveals secrets ({', '.join(leaks)}): secrets must be shown only at creation"
             )
 
     @keyword("Usage Counter Should Have Grown By")

@@ -8,7 +8,7 @@ the service's implementation.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from robot.api import logger
@@ -71,19 +71,21 @@ def shortest_distance(
 
 
 def path_problems(
-    result: Mapping[str, Any],
+    found: Any,
+    path: Any,
+    distance: Any,
     dimensions: Sequence[int],
     blocked: Iterable[Sequence[int]],
     start: Sequence[int],
     end: Sequence[int],
 ) -> list[str]:
-    """Every way in which a pathfinding ``result`` is not a shortest path; empty when it is one."""
+    """Every way in which a pathfinding answer (``found``, the cells of ``path``, ``distance``) is not a
+    shortest path; empty when it is one."""
     problems: list[str] = []
     dims = [int(n) for n in dimensions]
     walls = {_cell(c) for c in blocked}
-    if result.get("found") is not True:
-        return [f"'found' is {result.get('found')!r}, expected true"]
-    path = result.get("path")
+    if found is not True:
+        return [f"'found' is {found!r}, expected true"]
     if not isinstance(path, list) or not path:
         return [f"'path' is {path!r}, expected a non-empty list of cells"]
     try:
@@ -105,7 +107,6 @@ def path_problems(
     ]
     if jumps:
         problems.append(f"not every step goes to a neighbour: {', '.join(jumps[:5])}")
-    distance = result.get("distance")
     if distance != len(cells) - 1:
         problems.append(f"'distance' is {distance!r} but the path has {len(cells)} cells (expected {len(cells) - 1})")
     shortest = shortest_distance(dims, walls, start, end)
@@ -120,71 +121,77 @@ class PathKeywords:
     """Keywords that verify pathfinding results against the suite's own breadth-first search."""
 
     @keyword("Shortest Distance On Lattice")
-    def shortest_distance_on_lattice(self, lattice: Mapping[str, Any], start: list[int], end: list[int]) -> int | None:
+    def shortest_distance_on_lattice(self, dimensions: list[int], blocked: list[list[int]], start: list[int],
+                                     end: list[int]) -> int | None:
         """Returns the number of steps of a shortest path, computed by the library itself; ``None`` if unreachable.
 
-        ``lattice`` is a lattice body with ``dimensions`` and ``blocked``; ``start`` and ``end`` are
-        cells (lists of coordinates).
+        ``dimensions`` is the lattice's size per axis, ``blocked`` its walls; ``start`` and ``end``
+        are cells (lists of coordinates).
 
-        | ${steps} =    Shortest Distance On Lattice    ${LATTICE_2D}    ${LATTICE_2D_START}    ${LATTICE_2D_END}
+        | ${steps} =    Shortest Distance On Lattice    ${{[5, 5]}}    ${walls}    ${{[0, 0]}}    ${{[4, 0]}}
         """
-        distance = shortest_distance(lattice["dimensions"], lattice.get("blocked", []), start, end)
-        logger.info(f"Breadth-first search from {start} to {end} on {lattice['dimensions']}: {distance} steps")
+        distance = shortest_distance(dimensions, blocked or [], start, end)
+        logger.info(f"Breadth-first search from {start} to {end} on {dimensions}: {distance} steps")
         return distance
 
     @keyword("Path Should Be Shortest")
     def path_should_be_shortest(
         self,
-        result: Mapping[str, Any],
-        lattice: Mapping[str, Any],
+        found: Any,
+        path: Any,
+        distance: Any,
+        dimensions: list[int],
+        blocked: list[list[int]],
         start: list[int],
         end: list[int],
         expected_distance: int | None = None,
+        lattice: str = "",
     ) -> None:
-        """Fails unless ``result`` (a pathfinding response body) is a shortest path on ``lattice``.
+        """Fails unless the pathfinding answer (``found``, ``path``, ``distance``) is a shortest path.
 
-        Checks that the path starts at ``start`` and ends at ``end``, that every step goes to a
-        neighbour inside the lattice, that no blocked cell is entered, that ``distance`` is the
-        number of steps, and that the number of steps equals the shortest distance found by the
-        library's own breadth-first search (and ``expected_distance`` when given: the fixture's
-        known answer).
+        The lattice has ``dimensions`` and the walls ``blocked``. Checks that ``found`` is true,
+        that the path starts at ``start`` and ends at ``end``, that every step goes to a neighbour
+        inside the lattice, that no blocked cell is entered, that ``distance`` is the number of
+        steps, and that the number of steps equals the shortest distance found by the library's
+        own breadth-first search (and ``expected_distance`` when given: the fixture's known
+        answer). ``lattice`` names the lattice in the failure message.
 
-        | Path Should Be Shortest    ${body}    ${LATTICE_2D}    ${LATTICE_2D_START}    ${LATTICE_2D_END}    12
+        | Path Should Be Shortest    ${found}    ${cells}    ${steps}    ${dims}    ${walls}    ${start}    ${end}    12
         """
-        dims = lattice["dimensions"]
-        blocked = lattice.get("blocked", [])
         if expected_distance is not None:
-            own = shortest_distance(dims, blocked, start, end)
+            own = shortest_distance(dimensions, blocked or [], start, end)
             if own != expected_distance:
                 raise AssertionError(
-                    f"Lattice fixture '{lattice.get('name')}' is wrong: its known shortest distance is "
+                    f"Lattice fixture '{lattice}' is wrong: its known shortest distance is "
                     f"{expected_distance} but breadth-first search finds {own}"
                 )
-        problems = path_problems(result, dims, blocked, start, end)
+        problems = path_problems(found, path, distance, dimensions, blocked or [], start, end)
         if problems:
             raise AssertionError(
-                f"Path from {start} to {end} on lattice '{lattice.get('name')}' {dims} is not a valid shortest "
+                f"Path from {start} to {end} on lattice '{lattice}' {list(dimensions)} is not a valid shortest "
                 f"path: {'; '.join(problems)}"
             )
-        logger.info(f"Path from {start} to {end} is a shortest path of {result['distance']} steps")
+        logger.info(f"Path from {start} to {end} is a shortest path of {distance} steps")
 
     @keyword("Path Should Not Be Found")
-    def path_should_not_be_found(self, result: Mapping[str, Any], lattice: Mapping[str, Any], start: list[int], end: list[int]) -> None:
-        """Fails unless ``result`` says ``found: false`` with an empty path and ``distance: null``.
+    def path_should_not_be_found(self, found: Any, path: Any, distance: Any, dimensions: list[int],
+                                 blocked: list[list[int]], start: list[int], end: list[int], lattice: str = "") -> None:
+        """Fails unless the answer says ``found`` false with an empty ``path`` and no ``distance``.
 
-        Also confirms with the library's own search that ``lattice`` really has no path from
-        ``start`` to ``end``, so a wrong fixture cannot pass as an API bug.
+        Also confirms with the library's own search that the lattice (``dimensions``, walls
+        ``blocked``) really has no path from ``start`` to ``end``, so a wrong fixture cannot pass as
+        an API bug. ``lattice`` names the lattice in the failure message.
 
-        | Path Should Not Be Found    ${body}    ${LATTICE_WALLED}    ${WALLED_START}    ${WALLED_END}
+        | Path Should Not Be Found    ${found}    ${cells}    ${steps}    ${dims}    ${walls}    ${start}    ${end}
         """
-        own = shortest_distance(lattice["dimensions"], lattice.get("blocked", []), start, end)
+        own = shortest_distance(dimensions, blocked or [], start, end)
         if own is not None:
             raise AssertionError(
-                f"Lattice fixture '{lattice.get('name')}' is wrong: breadth-first search finds a path of {own} steps"
+                f"Lattice fixture '{lattice}' is wrong: breadth-first search finds a path of {own} steps"
             )
-        if result.get("found") is not False or result.get("path") not in ([], None) or result.get("distance") is not None:
+        if found is not False or path not in ([], None) or distance is not None:
             raise AssertionError(
-                f"Expected no path from {start} to {end} on lattice '{lattice.get('name')}' "
-                f"(found: false, path: [], distance: null), but the API answered found={result.get('found')!r}, "
-                f"distance={result.get('distance')!r}, path={str(result.get('path'))[:200]}"
+                f"Expected no path from {start} to {end} on lattice '{lattice}' "
+                f"(found: false, path: [], distance: null), but the API answered found={found!r}, "
+                f"distance={distance!r}, path={str(path)[:200]}"
             )

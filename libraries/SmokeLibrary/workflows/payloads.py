@@ -1,8 +1,7 @@
-"""Request bodies that are awkward to write in Robot syntax: bulk payloads with unique names."""
+"""Request bodies that are awkward to write in Robot syntax: many numbered items from one template."""
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -10,47 +9,49 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..profiles import fill_template
+
 
 def unique_name(prefix: str) -> str:
     """``prefix`` plus a short random suffix, so that names of parallel runs never collide."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def bulk_payload(count: int, template: Mapping[str, Any], prefix: str) -> dict[str, list[dict[str, Any]]]:
-    """``{"lattices": [...]}`` with ``count`` copies of ``template`` named ``<prefix>-<n>``."""
-    lattices = []
-    for number in range(1, count + 1):
-        item = copy.deepcopy(dict(template))
-        item["name"] = f"{prefix}-{number:03d}"
-        lattices.append(item)
-    return {"lattices": lattices}
+def numbered_items(template: Any, count: int, values: Mapping[str, Any], numbered: str, prefix: str) -> list[Any]:
+    """``count`` copies of ``template`` filled with ``values``, placeholder ``numbered`` set to ``<prefix>-NNN``."""
+    return [fill_template(template, {**values, numbered: f"{prefix}-{number:03d}"}) for number in range(1, count + 1)]
 
 
 class PayloadKeywords:
     """Keywords that build request bodies."""
 
-    @keyword("Bulk Lattice Payload")
-    def bulk_lattice_payload(self, count: int, template: Mapping[str, Any], prefix: str = "smoketest-bulk") -> dict[str, Any]:
-        """Returns a bulk-create body with ``count`` lattices shaped like ``template``, named ``<prefix>-NNN``.
+    @keyword("Numbered Items From Template")
+    def numbered_items_from_template(self, template: Any, count: int, values: Mapping[str, Any], numbered: str,
+                                     prefix: str = "smoketest-bulk") -> list[Any]:
+        """Returns ``count`` items: ``template`` filled with ``values`` and a unique ``<prefix>-<suffix>-NNN`` for ``numbered``.
 
-        | ${body} =    Bulk Lattice Payload    ${BULK_LATTICE_COUNT}    ${BULK_LATTICE_TEMPLATE}    ${prefix}
+        ``template`` is a request-body template of the profile (see `Fill Template`); ``numbered``
+        is the placeholder that gets the unique, numbered value, so that names of parallel runs
+        never collide.
+
+        | ${items} =    Numbered Items From Template    ${OPERATIONS}[create_lattice][body]    50    ${LATTICE}    name
         """
-        body = bulk_payload(int(count), template, unique_name(prefix))
-        logger.info(f"Bulk payload of {count} lattices shaped {template.get('dimensions')}")
-        return body
+        items = numbered_items(template, int(count), values, numbered, unique_name(prefix))
+        logger.info(f"{count} items from the template, {numbered} numbered")
+        return items
 
-    @keyword("Bulk Lattice Payload With One Invalid Item")
-    def bulk_lattice_payload_with_one_invalid_item(
-        self, count: int, template: Mapping[str, Any], invalid: Mapping[str, Any], prefix: str = "smoketest-bulk"
-    ) -> dict[str, Any]:
-        """Returns a bulk-create body of ``count`` items whose middle item is the invalid body ``invalid``.
+    @keyword("Numbered Items With One Invalid Item")
+    def numbered_items_with_one_invalid_item(self, template: Any, count: int, values: Mapping[str, Any], numbered: str,
+                                             invalid: Mapping[str, Any], prefix: str = "smoketest-bulk") -> list[Any]:
+        """Returns the items of `Numbered Items From Template` whose middle item is ``template`` filled with ``invalid``.
 
-        The valid items are copies of ``template`` named ``prefix-<n>-<unique suffix>``.
-        An all-or-nothing API must reject it and create none of the valid items.
+        ``count`` items of ``template`` filled with ``values``, placeholder ``numbered`` set to a
+        unique ``<prefix>-<suffix>-NNN``, except the middle one.
+        An all-or-nothing API must reject such a batch and create none of the valid items.
 
-        | ${body} =    Bulk Lattice Payload With One Invalid Item    5    ${BULK_LATTICE_TEMPLATE}    ${INVALID_LATTICE}
+        | ${items} =    Numbered Items With One Invalid Item    ${template}    5    ${LATTICE}    name    ${INVALID}
         """
-        body = bulk_payload(int(count), template, unique_name(prefix))
-        body["lattices"][int(count) // 2] = copy.deepcopy(dict(invalid))
-        logger.info(f"Bulk payload of {count} lattices, item {int(count) // 2} invalid")
-        return body
+        items = numbered_items(template, int(count), values, numbered, unique_name(prefix))
+        items[int(count) // 2] = fill_template(template, invalid)
+        logger.info(f"{count} items from the template, item {int(count) // 2} invalid")
+        return items

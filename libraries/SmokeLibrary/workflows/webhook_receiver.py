@@ -16,16 +16,34 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..http import is_local_host
+from ..http import current_target, is_local_host
 from ..masking import register_secret
 
-SIGNATURE_HEADER = "X-Signature-256"
 MAX_BODY_BYTES = 1_000_000
 RECEIVER_PATH = "/lattice-smoke/webhook"
 
 
+@dataclass(frozen=True)
+class WebhookHeaders:
+    """Which headers of a delivery carry its signature, its event and its delivery id (the profile says)."""
+
+    signature: str
+    event: str
+    delivery: str
+
+    @classmethod
+    def from_mapping(cls, names: Any) -> WebhookHeaders:
+        """From the profile's ``WEBHOOK_HEADERS`` (``signature``, ``event``, ``delivery``)."""
+        try:
+            return cls(str(names["signature"]), str(names["event"]), str(names["delivery"]))
+        except (KeyError, TypeError):
+            raise AssertionError(
+                f"Webhook header names must say 'signature', 'event' and 'delivery' (the profile's WEBHOOK_HEADERS), "
+                f"got {names!r}") from None
+
+
 def expected_signature(secret: str, body: bytes) -> str:
-    """The ``X-Signature-256`` value a correctly signed delivery of ``body`` carries."""
+    """The signature header value a correctly signed delivery of ``body`` carries: ``sha256=<hex HMAC>``."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
@@ -98,14 +116,18 @@ class WebhookReceiver:
         with self._condition:
             return list(self._deliveries)
 
-    def wait_for(self, delivery_id: str | None, event: str | None, timeout: float) -> Delivery | None:
-        """The first delivery matching ``delivery_id`` and ``event`` (None: any), waiting at most ``timeout`` s."""
+    def wait_for(self, delivery: str | None, event: str | None, timeout: float,
+                 names: WebhookHeaders) -> Delivery | None:
+        """The first delivery with id ``delivery`` and ``event`` (None: any), waiting at most ``timeout`` s.
+
+        ``names`` says which headers carry the delivery id and the event.
+        """
 
         def match() -> Delivery | None:
             for item in self._deliveries:
-                if delivery_id and item.header("X-Delivery-ID") != delivery_id:
+                if delivery and item.header(names.delivery) != delivery:
                     continue
-                if event and item.header("X-Event") != event:
+                if event and item.header(names.event) != event:
                     continue
                 return item
             return None
@@ -171,14 +193,15 @@ class WebhookReceiverKeywords:
         return self._receiver is not None
 
     @keyword("Webhook Receiver Can Be Used")
-    def webhook_receiver_can_be_used(self, setting: str | bool, base_url: str) -> bool:
+    def webhook_receiver_can_be_used(self, setting: str | bool, base_url: str = "") -> bool:
         """Returns whether the local receiver can be used: ``setting`` true/false, or ``auto``.
 
-        ``auto`` means: only when ``base_url``'s host is this machine, because a remote target
-        cannot reach a receiver here.
+        ``auto`` means: only when ``base_url``'s host (default: the target of `Use Target`) is this
+        machine, because a remote target cannot reach a receiver here.
 
-        | ${enabled} =    Webhook Receiver Can Be Used    ${WEBHOOK_RECEIVER_ENABLED}    ${BASE_URL}
+        | ${enabled} =    Webhook Receiver Can Be Used    ${WEBHOOK_RECEIVER_ENABLED}
         """
+        base_url = base_url or current_target().base_url
         text = str(setting).strip().lower()
         if text in ("1", "true", "yes", "on"):
             return True
@@ -195,41 +218,45 @@ class WebhookReceiverKeywords:
 
     @keyword("Signed Delivery Should Arrive")
     def signed_delivery_should_arrive(
-        self, secret: Secret, delivery_id: str = "", event: str = "ping", timeout: timedelta = timedelta(seconds=5)
+        self, secret: Secret, delivery: str = "", event: str = "ping", timeout: timedelta = timedelta(seconds=5),
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Waits at most ``timeout`` for a delivery and fails unless it carries a valid signature.
 
-        The delivery must have ``X-Event: event`` and, when given, ``X-Delivery-ID: delivery_id``;
-        ``X-Signature-256`` must equal ``sha256=<hex HMAC-SHA256 of the raw body with secret>``
-        (compared in constant time). Returns the delivery's headers (signature masked) and body.
+        ``headers`` names the headers (the profile's ``WEBHOOK_HEADERS``: ``signature``, ``event``,
+        ``delivery``). The delivery must carry ``event`` and, when given, the delivery id
+        ``delivery``; its signature header must equal ``sha256=<hex HMAC-SHA256 of the raw body
+        with secret>`` (compared in constant time). Returns the delivery's headers (signature
+        masked) and body.
 
-        | Signed Delivery Should Arrive    ${secret}    ${delivery_id}    ping    5 s
+        | Signed Delivery Should Arrive    ${secret}    ${delivery_id}    ping    5 s    headers=${WEBHOOK_HEADERS}
         """
+        names = WebhookHeaders.from_mapping(headers)
         receiver = self._receiver
         if receiver is None:
             raise AssertionError("No webhook receiver runs: call 'Start Webhook Receiver' first")
         register_secret(secret.value)
         seconds = timeout.total_seconds()
-        delivery = receiver.wait_for(delivery_id or None, event or None, seconds)
-        if delivery is None:
+        found = receiver.wait_for(delivery or None, event or None, seconds, names)
+        if found is None:
             seen = [
-                f"{d.header('X-Event')} {d.header('X-Delivery-ID')}" for d in receiver.deliveries()
+                f"{d.header(names.event)} {d.header(names.delivery)}" for d in receiver.deliveries()
             ] or ["nothing"]
             raise AssertionError(
-                f"Expected a '{event}' delivery {delivery_id} at {receiver.url} within {seconds:g} s, "
+                f"Expected a '{event}' delivery {delivery} at {receiver.url} within {seconds:g} s, "
                 f"but the receiver got: {', '.join(seen)}"
             )
-        header = delivery.header(SIGNATURE_HEADER)
+        header = found.header(names.signature)
         if not header:
             raise AssertionError(
-                f"The '{event}' delivery {delivery_id} arrived without an {SIGNATURE_HEADER} header: "
+                f"The '{event}' delivery {delivery} arrived without an {names.signature} header: "
                 "receivers cannot tell it from a forgery"
             )
-        if not signature_matches(secret.value, delivery.body, header):
+        if not signature_matches(secret.value, found.body, header):
             raise AssertionError(
-                f"The '{event}' delivery {delivery_id} has an {SIGNATURE_HEADER} that does not match the "
+                f"The '{event}' delivery {delivery} has an {names.signature} that does not match the "
                 "HMAC-SHA256 of its body with the webhook's secret"
             )
-        logger.info(f"The '{event}' delivery {delivery_id} arrived with a valid {SIGNATURE_HEADER}")
-        headers = {k: ("***" if k.lower() == SIGNATURE_HEADER.lower() else v) for k, v in delivery.headers.items()}
-        return {"headers": headers, "body": delivery.body.decode("utf-8", errors="replace")}
+        logger.info(f"The '{event}' delivery {delivery} arrived with a valid {names.signature}")
+        shown = {k: ("***" if k.lower() == names.signature.lower() else v) for k, v in found.headers.items()}
+        return {"headers": shown, "body": found.body.decode("utf-8", errors="replace")}

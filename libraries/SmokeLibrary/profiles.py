@@ -1,0 +1,317 @@
+"""API profiles: turn a profile's operation (method, path template, body template) into a request,
+compare the operations a profile maps with the API's OpenAPI document, and judge error answers in
+the profile's error format.
+
+Nothing here knows an operation, a path or a field of any API: the profile
+(``variables/profiles/*.yaml``) says all of it, and these keywords only do what they are given.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from .http import describe_response, json_body
+from .masking import MaskedDict, json_or_none, keys_of, register_secret, values_at
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TEMPLATE_PARAMETER = re.compile(r"\{[^{}/]*\}")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass
+class OperationRequest:
+    """What to send for one operation: method, path, JSON body (or None) and query parameters."""
+
+    method: str
+    path: str
+    body: Any
+    params: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _plain(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, Secret):
+        secrets.append(str(value.value))
+        register_secret(value.value)
+        return value.value
+    return value
+
+
+def fill_template(template: Any, values: Mapping[str, Any], secrets: list[str] | None = None) -> Any:
+    """``template`` with its ``{placeholders}`` replaced by ``values``.
+
+    A string that is exactly one placeholder takes the raw value (a list stays a list); a
+    placeholder inside a longer string is replaced by the value as text. Dictionaries and lists
+    are filled member by member. A placeholder without a value fails, naming it.
+    """
+    secrets = [] if secrets is None else secrets
+    if isinstance(template, Mapping):
+        return {key: fill_template(item, values, secrets) for key, item in template.items()}
+    if isinstance(template, (list, tuple)):
+        return [fill_template(item, values, secrets) for item in template]
+    if not isinstance(template, str):
+        return copy.deepcopy(template)
+    whole = _PLACEHOLDER.fullmatch(template)
+    if whole:
+        return copy.deepcopy(_plain(_value(values, whole.group(1), template), secrets))
+    return _PLACEHOLDER.sub(lambda m: str(_plain(_value(values, m.group(1), template), secrets)), template)
+
+
+def _value(values: Mapping[str, Any], name: str, template: str) -> Any:
+    if name not in values:
+        raise AssertionError(
+            f"The template {template!r} needs a value for {{{name}}}, but only "
+            f"{', '.join(sorted(values)) or 'none'} were given"
+        )
+    return values[name]
+
+
+def fill_path(template: str, values: Mapping[str, Any]) -> str:
+    """A path template (``/grids/{id}/route``) with each ``{name}`` replaced by its URL-quoted value."""
+    return _PLACEHOLDER.sub(lambda m: quote(str(_value(values, m.group(1), template)), safe=""), str(template))
+
+
+def path_shape(path: str) -> str:
+    """A path template with every parameter name dropped: ``/grids/{grid_id}`` -> ``/grids/{}``."""
+    return _TEMPLATE_PARAMETER.sub("{}", str(path).rstrip("/") or "/")
+
+
+def openapi_operations(document: Any) -> set[tuple[str, str]]:
+    """``{(METHOD, path shape)}`` of every operation an OpenAPI document lists."""
+    paths = document.get("paths") if isinstance(document, Mapping) else None
+    if not isinstance(paths, Mapping):
+        raise AssertionError("The OpenAPI document has no 'paths' object: it is not an OpenAPI document")
+    return {(method.upper(), path_shape(path)) for path, item in paths.items() if isinstance(item, Mapping)
+            for method in item if method.lower() in HTTP_METHODS}
+
+
+def is_offered(operation: Mapping[str, Any]) -> bool:
+    """Whether a profile's operation is offered (``offered: false`` says it is not)."""
+    offered = operation.get("offered", True) if isinstance(operation, Mapping) else True
+    return str(offered).strip().lower() not in ("false", "no", "0", "off")
+
+
+class ProfileKeywords:
+    """Keywords that read an API profile: requests from operations, the OpenAPI check, error formats."""
+
+    def __init__(self) -> None:
+        self._documented: set[tuple[str, str]] | None = None
+        self._openapi_source = ""
+
+    @keyword("Request For Operation")
+    def request_for_operation(self, operation: Mapping[str, Any], **values: Any) -> OperationRequest:
+        """Returns the request of a profile's ``operation`` (``method``, ``path``, ``body``, ``query``) filled with ``values``.
+
+        The path template's ``{name}`` placeholders are URL-quoted; the body template is filled by
+        `Fill Template`. ``Secret`` values (passwords) are masked in every artifact and the body
+        prints with its secret fields masked.
+
+        | ${request} =    Request For Operation    ${OPERATIONS}[login]    email=${email}    password=${password}
+        """
+        for member in ("method", "path"):
+            if not operation.get(member):
+                raise AssertionError(f"The operation {dict(operation)!r:.200} of the profile has no '{member}'")
+        secrets: list[str] = []
+        body = operation.get("body")
+        filled = None if body is None else fill_template(body, values, secrets)
+        if isinstance(filled, dict):
+            filled = MaskedDict(filled)
+        params = fill_template(dict(operation.get("query") or {}), values, secrets)
+        return OperationRequest(str(operation["method"]).upper(), fill_path(operation["path"], values), filled, params)
+
+    @keyword("Path For Operation")
+    def path_for_operation(self, operation: Mapping[str, Any], **values: Any) -> str:
+        """Returns the path of a profile's ``operation`` with its ``{placeholders}`` filled (URL-quoted) from ``values``.
+
+        | ${path} =    Path For Operation    ${OPERATIONS}[read_lattice]    id=${id}
+        """
+        return fill_path(str(operation.get("path", "")), values)
+
+    @keyword("Fill Template")
+    def fill_template(self, template: Any, **values: Any) -> Any:
+        """Returns ``template`` (a JSON value) with its ``{placeholders}`` filled from ``values``.
+
+        A string that is exactly a placeholder takes the raw value (``"{cells}"`` becomes a list);
+        a placeholder inside a longer string is substituted as text. Fails naming a placeholder
+        without a value.
+
+        | ${body} =    Fill Template    ${{ {"display_name": "Smoke {email}", "email": "{email}"} }}    email=${email}
+        """
+        return fill_template(template, values)
+
+    @keyword("Operation Is Offered")
+    def operation_is_offered(self, operation: Mapping[str, Any]) -> bool:
+        """Returns whether the profile offers ``operation`` (not marked ``offered: false``).
+
+        | ${offered} =    Operation Is Offered    ${OPERATIONS}[create_webhook]
+        """
+        return is_offered(operation)
+
+    @keyword("Compare Operations With OpenAPI Document")
+    def compare_operations_with_openapi_document(
+        self, document: Any, operations: Mapping[str, Mapping[str, Any]], source: str = "the OpenAPI document"
+    ) -> list[str]:
+        """Compares every offered operation of a profile with an OpenAPI document; logs a table and returns the missing ones.
+
+        ``operations`` maps names to operations with ``method`` and ``path`` (a template such as
+        ``/grids/{id}/route``; parameter names need not match the document's). The result is
+        remembered: `Operation Should Be Documented` then fails for a missing operation. ``source``
+        names the document in the log.
+
+        | ${missing} =    Compare Operations With OpenAPI Document    ${document}    ${OPERATIONS}
+        """
+        documented = openapi_operations(document)
+        rows, missing = [], []
+        for name, operation in operations.items():
+            method, path = str(operation.get("method", "")).upper(), str(operation.get("path", ""))
+            if not is_offered(operation):
+                rows.append((name, method, path, "not offered (profile)"))
+                continue
+            found = (method, path_shape(path)) in documented
+            rows.append((name, method, path, "documented" if found else "MISSING from the document"))
+            if not found:
+                missing.append(f"{method} {path}")
+        self._documented, self._openapi_source = documented, source
+        head = "".join(f"<th>{cell}</th>" for cell in ("operation", "method", "path", "in the OpenAPI document"))
+        body = "".join("<tr>" + "".join(f"<td>{_escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        logger.info(f"<b>Operations of the profile compared with {_escape(source)}</b>"
+                    f'<table border="1" style="border-collapse:collapse"><tr>{head}</tr>{body}</table>', html=True)
+        if missing:
+            logger.warn(f"{len(missing)} operation(s) of the profile are not in {source}: {', '.join(missing)}")
+        return missing
+
+    @keyword("Read Locations Named")
+    def read_locations_named(self, operations: Mapping[str, Mapping[str, Any]], *names: str) -> list[str]:
+        """Returns every JSONPath that an operation of the profile reads under one of ``names`` (e.g. where secrets are).
+
+        ``operations`` are the profile's operations (name: operation); those not offered are left out.
+
+        | ${locations} =    Read Locations Named    ${OPERATIONS}    token    secret
+        """
+        found = []
+        for operation in operations.values():
+            read = operation.get("read") if isinstance(operation, Mapping) and is_offered(operation) else None
+            for name in names:
+                location = read.get(name) if isinstance(read, Mapping) else None
+                if location:
+                    found += [location] if isinstance(location, str) else [str(item) for item in location]
+        return found
+
+    @keyword("Compare Operations With OpenAPI Answer")
+    def compare_operations_with_openapi_answer(
+        self, response: requests.Response, operations: Mapping[str, Mapping[str, Any]]
+    ) -> list[str]:
+        """Compares the profile's ``operations`` with the OpenAPI document that ``response`` brings, if it brings one.
+
+        An answer that is not a 200 with a JSON OpenAPI document (a 404, an HTML page) only notes
+        that there is no document: then no operation is checked against one. Otherwise see
+        `Compare Operations With OpenAPI Document`; returns the missing operations.
+
+        | ${missing} =    Compare Operations With OpenAPI Answer    ${response}    ${OPERATIONS}
+        """
+        source = f"{response.request.method} {response.url}"
+        document = json_or_none(response.content) if response.status_code == 200 else None
+        if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
+            self.forget_openapi_document(f"{source} answered {response.status_code} without an OpenAPI document")
+            return []
+        return self.compare_operations_with_openapi_document(document, operations, source)
+
+    @keyword("Forget OpenAPI Document")
+    def forget_openapi_document(self, reason: str) -> None:
+        """Notes that no OpenAPI document is available (``reason``): operations are not checked against one.
+
+        | Forget OpenAPI Document    GET /openapi.json answered 404
+        """
+        self._documented, self._openapi_source = None, ""
+        logger.info(f"No OpenAPI document to compare the profile with: {reason}")
+
+    @keyword("Operation Should Be Documented")
+    def operation_should_be_documented(self, operation: Mapping[str, Any]) -> None:
+        """Fails when the last compared OpenAPI document lacks ``operation`` (method and path template).
+
+        Passes when no document was compared. The failure says the API does not offer the
+        operation, rather than letting the request fail with a misleading status.
+
+        | Operation Should Be Documented    ${OPERATIONS}[find_path]
+        """
+        if self._documented is None:
+            return
+        method, path = str(operation.get("method", "")).upper(), str(operation.get("path", ""))
+        if (method, path_shape(path)) not in self._documented:
+            raise AssertionError(
+                f"{method} {path} is not offered by this API (its OpenAPI document has no such operation)")
+
+    @keyword("Values Should Be Present")
+    def values_should_be_present(self, step: str, body: Any, *locations: str) -> None:
+        """Fails unless the JSON ``body`` answered in step ``step`` holds a value at every JSONPath of ``locations``.
+
+        | Values Should Be Present    Register the new user    ${user}    $.id    $.email
+        """
+        missing = [location for location in locations if not values_at(body, location)]
+        if missing:
+            raise AssertionError(
+                f"Step '{step}': the answer holds nothing at {', '.join(missing)}; its keys: {_keys(body)}")
+
+    @keyword("Response Should Be An Error In Format")
+    def response_should_be_an_error_in_format(
+        self, response: requests.Response, error_format: str, message_location: str, *statuses: int
+    ) -> None:
+        """Fails unless ``response`` is an error answer in ``error_format`` with one of ``statuses`` (any 4xx/5xx when none).
+
+        ``problem+json``: strict RFC 9457 (``application/problem+json``; ``type``, ``title``,
+        ``status`` equal to the HTTP status, ``detail``). ``json``: a JSON content type and a
+        non-empty message at the JSONPath ``message_location``.
+
+        | Response Should Be An Error In Format    ${response}    json    $.error.message    404
+        """
+        allowed = [int(code) for code in statuses]
+        if allowed and response.status_code not in allowed:
+            raise AssertionError(
+                f"Expected HTTP {' or '.join(map(str, allowed))}, but {describe_response(response)}")
+        if not allowed and response.status_code < 400:
+            raise AssertionError(f"Expected an error status (4xx or 5xx), but {describe_response(response)}")
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        fmt = str(error_format).strip().lower()
+        if fmt in ("problem+json", "problem", "rfc9457"):
+            if content_type != "application/problem+json":
+                raise AssertionError(f"Expected Content-Type application/problem+json, but {describe_response(response)}")
+            body = json_body(response)
+            members = ("type", "title", "status", "detail")
+            missing = [m for m in members if not isinstance(body, dict) or m not in body]
+            if missing:
+                raise AssertionError(f"Problem details lack {', '.join(missing)}: {describe_response(response)}")
+            if body["status"] != response.status_code:
+                raise AssertionError(
+                    f"Problem member 'status' is {json.dumps(body['status'])} but the HTTP status is "
+                    f"{response.status_code}: {describe_response(response)}")
+            return
+        if fmt != "json":
+            raise AssertionError(f"Unknown error format {error_format!r}: the profile's ERROR_FORMAT is problem+json or json")
+        if not (content_type == "application/json" or content_type.endswith("+json")):
+            raise AssertionError(f"Expected a JSON error (Content-Type application/json), but {describe_response(response)}")
+        messages = [v for v in values_at(json_body(response), message_location) if isinstance(v, str) and v.strip()]
+        if not messages:
+            raise AssertionError(
+                f"Expected an error message at {message_location}, but {describe_response(response)}")
+
+
+def _escape(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _keys(body: Any) -> str:
+    return keys_of(body)

@@ -1,0 +1,82 @@
+"""The committed profiles: loadable by Robot and the runner, complete, and data only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from libraries.SmokeLibrary.masking import values_at
+from smoke_runner.options import PROTECTED_VARIABLES, check_variable_file
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROFILES = sorted((REPO_ROOT / "variables" / "profiles").glob("*.yaml"))
+CONTRACT = REPO_ROOT / "variables" / "profiles" / "contract.yaml"
+LIBRARIES = REPO_ROOT / "libraries"
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_the_default_and_the_classic_profile_are_committed():
+    assert {path.name for path in PROFILES} >= {"contract.yaml", "classic.yaml"}
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[path.stem for path in PROFILES])
+def test_a_profile_loads_in_the_runner_and_sets_no_protected_variable(path: Path):
+    check_variable_file(path)  # raises OptionError for a protected variable
+    assert not set(load(path)) & set(PROTECTED_VARIABLES)
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[path.stem for path in PROFILES])
+def test_a_profile_maps_every_operation_the_default_maps(path: Path):
+    profile, default = load(path), load(CONTRACT)
+    assert set(profile) == set(default), "a profile sets the same variables as the default profile"
+    assert set(profile["OPERATIONS"]) == set(default["OPERATIONS"])
+    assert profile["PROFILE_NAME"] == path.stem
+    for name, operation in profile["OPERATIONS"].items():
+        if operation.get("offered", True) is False:
+            continue
+        assert operation["method"] in ("GET", "POST", "PUT", "PATCH", "DELETE"), name
+        assert operation["path"].startswith("/"), name
+        assert operation["success"] and all(isinstance(code, int) for code in operation["success"]), name
+        # what the suite reads is what the default reads (values may live elsewhere)
+        wanted = {key for key in default["OPERATIONS"][name].get("read", {}) if key not in ("total", "webhooks")}
+        assert wanted <= set(operation.get("read", {})), (name, wanted - set(operation.get("read", {})))
+        for location in [*operation.get("fields", []), *_locations(operation.get("read", {}))]:
+            values_at({}, location.replace("{id}", "x"))  # every JSONPath parses
+
+
+def _locations(read: dict) -> list[str]:
+    return [item for value in read.values() for item in ([value] if isinstance(value, str) else value)]
+
+
+def test_python_knows_no_contract_path_field_or_status():
+    """The default profile holds the contract; libraries/ holds none of it outside docstrings."""
+    default = load(CONTRACT)
+    paths = {operation["path"] for operation in default["OPERATIONS"].values()}
+    fields = {match for operation in default["OPERATIONS"].values()
+              for location in [*operation.get("fields", []), *_locations(operation.get("read", {}))]
+              for match in re.findall(r"\.([a-z]+_[a-z_]+)", location)}  # access_token, created_at, expires_in...
+    statuses = {str(code) for operation in default["OPERATIONS"].values() for key, codes in operation.items()
+                if isinstance(codes, list) and key not in ("fields",) for code in codes if isinstance(code, int)}
+    found = []
+    for source in LIBRARIES.rglob("*.py"):
+        code = _without_docstrings_and_comments(source.read_text(encoding="utf-8"))
+        for needle in sorted(paths | fields):
+            if needle in code:
+                found.append(f"{source.relative_to(REPO_ROOT)}: {needle}")
+        # HTTP itself, not the contract: 200/204 (a CORS preflight, the webhook receiver's own answer),
+        # 400 (where error statuses begin)
+        for status in sorted(statuses - {"200", "204", "400"}):
+            if re.search(rf"(?<![\w.]){status}(?![\w.])", code):
+                found.append(f"{source.relative_to(REPO_ROOT)}: status {status}")
+    assert not found, found
+
+
+def _without_docstrings_and_comments(code: str) -> str:
+    code = re.sub(r'"""[\s\S]*?"""', "", code)
+    return "\n".join(line.split("#", 1)[0] for line in code.splitlines())
