@@ -229,12 +229,17 @@ def fixed_body(body: bytes, content_type: str = "application/json") -> Handler:
 
 
 def stall_after_health(limit_seconds: float = 120.0) -> Handler:
-    """Answers ``/`` and ``/health`` as a healthy service; every other request gets no answer at all
-    (until ``limit_seconds`` or the server stops): a deployment that hangs behind its health check."""
+    """Answers ``/`` and ``/health`` as a healthy service (and ``/openapi.json`` with 404: no
+    document); every other request gets no answer at all (until ``limit_seconds`` or the server
+    stops): a deployment that hangs behind its health check."""
 
     def handle(server: HostileServer, handler: BaseHTTPRequestHandler, received: Received) -> None:
-        if received.path.split("?")[0] in ("/", "/health"):
+        path = received.path.split("?")[0]
+        if path in ("/", "/health"):
             send_json(handler, 200, HEALTHY)
+            return
+        if path == "/openapi.json":
+            send_json(handler, 404, {"detail": "Not Found"})
             return
         server.stopping.wait(limit_seconds)
 
