@@ -7,17 +7,24 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from smoke_runner import REPO_ROOT, console
+from smoke_runner.canary import (
+    DEFAULT_KEEP,
+    DEFAULT_METRICS_HOST,
+    DEFAULT_METRICS_PORT,
+    parse_interval,
+    parse_listen_address,
+)
+from smoke_runner.guard import start_guard
+from smoke_runner.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
 from smoke_runner.options import OptionError, checked_variablefile, parse_passthrough
+from smoke_runner.run_options import DEMO_DIALECTS, SUITE_NAMES, Options
+from smoke_runner.runner import run
 from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
-SUITE_NAMES = ("health", "workflows")
-#: The reference API's dialects --demo can start (reference_api/README.md, "Dialects").
-DEMO_DIALECTS = ("contract", "classic")
 _T = TypeVar("_T")
 
 DESCRIPTION = """\
@@ -60,38 +67,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
-
-
-@dataclass
-class Options:
-    """Parsed command line."""
-
-    demo: bool = False
-    dialect: str = "contract"  # the demo API's dialect (--dialect, only with --demo)
-    suites: list[str] = field(default_factory=lambda: list(SUITE_NAMES))
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    processes: int = 2
-    variablefiles: list[str] = field(default_factory=list)  # checked, resolved ``path[:arg...]``
-    tests: list[str] = field(default_factory=list)  # --test/--task patterns
-    dryrun: bool = False
-    rerun: bool = True
-    results_dir: Path = REPO_ROOT / "results"
-    passthrough: list[str] = field(default_factory=list)  # other allowed robot options, canonical
-    # watching deployments over time (docs/monitoring.md)
-    environment: str | None = None  # --environment / $SMOKE_ENVIRONMENT (None: derived from the target)
-    every: float | None = None  # canary mode: seconds between run starts
-    metrics_listen: tuple[str, int] | None = None  # canary: where /metrics is served
-    keep: int | None = None  # canary: run folders kept
-
-    @property
-    def variablefile(self) -> Path | None:
-        """The first variable file (None without one)."""
-        if not self.variablefiles:
-            return None
-        from robot.utils import split_args_from_name_or_path
-
-        return Path(split_args_from_name_or_path(self.variablefiles[0])[0])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,8 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_monitoring_options(parser: argparse.ArgumentParser) -> None:
     """Options of docs/monitoring.md: the environment (Pushgateway grouping key) and canary mode."""
-    from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_PORT, parse_interval, parse_listen_address
-
     parser.add_argument(
         "--environment",
         metavar="NAME",
@@ -203,9 +176,6 @@ def _checked(parse: Callable[[str], _T]) -> Callable[[str], _T]:
 
 def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
     """The parsed monitoring options, checked together."""
-    from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT
-    from smoke_runner.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
-
     if namespace.every is None:
         for given, name in ((namespace.metrics_port, "--metrics-port"), (namespace.keep, "--keep")):
             if given is not None:
@@ -299,9 +269,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _raise_interrupt)
-    from smoke_runner.guard import start_guard
-    from smoke_runner.runner import run
-
     try:
         start_guard()  # nothing the run starts outlives it, even if the runner is killed (Linux)
         return run(options)

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from smoke_runner import console
 from smoke_runner.redact import redact
 
 DASHBOARD_FILE = "dashboard.html"
@@ -93,8 +94,6 @@ def update_dashboard(
 
 def refresh_after_run(results_dir: Path, run_dir: Path, environment: str | None = None) -> str | None:
     """Add the run's ``output.xml`` (if the tests ran) to the dashboard; return a warning, or None."""
-    from smoke_runner import console
-
     output = run_dir / "output.xml"
     if not output.exists():  # the preflight failed or nothing ran: no Robot results to add
         return None

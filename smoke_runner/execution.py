@@ -70,22 +70,6 @@ def pabot_command(plan: ExecutionPlan, workdir: Path, output: str, rerun_of: Pat
     return command
 
 
-def validate_options(plan: ExecutionPlan) -> str | None:
-    """Let pabot's own parser check the options; return its error message, or None when valid."""
-    try:
-        from pabot.arguments import parse_args
-        from robot.errors import DataError, Information
-    except ImportError as error:  # reported by the preflight
-        return str(error)
-    try:
-        parse_args(pabot_command(plan, Path(tempfile.gettempdir()), FIRST_OUTPUT))
-    except Information:
-        return "--help/--version of pabot/robot cannot be passed through; use the runner's --help"
-    except DataError as error:
-        return str(error).splitlines()[0]
-    return None
-
-
 def _executable(bin_dir: Path, name: str) -> str:
     for candidate in (bin_dir / name, bin_dir / f"{name}.exe"):
         if candidate.exists():

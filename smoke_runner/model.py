@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from smoke_runner import REPO_ROOT
+
 if TYPE_CHECKING:
     from robot.result import TestCase, TestSuite
 
@@ -262,8 +264,6 @@ def _resolved(path: object) -> str:
 
 def relative_source(source: object) -> str:
     """A data source as the path relative to the repository (``suites/health.robot``), or as given."""
-    from smoke_runner import REPO_ROOT
-
     if not source:
         return ""
     path = Path(str(source))

@@ -17,9 +17,10 @@ from pathlib import Path
 from smoke_runner import REPO_ROOT, console
 from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
-from smoke_runner.cli import Options
+from smoke_runner.canary import CanaryError, run_canary
+from smoke_runner.dashboard import refresh_after_run
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot, validate_options
+from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot
 from smoke_runner.history import append_history, failure_records, read_history, trend
 from smoke_runner.metrics import build_registry, environment_name, push_metrics, run_finished, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
@@ -34,6 +35,7 @@ from smoke_runner.preflight import (
     validate_url,
 )
 from smoke_runner.redact import host_only, public_url, redact
+from smoke_runner.run_options import Options
 from smoke_runner.summary import RunInfo, render_summary, verdict_metadata, verdict_properties
 from smoke_runner.verdict import EXIT_DRYRUN, EXIT_USAGE, Decision, Verdict, decide
 from smoke_runner.xunit import write_failure_xunit, write_suite_xunit
@@ -181,9 +183,6 @@ def run(options: Options) -> int:
             bin_dir=Path(sys.executable).parent,
             time_limit=time_limit,
         )
-        problem = validate_options(plan)
-        if problem:
-            raise ConfigurationError(f"pabot/robot option error: {problem}")
         with _target(options) as url:
             if options.every is not None:  # canary mode (docs/monitoring.md): run again and again
                 return _run_canary(url, options, sources, empty, plan, preflight_timeout)
@@ -204,8 +203,6 @@ def _run_canary(
     preflight_timeout: float,
 ) -> int:
     """Canary mode: ``_run_against`` every ``--every`` until stopped (see ``smoke_runner.canary``)."""
-    from smoke_runner.canary import CanaryError, run_canary
-
     assert options.every is not None and options.metrics_listen is not None and options.keep is not None
     try:
         return run_canary(
@@ -466,8 +463,6 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
     except OSError as error:
         context.warnings.append(f"could not update {context.options.results_dir / 'latest'}: {error}")
     if not context.options.dryrun:  # the trend dashboard (optional: a failure is only a warning)
-        from smoke_runner.dashboard import refresh_after_run
-
         problem = refresh_after_run(context.options.results_dir, run_dir, environment)
         if problem:
             context.warnings.append(problem)

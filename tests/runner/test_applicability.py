@@ -16,9 +16,10 @@ import pytest
 import robot
 
 from smoke_runner import cli, console
-from smoke_runner.cli import Options, UsageError, parse_options
+from smoke_runner.cli import UsageError, parse_options
 from smoke_runner.model import FAIL, PASS, SKIP, RunResults, SuiteResult, load_results
 from smoke_runner.model import TestResult as Result
+from smoke_runner.run_options import Options
 from smoke_runner.runner import _target
 from smoke_runner.summary import RunInfo, render_summary
 from smoke_runner.verdict import Verdict, decide

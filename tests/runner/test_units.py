@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from smoke_runner.alerts import send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.cli import UsageError, parse_options
 from smoke_runner.history import append_history, read_history, trend
 from smoke_runner.model import FAIL, PASS, SKIP, SuiteResult
 from smoke_runner.model import TestResult as Result
-from smoke_runner.alerts import send_alert
 from smoke_runner.redact import host_only, public_url, redact
 from smoke_runner.xunit import write_suite_xunit
 from tests.runner.helpers import junit_cases
@@ -83,7 +83,7 @@ def test_options() -> None:
     assert options is not None and options.suites == ["health"] and options.processes == 3
     assert options.passthrough == ["--loglevel=DEBUG"]
     assert parse_options(["--help"]) is None
-    assert parse_options(["--variablefile", "staging"]).variablefile.name == "staging.py"
+    assert Path(parse_options(["--variablefile", "staging"]).variablefiles[0]).name == "staging.py"
     for bad in (["--suite", "nope"], ["--processes", "0"], ["--variable", "TEST_PASSWORD:x"],
                 ["--outputdir", "x"], ["stray"], ["--variablefile", "missing-env"]):
         with pytest.raises(UsageError):
