@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of this project from a fresh clone:
-#   Robocop (lint + format), robot --dryrun over the suites, the keyword docs build, and pytest
+#   Robocop (lint + format), Ruff (lint + format) and mypy --strict (configured in pyproject.toml),
+#   robot --dryrun over the suites, the keyword docs build, and pytest
 #   (the reference API's tests, the suites against a healthy and a deliberately broken reference
 #   API, the runner's verdicts). Creates .venv and installs requirements-dev.txt when needed.
 # Usage: ./run_tests.sh [pytest arguments...]      e.g. ./run_tests.sh -k health -x
@@ -26,6 +27,12 @@ echo "== Robocop lint"
 robocop check
 echo "== Robocop format (check only)"
 robocop format --check --diff
+echo "== Ruff lint (Python)"
+ruff check .
+echo "== Ruff format (check only)"
+ruff format --check .
+echo "== mypy --strict (smoke_runner/)"
+mypy --strict smoke_runner
 echo "== robot --dryrun over the suites"
 robot --dryrun --output NONE --log NONE --report NONE --console dotted suites
 if [ -f docs/build_keyword_docs.py ]; then

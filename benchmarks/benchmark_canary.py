@@ -44,8 +44,23 @@ def canary(args: list[str], results: Path, port: int, env: dict[str, str] | None
     child_env["SMOKE_VENV"] = sys.prefix
     child_env.update(env or {})
     return subprocess.Popen(  # noqa: S603
-        ["bash", str(RUNNER), "--results-dir", str(results), "--every", "1s", "--metrics-port", str(port),
-         "--keep", "3", *args], env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "bash",
+            str(RUNNER),
+            "--results-dir",
+            str(results),
+            "--every",
+            "1s",
+            "--metrics-port",
+            str(port),
+            "--keep",
+            "3",
+            *args,
+        ],
+        env=child_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def runs(results: Path) -> int:
@@ -82,8 +97,12 @@ def metric(port: int, name: str, **labels: str) -> float:
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
-               if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def memory(cycles: int, selection: list[str]) -> tuple[float, float, float]:
@@ -105,12 +124,14 @@ def memory(cycles: int, selection: list[str]) -> tuple[float, float, float]:
 
 def time_to_detection(selection: list[str]) -> tuple[float, float]:
     """(seconds from the fault to the metric change, seconds of one cycle before it)."""
-    with tempfile.TemporaryDirectory(prefix="smoke-canary-ttd-") as folder, \
-            ReferenceApi() as healthy, ReferenceApi(faults=[FAULT]) as broken:
+    with (
+        tempfile.TemporaryDirectory(prefix="smoke-canary-ttd-") as folder,
+        ReferenceApi() as healthy,
+        ReferenceApi(faults=[FAULT]) as broken,
+    ):
         results, port = Path(folder), free_port()
         proxy = SwitchingProxy(healthy.port)
-        process = canary(selection, results, port,
-                         {"PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1"})
+        process = canary(selection, results, port, {"PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1"})
         try:
             wait_runs(results, 2, process)
             entries = [json.loads(line) for line in (results / "history.jsonl").read_text().splitlines()]
@@ -120,8 +141,10 @@ def time_to_detection(selection: list[str]) -> tuple[float, float]:
             switched = time.monotonic()
             deadline = switched + 3 * CYCLE_LIMIT
             while time.monotonic() < deadline:
-                if (metric(port, "smoke_last_run_verdict", verdict="PROCEED") == 0
-                        and metric(port, "smoke_test_failed_total") > failed_before):
+                if (
+                    metric(port, "smoke_last_run_verdict", verdict="PROCEED") == 0
+                    and metric(port, "smoke_test_failed_total") > failed_before
+                ):
                     return time.monotonic() - switched, cycle
                 time.sleep(0.1)
             raise SystemExit("the fault was not detected")
@@ -141,11 +164,15 @@ def main() -> int:
     print(f"smoke canary benchmark ({os.cpu_count()} CPUs, selection: {' '.join(selection) or 'both suites'})")
     first, last, per_cycle = memory(options.cycles, selection)
     print(f"  canary memory after 1 cycle:       {first:7.1f} MB")
-    print(f"  canary memory after {options.cycles} cycles:{'':<{max(0, 6 - len(str(options.cycles)))}} {last:7.1f} MB"
-          f"   (goal: flat, < 200 MB; {per_cycle:.1f} s per cycle)")
+    print(
+        f"  canary memory after {options.cycles} cycles:{'':<{max(0, 6 - len(str(options.cycles)))}} {last:7.1f} MB"
+        f"   (goal: flat, < 200 MB; {per_cycle:.1f} s per cycle)"
+    )
     detection, cycle = time_to_detection(selection)
-    print(f"  time to detection ({FAULT}): {detection:6.1f} s   (one run takes {cycle:.1f} s; "
-          f"add one scrape interval for Prometheus)")
+    print(
+        f"  time to detection ({FAULT}): {detection:6.1f} s   (one run takes {cycle:.1f} s; "
+        f"add one scrape interval for Prometheus)"
+    )
     return 0
 
 

@@ -35,8 +35,13 @@ def run(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]
     child_env.update(env or {})
     with tempfile.TemporaryDirectory(prefix="smoke-bench-") as results:
         started = time.monotonic()
-        completed = subprocess.run(["bash", str(RUNNER), "--results-dir", results, *args], env=child_env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        completed = subprocess.run(
+            ["bash", str(RUNNER), "--results-dir", results, *args],
+            env=child_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         return time.monotonic() - started, completed.returncode
 
 
@@ -70,8 +75,14 @@ def main() -> int:
         hanging.listen(16)  # accepts (kernel backlog), never answers
         url = f"http://127.0.0.1:{hanging.getsockname()[1]}"
         seconds, code = best([], repeat, {"PRODUCTION_URL": url})
-    figures.append(("verdict against a hanging port (default PREFLIGHT_TIMEOUT 5 s)", seconds, code,
-                    f"< {api_timeout + 10:g} s (API_TIMEOUT + 10)"))
+    figures.append(
+        (
+            "verdict against a hanging port (default PREFLIGHT_TIMEOUT 5 s)",
+            seconds,
+            code,
+            f"< {api_timeout + 10:g} s (API_TIMEOUT + 10)",
+        )
+    )
 
     for name, seconds, code, goal in figures:
         print(f"  {name:<66} {seconds:6.2f} s  exit {code:<3} {('goal ' + goal) if goal else ''}")

@@ -32,19 +32,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000; 0 = any free)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away CA")
-    parser.add_argument("--ca-bundle-out", type=Path, default=DEFAULT_CA_BUNDLE,
-                        help=f"where --tls writes the CA bundle (default {DEFAULT_CA_BUNDLE})")
-    parser.add_argument("--tls-hostname", action="append", default=[],
-                        help="name or address for the server certificate (repeatable; "
-                             f"default {', '.join(DEFAULT_HOSTNAMES)})")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="enable a deliberate defect (repeatable; also LATTICE_FAULTS)")
-    parser.add_argument("--dialect", choices=DIALECTS, default=None,
-                        help="the HTTP surface: contract (docs/design/api-contract.md) or classic, "
-                             "a differently shaped API over the same core (default LATTICE_DIALECT "
-                             "or contract)")
-    parser.add_argument("--log-level", default=os.environ.get("LATTICE_LOG_LEVEL", "info"),
-                        choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--ca-bundle-out",
+        type=Path,
+        default=DEFAULT_CA_BUNDLE,
+        help=f"where --tls writes the CA bundle (default {DEFAULT_CA_BUNDLE})",
+    )
+    parser.add_argument(
+        "--tls-hostname",
+        action="append",
+        default=[],
+        help=f"name or address for the server certificate (repeatable; default {', '.join(DEFAULT_HOSTNAMES)})",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="enable a deliberate defect (repeatable; also LATTICE_FAULTS)",
+    )
+    parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default=None,
+        help="the HTTP surface: contract (docs/design/api-contract.md) or classic, "
+        "a differently shaped API over the same core (default LATTICE_DIALECT "
+        "or contract)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LATTICE_LOG_LEVEL", "info"),
+        choices=["critical", "error", "warning", "info", "debug"],
+    )
     return parser.parse_args(argv)
 
 
@@ -91,8 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls_files = make_certificates(args.ca_bundle_out, args.tls_hostname or DEFAULT_HOSTNAMES)
         options = {"ssl_certfile": str(tls_files.server_pem), "ssl_context_factory": modern_context_factory}
     config = uvicorn.Config(
-        create_app(runtime), host=args.host, port=args.port, log_level=args.log_level,
-        server_header=False, proxy_headers=False, lifespan="on", **options,  # type: ignore[arg-type]
+        create_app(runtime),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        server_header=False,
+        proxy_headers=False,
+        lifespan="on",
+        **options,  # type: ignore[arg-type]
     )
     server = _Server(config)
     server.scheme = "https" if args.tls else "http"

@@ -32,8 +32,9 @@ DIALECT_ROUTES: dict[str, tuple[ModuleType, ...]] = {
 
 def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     runtime: Runtime = request.app.state.runtime
-    status, body, content_type = error_answer(runtime.settings.dialect, status, detail, request.url.path,
-                                              runtime.faults)
+    status, body, content_type = error_answer(
+        runtime.settings.dialect, status, detail, request.url.path, runtime.faults
+    )
     return Response(body, status_code=status, headers={**(headers or {}), "Content-Type": content_type})
 
 
@@ -51,8 +52,14 @@ def create_app(runtime: Runtime) -> EdgeMiddleware:
         await runtime.close()
 
     # The OpenAPI document (FastAPI's own) lists exactly the dialect's operations; no docs UI.
-    app = FastAPI(title="Lattice API", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=OPENAPI_PATH, lifespan=lifespan)
+    app = FastAPI(
+        title="Lattice API",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_PATH,
+        lifespan=lifespan,
+    )
     app.state.runtime = runtime
     routers = [m.router for m in DIALECT_ROUTES[runtime.settings.dialect]]
     if runtime.settings.enable_test_routes:
@@ -72,8 +79,7 @@ def create_app(runtime: Runtime) -> EdgeMiddleware:
             return _problem(request, 404, f"Nothing is found at {request.url.path}.")
         if exc.status_code == 405:
             allow = table.allowed(request.url.path)
-            return _problem(request, 405, f"{request.method} is not allowed here; allowed: {allow}.",
-                            {"Allow": allow})
+            return _problem(request, 405, f"{request.method} is not allowed here; allowed: {allow}.", {"Allow": allow})
         detail = exc.detail if isinstance(exc.detail, str) else "The request could not be processed."
         return _problem(request, exc.status_code, detail, dict(exc.headers or {}))
 
@@ -89,8 +95,7 @@ def create_app(runtime: Runtime) -> EdgeMiddleware:
     @app.exception_handler(OperationalError)
     async def on_database_down(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-        return _problem(request, 503, "The service is temporarily unavailable; try again later.",
-                        {"Retry-After": "5"})
+        return _problem(request, 503, "The service is temporarily unavailable; try again later.", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> Response:

@@ -54,7 +54,7 @@ class Settings:
     dialect: str = "contract"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings from ``env`` (default: ``os.environ``)."""
         env = os.environ if env is None else env
         origins = tuple(
@@ -79,7 +79,6 @@ class Settings:
             rate_limit_shared=_int(env, "RATE_LIMIT_SHARED", 0),
             slow_ms=_int(env, "LATTICE_SLOW_MS", 600),
             bulk_slow_ms=_int(env, "LATTICE_BULK_SLOW_MS", 6000),
-            enable_test_routes=env.get("LATTICE_ENABLE_TEST_ROUTES", "").strip().lower()
-            in {"1", "true", "yes", "on"},
+            enable_test_routes=env.get("LATTICE_ENABLE_TEST_ROUTES", "").strip().lower() in {"1", "true", "yes", "on"},
             dialect=dialect,
         )

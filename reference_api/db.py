@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class Database:
             )
             try:
                 Base.metadata.create_all(self.engine)
-            except Exception as exc:  # noqa: BLE001 - re-raised with a clear message
+            except Exception as exc:
                 raise DatabaseSetupError(
                     f"cannot prepare the database at {parsed.render_as_string(hide_password=True)}: {exc}"
                 ) from exc
@@ -64,7 +65,7 @@ class Database:
             with bootstrap.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")  # readers never block the writer
             Base.metadata.create_all(bootstrap)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise DatabaseSetupError(f"cannot prepare the SQLite database {path}: {exc}") from exc
         finally:
             bootstrap.dispose()
@@ -75,7 +76,7 @@ class Database:
         )
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA busy_timeout = 15000")
             cursor.execute("PRAGMA synchronous = NORMAL")

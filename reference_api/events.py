@@ -15,7 +15,8 @@ from .runtime import Runtime
 def publish(runtime: Runtime, session: Session, owner_id: str, event: str, items: list[dict[str, Any]]) -> None:
     """Record one delivery per (subscribed webhook, item), commit, then send them in the background."""
     hooks = [
-        h for h in session.execute(select(Webhook).where(Webhook.owner_id == owner_id)).scalars()
+        h
+        for h in session.execute(select(Webhook).where(Webhook.owner_id == owner_id)).scalars()
         if event in (h.events or [])
     ]
     if not hooks or not items:

@@ -44,7 +44,9 @@ KNOWN_FAULTS: dict[str, str] = {
     "error_not_problem_json": "errors are application/json {'detail': ...}",
     "tenant_leak": "GET /api/v1/lattices/{id} returns another user's lattice",
     "tenant_leak_listing": "GET /api/v1/lattices lists every user's lattices (its total stays the caller's own)",
-    "tenant_leak_count": "GET /api/v1/lattices counts every user's lattices in 'total' (its items stay the caller's own)",
+    "tenant_leak_count": (
+        "GET /api/v1/lattices counts every user's lattices in 'total' (its items stay the caller's own)"
+    ),
     "tenant_leak_usage": "GET /api/v1/usage reports the counters of all users together",
     "subscription_not_persisted": "PUT /subscription answers the new plan but stores nothing",
     "subscription_accepts_unknown_plan": "PUT /subscription with an unknown plan answers 200",
@@ -88,19 +90,18 @@ class Faults:
         return name in self
 
     @classmethod
-    def parse(cls, names: Iterable[str]) -> "Faults":
+    def parse(cls, names: Iterable[str]) -> Faults:
         """Build the set from names (blank entries ignored); unknown names raise with the valid list."""
         cleaned = {n.strip() for n in names if n and n.strip()}
         unknown = sorted(cleaned - KNOWN_FAULTS.keys())
         if unknown:
             raise UnknownFaultError(
-                f"unknown fault name(s): {', '.join(unknown)}. "
-                f"Valid names: {', '.join(sorted(KNOWN_FAULTS))}"
+                f"unknown fault name(s): {', '.join(unknown)}. Valid names: {', '.join(sorted(KNOWN_FAULTS))}"
             )
         return cls(frozenset(cleaned))
 
     @classmethod
-    def from_sources(cls, cli: Iterable[str], env_value: str | None) -> "Faults":
+    def from_sources(cls, cli: Iterable[str], env_value: str | None) -> Faults:
         """Combine ``--fault`` options and the comma-separated ``LATTICE_FAULTS`` value."""
         names = list(cli)
         if env_value:

@@ -36,12 +36,8 @@ class Metrics:
             ["method", "path"],
             registry=self.registry,
         )
-        self.lattices_created = Counter(
-            "lattices_created", "Lattices created.", registry=self.registry
-        )
-        self.paths_computed = Counter(
-            "paths_computed", "Pathfinding requests answered.", registry=self.registry
-        )
+        self.lattices_created = Counter("lattices_created", "Lattices created.", registry=self.registry)
+        self.paths_computed = Counter("paths_computed", "Pathfinding requests answered.", registry=self.registry)
         self.webhook_deliveries = Counter(
             "webhook_deliveries",
             "Webhook deliveries finished, by outcome (delivered or failed).",
@@ -65,10 +61,6 @@ class Metrics:
             return GARBAGE_BODY, content_type
         body = generate_latest(self.registry)
         if faults.on("metrics_missing_family"):
-            kept = [
-                line
-                for line in body.decode().splitlines(keepends=True)
-                if "paths_computed" not in line
-            ]
+            kept = [line for line in body.decode().splitlines(keepends=True) if "paths_computed" not in line]
             body = "".join(kept).encode()
         return body, content_type

@@ -73,8 +73,9 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 state["status"], state["started"] = message["status"], True
                 message["headers"] = list(message.get("headers", []))
-                self.decorate(MutableHeaders(raw=message["headers"]), request_id, origin, https,
-                              state["decision"], preflight)
+                self.decorate(
+                    MutableHeaders(raw=message["headers"]), request_id, origin, https, state["decision"], preflight
+                )
             await send(message)
 
         try:
@@ -90,18 +91,24 @@ class EdgeMiddleware:
                     await self.answer_429(send_wrapper, decision, path)
                     return
             await self.app(scope, receive, send_wrapper)
-        except Exception:  # noqa: BLE001 - the client gets a generic problem, the log the details
+        except Exception:
             log.exception("unhandled error answering %s %s (request id %s)", method, path, request_id)
             if not state["started"]:
-                status, body, ctype = error_answer(self.dialect.name, 500, "An unexpected error occurred.",
-                                                   path, faults)
-                await send_wrapper({"type": "http.response.start", "status": status,
-                                    "headers": [(b"content-type", ctype.encode()),
-                                                (b"content-length", str(len(body)).encode())]})
+                status, body, ctype = error_answer(
+                    self.dialect.name, 500, "An unexpected error occurred.", path, faults
+                )
+                await send_wrapper(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())],
+                    }
+                )
                 await send_wrapper({"type": "http.response.body", "body": body})
         finally:
-            runtime.metrics.observe_request(method, template, int(state["status"]),
-                                            time.perf_counter() - started, faults)
+            runtime.metrics.observe_request(
+                method, template, int(state["status"]), time.perf_counter() - started, faults
+            )
 
     async def count(self, scope: Scope, headers: Headers, path: str, template: str) -> Decision | None:
         """Count the request in its bucket (see :mod:`reference_api.ratelimit`)."""
@@ -110,9 +117,17 @@ class EdgeMiddleware:
         user_id = None
         if not path.startswith(self.dialect.auth_prefix):
             user_id = await self.valid_user(headers.get("authorization"))
-        bucket = bucket_for(path, template, client, user_id, settings.rate_limit_anon,
-                            settings.rate_limit_auth, settings.rate_limit_user, settings.rate_limit_shared,
-                            auth_prefix=self.dialect.auth_prefix)
+        bucket = bucket_for(
+            path,
+            template,
+            client,
+            user_id,
+            settings.rate_limit_anon,
+            settings.rate_limit_auth,
+            settings.rate_limit_user,
+            settings.rate_limit_shared,
+            auth_prefix=self.dialect.auth_prefix,
+        )
         try:
             return await self.runtime.limiter.hit(bucket)
         except Exception as exc:  # noqa: BLE001 - a limiter failure never fails the request
@@ -138,8 +153,13 @@ class EdgeMiddleware:
             return None
 
     def decorate(
-        self, out: MutableHeaders, request_id: str, origin: str | None, https: bool,
-        decision: Decision | None, preflight: bool,
+        self,
+        out: MutableHeaders,
+        request_id: str,
+        origin: str | None,
+        https: bool,
+        decision: Decision | None,
+        preflight: bool,
     ) -> None:
         """Add request id, security, CORS and rate-limit headers to a response."""
         faults = self.runtime.faults
@@ -213,10 +233,12 @@ class EdgeMiddleware:
         faults = self.runtime.faults
         window = self.runtime.settings.rate_limit_window_seconds
         status, body, ctype = error_answer(
-            self.dialect.name, 429,
+            self.dialect.name,
+            429,
             f"Rate limit of {decision.limit} requests per {window} seconds exceeded; "
             f"retry in {decision.reset_seconds} seconds.",
-            path, faults,
+            path,
+            faults,
         )
         raw = [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]
         if not faults.on("rate_limit_no_headers"):

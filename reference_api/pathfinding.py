@@ -23,7 +23,7 @@ class PathResult:
 
 def in_bounds(cell: Sequence[int], dims: Sequence[int]) -> bool:
     """Whether ``cell`` has the lattice's dimension and lies inside it."""
-    return len(cell) == len(dims) and all(0 <= c < n for c, n in zip(cell, dims))
+    return len(cell) == len(dims) and all(0 <= c < n for c, n in zip(cell, dims, strict=True))
 
 
 def shortest_path(
@@ -43,10 +43,10 @@ def shortest_path(
     total = stride
 
     def index(cell: Sequence[int]) -> int:
-        return sum((cell[k] + 1) * s for k, s in zip(axes, strides))
+        return sum((cell[k] + 1) * s for k, s in zip(axes, strides, strict=True))
 
     seen = bytearray(total)
-    for size, s in zip(padded, strides):
+    for size, s in zip(padded, strides, strict=True):
         block = size * s
         ones = b"\x01" * s
         for base in range(0, total, block):
@@ -90,7 +90,7 @@ def shortest_path(
     path: list[list[int]] = []
     for i in flat:
         cell = [0] * len(dims)
-        for k, s, size in zip(axes, strides, padded):
+        for k, s, size in zip(axes, strides, padded, strict=True):
             cell[k] = (i // s) % size - 1
         path.append(cell)
     return PathResult(path)
@@ -112,10 +112,10 @@ def add_detour(path: list[list[int]], dims: Sequence[int], blocked: Iterable[Seq
                 if not in_bounds(nb, dims) or tuple(nb) in blocked_set:
                     continue
                 if tuple(nb) not in on_path:
-                    return path[: i + 1] + [nb, list(cell)] + path[i + 1 :]
+                    return [*path[: i + 1], nb, list(cell), *path[i + 1 :]]
                 if fallback is None:
                     fallback = (i, nb)
     if fallback is not None:
         i, nb = fallback
-        return path[: i + 1] + [nb, list(path[i])] + path[i + 1 :]
+        return [*path[: i + 1], nb, list(path[i]), *path[i + 1 :]]
     return path

@@ -15,7 +15,7 @@ _FAKE_TRACE = (
     "\nTraceback (most recent call last):\n"
     '  File "/srv/lattice/app.py", line 42, in handle\n'
     "    rows = session.execute(query)\n"
-    "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) near \"FROM\": syntax error\n"
+    'sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) near "FROM": syntax error\n'
     "[SQL: SELECT lattices.id, lattices.name FROM lattices WHERE lattices.owner_id = ?]"
 )
 
@@ -68,15 +68,19 @@ def problem_body(
 CLASSIC_STATUS = {409: 400, 422: 400}
 #: Classic dialect: the machine-readable ``code`` of each answered status.
 CLASSIC_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "internal_error",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    500: "internal_error",
     503: "unavailable",
 }
 
 
-def error_answer(
-    dialect: str, status: int, detail: str, instance: str, faults: Faults
-) -> tuple[int, bytes, str]:
+def error_answer(dialect: str, status: int, detail: str, instance: str, faults: Faults) -> tuple[int, bytes, str]:
     """``(status, body, content_type)`` of an error in ``dialect``'s format.
 
     ``contract``: problem+json with the status as raised. ``classic``: 409 and 422 become 400 and

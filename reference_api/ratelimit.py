@@ -2,7 +2,8 @@
 
 Buckets (chosen by :func:`bucket_for`):
 
-* ``/api/v1/auth/*`` (classic dialect: ``/auth/*``): one bucket per client address (``RATE_LIMIT_AUTH``), whatever the token.
+* ``/api/v1/auth/*`` (classic dialect: ``/auth/*``): one bucket per client address (``RATE_LIMIT_AUTH``),
+  whatever the token.
 * a request carrying a *valid* bearer token: one bucket per user (``RATE_LIMIT_USER``).
 * any other anonymous request (no token, an invalid token, unknown paths): one bucket per
   (client address, route template) (``RATE_LIMIT_ANON``). A probe hammering
@@ -20,6 +21,7 @@ for a second before Redis is tried again; a limiter error never turns into a 500
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
@@ -51,8 +53,15 @@ class Decision:
 
 
 def bucket_for(
-    path: str, template: str, client: str, user_id: str | None, anon: int, auth: int, user: int,
-    shared: int = 0, auth_prefix: str = "/api/v1/auth/",
+    path: str,
+    template: str,
+    client: str,
+    user_id: str | None,
+    anon: int,
+    auth: int,
+    user: int,
+    shared: int = 0,
+    auth_prefix: str = "/api/v1/auth/",
 ) -> Bucket:
     """The bucket a request counts against (see the module docstring)."""
     if shared > 0:
@@ -89,9 +98,7 @@ class RateLimiter:
         self.window = window_seconds
         self._memory = _MemoryCounters()
         self._redis: aioredis.Redis | None = (
-            aioredis.Redis.from_url(
-                redis_url, socket_timeout=0.5, socket_connect_timeout=0.5, retry_on_timeout=False
-            )
+            aioredis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5, retry_on_timeout=False)
             if redis_url
             else None
         )
@@ -142,7 +149,5 @@ class RateLimiter:
     async def close(self) -> None:
         """Release the Redis connection pool."""
         if self._redis is not None:
-            try:
+            with contextlib.suppress(RedisError, OSError):
                 await self._redis.aclose()
-            except (RedisError, OSError):
-                pass

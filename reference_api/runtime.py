@@ -31,7 +31,7 @@ class Runtime:
     )
 
     @classmethod
-    def build(cls, settings: Settings, faults: Faults) -> "Runtime":
+    def build(cls, settings: Settings, faults: Faults) -> Runtime:
         """Create every collaborator (the database schema is created here)."""
         db = Database(settings.database_url)
         metrics = Metrics()
@@ -59,6 +59,6 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return value.isoformat()

@@ -25,7 +25,7 @@ class TlsFiles:
 def make_certificates(ca_bundle_out: Path, hostnames: Sequence[str] = DEFAULT_HOSTNAMES) -> TlsFiles:
     """Create a CA and a server certificate for ``hostnames``; write the CA bundle."""
     ca = trustme.CA(organization_name="Lattice reference API test CA")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     server = ca.issue_cert(*hostnames, not_before=now - dt.timedelta(hours=1), not_after=now + dt.timedelta(days=90))
     ca_bundle_out = ca_bundle_out.expanduser().resolve()
     ca_bundle_out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,10 +17,9 @@ COUNTERS = ("requests", "lattices_created", "paths_computed", "webhooks_sent")
 
 def period_of(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """First day of ``day``'s month and first day of the next month (exclusive end)."""
-    day = day or dt.datetime.now(dt.timezone.utc).date()
+    day = day or dt.datetime.now(dt.UTC).date()
     start = day.replace(day=1)
-    end = (start.replace(year=start.year + 1, month=1) if start.month == 12
-           else start.replace(month=start.month + 1))
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start, end
 
 
@@ -28,12 +27,13 @@ def ensure_row(db: Database, user_id: str) -> None:
     """Make sure the current period's row exists (in its own short transaction)."""
     start, _ = period_of()
     with db.session() as session:
-        if session.execute(
-            select(Usage.user_id).where(Usage.user_id == user_id, Usage.period_start == start)
-        ).first():
+        if session.execute(select(Usage.user_id).where(Usage.user_id == user_id, Usage.period_start == start)).first():
             return
-        session.add(Usage(user_id=user_id, period_start=start, requests=0, lattices_created=0,
-                          paths_computed=0, webhooks_sent=0))
+        session.add(
+            Usage(
+                user_id=user_id, period_start=start, requests=0, lattices_created=0, paths_computed=0, webhooks_sent=0
+            )
+        )
         try:
             session.commit()
         except IntegrityError:
@@ -49,6 +49,4 @@ def bump(session: Session, user_id: str, faults: Faults, **increments: int) -> N
         raise ValueError(f"unknown usage counters: {sorted(unknown)}")
     start, _ = period_of()
     values = {name: getattr(Usage, name) + amount for name, amount in increments.items()}
-    session.execute(
-        update(Usage).where(Usage.user_id == user_id, Usage.period_start == start).values(**values)
-    )
+    session.execute(update(Usage).where(Usage.user_id == user_id, Usage.period_start == start).values(**values))

@@ -102,22 +102,18 @@ def lattice_problems(item: Any, max_cells: int, faults: Faults) -> tuple[Lattice
         problems.append("'blocked' must be a list of cells, each a list of integers.")
     else:
         blocked = [list(c) for c in raw_blocked]
-    if dims is None or blocked is None or problems and not isinstance(name, str):
+    if dims is None or blocked is None or (problems and not isinstance(name, str)):
         return None, problems
     spec = LatticeSpec(name=name, dimensions=dims, blocked=blocked)
     if not any(p.startswith(("'dimensions'", "every dimension")) for p in problems):
         if spec.cells > max_cells:
-            problems.append(
-                f"the lattice has {spec.cells} cells; your plan allows at most {max_cells}."
-            )
+            problems.append(f"the lattice has {spec.cells} cells; your plan allows at most {max_cells}.")
         elif len(blocked) > spec.cells:
             problems.append("'blocked' lists more cells than the lattice has.")
         elif not faults.on("lattice_accepts_invalid"):
             bad = next((c for c in blocked if not in_bounds(c, dims)), None)
             if bad is not None:
-                problems.append(
-                    f"blocked cell {bad} is outside the lattice {dims} or has the wrong dimension."
-                )
+                problems.append(f"blocked cell {bad} is outside the lattice {dims} or has the wrong dimension.")
     return spec, problems
 
 

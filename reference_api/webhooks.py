@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
 import time
-import http.client
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,8 +56,13 @@ class WebhookDispatcher:
     def record(self, session: Session, hook: Webhook, event: str) -> Delivery:
         """Add a ``pending`` delivery record to ``session`` (the caller commits)."""
         delivery = Delivery(
-            id=str(uuid.uuid4()), webhook_id=hook.id, owner_id=hook.owner_id, event=event,
-            attempts=0, status_code=None, outcome="pending",
+            id=str(uuid.uuid4()),
+            webhook_id=hook.id,
+            owner_id=hook.owner_id,
+            event=event,
+            attempts=0,
+            status_code=None,
+            outcome="pending",
         )
         session.add(delivery)
         return delivery
@@ -68,7 +73,7 @@ class WebhookDispatcher:
             "event": event,
             "delivery_id": delivery_id,
             "webhook_id": hook.id,
-            "occurred_at": dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+            "occurred_at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
             "data": data,
         }
         body = json.dumps(payload, separators=(",", ":")).encode()

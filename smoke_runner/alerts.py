@@ -12,14 +12,23 @@ from smoke_runner.verdict import ACTIONS, Decision, Verdict, percent
 
 ALERT_TIMEOUT = 5.0
 MAX_LISTED_FAILURES = 10
-EMOJI = {Verdict.MONITOR: ":large_green_circle:", Verdict.INVESTIGATE: ":large_yellow_circle:",
-         Verdict.ROLLBACK: ":red_circle:", Verdict.PROCEED: ":white_check_mark:"}
-COLOURS = {Verdict.MONITOR: "#2eb886", Verdict.INVESTIGATE: "#daa038", Verdict.ROLLBACK: "#a30200",
-           Verdict.PROCEED: "#2eb886"}
+EMOJI = {
+    Verdict.MONITOR: ":large_green_circle:",
+    Verdict.INVESTIGATE: ":large_yellow_circle:",
+    Verdict.ROLLBACK: ":red_circle:",
+    Verdict.PROCEED: ":white_check_mark:",
+}
+COLOURS = {
+    Verdict.MONITOR: "#2eb886",
+    Verdict.INVESTIGATE: "#daa038",
+    Verdict.ROLLBACK: "#a30200",
+    Verdict.PROCEED: "#2eb886",
+}
 
 
-def build_message(decision: Decision, target: str, run_name: str, counts: dict[str, int],
-                  flaky: list[str]) -> dict[str, object]:
+def build_message(
+    decision: Decision, target: str, run_name: str, counts: dict[str, int], flaky: list[str]
+) -> dict[str, object]:
     """The JSON body: ``text`` (fallback), ``blocks`` and a coloured ``attachments`` entry."""
     verdict = decision.verdict
     headline = f"{EMOJI[verdict]} Smoke tests: {verdict.name} - {ACTIONS[verdict]}"
@@ -31,8 +40,9 @@ def build_message(decision: Decision, target: str, run_name: str, counts: dict[s
         f"{counts.get('skipped', 0)} skipped, {len(flaky)} flaky; workflow pass rate "
         f"{percent(decision.workflow_pass_rate)}",
     ]
-    failures = [f"• {test.suite} / {test.name}: {_first_line(test.message)}"
-                for test in decision.failing[:MAX_LISTED_FAILURES]]
+    failures = [
+        f"• {test.suite} / {test.name}: {_first_line(test.message)}" for test in decision.failing[:MAX_LISTED_FAILURES]
+    ]
     if len(decision.failing) > MAX_LISTED_FAILURES:
         failures.append(f"… and {len(decision.failing) - MAX_LISTED_FAILURES} more")
     if flaky:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 LATEST = "latest"
@@ -12,7 +12,7 @@ LATEST = "latest"
 
 def new_run_dir(results_dir: Path, now: datetime | None = None) -> tuple[str, Path]:
     """Create ``results_dir/<UTC timestamp>`` (``_2``, ``_3``... if taken); return (name, path)."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d_%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d_%H%M%S")
     results_dir.mkdir(parents=True, exist_ok=True)
     for index in range(1, 1000):
         name = stamp if index == 1 else f"{stamp}_{index}"

@@ -30,8 +30,9 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from smoke_runner import console
 from smoke_runner.metrics import add_run_listener, build_registry, remove_run_listener
@@ -39,6 +40,10 @@ from smoke_runner.model import RunResults
 from smoke_runner.verdict import EXIT_INTERRUPTED, Decision, Verdict
 
 if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.metrics_core import Metric
     from prometheus_client.registry import Collector
 
 DEFAULT_METRICS_HOST = "127.0.0.1"
@@ -80,9 +85,9 @@ class _LastRun:
 
     def __init__(self, environment: str) -> None:
         self.environment = environment
-        self.registry = None
+        self.registry: CollectorRegistry | None = None
 
-    def collect(self):  # noqa: ANN201 - prometheus_client's collector protocol
+    def collect(self) -> Iterator[Metric]:  # prometheus_client's collector protocol
         registry = self.registry
         if registry is None:
             return
@@ -98,25 +103,42 @@ class CanaryMetrics:
     def __init__(self, environment: str, suites: list[str], interval: float) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
-        disable_created_metrics()  # no *_created series: the counters are all that the queries need
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: the counters are all that the queries need
         self.environment = environment
         self.registry = CollectorRegistry(auto_describe=True)
         labels = ("environment", "suite")
-        self.total = Counter("smoke_test", "Smoke tests that passed or failed (skipped ones are not counted)",
-                             labels, registry=self.registry)
-        self.passed = Counter("smoke_test_passed", "Smoke tests that passed (flaky ones included)", labels,
-                              registry=self.registry)
-        self.failed = Counter("smoke_test_failed", "Smoke tests that failed after the re-run", labels,
-                              registry=self.registry)
+        self.total = Counter(
+            "smoke_test",
+            "Smoke tests that passed or failed (skipped ones are not counted)",
+            labels,
+            registry=self.registry,
+        )
+        self.passed = Counter(
+            "smoke_test_passed", "Smoke tests that passed (flaky ones included)", labels, registry=self.registry
+        )
+        self.failed = Counter(
+            "smoke_test_failed", "Smoke tests that failed after the re-run", labels, registry=self.registry
+        )
         self.skipped = Counter("smoke_test_skipped", "Smoke tests that were skipped", labels, registry=self.registry)
-        self.flaky = Counter("smoke_test_flaky", "Smoke tests that failed once and passed on the re-run", labels,
-                             registry=self.registry)
-        self.duration = Histogram("smoke_test_duration_seconds", "Duration of each smoke test that passed or failed",
-                                  ("environment",), buckets=DURATION_BUCKETS, registry=self.registry)
-        self.runs = Counter("smoke_canary_runs", "Finished canary runs per verdict", ("environment", "verdict"),
-                            registry=self.registry)
-        Gauge("smoke_canary_interval_seconds", "Seconds between the starts of two canary runs", ("environment",),
-              registry=self.registry).labels(environment).set(interval)
+        self.flaky = Counter(
+            "smoke_test_flaky", "Smoke tests that failed once and passed on the re-run", labels, registry=self.registry
+        )
+        self.duration = Histogram(
+            "smoke_test_duration_seconds",
+            "Duration of each smoke test that passed or failed",
+            ("environment",),
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.runs = Counter(
+            "smoke_canary_runs", "Finished canary runs per verdict", ("environment", "verdict"), registry=self.registry
+        )
+        Gauge(
+            "smoke_canary_interval_seconds",
+            "Seconds between the starts of two canary runs",
+            ("environment",),
+            registry=self.registry,
+        ).labels(environment).set(interval)
         # every series exists at 0 before the first run: rate() and increase() then see the first change
         for counter in (self.total, self.passed, self.failed, self.skipped, self.flaky):
             for suite in suites:
@@ -125,7 +147,7 @@ class CanaryMetrics:
         for verdict in Verdict:
             self.runs.labels(environment, verdict.name)
         self._last = _LastRun(environment)
-        collector: Collector = self._last  # type: ignore[assignment]
+        collector: Collector = self._last
         self.registry.register(collector)
 
     def record(self, results: RunResults, decision: Decision, duration: float) -> None:
@@ -145,7 +167,7 @@ class CanaryMetrics:
         self._last.registry = build_registry(results, decision, duration)
 
 
-def start_metrics_server(registry, host: str, port: int):  # noqa: ANN001, ANN201
+def start_metrics_server(registry: CollectorRegistry, host: str, port: int) -> WSGIServer:
     """prometheus_client's HTTP server for ``registry`` on ``host:port``; returns the server."""
     from prometheus_client import start_http_server
 
@@ -172,7 +194,7 @@ def prune_run_folders(results_dir: Path, keep: int) -> list[Path]:
     current = latest.resolve() if latest.is_symlink() else None
     removed = []
     folders = run_folders(results_dir)
-    for path in folders[:max(0, len(folders) - keep)]:
+    for path in folders[: max(0, len(folders) - keep)]:
         if current is not None and path.resolve() == current:
             continue
         shutil.rmtree(path, ignore_errors=True)
@@ -204,8 +226,10 @@ def run_canary(
     host, port = listen
     server = start_metrics_server(metrics.registry, host, port)
     shown_host = f"[{host}]" if ":" in host else host
-    console.step(f"Canary: a run every {_describe(interval)} against environment {environment}; metrics on "
-                 f"http://{shown_host}:{server.server_address[1]}/metrics; the newest {keep} run folders are kept")
+    console.step(
+        f"Canary: a run every {_describe(interval)} against environment {environment}; metrics on "
+        f"http://{shown_host}:{server.server_address[1]}/metrics; the newest {keep} run folders are kept"
+    )
     add_run_listener(metrics.record)
     runs, code = 0, 0
     try:

@@ -6,17 +6,25 @@ import argparse
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 from smoke_runner import REPO_ROOT, console
+from smoke_runner.canary import (
+    DEFAULT_KEEP,
+    DEFAULT_METRICS_HOST,
+    DEFAULT_METRICS_PORT,
+    parse_interval,
+    parse_listen_address,
+)
+from smoke_runner.guard import start_guard
+from smoke_runner.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
 from smoke_runner.options import OptionError, checked_variablefile, parse_passthrough
+from smoke_runner.run_options import DEMO_DIALECTS, SUITE_NAMES, Options
+from smoke_runner.runner import run
 from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
-SUITE_NAMES = ("health", "workflows")
-#: The reference API's dialects --demo can start (reference_api/README.md, "Dialects").
-DEMO_DIALECTS = ("contract", "classic")
 _T = TypeVar("_T")
 
 DESCRIPTION = """\
@@ -61,98 +69,113 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-@dataclass
-class Options:
-    """Parsed command line."""
-
-    demo: bool = False
-    dialect: str = "contract"  # the demo API's dialect (--dialect, only with --demo)
-    suites: list[str] = field(default_factory=lambda: list(SUITE_NAMES))
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    processes: int = 2
-    variablefiles: list[str] = field(default_factory=list)  # checked, resolved ``path[:arg...]``
-    tests: list[str] = field(default_factory=list)  # --test/--task patterns
-    dryrun: bool = False
-    rerun: bool = True
-    results_dir: Path = REPO_ROOT / "results"
-    passthrough: list[str] = field(default_factory=list)  # other allowed robot options, canonical
-    # watching deployments over time (docs/monitoring.md)
-    environment: str | None = None  # --environment / $SMOKE_ENVIRONMENT (None: derived from the target)
-    every: float | None = None  # canary mode: seconds between run starts
-    metrics_listen: tuple[str, int] | None = None  # canary: where /metrics is served
-    keep: int | None = None  # canary: run folders kept
-
-    @property
-    def variablefile(self) -> Path | None:
-        """The first variable file (None without one)."""
-        if not self.variablefiles:
-            return None
-        from robot.utils import split_args_from_name_or_path
-
-        return Path(split_args_from_name_or_path(self.variablefiles[0])[0])
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser (``--help`` is handled by ``main``)."""
-    parser = _Parser(prog="run_smoke", description=DESCRIPTION, epilog=EPILOG, add_help=False,
-                     allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="run_smoke",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        add_help=False,
+        allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit with code 2")
-    parser.add_argument("--demo", action="store_true",
-                        help="start the bundled reference API on a free loopback port and test it")
-    parser.add_argument("--dialect", choices=DEMO_DIALECTS, metavar="{contract,classic}",
-                        help="with --demo: the reference API's dialect (default contract); 'classic' is a "
-                             "differently shaped API, mapped by --variablefile variables/profiles/classic.yaml")
-    parser.add_argument("--suite", action="append", choices=SUITE_NAMES, metavar="{health,workflows}",
-                        help="suite to run (repeatable; default: both)")
+    parser.add_argument(
+        "--demo", action="store_true", help="start the bundled reference API on a free loopback port and test it"
+    )
+    parser.add_argument(
+        "--dialect",
+        choices=DEMO_DIALECTS,
+        metavar="{contract,classic}",
+        help="with --demo: the reference API's dialect (default contract); 'classic' is a "
+        "differently shaped API, mapped by --variablefile variables/profiles/classic.yaml",
+    )
+    parser.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITE_NAMES,
+        metavar="{health,workflows}",
+        help="suite to run (repeatable; default: both)",
+    )
     parser.add_argument("--include", "-i", action="append", default=[], metavar="TAG", help="run only tests with TAG")
-    parser.add_argument("--exclude", "-e", action="append", default=[], metavar="TAG",
-                        help=f"skip tests with TAG (tests tagged '{DEPRECATED_TAG}' are always skipped "
-                             f"unless --include {DEPRECATED_TAG})")
-    parser.add_argument("--processes", type=_positive_int, default=2, metavar="N",
-                        help="parallel pabot processes (default 2; one suite per process)")
-    parser.add_argument("--variablefile", "-V", metavar="PATH",
-                        help="Robot variable file for an environment, e.g. variables/staging.py or just 'staging'")
-    parser.add_argument("--dryrun", action="store_true",
-                        help="robot --dryrun: check the suites, call no API; exit code 3, never a verdict")
+    parser.add_argument(
+        "--exclude",
+        "-e",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help=f"skip tests with TAG (tests tagged '{DEPRECATED_TAG}' are always skipped "
+        f"unless --include {DEPRECATED_TAG})",
+    )
+    parser.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="parallel pabot processes (default 2; one suite per process)",
+    )
+    parser.add_argument(
+        "--variablefile",
+        "-V",
+        metavar="PATH",
+        help="Robot variable file for an environment, e.g. variables/staging.py or just 'staging'",
+    )
+    parser.add_argument(
+        "--dryrun",
+        action="store_true",
+        help="robot --dryrun: check the suites, call no API; exit code 3, never a verdict",
+    )
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run failed tests (no flaky detection)")
-    parser.add_argument("--results-dir", metavar="DIR",
-                        help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)")
+    parser.add_argument(
+        "--results-dir", metavar="DIR", help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)"
+    )
     _add_monitoring_options(parser)
     return parser
 
 
 def _add_monitoring_options(parser: argparse.ArgumentParser) -> None:
     """Options of docs/monitoring.md: the environment (Pushgateway grouping key) and canary mode."""
-    from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_PORT, parse_interval, parse_listen_address
-
-    parser.add_argument("--environment", metavar="NAME",
-                        help="environment name for the Pushgateway grouping key and label (default: "
-                             "$SMOKE_ENVIRONMENT, 'demo' with --demo, else the target's host name)")
-    parser.add_argument("--every", type=_checked(parse_interval), metavar="INTERVAL",
-                        help="canary mode: run again every INTERVAL (e.g. 30s, 5m, 1h) until stopped, "
-                             "serving accumulating metrics on --metrics-port")
-    parser.add_argument("--metrics-port", type=_checked(parse_listen_address), metavar="[ADDRESS:]PORT",
-                        help=f"canary: serve /metrics here (default 127.0.0.1:{DEFAULT_METRICS_PORT})")
-    parser.add_argument("--keep", type=_positive_int, metavar="N",
-                        help=f"canary: keep only the newest N run folders (default {DEFAULT_KEEP})")
+    parser.add_argument(
+        "--environment",
+        metavar="NAME",
+        help="environment name for the Pushgateway grouping key and label (default: "
+        "$SMOKE_ENVIRONMENT, 'demo' with --demo, else the target's host name)",
+    )
+    parser.add_argument(
+        "--every",
+        type=_checked(parse_interval),
+        metavar="INTERVAL",
+        help="canary mode: run again every INTERVAL (e.g. 30s, 5m, 1h) until stopped, "
+        "serving accumulating metrics on --metrics-port",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=_checked(parse_listen_address),
+        metavar="[ADDRESS:]PORT",
+        help=f"canary: serve /metrics here (default 127.0.0.1:{DEFAULT_METRICS_PORT})",
+    )
+    parser.add_argument(
+        "--keep",
+        type=_positive_int,
+        metavar="N",
+        help=f"canary: keep only the newest N run folders (default {DEFAULT_KEEP})",
+    )
 
 
 def _checked(parse: Callable[[str], _T]) -> Callable[[str], _T]:
     """``parse`` as an argparse type: its ValueError becomes the parser's error message."""
+
     def convert(text: str) -> _T:
         try:
             return parse(text)
         except ValueError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
+
     return convert
 
 
 def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
     """The parsed monitoring options, checked together."""
-    from smoke_runner.canary import DEFAULT_KEEP, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT
-    from smoke_runner.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
-
     if namespace.every is None:
         for given, name in ((namespace.metrics_port, "--metrics-port"), (namespace.keep, "--keep")):
             if given is not None:
@@ -165,10 +188,13 @@ def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
             check_environment(environment)
         except EnvironmentNameError as error:
             raise UsageError(str(error)) from None
-    return {"environment": environment, "every": namespace.every,
-            "metrics_listen": namespace.metrics_port or (
-                (DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT) if namespace.every else None),
-            "keep": namespace.keep or (DEFAULT_KEEP if namespace.every else None)}
+    return {
+        "environment": environment,
+        "every": namespace.every,
+        "metrics_listen": namespace.metrics_port
+        or ((DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT) if namespace.every else None),
+        "keep": namespace.keep or (DEFAULT_KEEP if namespace.every else None),
+    }
 
 
 def _positive_int(text: str) -> int:
@@ -243,9 +269,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _raise_interrupt)
-    from smoke_runner.guard import start_guard
-    from smoke_runner.runner import run
-
     try:
         start_guard()  # nothing the run starts outlives it, even if the runner is killed (Linux)
         return run(options)
@@ -254,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - a one-line, redacted reason instead of a traceback
         detail = " ".join(str(error).split())[:300]
-        console.error(f"internal error of the runner, no verdict (exit code {EXIT_INTERNAL}): "
-                      f"{type(error).__name__}: {detail}")
+        console.error(
+            f"internal error of the runner, no verdict (exit code {EXIT_INTERNAL}): {type(error).__name__}: {detail}"
+        )
         return EXIT_INTERNAL

@@ -13,8 +13,12 @@ from smoke_runner.verdict import ACTIONS, WORKFLOW_SUITE, Decision, Verdict, per
 
 RESET = "\033[0m"
 STYLES = {"red": "\033[1;31m", "yellow": "\033[1;33m", "green": "\033[1;32m", "cyan": "\033[36m", "bold": "\033[1m"}
-VERDICT_STYLE = {Verdict.PROCEED: "green", Verdict.MONITOR: "green", Verdict.INVESTIGATE: "yellow",
-                 Verdict.ROLLBACK: "red"}
+VERDICT_STYLE = {
+    Verdict.PROCEED: "green",
+    Verdict.MONITOR: "green",
+    Verdict.INVESTIGATE: "yellow",
+    Verdict.ROLLBACK: "red",
+}
 
 
 def use_colour(stream: TextIO | None = None) -> bool:
@@ -68,8 +72,10 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
     _out(rule)
     for suite in results.suites:
         if suite.ran:
-            _out(f"{suite.key:<12} {suite.passed} passed, {suite.failed} failed, {suite.skipped} skipped, "
-                 f"{len(suite.flaky)} flaky")
+            _out(
+                f"{suite.key:<12} {suite.passed} passed, {suite.failed} failed, {suite.skipped} skipped, "
+                f"{len(suite.flaky)} flaky"
+            )
         else:
             _out(f"{suite.key:<12} DID NOT RUN")
     if decision.workflow_pass_rate is not None:
@@ -77,8 +83,10 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
     for note in results.applicability_notes(WORKFLOW_SUITE):
         _out(f"Applicable: {note}")
     for test in results.flaky:
-        _out(_style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "
-             f"{one_line(test.first_message)}")
+        _out(
+            _style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "
+            f"{one_line(test.first_message)}"
+        )
     for test in decision.failing:
         _out(_style("FAIL  ", "red") + f"{test.suite} / {test.name}: {test.short_message()}")
     if summary_path:
@@ -86,7 +94,9 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
     if run_dir:
         _out(f"Artifacts: {run_dir}")
     _out(rule)
-    _out(_style(f"VERDICT: {decision.verdict.name} - {ACTIONS[decision.verdict]} (exit code {decision.exit_code})",
-                style))
+    _out(
+        _style(
+            f"VERDICT: {decision.verdict.name} - {ACTIONS[decision.verdict]} (exit code {decision.exit_code})", style
+        )
+    )
     _out(f"Reason: {decision.reason}")
-

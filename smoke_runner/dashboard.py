@@ -14,9 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
+from smoke_runner import console
 from smoke_runner.redact import redact
 
 DASHBOARD_FILE = "dashboard.html"
@@ -34,20 +35,33 @@ def robotdashboard_command(bin_dir: Path | None = None) -> str | None:
     return shutil.which("robotdashboard")
 
 
-def dashboard_arguments(outputs: Sequence[Path], database: Path, html: Path,
-                        environment: str | None = None) -> list[str]:
+def dashboard_arguments(
+    outputs: Sequence[Path], database: Path, html: Path, environment: str | None = None
+) -> list[str]:
     """robotdashboard's arguments: add ``outputs`` to ``database`` and write ``html`` (dependencies embedded)."""
     args: list[str] = []
     for output in outputs:
         args += ["--outputpath", str(output)]
     if environment:
         args += ["--customfilters", f"environment={environment}"]
-    return [*args, "--databasepath", str(database), "--namedashboard", str(html),
-            "--dashboardtitle", DASHBOARD_TITLE, "--offlinedependencies", "true", "--listruns", "false"]
+    return [
+        *args,
+        "--databasepath",
+        str(database),
+        "--namedashboard",
+        str(html),
+        "--dashboardtitle",
+        DASHBOARD_TITLE,
+        "--offlinedependencies",
+        "true",
+        "--listruns",
+        "false",
+    ]
 
 
-def update_dashboard(results_dir: Path, outputs: Sequence[Path], environment: str | None = None,
-                     timeout: float = DASHBOARD_TIMEOUT) -> tuple[Path | None, str | None]:
+def update_dashboard(
+    results_dir: Path, outputs: Sequence[Path], environment: str | None = None, timeout: float = DASHBOARD_TIMEOUT
+) -> tuple[Path | None, str | None]:
     """Add ``outputs`` (output.xml files) to ``results_dir/dashboard.db`` and rebuild
     ``results_dir/dashboard.html``; return (the page, None) or (None, why it was not updated)."""
     command = robotdashboard_command()
@@ -57,8 +71,14 @@ def update_dashboard(results_dir: Path, outputs: Sequence[Path], environment: st
     before = html.stat().st_mtime_ns if html.exists() else None
     try:
         completed = subprocess.run(  # noqa: S603 - our own tool with our own arguments
-            [command, *dashboard_arguments(outputs, database, html, environment)], cwd=results_dir,
-            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout, check=False,
+            [command, *dashboard_arguments(outputs, database, html, environment)],
+            cwd=results_dir,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            check=False,
             env={**os.environ, "NO_COLOR": "1"},
         )
     except subprocess.TimeoutExpired:
@@ -74,8 +94,6 @@ def update_dashboard(results_dir: Path, outputs: Sequence[Path], environment: st
 
 def refresh_after_run(results_dir: Path, run_dir: Path, environment: str | None = None) -> str | None:
     """Add the run's ``output.xml`` (if the tests ran) to the dashboard; return a warning, or None."""
-    from smoke_runner import console
-
     output = run_dir / "output.xml"
     if not output.exists():  # the preflight failed or nothing ran: no Robot results to add
         return None

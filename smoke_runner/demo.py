@@ -10,9 +10,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Mapping, Sequence
 
 from smoke_runner import REPO_ROOT
 from smoke_runner.guard import die_with_parent, remove_after_run
@@ -106,9 +106,13 @@ class ReferenceApiProcess:
             kwargs["start_new_session"] = True  # Ctrl-C reaches us, and we stop the API ourselves
             kwargs["preexec_fn"] = die_with_parent()  # and it dies with us, even on SIGKILL (Linux)
         try:
-            self.process = subprocess.Popen(  # noqa: S603
-                command, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                **kwargs,  # type: ignore[arg-type]
+            self.process = subprocess.Popen(  # type: ignore[call-overload]  # noqa: S603 - kwargs by platform
+                command,
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                **kwargs,
             )
         finally:
             log.close()
@@ -161,7 +165,7 @@ class ReferenceApiProcess:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
-    def __enter__(self) -> "ReferenceApiProcess":
+    def __enter__(self) -> ReferenceApiProcess:
         self.start()
         return self
 

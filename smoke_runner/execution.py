@@ -16,9 +16,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from smoke_runner.guard import die_with_parent, remove_after_run
 
@@ -44,13 +44,11 @@ class ExecutionPlan:
 
 @dataclass
 class ExecutionOutcome:
-    """Paths of the results and the return codes of each step."""
+    """Paths of the results of each step, and why they are missing or incomplete."""
 
     output: Path | None  # merged output.xml in the run folder, None when nothing ran
     first: Path | None
     rerun: Path | None
-    first_returncode: int
-    rerun_returncode: int | None = None
     error: str = ""
     timed_out: bool = False  # stopped at the plan's deadline; the results are incomplete
 
@@ -72,22 +70,6 @@ def pabot_command(plan: ExecutionPlan, workdir: Path, output: str, rerun_of: Pat
     return command
 
 
-def validate_options(plan: ExecutionPlan) -> str | None:
-    """Let pabot's own parser check the options; return its error message, or None when valid."""
-    try:
-        from pabot.arguments import parse_args
-        from robot.errors import DataError, Information
-    except ImportError as error:  # reported by the preflight
-        return str(error)
-    try:
-        parse_args(pabot_command(plan, Path(tempfile.gettempdir()), FIRST_OUTPUT))
-    except Information:
-        return "--help/--version of pabot/robot cannot be passed through; use the runner's --help"
-    except DataError as error:
-        return str(error).splitlines()[0]
-    return None
-
-
 def _executable(bin_dir: Path, name: str) -> str:
     for candidate in (bin_dir / name, bin_dir / f"{name}.exe"):
         if candidate.exists():
@@ -105,9 +87,7 @@ def _child_env(plan: ExecutionPlan) -> dict[str, str]:
     return env
 
 
-def run_pabot(
-    plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] | None = None
-) -> ExecutionOutcome:
+def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] | None = None) -> ExecutionOutcome:
     """Run the suites, re-run failures once, merge into ``run_dir``/output.xml, log.html, report.html.
 
     ``stream`` receives pabot's console output line by line (None: discard it).
@@ -125,7 +105,7 @@ def run_pabot(
             code = _run([pabot, *pabot_command(plan, workdir, FIRST_OUTPUT)], workdir, env, stream, deadline)
         except DeadlineExceeded:  # pabot's graceful stop usually still writes what ran so far
             code, timed_out = -1, True
-        outcome = ExecutionOutcome(None, first if first.exists() else None, None, code, timed_out=timed_out)
+        outcome = ExecutionOutcome(None, first if first.exists() else None, None, timed_out=timed_out)
         if timed_out:
             outcome.error = f"the tests did not finish within {plan.time_limit:g} s"
         if outcome.first is None:
@@ -138,8 +118,11 @@ def run_pabot(
             if stream:
                 stream("Re-running failed tests once to detect flaky tests ...")
             try:
-                outcome.rerun_returncode = _run(
-                    [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=candidates)], workdir, env, stream,
+                _run(
+                    [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=candidates)],
+                    workdir,
+                    env,
+                    stream,
                     deadline,
                 )
             except DeadlineExceeded:  # keep the first attempt's results, without the re-run
@@ -192,7 +175,7 @@ def _setup_failed(test: object) -> bool:
     """Whether a suite setup above ``test`` failed (then the test failed without running)."""
     parent = getattr(test, "parent", None)
     while parent is not None:
-        if getattr(parent, "has_setup", False) and parent.setup.status == "FAIL":  # type: ignore[attr-defined]
+        if getattr(parent, "has_setup", False) and parent.setup.status == "FAIL":
             return True
         parent = getattr(parent, "parent", None)
     return False
@@ -220,22 +203,33 @@ def _rerun_candidates(output: Path, workdir: Path) -> Path | None:
     return candidates
 
 
-def _merge(outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[str, str], bin_dir: Path,
-           rename: bool) -> Path | None:
+def _merge(
+    outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[str, str], bin_dir: Path, rename: bool
+) -> Path | None:
     command = [_executable(bin_dir, "rebot")]
     if len(outputs) > 1:
         command.append("--merge")
     if rename:
         command += ["--name", TOP_SUITE_NAME]
-    command += ["--outputdir", str(run_dir), "--output", "output.xml", "--log", "log.html",
-                "--report", "report.html", *[str(path) for path in outputs]]
+    command += [
+        "--outputdir",
+        str(run_dir),
+        "--output",
+        "output.xml",
+        "--log",
+        "log.html",
+        "--report",
+        "report.html",
+        *[str(path) for path in outputs],
+    ]
     _run(command, workdir, env, None)
     merged = run_dir / "output.xml"
     return merged if merged.exists() else None
 
 
-def add_metadata(run_dir: Path, metadata: Mapping[str, str], bin_dir: Path | None = None,
-                 env: Mapping[str, str] | None = None) -> str | None:
+def add_metadata(
+    run_dir: Path, metadata: Mapping[str, str], bin_dir: Path | None = None, env: Mapping[str, str] | None = None
+) -> str | None:
     """Rewrite ``run_dir``'s output.xml, log.html and report.html with ``metadata`` as top-level suite
     metadata (``rebot --metadata``), e.g. the verdict decided from the merged results; return an
     error text, or None when rebot wrote them."""
@@ -248,8 +242,17 @@ def add_metadata(run_dir: Path, metadata: Mapping[str, str], bin_dir: Path | Non
         command = [_executable(bin_dir or Path(sys.executable).parent, "rebot")]
         for name, value in metadata.items():
             command += ["--metadata", f"{name}:{value}"]
-        command += ["--outputdir", str(run_dir), "--output", "output.xml", "--log", "log.html",
-                    "--report", "report.html", str(source)]
+        command += [
+            "--outputdir",
+            str(run_dir),
+            "--output",
+            "output.xml",
+            "--log",
+            "log.html",
+            "--report",
+            "report.html",
+            str(source),
+        ]
         lines: list[str] = []
         code = _run(command, workdir, {**os.environ, **(env or {})}, lines.append)
         # rebot exits with the number of failed tests (max 250); 251+ are its own errors
@@ -258,8 +261,13 @@ def add_metadata(run_dir: Path, metadata: Mapping[str, str], bin_dir: Path | Non
         _remove(workdir)
 
 
-def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable[[str], None] | None,
-         deadline: float | None = None) -> int:
+def _run(
+    command: list[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    stream: Callable[[str], None] | None,
+    deadline: float | None = None,
+) -> int:
     """Run ``command`` in its own session, streaming its output. On an interrupt (Ctrl-C, SIGTERM)
     pabot is stopped with SIGINT (its graceful shutdown ends the robot processes it started in their
     own sessions); whatever is left after a few seconds is killed. At ``deadline`` (monotonic) the
@@ -270,9 +278,16 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable
     else:
         kwargs["start_new_session"] = True
         kwargs["preexec_fn"] = die_with_parent()  # killed with the runner, even on SIGKILL (Linux)
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, encoding="utf-8", errors="replace", **kwargs,  # type: ignore[arg-type]
+    process = subprocess.Popen(  # type: ignore[call-overload]  # noqa: S603 - kwargs by platform
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        **kwargs,
     )
     assert process.stdout is not None
     expired = threading.Event()
@@ -281,7 +296,7 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable
         for line in process.stdout:
             if stream:
                 stream(line.rstrip("\n"))
-        code = process.wait()
+        code: int = process.wait()
     except BaseException:
         stop_process_tree(process)
         raise
@@ -294,7 +309,9 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str], stream: Callable
     return code
 
 
-def _watchdog(process: subprocess.Popen[str], deadline: float | None, expired: threading.Event) -> threading.Timer | None:
+def _watchdog(
+    process: subprocess.Popen[str], deadline: float | None, expired: threading.Event
+) -> threading.Timer | None:
     """A timer that stops ``process`` at ``deadline`` and sets ``expired``; None without a deadline."""
     if deadline is None:
         return None
@@ -330,8 +347,13 @@ def _process_table() -> dict[int, tuple[int, str]]:
 def _ps_process_table() -> dict[int, tuple[int, str]]:
     table: dict[int, tuple[int, str]] = {}
     try:
-        listing = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "lstart="],  # noqa: S607
-                                 capture_output=True, text=True, timeout=10, check=False).stdout
+        listing = subprocess.run(
+            ["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "lstart="],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return table
     for line in listing.splitlines():
@@ -370,8 +392,12 @@ def stop_process_tree(process: subprocess.Popen[str]) -> None:
     it and to every descendant (robot processes in their own sessions) still running."""
     if os.name == "nt":  # no SIGINT for another console's process: end pabot and its robot processes
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            subprocess.run(["taskkill", "/T", "/F", "/PID", str(process.pid)],  # noqa: S607
-                           capture_output=True, timeout=30, check=False)
+            subprocess.run(
+                ["taskkill", "/T", "/F", "/PID", str(process.pid)],  # noqa: S607
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=GRACE_SECONDS)
         return

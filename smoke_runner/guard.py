@@ -28,8 +28,8 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 GUARD_VARIABLE = "SMOKE_RUNNER_GUARD"
 _PR_SET_PDEATHSIG = 1
@@ -68,9 +68,14 @@ def start_guard() -> str | None:
     # A bare environment: the guard carries nothing of the run (no run id, no secret), so it is not
     # mistaken for a process of the run; it finds this package through its working directory.
     subprocess.Popen(  # noqa: S603 - this interpreter, this module
-        [sys.executable, "-m", "smoke_runner.guard", str(read_end), token], pass_fds=(read_end,),
-        start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={"PATH": os.environ.get("PATH", os.defpath)}, cwd=str(Path(__file__).resolve().parent.parent),
+        [sys.executable, "-m", "smoke_runner.guard", str(read_end), token],
+        pass_fds=(read_end,),
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"PATH": os.environ.get("PATH", os.defpath)},
+        cwd=str(Path(__file__).resolve().parent.parent),
     )
     os.close(read_end)
     global _write_end

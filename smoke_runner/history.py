@@ -49,7 +49,6 @@ class Trend:
     mean_duration: float | None
     duration_change: float | None  # last run's duration minus the mean of the runs before it
     flaky_counts: dict[str, int]
-    verdicts: list[str]
 
 
 def trend(entries: list[dict[str, Any]]) -> Trend:
@@ -71,12 +70,14 @@ def trend(entries: list[dict[str, Any]]) -> Trend:
         mean_duration=sum(durations) / len(durations) if durations else None,
         duration_change=change,
         flaky_counts=dict(sorted(flaky.items(), key=lambda item: (-item[1], item[0]))),
-        verdicts=[str(e.get("verdict", "?")) for e in entries],
     )
 
 
 def failure_records(results: RunResults) -> list[dict[str, str]]:
     """The failed tests of a run for its history line: suite, test and message (both attempts'
     messages when the re-run failed too; secrets redacted)."""
-    return [{"suite": test.suite, "test": test.name, "message": redact(test.short_message(1000))}
-            for test in results.tests if test.failed]
+    return [
+        {"suite": test.suite, "test": test.name, "message": redact(test.short_message(1000))}
+        for test in results.tests
+        if test.failed
+    ]

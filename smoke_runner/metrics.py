@@ -30,13 +30,17 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from smoke_runner.model import RunResults
 from smoke_runner.redact import split_credentials
 from smoke_runner.verdict import Decision, Verdict
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 JOB = "smoke_tests"
 PUSH_TIMEOUT = 5.0
@@ -56,7 +60,8 @@ def check_environment(name: str) -> str:
     if not ENVIRONMENT_PATTERN.fullmatch(name):
         raise EnvironmentNameError(
             f"environment name {name!r} is not allowed: use 1-63 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit")
+            "starting with a letter or digit"
+        )
     return name
 
 
@@ -71,26 +76,46 @@ def environment_name(given: str | None, url: str, demo: bool = False) -> str:
     return check_environment(name)
 
 
-def build_registry(results: RunResults, decision: Decision, duration: float,
-                   finished: float | None = None):  # noqa: ANN201
+def build_registry(
+    results: RunResults, decision: Decision, duration: float, finished: float | None = None
+) -> CollectorRegistry:
     """A fresh ``CollectorRegistry`` holding this run's last-run gauges (``finished``: Unix time, now)."""
     from prometheus_client import CollectorRegistry, Gauge
 
     registry = CollectorRegistry(auto_describe=True)
-    tests = Gauge("smoke_last_run_tests", "Tests of the last run per suite and status (flaky ones count as passed)",
-                  ("suite", "status"), registry=registry)
-    failed = Gauge("smoke_last_run_test_failed", "1 if the test failed in the last run (after the re-run)",
-                   ("suite", "test"), registry=registry)
-    flaky = Gauge("smoke_last_run_test_flaky", "1 if the test failed once and passed on the re-run",
-                  ("suite", "test"), registry=registry)
-    durations = Gauge("smoke_last_run_test_duration_seconds", "Duration of the test in the last run (final attempt)",
-                      ("suite", "test"), registry=registry)
-    suite_ran = Gauge("smoke_last_run_suite_ran", "1 if the suite ran, 0 if it did not (its tests are then absent)",
-                      ("suite",), registry=registry)
+    tests = Gauge(
+        "smoke_last_run_tests",
+        "Tests of the last run per suite and status (flaky ones count as passed)",
+        ("suite", "status"),
+        registry=registry,
+    )
+    failed = Gauge(
+        "smoke_last_run_test_failed",
+        "1 if the test failed in the last run (after the re-run)",
+        ("suite", "test"),
+        registry=registry,
+    )
+    flaky = Gauge(
+        "smoke_last_run_test_flaky",
+        "1 if the test failed once and passed on the re-run",
+        ("suite", "test"),
+        registry=registry,
+    )
+    durations = Gauge(
+        "smoke_last_run_test_duration_seconds",
+        "Duration of the test in the last run (final attempt)",
+        ("suite", "test"),
+        registry=registry,
+    )
+    suite_ran = Gauge(
+        "smoke_last_run_suite_ran",
+        "1 if the suite ran, 0 if it did not (its tests are then absent)",
+        ("suite",),
+        registry=registry,
+    )
     for suite in results.suites:
         suite_ran.labels(suite.key).set(1 if suite.ran else 0)
-        counts = {"passed": suite.passed, "failed": suite.failed, "skipped": suite.skipped,
-                  "flaky": len(suite.flaky)}
+        counts = {"passed": suite.passed, "failed": suite.failed, "skipped": suite.skipped, "flaky": len(suite.flaky)}
         for status in STATUSES:
             tests.labels(suite.key, status).set(counts[status])
     for test in results.tests:
@@ -100,19 +125,25 @@ def build_registry(results: RunResults, decision: Decision, duration: float,
         durations.labels(*key).set(test.elapsed)
     passed, failures = results.count("PASS"), results.count("FAIL")
     if passed + failures:
-        Gauge("smoke_last_run_pass_ratio", "passed/(passed+failed) of all tests of the last run",
-              registry=registry).set(passed / (passed + failures))
+        Gauge(
+            "smoke_last_run_pass_ratio", "passed/(passed+failed) of all tests of the last run", registry=registry
+        ).set(passed / (passed + failures))
     if decision.workflow_pass_rate is not None:
-        Gauge("smoke_last_run_workflow_pass_ratio", "passed/(passed+failed) of the workflow tests of the last run",
-              registry=registry).set(float(decision.workflow_pass_rate))
-    verdict_gauge = Gauge("smoke_last_run_verdict", "1 for the verdict of the last run, 0 for the others",
-                          ("verdict",), registry=registry)
+        Gauge(
+            "smoke_last_run_workflow_pass_ratio",
+            "passed/(passed+failed) of the workflow tests of the last run",
+            registry=registry,
+        ).set(float(decision.workflow_pass_rate))
+    verdict_gauge = Gauge(
+        "smoke_last_run_verdict", "1 for the verdict of the last run, 0 for the others", ("verdict",), registry=registry
+    )
     for verdict in Verdict:
         verdict_gauge.labels(verdict.name).set(1 if verdict is decision.verdict else 0)
     Gauge("smoke_last_run_exit_code", "Exit code of the last smoke run", registry=registry).set(decision.exit_code)
     Gauge("smoke_last_run_duration_seconds", "Wall time of the last smoke run", registry=registry).set(duration)
-    Gauge("smoke_last_run_timestamp_seconds", "End of the last smoke run (Unix time)",
-          registry=registry).set(time.time() if finished is None else finished)
+    Gauge("smoke_last_run_timestamp_seconds", "End of the last smoke run (Unix time)", registry=registry).set(
+        time.time() if finished is None else finished
+    )
     return registry
 
 
@@ -142,7 +173,7 @@ def run_finished(results: RunResults, decision: Decision, duration: float) -> li
     return warnings
 
 
-def write_metrics(registry, path: Path) -> Path:  # noqa: ANN001
+def write_metrics(registry: CollectorRegistry, path: Path) -> Path:
     """Write the registry in the text exposition format (atomically)."""
     from prometheus_client import write_to_textfile
 
@@ -155,7 +186,9 @@ def grouping_key(environment: str) -> dict[str, str]:
     return {"environment": environment}
 
 
-def push_metrics(registry, gateway: str, environment: str, timeout: float = PUSH_TIMEOUT) -> str | None:  # noqa: ANN001
+def push_metrics(
+    registry: CollectorRegistry, gateway: str, environment: str, timeout: float = PUSH_TIMEOUT
+) -> str | None:
     """Replace the group ``{job="smoke_tests", environment=...}`` on the Pushgateway at ``gateway``
     with this run's metrics (other environments' groups are untouched); return an error text, or None.
     Credentials in ``gateway`` (``http://user:pw@host:9091``) are sent as HTTP Basic auth."""
@@ -165,8 +198,14 @@ def push_metrics(registry, gateway: str, environment: str, timeout: float = PUSH
     try:
         gateway, credentials = split_credentials(gateway)
         handler = default_handler if credentials is None else _basic_auth(*credentials)
-        push_to_gateway(gateway, job=JOB, registry=registry, grouping_key=grouping_key(environment), timeout=timeout,
-                        handler=handler)
+        push_to_gateway(
+            gateway,
+            job=JOB,
+            registry=registry,
+            grouping_key=grouping_key(environment),
+            timeout=timeout,
+            handler=handler,
+        )
     except Exception as error:  # noqa: BLE001 - any push failure is only a warning
         return " ".join(str(error).split())[:300] or type(error).__name__
     return None
@@ -176,8 +215,9 @@ def _basic_auth(user: str, password: str) -> Callable[..., Callable[[], None]]:
     """A push handler that sends ``user``/``password`` as HTTP Basic auth."""
     from prometheus_client.exposition import basic_auth_handler
 
-    def handler(url: str, method: str, timeout: float | None, headers: list[tuple[str, str]],
-                data: bytes) -> Callable[[], None]:
+    def handler(
+        url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes
+    ) -> Callable[[], None]:
         return basic_auth_handler(url, method, timeout, headers, data, user, password)
 
     return handler

@@ -6,6 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from smoke_runner import REPO_ROOT
+
+if TYPE_CHECKING:
+    from robot.result import TestCase, TestSuite
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 #: The tag that marks a check guarding security (authentication, tenant isolation, secrets).
@@ -17,18 +23,23 @@ NOT_OFFERED = "not offered by this deployment"
 SKIPPED_AFTER_FAILURE = "Skipped after a failure, counted as failed"
 #: Robot's messages for a failure turned into a skip (robot:skip-on-failure, --skiponfailure, a
 #: Skip in the teardown after a failed body).
-_SKIP_ON_FAILURE = re.compile(r"^Failed (test|task) skipped using .*Original failure:|"
-                              r"^Skipped in teardown:.*Earlier message:", re.DOTALL)
+_SKIP_ON_FAILURE = re.compile(
+    r"^Failed (test|task) skipped using .*Original failure:|"
+    r"^Skipped in teardown:.*Earlier message:",
+    re.DOTALL,
+)
 
 
 def normalized_tag(tag: str) -> str:
     """Robot's tag matching: case, spaces and underscores do not matter."""
     return re.sub(r"[\s_]+", "", tag).lower()
 
+
 def one_line(message: str, limit: int = 300) -> str:
     """``message`` on one line, at most ``limit`` characters (``(no message)`` when empty)."""
     text = " ".join(message.split())
     return (text[:limit] + "...") if len(text) > limit else (text or "(no message)")
+
 
 @dataclass
 class TestResult:
@@ -196,7 +207,7 @@ def suite_key(name: str) -> str:
 def _plain(message: str) -> str:
     """A Robot message without the ``*HTML*`` prefix and markup rebot --merge adds."""
     if message.startswith("*HTML*"):
-        message = re.sub(r"<[^>]+>", " ", message[len("*HTML*"):])
+        message = re.sub(r"<[^>]+>", " ", message[len("*HTML*") :])
         message = re.sub(r"\s+", " ", message)
     return message.strip()
 
@@ -253,8 +264,6 @@ def _resolved(path: object) -> str:
 
 def relative_source(source: object) -> str:
     """A data source as the path relative to the repository (``suites/health.robot``), or as given."""
-    from smoke_runner import REPO_ROOT
-
     if not source:
         return ""
     path = Path(str(source))
@@ -264,7 +273,7 @@ def relative_source(source: object) -> str:
         return path.as_posix()
 
 
-def skipped_after_failure(test, message: str = "") -> bool:  # noqa: ANN001 - robot.result.TestCase
+def skipped_after_failure(test: TestCase, message: str = "") -> bool:
     """Whether a SKIP test failed first: Robot turned the failure into a skip (its ``message`` says
     so), or a step of the test's setup or body ended FAIL before the skip."""
     if test.status != SKIP:
@@ -283,9 +292,12 @@ def both_messages(first: str, rerun: str) -> str:
     return f"first attempt: {first or '(no message)'}; re-run: {rerun or '(no message)'}"
 
 
-def _suite(key: str, child, first_tests: dict, rerun_tests: dict) -> SuiteResult:  # noqa: ANN001
-    suite = SuiteResult(key=key, name=child.name, elapsed=child.elapsed_time.total_seconds(),
-                        source=relative_source(child.source))
+def _suite(
+    key: str, child: TestSuite, first_tests: dict[str, TestCase], rerun_tests: dict[str, TestCase]
+) -> SuiteResult:
+    suite = SuiteResult(
+        key=key, name=child.name, elapsed=child.elapsed_time.total_seconds(), source=relative_source(child.source)
+    )
     for test in child.all_tests:
         status, message, elapsed = test.status, _plain(test.message), test.elapsed_time.total_seconds()
         flaky, first_message, rerun, rerun_message = False, "", False, ""

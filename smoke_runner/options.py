@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from robot.utils import ArgumentParser
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +67,8 @@ MANAGED = ("outputdir", "output", "log", "report", "name", "rerunfailed", "rerun
            "runemptysuite", "consolecolors", "timestampoutputs")
 #: pabot's own options (pabot matches them exactly, anywhere on its command line).
 SHARDING = ("shard", "testlevelsplit", "chunk", "ordering", "suitesfrom")
-PABOT_OPTIONS = SHARDING + (
+PABOT_OPTIONS = (
+    *SHARDING,
     "processes", "verbose", "help", "version", "pabotlib", "no-pabotlib", "pabotlibhost", "pabotlibport",
     "processtimeout", "artifacts", "artifactsinsubfolders", "no-rebot", "pabotconsole", "resourcefile",
     "pabotprerunmodifier", "hive", "command", "end-command",
@@ -160,7 +165,7 @@ def _refuse_pabot_options(args: Sequence[str]) -> None:
         raise OptionError(f"pabot's --{name} cannot be passed through: the runner sets pabot's options itself")
 
 
-def _robot_parser(env_options: str | None):  # noqa: ANN202 - robot.utils.ArgumentParser
+def _robot_parser(env_options: str | None) -> ArgumentParser:
     from robot.run import USAGE
     from robot.utils import ArgumentParser
 

@@ -104,7 +104,8 @@ def check_service_urls() -> None:
         if credentials and parts.scheme == "http" and not allow_plaintext and not is_loopback_host(parts.hostname):
             raise ConfigurationError(
                 f"{name} carries credentials over plain http:// to {parts.hostname}: use https:// "
-                "(or ALLOW_PLAINTEXT_CREDENTIALS=true on a trusted network)")
+                "(or ALLOW_PLAINTEXT_CREDENTIALS=true on a trusted network)"
+            )
 
 
 @dataclass
@@ -144,16 +145,25 @@ def probe_target(url: str, timeout: float, ca_bundle: str = "") -> ReachabilityR
             _one_line(f"cannot connect to {public_url(url)}", error), seconds=time.monotonic() - started
         )
     except (requests.exceptions.RequestException, OSError, ValueError) as error:
-        return ReachabilityResult(_one_line(f"request to {public_url(url)} failed", error),
-                                  seconds=time.monotonic() - started)
+        return ReachabilityResult(
+            _one_line(f"request to {public_url(url)} failed", error), seconds=time.monotonic() - started
+        )
     return ReachabilityResult(None, response.status_code, time.monotonic() - started)
 
 
 def _one_line(prefix: str, error: BaseException) -> str:
     text = str(error)
-    for marker in ("Connection refused", "Name or service not known", "nodename nor servname",
-                   "No route to host", "Network is unreachable", "certificate verify failed",
-                   "CERTIFICATE_VERIFY_FAILED", "hostname mismatch", "Temporary failure in name resolution"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "nodename nor servname",
+        "No route to host",
+        "Network is unreachable",
+        "certificate verify failed",
+        "CERTIFICATE_VERIFY_FAILED",
+        "hostname mismatch",
+        "Temporary failure in name resolution",
+    ):
         if marker in text:
             text = marker
             break

@@ -41,8 +41,10 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
         return url, None
     userinfo, _, hostport = parts.netloc.rpartition("@")
     user, _, password = userinfo.partition(":")
-    return urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment)), (unquote(user),
-                                                                                            unquote(password))
+    return urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment)), (
+        unquote(user),
+        unquote(password),
+    )
 
 
 def host_only(url: str) -> str:

@@ -9,17 +9,18 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from smoke_runner import REPO_ROOT, console
 from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
-from smoke_runner.cli import Options
+from smoke_runner.canary import CanaryError, run_canary
+from smoke_runner.dashboard import refresh_after_run
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot, validate_options
+from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot
 from smoke_runner.history import append_history, failure_records, read_history, trend
 from smoke_runner.metrics import build_registry, environment_name, push_metrics, run_finished, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
@@ -28,12 +29,13 @@ from smoke_runner.preflight import (
     ConfigurationError,
     ReachabilityResult,
     check_python,
-    check_service_urls,
     check_requirements,
+    check_service_urls,
     probe_target,
     validate_url,
 )
 from smoke_runner.redact import host_only, public_url, redact
+from smoke_runner.run_options import Options
 from smoke_runner.summary import RunInfo, render_summary, verdict_metadata, verdict_properties
 from smoke_runner.verdict import EXIT_DRYRUN, EXIT_USAGE, Decision, Verdict, decide
 from smoke_runner.xunit import write_failure_xunit, write_suite_xunit
@@ -68,11 +70,15 @@ def selected_test_count(source: Path, options: Options) -> int | None:
 
     try:
         suite = TestSuiteBuilder().build(str(source))
-        suite.filter(included_tests=options.tests or None, included_tags=options.include or None,
-                     excluded_tags=options.exclude or None)
+        suite.filter(
+            included_tests=options.tests or None,
+            included_tags=options.include or None,
+            excluded_tags=options.exclude or None,
+        )
     except (DataError, OSError, ValueError):
         return None
-    return suite.test_count
+    count: int = suite.test_count
+    return count
 
 
 #: Sane ranges (seconds) of the time settings: finite, above zero, at most the maximum.
@@ -99,8 +105,10 @@ def check_time_settings() -> tuple[float, float]:
     """Check API_TIMEOUT (read by the suites), PREFLIGHT_TIMEOUT and SMOKE_RUN_TIMEOUT; return the
     preflight timeout and the run's time limit."""
     _seconds_env("API_TIMEOUT", 30.0)
-    return (_seconds_env("PREFLIGHT_TIMEOUT", DEFAULT_PREFLIGHT_TIMEOUT),
-            _seconds_env("SMOKE_RUN_TIMEOUT", DEFAULT_TIME_LIMIT))
+    return (
+        _seconds_env("PREFLIGHT_TIMEOUT", DEFAULT_PREFLIGHT_TIMEOUT),
+        _seconds_env("SMOKE_RUN_TIMEOUT", DEFAULT_TIME_LIMIT),
+    )
 
 
 def robot_options(options: Options) -> list[str]:
@@ -133,8 +141,9 @@ def _target(options: Options) -> Iterator[str]:
             )
         yield validate_url(url)
         return
-    console.step(f"Starting the bundled reference API (--demo, {options.dialect} dialect, "
-                 "HTTPS with a private demo CA)")
+    console.step(
+        f"Starting the bundled reference API (--demo, {options.dialect} dialect, HTTPS with a private demo CA)"
+    )
     api = ReferenceApiProcess(tls=True, extra_args=["--dialect", options.dialect])
     saved_ca_bundle = os.environ.get("CA_BUNDLE")
     try:
@@ -166,13 +175,14 @@ def run(options: Options) -> int:
         empty = [key for key, source in sources.items() if selected_test_count(source, options) == 0]
         if len(empty) == len(sources):
             raise ConfigurationError("no test matches the --include/--exclude/--test filters")
-        plan = ExecutionPlan(sources=[path for key, path in sources.items() if key not in empty],
-                             processes=options.processes,
-                             robot_options=robot_options(options), rerun_failed=options.rerun and not options.dryrun,
-                             bin_dir=Path(sys.executable).parent, time_limit=time_limit)
-        problem = validate_options(plan)
-        if problem:
-            raise ConfigurationError(f"pabot/robot option error: {problem}")
+        plan = ExecutionPlan(
+            sources=[path for key, path in sources.items() if key not in empty],
+            processes=options.processes,
+            robot_options=robot_options(options),
+            rerun_failed=options.rerun and not options.dryrun,
+            bin_dir=Path(sys.executable).parent,
+            time_limit=time_limit,
+        )
         with _target(options) as url:
             if options.every is not None:  # canary mode (docs/monitoring.md): run again and again
                 return _run_canary(url, options, sources, empty, plan, preflight_timeout)
@@ -184,17 +194,26 @@ def run(options: Options) -> int:
         return EXIT_USAGE
 
 
-def _run_canary(url: str, options: Options, sources: dict[str, Path], empty: list[str], plan: ExecutionPlan,
-                preflight_timeout: float) -> int:
+def _run_canary(
+    url: str,
+    options: Options,
+    sources: dict[str, Path],
+    empty: list[str],
+    plan: ExecutionPlan,
+    preflight_timeout: float,
+) -> int:
     """Canary mode: ``_run_against`` every ``--every`` until stopped (see ``smoke_runner.canary``)."""
-    from smoke_runner.canary import CanaryError, run_canary
-
     assert options.every is not None and options.metrics_listen is not None and options.keep is not None
     try:
-        return run_canary(lambda: _run_against(url, options, sources, empty, plan, preflight_timeout),
-                          environment=environment_name(options.environment, url, options.demo),
-                          suites=[key for key in sources if key not in empty], interval=options.every,
-                          listen=options.metrics_listen, keep=options.keep, results_dir=options.results_dir)
+        return run_canary(
+            lambda: _run_against(url, options, sources, empty, plan, preflight_timeout),
+            environment=environment_name(options.environment, url, options.demo),
+            suites=[key for key in sources if key not in empty],
+            interval=options.every,
+            listen=options.metrics_listen,
+            keep=options.keep,
+            results_dir=options.results_dir,
+        )
     except CanaryError as error:
         raise ConfigurationError(str(error)) from None
 
@@ -221,16 +240,25 @@ class RunContext:
         return public_url(self.url)
 
 
-def _run_against(url: str, options: Options, sources: dict[str, Path], empty: list[str], plan: ExecutionPlan,
-                 preflight_timeout: float) -> tuple[int, Callable[[], None]]:
+def _run_against(
+    url: str,
+    options: Options,
+    sources: dict[str, Path],
+    empty: list[str],
+    plan: ExecutionPlan,
+    preflight_timeout: float,
+) -> tuple[int, Callable[[], None]]:
     """Run against ``url``; return the exit code and the final console report (printed by the caller)."""
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     started = time.monotonic()
     run_id = os.environ.get("SMOKE_RUN_ID") or uuid.uuid4().hex[:12]
     os.environ["SMOKE_RUN_ID"] = run_id
     os.environ["PRODUCTION_URL"] = url
-    plan.env = {"PRODUCTION_URL": url, "SMOKE_RUN_ID": run_id,
-                "PATH": os.pathsep.join([str(plan.bin_dir), os.environ.get("PATH", "")])}
+    plan.env = {
+        "PRODUCTION_URL": url,
+        "SMOKE_RUN_ID": run_id,
+        "PATH": os.pathsep.join([str(plan.bin_dir), os.environ.get("PATH", "")]),
+    }
     run_name, run_dir = new_run_dir(options.results_dir, started_at)
     context = RunContext(options, sources, empty, plan, url, run_id, run_name, run_dir, started_at, started)
     try:
@@ -255,23 +283,29 @@ def _run_against(url: str, options: Options, sources: dict[str, Path], empty: li
 def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults, Decision]:
     """Preflight, then pabot (unless the preflight failed); the results and the verdict.
     Writes the xUnit files."""
-    console.step(f"Run {context.run_name} (id {context.run_id}) against {context.target}; "
-                 f"results in {context.run_dir}")
+    console.step(f"Run {context.run_name} (id {context.run_id}) against {context.target}; results in {context.run_dir}")
     timestamp = context.started_at.isoformat()
     ca_bundle = os.environ.get("CA_BUNDLE", "").strip()
     if context.options.dryrun:
         console.step("Preflight: target not contacted (--dryrun calls no API)")
         probe = ReachabilityResult(None, None)
     else:
-        console.step(f"Preflight: is {context.target} answering? (timeout {preflight_timeout:g} s"
-                     + (f", CA bundle {ca_bundle})" if ca_bundle else ")"))
+        console.step(
+            f"Preflight: is {context.target} answering? (timeout {preflight_timeout:g} s"
+            + (f", CA bundle {ca_bundle})" if ca_bundle else ")")
+        )
         probe = probe_target(context.url, preflight_timeout, ca_bundle)
     if probe.error:
         results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in context.sources])
         decision = decide(results, probe.error)
-        write_failure_xunit(context.run_dir / f"preflight_{context.run_name}.xml", "Preflight",
-                            "Target Is Reachable", probe.error, timestamp,
-                            verdict_properties(decision, context.run_id, context.target))
+        write_failure_xunit(
+            context.run_dir / f"preflight_{context.run_name}.xml",
+            "Preflight",
+            "Target Is Reachable",
+            probe.error,
+            timestamp,
+            verdict_properties(decision, context.run_id, context.target),
+        )
         return results, decision
     if probe.status is not None:
         console.step(f"Preflight passed: HTTP {probe.status} in {probe.seconds:.2f} s")
@@ -296,29 +330,40 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
         decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
     properties = verdict_properties(decision, context.run_id, context.target)
     for suite in results.suites:
-        write_suite_xunit(suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp,
-                          properties=properties)
+        write_suite_xunit(
+            suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp, properties=properties
+        )
     if (context.run_dir / "output.xml").is_file():  # the verdict where people look: log, report, output.xml
-        problem = add_metadata(context.run_dir, verdict_metadata(decision, results, context.run_id, context.target),
-                               context.plan.bin_dir, context.plan.env)
+        problem = add_metadata(
+            context.run_dir,
+            verdict_metadata(decision, results, context.run_id, context.target),
+            context.plan.bin_dir,
+            context.plan.env,
+        )
         if problem:
             context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
     return results, decision
 
 
-def _report_dry_run(context: RunContext, results: RunResults,
-                    decision: Decision) -> tuple[int, Callable[[], None]]:
+def _report_dry_run(context: RunContext, results: RunResults, decision: Decision) -> tuple[int, Callable[[], None]]:
     """A dry run is not a result: only its summary is written (in its own run folder); nothing is
     pushed or alerted, no history line is written and ``results/latest`` does not move. Exit code
     EXIT_DRYRUN (3), or EXIT_USAGE (2) when the dry run found errors in the suites."""
     summary_path = context.run_dir / f"summary_{context.run_name}.txt"
-    info = RunInfo(run_name=context.run_name, run_id=context.run_id, target=context.target,
-                   started=context.started_at.isoformat(timespec="seconds"),
-                   duration=time.monotonic() - context.started, suites=list(context.sources),
-                   processes=context.plan.processes, dryrun=True, demo=context.options.demo,
-                   dialect=context.options.dialect,
-                   artifacts=sorted({path.name for path in context.run_dir.iterdir()} | {summary_path.name}),
-                   warnings=context.warnings)
+    info = RunInfo(
+        run_name=context.run_name,
+        run_id=context.run_id,
+        target=context.target,
+        started=context.started_at.isoformat(timespec="seconds"),
+        duration=time.monotonic() - context.started,
+        suites=list(context.sources),
+        processes=context.plan.processes,
+        dryrun=True,
+        demo=context.options.demo,
+        dialect=context.options.dialect,
+        artifacts=sorted({path.name for path in context.run_dir.iterdir()} | {summary_path.name}),
+        warnings=context.warnings,
+    )
     summary_path.write_text(render_summary(info, results, decision, None, []), encoding="utf-8")
     failing = [test for test in results.tests if test.failed]
     code = EXIT_USAGE if failing or not all(suite.ran for suite in results.suites) else EXIT_DRYRUN
@@ -330,9 +375,11 @@ def _report_dry_run(context: RunContext, results: RunResults,
             console.error(f"dry run: {test.suite} / {test.name}: {' '.join(test.message.split())[:300]}")
         console.step(f"Summary:   {summary_path}")
         if code == EXIT_DRYRUN:
-            console.step(f"DRY RUN: the suites parse and their keywords resolve ({len(results.tests)} tests); "
-                         f"nothing was tested, so there is no verdict (exit code {EXIT_DRYRUN}). Nothing was "
-                         "pushed or alerted; results/latest and the history are unchanged.")
+            console.step(
+                f"DRY RUN: the suites parse and their keywords resolve ({len(results.tests)} tests); "
+                f"nothing was tested, so there is no verdict (exit code {EXIT_DRYRUN}). Nothing was "
+                "pushed or alerted; results/latest and the history are unchanged."
+            )
         else:
             console.error(f"DRY RUN found errors in the suites: no verdict (exit code {EXIT_USAGE})")
 
@@ -351,12 +398,18 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
         error = push_metrics(registry, gateway, environment)
         if error:
             context.warnings.append(
-                f"metrics push to {public_url(gateway)} failed (verdict unchanged): {redact(error)}")
+                f"metrics push to {public_url(gateway)} failed (verdict unchanged): {redact(error)}"
+            )
         else:
             console.step(f"Metrics pushed to {public_url(gateway)} (job smoke_tests, environment {environment})")
     context.warnings += run_finished(results, decision, duration)  # the canary's counters
-    counts = {"total": len(results.tests), "passed": results.count("PASS"), "failed": results.count("FAIL"),
-              "skipped": results.count("SKIP"), "flaky": len(results.flaky)}
+    counts = {
+        "total": len(results.tests),
+        "passed": results.count("PASS"),
+        "failed": results.count("FAIL"),
+        "skipped": results.count("SKIP"),
+        "flaky": len(results.flaky),
+    }
     flaky_names = [test.name for test in results.flaky]
     webhook = os.environ.get("ALERT_WEBHOOK_URL", "").strip()
     if webhook and decision.verdict is not Verdict.PROCEED:
@@ -368,30 +421,48 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
 
     history_path = context.options.results_dir / HISTORY_FILE
     rate = decision.workflow_pass_rate
-    append_history(history_path, {
-        "run": run_name, "timestamp": context.started_at.isoformat(timespec="seconds"), "run_id": context.run_id,
-        "verdict": decision.verdict.name, "exit_code": decision.exit_code, "reason": redact(decision.reason),
-        "counts": counts, "duration_seconds": round(duration, 3), "flaky": flaky_names, "target": context.target,
-        "failures": failure_records(results),
-        "suites": list(context.sources), "workflow_pass_rate": None if rate is None else round(float(rate), 4),
-        "dryrun": context.options.dryrun, "demo": context.options.demo,
-    })
+    append_history(
+        history_path,
+        {
+            "run": run_name,
+            "timestamp": context.started_at.isoformat(timespec="seconds"),
+            "run_id": context.run_id,
+            "verdict": decision.verdict.name,
+            "exit_code": decision.exit_code,
+            "reason": redact(decision.reason),
+            "counts": counts,
+            "duration_seconds": round(duration, 3),
+            "flaky": flaky_names,
+            "target": context.target,
+            "failures": failure_records(results),
+            "suites": list(context.sources),
+            "workflow_pass_rate": None if rate is None else round(float(rate), 4),
+            "dryrun": context.options.dryrun,
+            "demo": context.options.demo,
+        },
+    )
     recent = read_history(history_path)
     summary_path = run_dir / f"summary_{run_name}.txt"
-    info = RunInfo(run_name=run_name, run_id=context.run_id, target=context.target,
-                   started=context.started_at.isoformat(timespec="seconds"), duration=duration,
-                   suites=list(context.sources), processes=context.plan.processes, dryrun=context.options.dryrun,
-                   demo=context.options.demo, dialect=context.options.dialect,
-                   artifacts=sorted({path.name for path in run_dir.iterdir()} | {summary_path.name}),
-                   warnings=context.warnings)
+    info = RunInfo(
+        run_name=run_name,
+        run_id=context.run_id,
+        target=context.target,
+        started=context.started_at.isoformat(timespec="seconds"),
+        duration=duration,
+        suites=list(context.sources),
+        processes=context.plan.processes,
+        dryrun=context.options.dryrun,
+        demo=context.options.demo,
+        dialect=context.options.dialect,
+        artifacts=sorted({path.name for path in run_dir.iterdir()} | {summary_path.name}),
+        warnings=context.warnings,
+    )
     summary_path.write_text(render_summary(info, results, decision, trend(recent), recent), encoding="utf-8")
     try:
         update_latest(context.options.results_dir, run_name)
     except OSError as error:
         context.warnings.append(f"could not update {context.options.results_dir / 'latest'}: {error}")
     if not context.options.dryrun:  # the trend dashboard (optional: a failure is only a warning)
-        from smoke_runner.dashboard import refresh_after_run
-
         problem = refresh_after_run(context.options.results_dir, run_dir, environment)
         if problem:
             context.warnings.append(problem)

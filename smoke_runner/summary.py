@@ -29,19 +29,35 @@ RULES = """Verdict rules (first match wins):
 
 def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str, str]:
     """The verdict as name/value pairs for the JUnit files' ``<properties>`` (secrets redacted)."""
-    return {name: redact(value) for name, value in {
-        "verdict": decision.verdict.name, "exit_code": str(decision.exit_code), "reason": decision.reason,
-        "run_id": run_id, "target": target}.items()}
+    return {
+        name: redact(value)
+        for name, value in {
+            "verdict": decision.verdict.name,
+            "exit_code": str(decision.exit_code),
+            "reason": decision.reason,
+            "run_id": run_id,
+            "target": target,
+        }.items()
+    }
 
 
 def verdict_metadata(decision: Decision, results: RunResults, run_id: str, target: str) -> dict[str, str]:
     """The verdict as top-level metadata of output.xml, log.html and report.html (secrets redacted)."""
-    counts = (f"{len(results.tests)} tests: {results.count('PASS')} passed, {results.count('FAIL')} failed, "
-              f"{results.count('SKIP')} skipped, {len(results.flaky)} flaky; "
-              f"workflow pass rate {percent(decision.workflow_pass_rate)}")
-    return {name: redact(" ".join(value.split())) for name, value in {
-        "Verdict": f"{decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
-        "Verdict Reason": decision.reason, "Run ID": run_id, "Target": target, "Counts": counts}.items()}
+    counts = (
+        f"{len(results.tests)} tests: {results.count('PASS')} passed, {results.count('FAIL')} failed, "
+        f"{results.count('SKIP')} skipped, {len(results.flaky)} flaky; "
+        f"workflow pass rate {percent(decision.workflow_pass_rate)}"
+    )
+    return {
+        name: redact(" ".join(value.split()))
+        for name, value in {
+            "Verdict": f"{decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+            "Verdict Reason": decision.reason,
+            "Run ID": run_id,
+            "Target": target,
+            "Counts": counts,
+        }.items()
+    }
 
 
 @dataclass
@@ -62,8 +78,9 @@ class RunInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-def render_summary(info: RunInfo, results: RunResults, decision: Decision, trend: Trend | None,
-                   history: list[dict[str, Any]]) -> str:
+def render_summary(
+    info: RunInfo, results: RunResults, decision: Decision, trend: Trend | None, history: list[dict[str, Any]]
+) -> str:
     """The summary text (secrets redacted)."""
     lines = [
         "Smoke test summary",
@@ -116,13 +133,15 @@ def render_trend(trend: Trend | None, history: list[dict[str, Any]]) -> list[str
     """The 'last runs' table and trend lines."""
     if not trend or not history:
         return ["Recent runs: none recorded"]
-    lines = [f"Recent runs (last {trend.runs}, oldest first):",
-             f"  {'run':<20} {'verdict':<12} {'passed':>6} {'failed':>6} {'skipped':>7} {'duration':>9}  flaky"]
+    lines = [
+        f"Recent runs (last {trend.runs}, oldest first):",
+        f"  {'run':<20} {'verdict':<12} {'passed':>6} {'failed':>6} {'skipped':>7} {'duration':>9}  flaky",
+    ]
     for entry in history:
         counts = entry.get("counts", {})
         duration = entry.get("duration_seconds")
         lines.append(
-            f"  {str(entry.get('run', entry.get('timestamp', '?'))):<20} {str(entry.get('verdict', '?')):<12} "
+            f"  {entry.get('run', entry.get('timestamp', '?'))!s:<20} {entry.get('verdict', '?')!s:<12} "
             f"{counts.get('passed', 0):>6} {counts.get('failed', 0):>6} {counts.get('skipped', 0):>7} "
             f"{(f'{duration:.1f} s' if isinstance(duration, (int, float)) else '?'):>9}  "
             f"{', '.join(entry.get('flaky', []) or []) or '-'}"
@@ -134,9 +153,9 @@ def render_trend(trend: Trend | None, history: list[dict[str, Any]]) -> list[str
         change = f"; this run {'+' if trend.duration_change >= 0 else ''}{trend.duration_change:.1f} s vs. earlier runs"
     lines.append(f"  Pass rate over these runs: {rate}; mean duration {mean}{change}")
     if trend.flaky_counts:
-        lines.append("  Flaky over these runs: "
-                     + ", ".join(f"{name} ({count}x)" for name, count in trend.flaky_counts.items()))
+        lines.append(
+            "  Flaky over these runs: " + ", ".join(f"{name} ({count}x)" for name, count in trend.flaky_counts.items())
+        )
     else:
         lines.append("  Flaky over these runs: none")
     return lines
-

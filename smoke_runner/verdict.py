@@ -135,18 +135,21 @@ def decide(results: RunResults, preflight_error: str | None = None, time_limit_e
     if security_failures:
         return Decision(
             Verdict.ROLLBACK,
-            f"{len(security_failures)} security check(s) failed: {_names(security_failures)}", failing, rate,
+            f"{len(security_failures)} security check(s) failed: {_names(security_failures)}",
+            failing,
+            rate,
         )
     if health_failures:
         return Decision(
-            Verdict.ROLLBACK, f"{len(health_failures)} health check(s) failed: {_names(health_failures)}",
-            failing, rate,
+            Verdict.ROLLBACK,
+            f"{len(health_failures)} health check(s) failed: {_names(health_failures)}",
+            failing,
+            rate,
         )
     flaky = _flaky_note(results)
     if rate is None or rate == 1:
         if flaky:
-            return Decision(Verdict.MONITOR, f"Every test passed, but not at its first attempt{flaky}",
-                            failing, rate)
+            return Decision(Verdict.MONITOR, f"Every test passed, but not at its first attempt{flaky}", failing, rate)
         return Decision(Verdict.PROCEED, "All smoke tests passed at their first attempt", failing, rate)
     passed = sum(1 for test in workflows if test.passed)
     detail = f"{passed}/{len(workflows)} workflows passed ({percent(rate)})"

@@ -29,9 +29,8 @@ and GitLab's readers show it as passed; Surefire-aware tools as flaky).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
-
-from typing import Mapping
 
 from smoke_runner.model import SuiteResult, TestResult
 from smoke_runner.redact import redact
@@ -50,8 +49,10 @@ def _failure_message(test: TestResult) -> str:
     """The first line of the message; of a test that failed on both attempts for different reasons,
     the first line of each attempt's message (``first attempt: ...; re-run: ...``)."""
     if test.rerun and not test.skipped_on_failure and test.message.startswith("first attempt: "):
-        return (f"first attempt: {_first_line(redact(test.first_message), 250)}; "
-                f"re-run: {_first_line(redact(test.rerun_message), 250)}")
+        return (
+            f"first attempt: {_first_line(redact(test.first_message), 250)}; "
+            f"re-run: {_first_line(redact(test.rerun_message), 250)}"
+        )
     return _first_line(redact(test.message))
 
 
@@ -70,8 +71,9 @@ def _testcase(parent: ET.Element, test: TestResult) -> None:
         first = redact(test.first_message)
         flaky = ET.SubElement(case, "flakyFailure", message=_first_line(first) or "failed", type="AssertionError")
         ET.SubElement(flaky, "stackTrace").text = first
-        ET.SubElement(case, "system-out").text = (
-            f"FLAKY: failed on the first attempt, passed on the re-run. First failure: {first}")
+        ET.SubElement(
+            case, "system-out"
+        ).text = f"FLAKY: failed on the first attempt, passed on the re-run. First failure: {first}"
 
 
 def _properties(parent: ET.Element, properties: Mapping[str, str] | None) -> None:
@@ -81,34 +83,51 @@ def _properties(parent: ET.Element, properties: Mapping[str, str] | None) -> Non
             ET.SubElement(element, "property", name=name, value=redact(str(value)))
 
 
-def write_suite_xunit(suite: SuiteResult, path: Path, timestamp: str, top_name: str = "Smoke",
-                      properties: Mapping[str, str] | None = None) -> Path:
+def write_suite_xunit(
+    suite: SuiteResult, path: Path, timestamp: str, top_name: str = "Smoke", properties: Mapping[str, str] | None = None
+) -> Path:
     """Write ``suite`` as JUnit XML to ``path``; a suite that did not run gets one failing testcase.
     ``properties`` (verdict, reason, run id, target) go into the ``<testsuite>``'s ``<properties>``."""
     tests = list(suite.tests)
     if not suite.ran:
-        tests = [TestResult(suite.key, f"{suite.name or suite.key} suite ran", f"{top_name}.{suite.name}",
-                            "FAIL", "The suite did not run: its process crashed or produced no output")]
+        tests = [
+            TestResult(
+                suite.key,
+                f"{suite.name or suite.key} suite ran",
+                f"{top_name}.{suite.name}",
+                "FAIL",
+                "The suite did not run: its process crashed or produced no output",
+            )
+        ]
     failures = sum(1 for test in tests if test.failed)
     skipped = sum(1 for test in tests if test.skipped)
     elapsed = suite.elapsed or sum(test.elapsed for test in tests)
     counts = {"tests": str(len(tests)), "failures": str(failures), "errors": "0", "time": _seconds(elapsed)}
-    root = ET.Element("testsuites", name=f"{top_name}.{suite.name or suite.key}", **counts)
+    root = ET.Element("testsuites", {"name": f"{top_name}.{suite.name or suite.key}", **counts})
     extra = {"file": suite.source} if suite.source else {}
-    testsuite = ET.SubElement(root, "testsuite", name=suite.name or suite.key, timestamp=timestamp,
-                              skipped=str(skipped), **counts, **extra)
+    testsuite = ET.SubElement(
+        root,
+        "testsuite",
+        {"name": suite.name or suite.key, "timestamp": timestamp, "skipped": str(skipped), **counts, **extra},
+    )
     _properties(testsuite, properties)
     for test in tests:
         _testcase(testsuite, test)
     return _write(root, path)
 
 
-def write_failure_xunit(path: Path, suite_name: str, case_name: str, message: str, timestamp: str,
-                        properties: Mapping[str, str] | None = None) -> Path:
+def write_failure_xunit(
+    path: Path,
+    suite_name: str,
+    case_name: str,
+    message: str,
+    timestamp: str,
+    properties: Mapping[str, str] | None = None,
+) -> Path:
     """A JUnit file with one failing testcase (e.g. the preflight), so CI shows why nothing ran."""
     counts = {"tests": "1", "failures": "1", "errors": "0", "time": "0.000"}
-    root = ET.Element("testsuites", name=suite_name, **counts)
-    testsuite = ET.SubElement(root, "testsuite", name=suite_name, timestamp=timestamp, skipped="0", **counts)
+    root = ET.Element("testsuites", {"name": suite_name, **counts})
+    testsuite = ET.SubElement(root, "testsuite", {"name": suite_name, "timestamp": timestamp, "skipped": "0", **counts})
     _properties(testsuite, properties)
     case = ET.SubElement(testsuite, "testcase", classname=suite_name, name=case_name, time="0.000")
     failure = ET.SubElement(case, "failure", message=_first_line(redact(message)), type="PreflightError")

@@ -20,12 +20,17 @@ import certifi
 import pytest
 
 from tests.support.artifacts import artifacts_containing
-from tests.support.robot_run import REPO_ROOT, run_suite
+from tests.support.robot_run import REPO_ROOT, RobotRun, TestOutcome, run_suite
 from tests.support.server import ReferenceApi
 
 FIRST_HEALTH_TEST = "API Server Is Running And Responding"
-ROBOT_FILES = sorted([*REPO_ROOT.glob("resources/*.resource"), *REPO_ROOT.glob("suites/*.robot"),
-                      *REPO_ROOT.glob("docs/examples/*.robot")])
+ROBOT_FILES = sorted(
+    [
+        *REPO_ROOT.glob("resources/*.resource"),
+        *REPO_ROOT.glob("suites/*.robot"),
+        *REPO_ROOT.glob("docs/examples/*.robot"),
+    ]
+)
 CLEAN_TLS_ENV = {"CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 
 
@@ -43,8 +48,9 @@ def _statements(path: Path) -> list[str]:
 
 def _calls(keyword_pattern: str) -> list[tuple[str, str]]:
     pattern = re.compile(keyword_pattern)
-    return [(path.name, statement) for path in ROBOT_FILES for statement in _statements(path)
-            if pattern.search(statement)]
+    return [
+        (path.name, statement) for path in ROBOT_FILES for statement in _statements(path) if pattern.search(statement)
+    ]
 
 
 def test_every_session_verifies_tls_has_a_timeout_and_never_retries() -> None:
@@ -68,16 +74,25 @@ def test_every_request_passes_verify_and_checks_its_own_status() -> None:
 
 def test_no_robot_option_turns_failures_into_skips_or_retries() -> None:
     """``--skiponfailure`` hides failing checks; nothing in the product may use it."""
-    offenders = [str(path.relative_to(REPO_ROOT))
-                 for folder in ("suites", "resources", "variables", "ci")
-                 for path in (REPO_ROOT / folder).rglob("*") if path.is_file()
-                 and re.search(r"skiponfailure|skip-on-failure|skip_on_failure", path.read_text(errors="ignore"))]
+    offenders = [
+        str(path.relative_to(REPO_ROOT))
+        for folder in ("suites", "resources", "variables", "ci")
+        for path in (REPO_ROOT / folder).rglob("*")
+        if path.is_file()
+        and re.search(r"skiponfailure|skip-on-failure|skip_on_failure", path.read_text(errors="ignore"))
+    ]
     # The runner may name the option and the tag (it refuses them and counts such skips as
     # failures) but never pass them: no option literal in its code.
-    offenders += [str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "smoke_runner").rglob("*.py")
-                  if re.search(r"""["']--skip-?on-?failure""", path.read_text(), re.IGNORECASE)]
-    offenders += [name for name in ("run_smoke.sh", "run_smoke.bat")
-                  if "skiponfailure" in (REPO_ROOT / name).read_text(errors="ignore")]
+    offenders += [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "smoke_runner").rglob("*.py")
+        if re.search(r"""["']--skip-?on-?failure""", path.read_text(), re.IGNORECASE)
+    ]
+    offenders += [
+        name
+        for name in ("run_smoke.sh", "run_smoke.bat")
+        if "skiponfailure" in (REPO_ROOT / name).read_text(errors="ignore")
+    ]
     assert not offenders, f"--skiponfailure used in {offenders}"
 
 
@@ -87,7 +102,7 @@ def tls_api() -> Iterator[ReferenceApi]:
         yield api
 
 
-def _first_health_test(api: ReferenceApi, tmp_path: Path, **env: str):
+def _first_health_test(api: ReferenceApi, tmp_path: Path, **env: str) -> tuple[TestOutcome, RobotRun]:
     run = run_suite("health", api.base_url, tmp_path, env={**CLEAN_TLS_ENV, **env}, tests=[FIRST_HEALTH_TEST])
     return run.outcome(FIRST_HEALTH_TEST), run
 
@@ -100,13 +115,15 @@ def test_a_certificate_from_an_unknown_ca_fails_instead_of_being_trusted(tls_api
 
 def test_the_users_ca_bundle_wins_over_requests_ca_bundle(tls_api: ReferenceApi, tmp_path: Path) -> None:
     """REQUESTS_CA_BUNDLE (here the public certifi store) must not replace the CA bundle the user gave."""
-    outcome, run = _first_health_test(tls_api, tmp_path, CA_BUNDLE=str(tls_api.ca_bundle),
-                                      REQUESTS_CA_BUNDLE=certifi.where())
+    outcome, run = _first_health_test(
+        tls_api, tmp_path, CA_BUNDLE=str(tls_api.ca_bundle), REQUESTS_CA_BUNDLE=certifi.where()
+    )
     assert outcome.status == "PASS", f"{outcome.message}\n{run.stdout}"
 
 
-def test_requests_ca_bundle_of_another_ca_does_not_switch_verification_off(tls_api: ReferenceApi,
-                                                                           tmp_path: Path) -> None:
+def test_requests_ca_bundle_of_another_ca_does_not_switch_verification_off(
+    tls_api: ReferenceApi, tmp_path: Path
+) -> None:
     outcome, run = _first_health_test(tls_api, tmp_path, CURL_CA_BUNDLE=certifi.where())
     assert outcome.status == "FAIL", run.stdout
 
@@ -139,8 +156,7 @@ def hanging_url() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("suite", ["health", "workflows"])
-def test_a_hanging_target_fails_every_test_within_the_api_timeout(suite: str, hanging_url: str,
-                                                                  tmp_path: Path) -> None:
+def test_a_hanging_target_fails_every_test_within_the_api_timeout(suite: str, hanging_url: str, tmp_path: Path) -> None:
     """Without a timeout RequestsLibrary would wait forever on a target that accepts and never answers."""
     started = time.monotonic()
     run = run_suite(suite, hanging_url, tmp_path, env={**CLEAN_TLS_ENV, "API_TIMEOUT": "2"}, timeout=120)
@@ -153,8 +169,11 @@ def test_a_hanging_target_fails_every_test_within_the_api_timeout(suite: str, ha
 
 def test_every_suite_setup_and_teardown_keyword_has_a_time_limit() -> None:
     """``Test Timeout`` bounds tests only; a suite setup or teardown needs its own ``[Timeout]``."""
-    fixtures = {match.group(2) for path in REPO_ROOT.glob("suites/*.robot")
-                for match in re.finditer(r"^Suite (Setup|Teardown)\s{2,}(.+?)\s*$", path.read_text(), re.MULTILINE)}
+    fixtures = {
+        match.group(2)
+        for path in REPO_ROOT.glob("suites/*.robot")
+        for match in re.finditer(r"^Suite (Setup|Teardown)\s{2,}(.+?)\s*$", path.read_text(), re.MULTILINE)
+    }
     assert fixtures, "no suite setup or teardown found: the check would pass vacuously"
     resources = "\n".join(path.read_text() for path in REPO_ROOT.glob("resources/*.resource"))
     for name in fixtures:
@@ -166,8 +185,13 @@ def test_every_suite_setup_and_teardown_keyword_has_a_time_limit() -> None:
 def test_a_slow_suite_setup_is_stopped_by_its_timeout(tmp_path: Path) -> None:
     with ReferenceApi(faults=["slow_responses"], env={"LATTICE_SLOW_MS": "1500"}) as api:
         started = time.monotonic()
-        run = run_suite("workflows", api.base_url, tmp_path, env=CLEAN_TLS_ENV,
-                        variables={"SUITE_SETUP_TIMEOUT": "1 second", "SUITE_TEARDOWN_TIMEOUT": "5 seconds"})
+        run = run_suite(
+            "workflows",
+            api.base_url,
+            tmp_path,
+            env=CLEAN_TLS_ENV,
+            variables={"SUITE_SETUP_TIMEOUT": "1 second", "SUITE_TEARDOWN_TIMEOUT": "5 seconds"},
+        )
         elapsed = time.monotonic() - started
     assert run.tests and all(outcome.status == "FAIL" for outcome in run.tests.values()), run.tests
     assert "timeout 1 second exceeded" in next(iter(run.tests.values())).message, run.tests

@@ -26,8 +26,9 @@ def subscription_of(session: Session, user_id: str) -> Subscription:
     """The user's subscription row (created on the free plan if missing)."""
     sub = session.get(Subscription, user_id)
     if sub is None:
-        sub = Subscription(user_id=user_id, plan="free", status="active",
-                           renews_at=dt.date.today() + dt.timedelta(days=30))
+        sub = Subscription(
+            user_id=user_id, plan="free", status="active", renews_at=dt.date.today() + dt.timedelta(days=30)
+        )
         session.add(sub)
         session.flush()
     return sub
@@ -44,8 +45,7 @@ def plan_of(session: Session, user_id: str) -> Plan:
 def subscription_json(plan_id: str, status: str, renews_at: dt.date | None) -> dict[str, Any]:
     """The subscription document."""
     plan = PLANS.get(plan_id, FREE) if status == "active" else FREE
-    return {"plan": plan_id, "status": status, "renews_at": iso(renews_at),
-            "limits": asdict(plan.limits)}
+    return {"plan": plan_id, "status": status, "renews_at": iso(renews_at), "limits": asdict(plan.limits)}
 
 
 @router.get("/plans")
@@ -69,8 +69,9 @@ def get_subscription(
         if not _throttled_started.is_set():
             _throttled_started.set()
             raise ProblemError(500, "The subscription service failed (fault subscription_fails_then_throttled).")
-        raise ProblemError(429, "Subscription budget used up (fault subscription_fails_then_throttled).",
-                           headers={"Retry-After": "60"})
+        raise ProblemError(
+            429, "Subscription budget used up (fault subscription_fails_then_throttled).", headers={"Retry-After": "60"}
+        )
     sub = subscription_of(session, user.id)
     session.commit()
     return subscription_json(sub.plan, sub.status, sub.renews_at)
@@ -88,8 +89,7 @@ def put_subscription(
     renews = dt.date.today() + dt.timedelta(days=30)
     if not isinstance(plan_id, str) or plan_id not in PLANS:
         if runtime.faults.on("subscription_accepts_unknown_plan"):
-            return {"plan": plan_id, "status": "active", "renews_at": iso(renews),
-                    "limits": asdict(FREE.limits)}
+            return {"plan": plan_id, "status": "active", "renews_at": iso(renews), "limits": asdict(FREE.limits)}
         raise ProblemError(422, f"'plan' must be one of: {', '.join(PLANS)}.")
     if runtime.faults.on("subscription_not_persisted"):
         return subscription_json(plan_id, "active", renews)

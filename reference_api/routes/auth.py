@@ -54,10 +54,12 @@ def register(
         session.rollback()
         raise ProblemError(409, "An account with this email already exists.") from None
     start, _ = usage.period_of()
-    session.add(Subscription(user_id=user.id, plan="free", status="active",
-                             renews_at=dt.date.today() + dt.timedelta(days=30)))
-    session.add(Usage(user_id=user.id, period_start=start, requests=0, lattices_created=0,
-                      paths_computed=0, webhooks_sent=0))
+    session.add(
+        Subscription(user_id=user.id, plan="free", status="active", renews_at=dt.date.today() + dt.timedelta(days=30))
+    )
+    session.add(
+        Usage(user_id=user.id, period_start=start, requests=0, lattices_created=0, paths_computed=0, webhooks_sent=0)
+    )
     try:
         session.commit()
     except IntegrityError:
@@ -77,9 +79,7 @@ def login(
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise ProblemError(422, "'email' and 'password' are required strings.")
-    user = session.execute(
-        select(User).where(User.email == email.strip().lower())
-    ).scalar_one_or_none()
+    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if not verify_password(user.password_hash if user else None, password) or user is None:
         if runtime.faults.on("login_500"):
             raise ProblemError(500, "The server could not process the request.")

@@ -26,14 +26,20 @@ MAX_BULK_DELETE = 1000
 
 def lattice_json(row: Lattice) -> dict[str, Any]:
     """The public view of a lattice."""
-    return {"id": row.id, "name": row.name, "dimensions": row.dimensions,
-            "blocked": row.blocked, "created_at": iso(row.created_at)}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "dimensions": row.dimensions,
+        "blocked": row.blocked,
+        "created_at": iso(row.created_at),
+    }
 
 
 def _new_row(owner_id: str, spec: LatticeSpec, runtime: Runtime) -> Lattice:
     blocked = [] if runtime.faults.on("lattice_drops_blocked") else spec.blocked
-    return Lattice(id=new_id(), owner_id=owner_id, name=spec.name, dimensions=spec.dimensions,
-                   blocked=blocked, created_at=utcnow())
+    return Lattice(
+        id=new_id(), owner_id=owner_id, name=spec.name, dimensions=spec.dimensions, blocked=blocked, created_at=utcnow()
+    )
 
 
 def _owned(session: Session, owner_id: str, lattice_id: str) -> Lattice:
@@ -44,9 +50,9 @@ def _owned(session: Session, owner_id: str, lattice_id: str) -> Lattice:
 
 
 def _count(session: Session, owner_id: str) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(Lattice).where(Lattice.owner_id == owner_id)
-    ).scalar_one())
+    return int(
+        session.execute(select(func.count()).select_from(Lattice).where(Lattice.owner_id == owner_id)).scalar_one()
+    )
 
 
 def _created(runtime: Runtime, session: Session, user: User, rows: list[Lattice]) -> None:
@@ -154,9 +160,11 @@ def bulk_delete(
         raise ProblemError(422, "'ids' must be a list of lattice ids.")
     if len(ids) > MAX_BULK_DELETE:
         raise ProblemError(422, f"at most {MAX_BULK_DELETE} ids per bulk delete.")
-    owned = list(session.execute(
-        select(Lattice.id).where(Lattice.owner_id == user.id, Lattice.id.in_(set(ids)))
-    ).scalars()) if ids else []
+    owned = (
+        list(session.execute(select(Lattice.id).where(Lattice.owner_id == user.id, Lattice.id.in_(set(ids)))).scalars())
+        if ids
+        else []
+    )
     if owned and not runtime.faults.on("bulk_delete_keeps_rows"):
         session.execute(delete(Lattice).where(Lattice.owner_id == user.id, Lattice.id.in_(owned)))
     session.commit()
@@ -209,8 +217,14 @@ def pathfind(
     dims = int_list(row.dimensions) or []
     stored_blocked = [c for c in (row.blocked or []) if isinstance(c, list)]
     blocked_set = {tuple(c) for c in stored_blocked}
-    problems = [p for p in (cell_problems("start", body.get("start"), dims, blocked_set),
-                            cell_problems("end", body.get("end"), dims, blocked_set)) if p]
+    problems = [
+        p
+        for p in (
+            cell_problems("start", body.get("start"), dims, blocked_set),
+            cell_problems("end", body.get("end"), dims, blocked_set),
+        )
+        if p
+    ]
     if problems:
         raise ProblemError(422, " ".join(problems))
     start, end = list(body["start"]), list(body["end"])
@@ -228,7 +242,11 @@ def pathfind(
     else:
         distance = len(path) if runtime.faults.on("path_wrong_distance") else len(path) - 1
         answer = {"found": True, "path": path, "distance": distance, "elapsed_ms": elapsed_ms}
-    events.publish(runtime, session, user.id, "path.computed",
-                   [{"lattice_id": id, "start": start, "end": end, "found": answer["found"],
-                     "distance": answer["distance"]}])
+    events.publish(
+        runtime,
+        session,
+        user.id,
+        "path.computed",
+        [{"lattice_id": id, "start": start, "end": end, "found": answer["found"], "distance": answer["distance"]}],
+    )
     return answer

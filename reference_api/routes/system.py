@@ -24,9 +24,7 @@ REDIS_TIMEOUT_SECONDS = 1.0
 async def _database_check(runtime: Runtime) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     try:
-        latency = await asyncio.wait_for(
-            loop.run_in_executor(runtime.health_pool, runtime.db.ping), DB_TIMEOUT_SECONDS
-        )
+        latency = await asyncio.wait_for(loop.run_in_executor(runtime.health_pool, runtime.db.ping), DB_TIMEOUT_SECONDS)
     except Exception as exc:  # noqa: BLE001 - any failure of the round trip is a failed check
         log.warning("database health check failed: %s", exc.__class__.__name__)
         return {"status": "fail", "latency_ms": None}
@@ -82,7 +80,8 @@ def boom(kind: str = "runtime") -> None:
     """Raise an unhandled exception (``kind=sql``: a database error carrying SQL text)."""
     if kind == "sql":
         raise ProgrammingError(
-            "SELECT users.password_hash FROM users WHERE users.email = ?", ("x",),
+            "SELECT users.password_hash FROM users WHERE users.email = ?",
+            ("x",),
             Exception("deliberate failure from /__test__/boom"),
         )
     raise RuntimeError("boom: deliberate failure from /__test__/boom at /srv/lattice/app.py")

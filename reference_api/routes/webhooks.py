@@ -69,8 +69,14 @@ def create_webhook(
             problems.append(f"unknown event(s) {', '.join(unknown)}; valid events: {', '.join(EVENTS)}.")
     if problems:
         raise ProblemError(422, " ".join(problems))
-    hook = Webhook(id=new_id(), owner_id=user.id, url=url, events=list(dict.fromkeys(events)),
-                   secret=new_secret(), created_at=utcnow())
+    hook = Webhook(
+        id=new_id(),
+        owner_id=user.id,
+        url=url,
+        events=list(dict.fromkeys(events)),
+        secret=new_secret(),
+        created_at=utcnow(),
+    )
     session.add(hook)
     session.commit()
     return JSONResponse(webhook_json(hook, with_secret=True), status_code=201)
@@ -131,11 +137,18 @@ def list_deliveries(
     """Delivery records of one of the caller's webhooks, newest first."""
     hook = _owned(session, user.id, id)
     rows = session.execute(
-        select(Delivery).where(Delivery.webhook_id == hook.id)
-        .order_by(Delivery.created_at.desc(), Delivery.id)
+        select(Delivery).where(Delivery.webhook_id == hook.id).order_by(Delivery.created_at.desc(), Delivery.id)
     ).scalars()
-    return {"items": [
-        {"id": d.id, "event": d.event, "attempts": d.attempts, "status_code": d.status_code,
-         "outcome": d.outcome, "created_at": iso(d.created_at)}
-        for d in rows
-    ]}
+    return {
+        "items": [
+            {
+                "id": d.id,
+                "event": d.event,
+                "attempts": d.attempts,
+                "status_code": d.status_code,
+                "outcome": d.outcome,
+                "created_at": iso(d.created_at),
+            }
+            for d in rows
+        ]
+    }

@@ -26,12 +26,14 @@ STATES = {"active": "active", "canceled": "cancelled"}
 def classic_subscription(answer: dict[str, Any], asked: Any = None) -> dict[str, Any]:
     """The contract subscription document in classic words (an unmapped plan is shown as asked)."""
     plan = answer.get("plan")
-    return {"subscription": {
-        "plan": PLAN_CODES.get(plan, asked) if isinstance(plan, str) else asked,
-        "state": STATES.get(answer["status"], answer["status"]),
-        "renews_at": answer["renews_at"],
-        "limits": answer["limits"],
-    }}
+    return {
+        "subscription": {
+            "plan": PLAN_CODES.get(plan, asked) if isinstance(plan, str) else asked,
+            "state": STATES.get(answer["status"], answer["status"]),
+            "renews_at": answer["renews_at"],
+            "limits": answer["limits"],
+        }
+    }
 
 
 @router.get("/billing/plans")
@@ -85,5 +87,10 @@ def get_usage(
 ) -> dict[str, Any]:
     """The calling user's counters for the current month (200 ``{"usage"}``)."""
     counts = account.get_usage(user, session, runtime)
-    return {"usage": {"requests": counts["requests"], "grids_created": counts["lattices_created"],
-                      "routes_computed": counts["paths_computed"]}}
+    return {
+        "usage": {
+            "requests": counts["requests"],
+            "grids_created": counts["lattices_created"],
+            "routes_computed": counts["paths_computed"],
+        }
+    }

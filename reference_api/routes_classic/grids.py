@@ -18,6 +18,7 @@ from ..runtime import Runtime
 
 router = APIRouter(prefix="/grids")
 
+
 @contextmanager
 def renamed(words: dict[str, str]) -> Iterator[None]:
     """Re-raise the core's errors with its field names replaced by the classic ones."""
@@ -29,11 +30,13 @@ def renamed(words: dict[str, str]) -> Iterator[None]:
             detail = detail.replace(core, classic)
         raise ProblemError(exc.status, detail, title=exc.title, headers=exc.headers) from None
 
+
 def _renamed_fields(payload: Any, names: dict[str, str]) -> Any:
     """``payload`` with its classic keys renamed to the core's (non-objects unchanged)."""
     if not isinstance(payload, dict):
         return payload
     return {names.get(k, k): v for k, v in payload.items() if k not in names.values()}
+
 
 @router.post("")
 def create_grid(
@@ -44,6 +47,7 @@ def create_grid(
 ) -> dict[str, Any]:
     """Create one grid (200 ``{"grid"}``; 400 for invalid fields)."""
     return {"grid": json.loads(lattices.create_lattice(payload, user, session, runtime).body)}
+
 
 @router.get("")
 def list_grids(
@@ -57,6 +61,7 @@ def list_grids(
     items: list[dict[str, Any]] = lattices.list_lattices(limit, offset, user, session, runtime)["items"]
     return items
 
+
 @router.post("/batch")
 def batch_create(
     payload: Any = Depends(raw_json),
@@ -69,6 +74,7 @@ def batch_create(
         answer = lattices.bulk_create(_renamed_fields(payload, {"grids": "lattices"}), user, session, runtime)
     return {"created": json.loads(answer.body)["ids"]}
 
+
 @router.post("/batch-delete")
 def batch_delete(
     payload: Any = Depends(raw_json),
@@ -80,6 +86,7 @@ def batch_delete(
     with renamed({"lattice": "grid"}):
         return {"removed": lattices.bulk_delete(payload, user, session, runtime)["deleted"]}
 
+
 @router.get("/{id}")
 def get_grid(
     id: str,
@@ -90,6 +97,7 @@ def get_grid(
     """One of the caller's grids (404 if absent or someone else's)."""
     with renamed({"lattice": "grid"}):
         return {"grid": lattices.get_lattice(id, user, session, runtime)}
+
 
 @router.delete("/{id}")
 def delete_grid(
@@ -103,6 +111,7 @@ def delete_grid(
         lattices.delete_lattice(id, user, session, runtime)
     return {"deleted": id}
 
+
 @router.post("/{id}/route")
 def route(
     id: str,
@@ -113,6 +122,5 @@ def route(
 ) -> dict[str, Any]:
     """A shortest route between two free cells (200 ``{"route"}``; ``found: false`` when unreachable)."""
     with renamed({"'start'": "'from'", "'end'": "'to'", "lattice": "grid"}):
-        answer = lattices.pathfind(id, _renamed_fields(payload, {"from": "start", "to": "end"}),
-                                   user, session, runtime)
+        answer = lattices.pathfind(id, _renamed_fields(payload, {"from": "start", "to": "end"}), user, session, runtime)
     return {"route": {"found": answer["found"], "cells": answer["path"], "length": answer["distance"]}}

@@ -58,8 +58,9 @@ def signup(
     if session.get(Profile, created["id"]) is None and session.get(User, created["id"]) is not None:
         session.add(Profile(user_id=created["id"], display_name=display_name))
         session.commit()
-    return classic_user(created["id"], created["email"], created["created_at"],
-                        display_name_of(session, created["id"]) or display_name)
+    return classic_user(
+        created["id"], created["email"], created["created_at"], display_name_of(session, created["id"]) or display_name
+    )
 
 
 @router.post("/auth/session")

@@ -13,30 +13,51 @@ CLASSIC_ENV = {"LATTICE_DIALECT": "classic"}
 
 #: Every operation the classic dialect serves, as (method, OpenAPI path); nothing else.
 CLASSIC_OPERATIONS = {
-    ("get", "/health"), ("get", "/metrics"),
-    ("post", "/auth/signup"), ("post", "/auth/session"),
-    ("get", "/account"), ("delete", "/account"),
+    ("get", "/health"),
+    ("get", "/metrics"),
+    ("post", "/auth/signup"),
+    ("post", "/auth/session"),
+    ("get", "/account"),
+    ("delete", "/account"),
     ("get", "/billing/plans"),
-    ("get", "/billing/subscription"), ("put", "/billing/subscription"), ("delete", "/billing/subscription"),
+    ("get", "/billing/subscription"),
+    ("put", "/billing/subscription"),
+    ("delete", "/billing/subscription"),
     ("get", "/usage"),
-    ("post", "/grids"), ("get", "/grids"), ("post", "/grids/batch"), ("post", "/grids/batch-delete"),
-    ("get", "/grids/{id}"), ("delete", "/grids/{id}"), ("post", "/grids/{id}/route"),
+    ("post", "/grids"),
+    ("get", "/grids"),
+    ("post", "/grids/batch"),
+    ("post", "/grids/batch-delete"),
+    ("get", "/grids/{id}"),
+    ("delete", "/grids/{id}"),
+    ("post", "/grids/{id}/route"),
 }
 
 #: Every operation the contract dialect serves (docs/design/api-contract.md).
 CONTRACT_OPERATIONS = {
-    ("get", "/health"), ("get", "/metrics"),
-    ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
-    ("get", "/api/v1/users/me"), ("delete", "/api/v1/users/me"),
+    ("get", "/health"),
+    ("get", "/metrics"),
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("get", "/api/v1/users/me"),
+    ("delete", "/api/v1/users/me"),
     ("get", "/api/v1/plans"),
-    ("get", "/api/v1/subscription"), ("put", "/api/v1/subscription"), ("delete", "/api/v1/subscription"),
+    ("get", "/api/v1/subscription"),
+    ("put", "/api/v1/subscription"),
+    ("delete", "/api/v1/subscription"),
     ("get", "/api/v1/usage"),
-    ("post", "/api/v1/lattices"), ("get", "/api/v1/lattices"),
-    ("post", "/api/v1/lattices/bulk"), ("post", "/api/v1/lattices/bulk-delete"),
-    ("get", "/api/v1/lattices/{id}"), ("delete", "/api/v1/lattices/{id}"),
+    ("post", "/api/v1/lattices"),
+    ("get", "/api/v1/lattices"),
+    ("post", "/api/v1/lattices/bulk"),
+    ("post", "/api/v1/lattices/bulk-delete"),
+    ("get", "/api/v1/lattices/{id}"),
+    ("delete", "/api/v1/lattices/{id}"),
     ("post", "/api/v1/lattices/{id}/pathfind"),
-    ("post", "/api/v1/webhooks"), ("get", "/api/v1/webhooks"), ("delete", "/api/v1/webhooks/{id}"),
-    ("post", "/api/v1/webhooks/{id}/test"), ("get", "/api/v1/webhooks/{id}/deliveries"),
+    ("post", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks"),
+    ("delete", "/api/v1/webhooks/{id}"),
+    ("post", "/api/v1/webhooks/{id}/test"),
+    ("get", "/api/v1/webhooks/{id}/deliveries"),
 }
 
 
@@ -45,8 +66,9 @@ def operations(document: dict[str, Any]) -> set[tuple[str, str]]:
     return {(method, path) for path, item in document["paths"].items() for method in item}
 
 
-def signup(base: Client, email: str | None = None, password: str = PASSWORD,
-           display_name: str | None = "Ada Lovelace") -> requests.Response:
+def signup(
+    base: Client, email: str | None = None, password: str = PASSWORD, display_name: str | None = "Ada Lovelace"
+) -> requests.Response:
     """``POST /auth/signup`` (``display_name=None`` leaves the field out)."""
     body: dict[str, Any] = {"email": email or unique_email(), "password": password}
     if display_name is not None:
@@ -86,11 +108,13 @@ def assert_classic_error(response: requests.Response, status: int, code: str | N
     return body["error"]
 
 
-def new_grid(user: User, name: str = "g", dimensions: list[int] | None = None,
-             blocked: list[list[int]] | None = None) -> dict[str, Any]:
+def new_grid(
+    user: User, name: str = "g", dimensions: list[int] | None = None, blocked: list[list[int]] | None = None
+) -> dict[str, Any]:
     """Create a grid and return it (the ``grid`` of the answer)."""
-    answer = user.client.post("/grids", json={"name": name, "dimensions": dimensions or [3, 3],
-                                              "blocked": blocked or []})
+    answer = user.client.post(
+        "/grids", json={"name": name, "dimensions": dimensions or [3, 3], "blocked": blocked or []}
+    )
     assert answer.status_code == 200, answer.text
     grid: dict[str, Any] = answer.json()["grid"]
     return grid

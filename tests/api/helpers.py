@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import threading
 import time
@@ -18,8 +19,17 @@ import requests
 
 PASSWORD = "correct horse battery staple"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
-LEAK_MARKERS = ("FastAPI", "Starlette", "pydantic", "sqlalchemy", "Traceback", "/usr/", ".py",
-                "SELECT ", "errors.pydantic.dev")
+LEAK_MARKERS = (
+    "FastAPI",
+    "Starlette",
+    "pydantic",
+    "sqlalchemy",
+    "Traceback",
+    "/usr/",
+    ".py",
+    "SELECT ",
+    "errors.pydantic.dev",
+)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -179,8 +189,9 @@ def hmac_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def bfs_distance(dims: Sequence[int], blocked: Iterable[Sequence[int]], start: Sequence[int],
-                 end: Sequence[int]) -> int | None:
+def bfs_distance(
+    dims: Sequence[int], blocked: Iterable[Sequence[int]], start: Sequence[int], end: Sequence[int]
+) -> int | None:
     """An independent BFS on coordinate tuples: the shortest distance or None."""
     walls = {tuple(c) for c in blocked}
     begin, goal = tuple(start), tuple(end)
@@ -201,19 +212,24 @@ def bfs_distance(dims: Sequence[int], blocked: Iterable[Sequence[int]], start: S
     return None
 
 
-def assert_valid_path(answer: dict[str, Any], dims: Sequence[int], blocked: Iterable[Sequence[int]],
-                      start: Sequence[int], end: Sequence[int]) -> None:
+def assert_valid_path(
+    answer: dict[str, Any],
+    dims: Sequence[int],
+    blocked: Iterable[Sequence[int]],
+    start: Sequence[int],
+    end: Sequence[int],
+) -> None:
     """The path starts/ends right, steps by one coordinate, avoids walls and is shortest."""
     walls = {tuple(c) for c in blocked}
     path = answer["path"]
     assert answer["found"] is True
     assert path[0] == list(start) and path[-1] == list(end)
     assert answer["distance"] == len(path) - 1
-    for a, b in zip(path, path[1:]):
-        assert sum(abs(x - y) for x, y in zip(a, b)) == 1, (a, b)
+    for a, b in itertools.pairwise(path):
+        assert sum(abs(x - y) for x, y in zip(a, b, strict=True)) == 1, (a, b)
     for cell in path:
         assert tuple(cell) not in walls, cell
-        assert all(0 <= c < n for c, n in zip(cell, dims)), cell
+        assert all(0 <= c < n for c, n in zip(cell, dims, strict=True)), cell
     assert answer["distance"] == bfs_distance(dims, walls, start, end)
 
 

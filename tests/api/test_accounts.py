@@ -11,8 +11,7 @@ import pytest
 
 from tests.support.server import ReferenceApi
 
-from .helpers import (PASSWORD, Client, User, WebhookReceiver, assert_problem, login, register,
-                      unique_email)
+from .helpers import PASSWORD, Client, User, WebhookReceiver, assert_problem, login, register, unique_email
 
 
 def test_register_returns_the_user(anon: Client) -> None:
@@ -31,22 +30,24 @@ def test_register_twice_is_a_conflict(anon: Client) -> None:
     assert_problem(register(anon, email), 409)
 
 
-@pytest.mark.parametrize("body", [
-    {"email": "not-an-email", "password": PASSWORD},
-    {"email": "someone@example.com", "password": "short"},
-    {"email": "someone@example.com", "password": "x" * 11},
-    {"password": PASSWORD},
-    {"email": "someone@example.com"},
-    {},
-    [],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "someone@example.com", "password": "short"},
+        {"email": "someone@example.com", "password": "x" * 11},
+        {"password": PASSWORD},
+        {"email": "someone@example.com"},
+        {},
+        [],
+    ],
+)
 def test_register_rejects_invalid_bodies(anon: Client, body: object) -> None:
     assert_problem(anon.post("/api/v1/auth/register", json=body), 422)
 
 
 def test_register_rejects_malformed_json(anon: Client) -> None:
-    answer = anon.post("/api/v1/auth/register", data="{not json",
-                       headers={"Content-Type": "application/json"})
+    answer = anon.post("/api/v1/auth/register", data="{not json", headers={"Content-Type": "application/json"})
     assert answer.status_code in (400, 422)
     assert_problem(answer, answer.status_code)
 
@@ -87,6 +88,7 @@ def _forge(token: str, **changes: object) -> str:
 def _alg_none(claims: dict[str, object]) -> str:
     def part(obj: object) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
@@ -125,8 +127,7 @@ def test_expired_token_is_rejected() -> None:
         assert_problem(Client(api.base_url, token).get("/api/v1/users/me"), 401)
 
 
-def test_delete_me_removes_everything(api: ReferenceApi, anon: Client, user: User,
-                                      receiver: WebhookReceiver) -> None:
+def test_delete_me_removes_everything(api: ReferenceApi, anon: Client, user: User, receiver: WebhookReceiver) -> None:
     client = user.client
     lattice = client.post("/api/v1/lattices", json={"name": "doomed", "dimensions": [3, 3]}).json()
     hook = client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["ping"]}).json()
@@ -191,8 +192,14 @@ def test_plan_limits_apply(user: User) -> None:
 def test_usage_counts_calls(user: User) -> None:
     client = user.client
     before = client.get("/api/v1/usage").json()
-    assert set(before) >= {"period_start", "period_end", "requests", "lattices_created",
-                           "paths_computed", "webhooks_sent"}
+    assert set(before) >= {
+        "period_start",
+        "period_end",
+        "requests",
+        "lattices_created",
+        "paths_computed",
+        "webhooks_sent",
+    }
     assert before["period_start"] < before["period_end"]
     lattice = client.post("/api/v1/lattices", json={"name": "u", "dimensions": [4, 4]}).json()
     client.post(f"/api/v1/lattices/{lattice['id']}/pathfind", json={"start": [0, 0], "end": [3, 3]})

@@ -8,8 +8,17 @@ import pytest
 
 from tests.support.server import ReferenceApi
 
-from .classic import (CLASSIC_ENV, CLASSIC_OPERATIONS, CONTRACT_OPERATIONS, assert_classic_error,
-                      new_classic_user, new_grid, open_session, operations, signup)
+from .classic import (
+    CLASSIC_ENV,
+    CLASSIC_OPERATIONS,
+    CONTRACT_OPERATIONS,
+    assert_classic_error,
+    new_classic_user,
+    new_grid,
+    open_session,
+    operations,
+    signup,
+)
 from .conftest import RELAXED_ENV
 from .helpers import LEAK_MARKERS, PASSWORD, SECURITY_HEADERS, Client, User, bfs_distance, unique_email
 
@@ -84,8 +93,14 @@ def test_the_account_shows_the_display_name(classic: ReferenceApi) -> None:
     user = new_classic_user(classic.base_url)
     answer = user.client.get("/account")
     assert answer.status_code == 200
-    assert answer.json() == {"user": {"id": user.id, "email": user.email, "display_name": "Ada Lovelace",
-                                      "created_at": answer.json()["user"]["created_at"]}}
+    assert answer.json() == {
+        "user": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": "Ada Lovelace",
+            "created_at": answer.json()["user"]["created_at"],
+        }
+    }
 
 
 def test_deleting_the_account_answers_200_and_removes_everything(classic: ReferenceApi, anon: Client) -> None:
@@ -98,8 +113,13 @@ def test_deleting_the_account_answers_200_and_removes_everything(classic: Refere
 
 
 def test_requests_without_a_token_are_401(anon: Client) -> None:
-    for method, path in (("GET", "/account"), ("GET", "/grids"), ("GET", "/usage"),
-                         ("GET", "/billing/subscription"), ("POST", "/grids")):
+    for method, path in (
+        ("GET", "/account"),
+        ("GET", "/grids"),
+        ("GET", "/usage"),
+        ("GET", "/billing/subscription"),
+        ("POST", "/grids"),
+    ):
         answer = anon.request(method, path)
         assert_classic_error(answer, 401, "unauthorized")
         assert answer.headers["WWW-Authenticate"] == "Bearer"
@@ -170,8 +190,9 @@ def test_listings_page_with_limit_and_offset(user: User) -> None:
 
 
 def test_an_invalid_grid_is_a_400_and_stores_nothing(user: User) -> None:
-    error = assert_classic_error(user.client.post("/grids", json={"name": "", "dimensions": [3]}), 400,
-                                 "invalid_request")
+    error = assert_classic_error(
+        user.client.post("/grids", json={"name": "", "dimensions": [3]}), 400, "invalid_request"
+    )
     assert "name" in error["message"]
     assert user.client.get("/grids").json() == []
 
@@ -216,7 +237,8 @@ def test_a_route_error_names_the_classic_fields(user: User) -> None:
     message = assert_classic_error(user.client.post(f"/grids/{grid['id']}/route", json={"to": [2, 2]}), 400)["message"]
     assert "'from'" in message and "'start'" not in message
     message = assert_classic_error(
-        user.client.post(f"/grids/{grid['id']}/route", json={"from": [0, 0], "to": [1, 1]}), 400)["message"]
+        user.client.post(f"/grids/{grid['id']}/route", json={"from": [0, 0], "to": [1, 1]}), 400
+    )["message"]
     assert "'to'" in message and "blocked" in message
 
 
@@ -273,13 +295,13 @@ def test_rate_limit_headers_are_x_ratelimit(user: User, anon: Client) -> None:
 
 def test_cors_exposes_the_x_ratelimit_headers(anon: Client) -> None:
     exposed = anon.get("/billing/plans", headers={"Origin": "https://app.example.com"}).headers[
-        "Access-Control-Expose-Headers"]
+        "Access-Control-Expose-Headers"
+    ]
     assert "X-RateLimit-Remaining" in exposed and "Retry-After" in exposed
 
 
 def test_security_headers_are_on_every_answer(anon: Client, user: User) -> None:
-    for answer in (anon.get("/billing/plans"), anon.get("/nope"), user.client.get("/grids"),
-                   anon.get("/openapi.json")):
+    for answer in (anon.get("/billing/plans"), anon.get("/nope"), user.client.get("/grids"), anon.get("/openapi.json")):
         for name, value in SECURITY_HEADERS.items():
             assert answer.headers[name] == value, (answer.url, name)
 

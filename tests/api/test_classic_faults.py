@@ -26,10 +26,20 @@ from .helpers import Client, bfs_distance, unique_email
 Check = Callable[[ReferenceApi], None]
 CHECKS: dict[str, Check] = {
     name: contract.CHECKS[name]
-    for name in ("health_body_fail", "health_status_mismatch", "health_flat_contradiction",
-                 "health_pass_with_failed_check", "health_garbage", "health_no_database_check",
-                 "health_no_redis_check", "metrics_garbage", "metrics_wrong_content_type",
-                 "metrics_missing_family", "server_disclosure", "hsts_short")
+    for name in (
+        "health_body_fail",
+        "health_status_mismatch",
+        "health_flat_contradiction",
+        "health_pass_with_failed_check",
+        "health_garbage",
+        "health_no_database_check",
+        "health_no_redis_check",
+        "metrics_garbage",
+        "metrics_wrong_content_type",
+        "metrics_missing_family",
+        "server_disclosure",
+        "hsts_short",
+    )
 }
 ENV: dict[str, dict[str, str]] = {}
 NOT_APPLICABLE = {
@@ -46,6 +56,7 @@ def check(name: str, **env: str) -> Callable[[Check], Check]:
         CHECKS[name] = fn
         ENV[name] = env
         return fn
+
     return register_check
 
 
@@ -112,8 +123,9 @@ def _(api: ReferenceApi) -> None:
 
 @check("cors_wildcard_credentials")
 def _(api: ReferenceApi) -> None:
-    answer = anon(api).options("/billing/plans", headers={"Origin": "https://evil.example.com",
-                                                         "Access-Control-Request-Method": "GET"})
+    answer = anon(api).options(
+        "/billing/plans", headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "GET"}
+    )
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
     assert answer.headers["Access-Control-Allow-Credentials"] == "true"
 
@@ -157,8 +169,11 @@ def _(api: ReferenceApi) -> None:
 @check("register_accepts_empty")
 def _(api: ReferenceApi) -> None:
     client = anon(api)
-    for body in ({}, {"email": "nope", "password": "x", "display_name": "N"},
-                 {"email": unique_email(), "password": "long enough password"}):
+    for body in (
+        {},
+        {"email": "nope", "password": "x", "display_name": "N"},
+        {"email": unique_email(), "password": "long enough password"},
+    ):
         answer = client.post("/auth/signup", json=body)
         assert answer.status_code == 200 and answer.json()["user"]["id"]
 
@@ -208,7 +223,9 @@ def _(api: ReferenceApi) -> None:
 @check("subscription_not_persisted")
 def _(api: ReferenceApi) -> None:
     user = new_classic_user(api.base_url)
-    assert user.client.put("/billing/subscription", json={"plan": "premium"}).json()["subscription"]["plan"] == "premium"
+    assert (
+        user.client.put("/billing/subscription", json={"plan": "premium"}).json()["subscription"]["plan"] == "premium"
+    )
     assert user.client.get("/billing/subscription").json()["subscription"]["plan"] == "starter"
 
 

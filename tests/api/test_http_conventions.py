@@ -18,12 +18,15 @@ def test_unknown_path_is_a_404_problem(anon: Client) -> None:
     assert_security_headers(answer)
 
 
-@pytest.mark.parametrize("method,path,allow", [
-    ("PUT", "/api/v1/plans", "GET"),
-    ("DELETE", "/health", "GET"),
-    ("PATCH", "/api/v1/lattices/some-id", "GET, DELETE"),
-    ("GET", "/api/v1/auth/login", "POST"),
-])
+@pytest.mark.parametrize(
+    "method,path,allow",
+    [
+        ("PUT", "/api/v1/plans", "GET"),
+        ("DELETE", "/health", "GET"),
+        ("PATCH", "/api/v1/lattices/some-id", "GET, DELETE"),
+        ("GET", "/api/v1/auth/login", "POST"),
+    ],
+)
 def test_wrong_method_is_a_405_problem_with_allow(anon: Client, method: str, path: str, allow: str) -> None:
     answer = anon.request(method, path)
     assert_problem(answer, 405)
@@ -47,14 +50,18 @@ def test_validation_errors_are_human_text(user: User) -> None:
 
 def test_test_routes_are_off_by_default() -> None:
     from tests.support.server import ReferenceApi
+
     with ReferenceApi() as api:
         assert_problem(Client(api.base_url).get("/__test__/boom"), 404)
 
 
 def test_security_headers_on_every_kind_of_response(anon: Client, user: User) -> None:
     responses = [
-        anon.get("/health"), anon.get("/metrics"), anon.get("/api/v1/plans"),
-        anon.get("/api/v1/users/me"), user.client.get("/api/v1/users/me"),
+        anon.get("/health"),
+        anon.get("/metrics"),
+        anon.get("/api/v1/plans"),
+        anon.get("/api/v1/users/me"),
+        user.client.get("/api/v1/users/me"),
         user.client.post("/api/v1/lattices", json={"name": ""}),
         anon.options("/api/v1/plans", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"}),
     ]
@@ -73,9 +80,14 @@ def test_request_id_is_echoed_or_generated(anon: Client) -> None:
 
 
 def test_cors_preflight_from_an_allowed_origin(anon: Client) -> None:
-    answer = anon.options("/api/v1/lattices", headers={
-        "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    answer = anon.options(
+        "/api/v1/lattices",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert answer.status_code in (200, 204)
     assert answer.headers["Access-Control-Allow-Origin"] == ALLOWED
     assert "POST" in answer.headers["Access-Control-Allow-Methods"]
@@ -86,8 +98,9 @@ def test_cors_preflight_from_an_allowed_origin(anon: Client) -> None:
     assert "RateLimit-Limit" not in answer.headers
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example.com", "null", "http://app.example.com",
-                                    "https://app.example.com.evil.net"])
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example.com", "null", "http://app.example.com", "https://app.example.com.evil.net"]
+)
 def test_cors_refuses_other_origins(anon: Client, origin: str) -> None:
     preflight = anon.options("/api/v1/lattices", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
     simple = anon.get("/api/v1/plans", headers={"Origin": origin})
@@ -105,6 +118,7 @@ def test_cors_simple_request_from_an_allowed_origin(anon: Client) -> None:
 
 def test_cors_allow_list_comes_from_the_environment() -> None:
     from tests.support.server import ReferenceApi
+
     with ReferenceApi(env={"CORS_ALLOWED_ORIGINS": "https://a.test, https://b.test"}) as api:
         client = Client(api.base_url)
         for origin in ("https://a.test", "https://b.test"):
@@ -136,12 +150,19 @@ def test_metrics_exposition(anon: Client, user: User) -> None:
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     families = _families(answer.text)
-    for name in ("http_requests", "http_request_duration_seconds", "lattices_created",
-                 "paths_computed", "webhook_deliveries"):
+    for name in (
+        "http_requests",
+        "http_request_duration_seconds",
+        "lattices_created",
+        "paths_computed",
+        "webhook_deliveries",
+    ):
         assert name in families, name
     assert families["http_request_duration_seconds"].type == "histogram"
-    samples = {(s.labels.get("method"), s.labels.get("path"), s.labels.get("status")): s.value
-               for s in families["http_requests"].samples}
+    samples = {
+        (s.labels.get("method"), s.labels.get("path"), s.labels.get("status")): s.value
+        for s in families["http_requests"].samples
+    }
     assert samples[("GET", "/api/v1/plans", "200")] >= 1
     assert samples[("GET", "unmatched", "404")] >= 1
     assert samples[("POST", "/api/v1/lattices", "201")] >= 1
@@ -153,8 +174,12 @@ def test_metrics_exposition(anon: Client, user: User) -> None:
 def test_metrics_count_requests(anon: Client) -> None:
     def plans_count() -> float:
         families = _families(anon.get("/metrics").text)
-        return sum(s.value for s in families["http_requests"].samples
-                   if s.labels.get("path") == "/api/v1/plans" and s.labels.get("status") == "200")
+        return sum(
+            s.value
+            for s in families["http_requests"].samples
+            if s.labels.get("path") == "/api/v1/plans" and s.labels.get("status") == "200"
+        )
+
     before = plans_count()
     for _ in range(3):
         anon.get("/api/v1/plans")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import ssl
 import socket
+import ssl
 from pathlib import Path
 
 import pytest
@@ -44,9 +44,8 @@ def test_plain_http_has_no_hsts(anon: Client) -> None:
 
 
 def test_unknown_fault_is_a_startup_error() -> None:
-    with pytest.raises(ReferenceApiError) as error:
-        with ReferenceApi(faults=["no_such_fault"]):
-            pass
+    with pytest.raises(ReferenceApiError) as error, ReferenceApi(faults=["no_such_fault"]):
+        pass
     assert "no_such_fault" in str(error.value) and "tenant_leak" in str(error.value)
 
 
@@ -120,18 +119,16 @@ def test_database_url_folder_is_created(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL (initdb) is not available")
 def test_postgresql_backend_and_outage() -> None:
-    with PostgresServer() as postgres:
-        with ReferenceApi(database_url=postgres.url) as api:
-            client = Client(api.base_url)
-            assert client.get("/health").json()["checks"]["database"]["status"] == "pass"
-            user = new_user(api.base_url)
-            lattice = user.client.post("/api/v1/lattices", json={"name": "pg", "dimensions": [3, 3],
-                                                                 "blocked": [[1, 1]]})
-            assert lattice.status_code == 201
-            assert user.client.get(f"/api/v1/lattices/{lattice.json()['id']}").json()["blocked"] == [[1, 1]]
-            assert user.client.get("/api/v1/usage").json()["lattices_created"] == 1
-            postgres.stop()
-            answer = client.get("/health")
-            assert answer.status_code == 503
-            assert answer.json()["status"] == "fail"
-            assert answer.json()["checks"]["database"]["status"] == "fail"
+    with PostgresServer() as postgres, ReferenceApi(database_url=postgres.url) as api:
+        client = Client(api.base_url)
+        assert client.get("/health").json()["checks"]["database"]["status"] == "pass"
+        user = new_user(api.base_url)
+        lattice = user.client.post("/api/v1/lattices", json={"name": "pg", "dimensions": [3, 3], "blocked": [[1, 1]]})
+        assert lattice.status_code == 201
+        assert user.client.get(f"/api/v1/lattices/{lattice.json()['id']}").json()["blocked"] == [[1, 1]]
+        assert user.client.get("/api/v1/usage").json()["lattices_created"] == 1
+        postgres.stop()
+        answer = client.get("/health")
+        assert answer.status_code == 503
+        assert answer.json()["status"] == "fail"
+        assert answer.json()["checks"]["database"]["status"] == "fail"

@@ -6,6 +6,7 @@ import random
 import time
 
 import pytest
+import requests
 
 from .helpers import User, assert_problem, assert_valid_path, bfs_distance
 
@@ -43,23 +44,26 @@ def test_listing_is_paginated_and_own_only(user: User, make_user: object) -> Non
         assert_problem(user.client.get("/api/v1/lattices", params=params), 422)
 
 
-@pytest.mark.parametrize("body", [
-    {"name": "", "dimensions": [3]},
-    {"name": "   ", "dimensions": [3]},
-    {"name": "x" * 101, "dimensions": [3]},
-    {"dimensions": [3]},
-    {"name": "no dims"},
-    {"name": "zero dims", "dimensions": []},
-    {"name": "five dims", "dimensions": [2, 2, 2, 2, 2]},
-    {"name": "too wide", "dimensions": [1001]},
-    {"name": "zero size", "dimensions": [0, 3]},
-    {"name": "not ints", "dimensions": ["3"]},
-    {"name": "too many cells", "dimensions": [1000, 1000, 2]},
-    {"name": "blocked outside", "dimensions": [3, 3], "blocked": [[3, 0]]},
-    {"name": "blocked negative", "dimensions": [3, 3], "blocked": [[-1, 0]]},
-    {"name": "blocked wrong dim", "dimensions": [3, 3], "blocked": [[1]]},
-    {"name": "blocked not list", "dimensions": [3, 3], "blocked": "1,1"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "", "dimensions": [3]},
+        {"name": "   ", "dimensions": [3]},
+        {"name": "x" * 101, "dimensions": [3]},
+        {"dimensions": [3]},
+        {"name": "no dims"},
+        {"name": "zero dims", "dimensions": []},
+        {"name": "five dims", "dimensions": [2, 2, 2, 2, 2]},
+        {"name": "too wide", "dimensions": [1001]},
+        {"name": "zero size", "dimensions": [0, 3]},
+        {"name": "not ints", "dimensions": ["3"]},
+        {"name": "too many cells", "dimensions": [1000, 1000, 2]},
+        {"name": "blocked outside", "dimensions": [3, 3], "blocked": [[3, 0]]},
+        {"name": "blocked negative", "dimensions": [3, 3], "blocked": [[-1, 0]]},
+        {"name": "blocked wrong dim", "dimensions": [3, 3], "blocked": [[1]]},
+        {"name": "blocked not list", "dimensions": [3, 3], "blocked": "1,1"},
+    ],
+)
 def test_invalid_lattices_are_rejected_and_not_stored(user: User, body: dict) -> None:
     assert_problem(user.client.post("/api/v1/lattices", json=body), 422)
     assert user.client.get("/api/v1/lattices").json()["total"] == 0
@@ -72,8 +76,12 @@ def test_malformed_json_is_a_problem(user: User) -> None:
 
 
 def test_lattices_require_a_token(anon: object) -> None:
-    for method, path in (("GET", "/api/v1/lattices"), ("POST", "/api/v1/lattices"),
-                         ("GET", "/api/v1/lattices/x"), ("POST", "/api/v1/lattices/bulk")):
+    for method, path in (
+        ("GET", "/api/v1/lattices"),
+        ("POST", "/api/v1/lattices"),
+        ("GET", "/api/v1/lattices/x"),
+        ("POST", "/api/v1/lattices/bulk"),
+    ):
         answer = anon.request(method, path, json={})  # type: ignore[attr-defined]
         assert_problem(answer, 401)
         assert answer.headers["WWW-Authenticate"].startswith("Bearer")
@@ -102,7 +110,7 @@ def test_bulk_create_and_delete(user: User) -> None:
     assert len(ids) == 10 and len(set(ids)) == 10
     assert user.client.get("/api/v1/lattices").json()["total"] == 10
     assert user.client.get(f"/api/v1/lattices/{ids[3]}").json()["name"] == "b3"
-    deleted = user.client.post("/api/v1/lattices/bulk-delete", json={"ids": ids[:4] + ["unknown-id"]})
+    deleted = user.client.post("/api/v1/lattices/bulk-delete", json={"ids": [*ids[:4], "unknown-id"]})
     assert deleted.status_code == 200 and deleted.json() == {"deleted": 4}
     assert user.client.get("/api/v1/lattices").json()["total"] == 6
     assert_problem(user.client.post("/api/v1/lattices/bulk-delete", json={"ids": "all"}), 422)
@@ -126,7 +134,8 @@ def test_bulk_respects_the_plan_maximum(user: User) -> None:
 
 # --- pathfinding ------------------------------------------------------------------------------
 
-def pathfind(user: User, lattice_id: str, start: list[int], end: list[int]):  # type: ignore[no-untyped-def]
+
+def pathfind(user: User, lattice_id: str, start: list[int], end: list[int]) -> requests.Response:
     return user.client.post(f"/api/v1/lattices/{lattice_id}/pathfind", json={"start": start, "end": end})
 
 
@@ -175,20 +184,24 @@ def test_pathfind_unreachable(user: User) -> None:
     assert body["found"] is False and body["path"] == [] and body["distance"] is None
 
 
-@pytest.mark.parametrize("start,end", [
-    ([0, 5], [1, 1]),        # out of bounds
-    ([0, 0], [-1, 0]),       # negative
-    ([0, 0, 0], [1, 1]),     # wrong dimension
-    ([0], [1, 1]),
-    ([2, 2], [0, 0]),        # start blocked
-    ([0, 0], [2, 2]),        # end blocked
-    (None, [0, 0]),
-    (["a", 0], [0, 0]),
-])
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        ([0, 5], [1, 1]),  # out of bounds
+        ([0, 0], [-1, 0]),  # negative
+        ([0, 0, 0], [1, 1]),  # wrong dimension
+        ([0], [1, 1]),
+        ([2, 2], [0, 0]),  # start blocked
+        ([0, 0], [2, 2]),  # end blocked
+        (None, [0, 0]),
+        (["a", 0], [0, 0]),
+    ],
+)
 def test_pathfind_rejects_bad_endpoints(user: User, start: object, end: object) -> None:
     lattice = create(user, dimensions=[5, 5], blocked=[[2, 2]])
-    assert_problem(user.client.post(f"/api/v1/lattices/{lattice['id']}/pathfind",
-                                    json={"start": start, "end": end}), 422)
+    assert_problem(
+        user.client.post(f"/api/v1/lattices/{lattice['id']}/pathfind", json={"start": start, "end": end}), 422
+    )
 
 
 def test_pathfind_large_lattice_is_fast(user: User) -> None:
@@ -204,8 +217,9 @@ def test_pathfind_large_lattice_is_fast(user: User) -> None:
 def test_pathfind_counts_metrics(anon: object, user: User) -> None:
     def value() -> float:
         text = anon.get("/metrics").text  # type: ignore[attr-defined]
-        line = next(l for l in text.splitlines() if l.startswith("paths_computed_total "))
+        line = next(row for row in text.splitlines() if row.startswith("paths_computed_total "))
         return float(line.split()[1])
+
     before = value()
     lattice = create(user, dimensions=[2, 2])
     pathfind(user, lattice["id"], [0, 0], [1, 1])

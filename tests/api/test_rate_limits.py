@@ -11,8 +11,12 @@ from tests.support.server import ReferenceApi
 from .helpers import Client, assert_problem, assert_security_headers, avoid_window_edge, new_user
 
 WINDOW = 60
-LIMITS = {"RATE_LIMIT_WINDOW_SECONDS": str(WINDOW), "RATE_LIMIT_ANON": "5", "RATE_LIMIT_AUTH": "6",
-          "RATE_LIMIT_USER": "8"}
+LIMITS = {
+    "RATE_LIMIT_WINDOW_SECONDS": str(WINDOW),
+    "RATE_LIMIT_ANON": "5",
+    "RATE_LIMIT_AUTH": "6",
+    "RATE_LIMIT_USER": "8",
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +54,19 @@ def test_health_metrics_and_preflights_are_never_limited(limited: ReferenceApi) 
             answer = client.get(path)
             assert answer.status_code == 200
             assert "RateLimit-Limit" not in answer.headers
-        preflight = client.options("/api/v1/webhooks", headers={
-            "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"})
+        preflight = client.options(
+            "/api/v1/webhooks", headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+        )
         assert preflight.status_code in (200, 204)
 
 
 def test_auth_bucket(limited: ReferenceApi) -> None:
     client = Client(limited.base_url)
     avoid_window_edge(WINDOW)
-    statuses = [client.post("/api/v1/auth/login", json={"email": "nobody@example.com",
-                                                         "password": "x" * 12}).status_code
-                for _ in range(6)]
+    statuses = [
+        client.post("/api/v1/auth/login", json={"email": "nobody@example.com", "password": "x" * 12}).status_code
+        for _ in range(6)
+    ]
     assert statuses == [401] * 6
     # register and login share the address's auth bucket
     answer = client.post("/api/v1/auth/register", json={"email": "late@example.com", "password": "y" * 12})
@@ -93,9 +99,11 @@ def test_a_shared_budget_counts_every_request_of_the_address() -> None:
         user = new_user(api.base_url)  # a registration and a login: 2 requests of the budget
         anonymous = Client(api.base_url)
         avoid_window_edge(WINDOW)
-        seen = [int(anonymous.get("/api/v1/plans").headers["RateLimit-Remaining"]),
-                int(user.client.get("/api/v1/users/me").headers["RateLimit-Remaining"]),
-                int(anonymous.get("/api/v1/no-such-thing").headers["RateLimit-Remaining"])]
+        seen = [
+            int(anonymous.get("/api/v1/plans").headers["RateLimit-Remaining"]),
+            int(user.client.get("/api/v1/users/me").headers["RateLimit-Remaining"]),
+            int(anonymous.get("/api/v1/no-such-thing").headers["RateLimit-Remaining"]),
+        ]
         assert seen == [seen[0], seen[0] - 1, seen[0] - 2]
         assert anonymous.get("/api/v1/plans").headers["RateLimit-Limit"] == "20"
         statuses = [anonymous.get("/api/v1/plans").status_code for _ in range(20)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from .helpers import Client, User, WebhookReceiver, assert_problem, hmac_signature, wait_for
@@ -34,15 +33,18 @@ def test_create_list_delete(user: User, receiver: WebhookReceiver) -> None:
     assert_problem(user.client.delete(f"/api/v1/webhooks/{hook['id']}"), 404)
 
 
-@pytest.mark.parametrize("body", [
-    {"url": "ftp://example.com/hook", "events": ["ping"]},
-    {"url": "javascript:alert(1)", "events": ["ping"]},
-    {"url": "not a url", "events": ["ping"]},
-    {"url": "http://example.com/hook", "events": ["lattice.exploded"]},
-    {"url": "http://example.com/hook", "events": []},
-    {"url": "http://example.com/hook"},
-    {"events": ["ping"]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "ftp://example.com/hook", "events": ["ping"]},
+        {"url": "javascript:alert(1)", "events": ["ping"]},
+        {"url": "not a url", "events": ["ping"]},
+        {"url": "http://example.com/hook", "events": ["lattice.exploded"]},
+        {"url": "http://example.com/hook", "events": []},
+        {"url": "http://example.com/hook"},
+        {"events": ["ping"]},
+    ],
+)
 def test_invalid_webhooks_are_rejected(user: User, body: dict) -> None:
     assert_problem(user.client.post("/api/v1/webhooks", json=body), 422)
 
@@ -63,8 +65,11 @@ def test_ping_is_delivered_and_signed(user: User, receiver: WebhookReceiver) -> 
     payload = got.json()
     assert payload["event"] == "ping" and payload["delivery_id"] == delivery_id
     assert payload["webhook_id"] == hook["id"]
-    record = wait_for(lambda: next((d for d in deliveries(user, hook["id"])
-                                    if d["id"] == delivery_id and d["outcome"] != "pending"), None))
+    record = wait_for(
+        lambda: next(
+            (d for d in deliveries(user, hook["id"]) if d["id"] == delivery_id and d["outcome"] != "pending"), None
+        )
+    )
     assert record == {**record, "event": "ping", "attempts": 1, "status_code": 200, "outcome": "delivered"}
     assert user.client.get("/api/v1/usage").json()["webhooks_sent"] == 1
 
@@ -74,8 +79,9 @@ def test_failed_deliveries_are_retried(user: User) -> None:
     try:
         hook = subscribe(user, receiver.url, ["ping"])
         delivery_id = user.client.post(f"/api/v1/webhooks/{hook['id']}/test").json()["delivery_id"]
-        record = wait_for(lambda: next((d for d in deliveries(user, hook["id"])
-                                        if d["outcome"] != "pending"), None), timeout=15)
+        record = wait_for(
+            lambda: next((d for d in deliveries(user, hook["id"]) if d["outcome"] != "pending"), None), timeout=15
+        )
         assert record["id"] == delivery_id
         assert record["outcome"] == "delivered" and record["attempts"] == 3 and record["status_code"] == 204
         assert len(receiver.received) == 3
@@ -89,8 +95,9 @@ def test_deliveries_give_up_after_three_attempts(anon: Client, user: User) -> No
     try:
         hook = subscribe(user, receiver.url, ["ping"])
         user.client.post(f"/api/v1/webhooks/{hook['id']}/test")
-        record = wait_for(lambda: next((d for d in deliveries(user, hook["id"])
-                                        if d["outcome"] != "pending"), None), timeout=15)
+        record = wait_for(
+            lambda: next((d for d in deliveries(user, hook["id"]) if d["outcome"] != "pending"), None), timeout=15
+        )
         assert record["outcome"] == "failed" and record["attempts"] == 3 and record["status_code"] == 500
         assert len(receiver.received) == 3
         assert 'webhook_deliveries_total{outcome="failed"}' in anon.get("/metrics").text
@@ -104,8 +111,9 @@ def test_unreachable_receiver_fails_without_status(user: User) -> None:
     receiver.close()
     hook = subscribe(user, url, ["ping"])
     user.client.post(f"/api/v1/webhooks/{hook['id']}/test")
-    record = wait_for(lambda: next((d for d in deliveries(user, hook["id"])
-                                    if d["outcome"] != "pending"), None), timeout=15)
+    record = wait_for(
+        lambda: next((d for d in deliveries(user, hook["id"]) if d["outcome"] != "pending"), None), timeout=15
+    )
     assert record["outcome"] == "failed" and record["status_code"] is None
 
 

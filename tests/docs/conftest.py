@@ -40,15 +40,23 @@ def current_venv() -> Path:
     return Path(sys.prefix) if sys.prefix != sys.base_prefix else REPO_ROOT / ".venv"
 
 
-def run_shell(command: str, results_dir: Path, env: dict[str, str] | None = None,
-              timeout: float = DEMO_TIMEOUT) -> ShellRun:
+def run_shell(
+    command: str, results_dir: Path, env: dict[str, str] | None = None, timeout: float = DEMO_TIMEOUT
+) -> ShellRun:
     """Run ``command`` with bash from the repository root, results in ``results_dir``."""
     child_env = {name: value for name, value in os.environ.items() if name not in UNSET}
     child_env.update({"SMOKE_VENV": str(current_venv()), "SMOKE_RESULTS_DIR": str(results_dir), "NO_COLOR": "1"})
     child_env.update(env or {})
     results_dir.mkdir(parents=True, exist_ok=True)
-    completed = subprocess.run(["bash", "-c", command], cwd=REPO_ROOT, env=child_env, capture_output=True, text=True,
-                               timeout=timeout, check=False)
+    completed = subprocess.run(
+        ["bash", "-c", command],
+        cwd=REPO_ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     return ShellRun(command, completed.returncode, completed.stdout + completed.stderr, results_dir)
 
 
@@ -65,5 +73,8 @@ def failing_demo(tmp_path_factory: pytest.TempPathFactory) -> ShellRun:
     """The demo command with two faults: one health check and one workflow fail (ROLLBACK)."""
     from tests.docs.test_readme import main_command
 
-    return run_shell(main_command("demo"), tmp_path_factory.mktemp("failing-demo"),
-                     env={"LATTICE_FAULTS": "missing_security_headers,subscription_not_persisted"})
+    return run_shell(
+        main_command("demo"),
+        tmp_path_factory.mktemp("failing-demo"),
+        env={"LATTICE_FAULTS": "missing_security_headers,subscription_not_persisted"},
+    )

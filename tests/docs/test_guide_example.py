@@ -16,7 +16,7 @@ import pytest
 from robot.api import TestSuiteBuilder as SuiteBuilder
 
 from tests.docs._markdown import REPO_ROOT, code_blocks
-from tests.support.robot_run import run_suite
+from tests.support.robot_run import RobotRun, run_suite
 from tests.support.server import ReferenceApi
 
 GUIDE = REPO_ROOT / "docs" / "adding-a-smoke-test.md"
@@ -73,23 +73,24 @@ def test_example_follows_the_conventions_of_the_guide() -> None:
 
 
 @pytest.fixture(scope="module")
-def example_run(tmp_path_factory: pytest.TempPathFactory):
+def example_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RobotRun, dict[str, int]]:
     output_dir = tmp_path_factory.mktemp("guide-example")
     with ReferenceApi() as api:
-        run = run_suite(EXAMPLE, api.base_url, output_dir / "results",
-                        extra_args=["--variablefile", str(VARIABLES)], timeout=120)
+        run = run_suite(
+            EXAMPLE, api.base_url, output_dir / "results", extra_args=["--variablefile", str(VARIABLES)], timeout=120
+        )
         path = api.database_url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as connection:
             left = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
     return run, left
 
 
-def test_example_passes_against_the_reference_api(example_run) -> None:
+def test_example_passes_against_the_reference_api(example_run: tuple[RobotRun, dict[str, int]]) -> None:
     run, _ = example_run
     assert run.returncode == 0, run.stdout
     assert run.status(TEST_NAME) == "PASS", run.message(TEST_NAME)
 
 
-def test_example_cleans_up_everything_it_created(example_run) -> None:
+def test_example_cleans_up_everything_it_created(example_run: tuple[RobotRun, dict[str, int]]) -> None:
     _, left = example_run
     assert not {table: count for table, count in left.items() if count}, f"the example left rows behind: {left}"

@@ -10,9 +10,13 @@ its failures at the top level: a test message that names the failed step.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import pytest
 from robot.api import ExecutionResult, ResultVisitor
+
+if TYPE_CHECKING:
+    from tests.docs.conftest import ShellRun
 
 MAX_LOG_BYTES = 1_500_000
 MAX_CHARS_PER_TEST = 50_000
@@ -53,7 +57,7 @@ def _sizes(run_dir) -> _MessageSizes:  # noqa: ANN001
 
 
 @pytest.fixture(params=["healthy", "failing"])
-def demo(request, readme_demo, failing_demo):  # noqa: ANN001
+def demo(request: pytest.FixtureRequest, readme_demo: ShellRun, failing_demo: ShellRun) -> ShellRun:
     return readme_demo if request.param == "healthy" else failing_demo
 
 

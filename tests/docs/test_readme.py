@@ -14,11 +14,15 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from smoke_runner.verdict import EXIT_DRYRUN, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Verdict
 from tests.docs._markdown import REPO_ROOT, anchors, code_blocks, relative_links
+
+if TYPE_CHECKING:
+    from tests.docs.conftest import ShellRun
 
 README = REPO_ROOT / "README.md"
 MAIN_COMMANDS = {"demo": "./run_smoke.sh --demo", "tests": "./run_tests.sh"}
@@ -26,10 +30,35 @@ MAIN_COMMANDS = {"demo": "./run_smoke.sh --demo", "tests": "./run_tests.sh"}
 CODE_GLOBS = ("*.py", "*.resource", "*.robot", "*.sh", "*.bat", "run")
 CODE_EXCLUDED = (".venv", "tests", "docs", "results", ".git", "benchmarks")
 # Variables the seed's table and the issue require the README to document.
-REQUIRED_VARIABLES = ("PRODUCTION_URL", "API_TIMEOUT", "TEST_EMAIL", "TEST_PASSWORD", "CA_BUNDLE", "REDIS_REQUIRED",
-                      "ALLOW_PLAINTEXT_CREDENTIALS", "WEBHOOK_RECEIVER", "PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL")
-TOP_LEVEL = ("suites/", "resources/", "variables/", "libraries/", "docs/", "tests/", "smoke_runner/", "reference_api/",
-             "ci/", ".ci/", "benchmarks/", "run_smoke.sh", "run_smoke.bat", "run_tests.sh", "requirements")
+REQUIRED_VARIABLES = (
+    "PRODUCTION_URL",
+    "API_TIMEOUT",
+    "TEST_EMAIL",
+    "TEST_PASSWORD",
+    "CA_BUNDLE",
+    "REDIS_REQUIRED",
+    "ALLOW_PLAINTEXT_CREDENTIALS",
+    "WEBHOOK_RECEIVER",
+    "PUSHGATEWAY_URL",
+    "ALERT_WEBHOOK_URL",
+)
+TOP_LEVEL = (
+    "suites/",
+    "resources/",
+    "variables/",
+    "libraries/",
+    "docs/",
+    "tests/",
+    "smoke_runner/",
+    "reference_api/",
+    "ci/",
+    ".ci/",
+    "benchmarks/",
+    "run_smoke.sh",
+    "run_smoke.bat",
+    "run_tests.sh",
+    "requirements",
+)
 
 
 def main_command(name: str) -> str:
@@ -78,7 +107,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     )
 
 
-def test_demo_command_prints_proceed_and_exits_0(readme_demo) -> None:
+def test_demo_command_prints_proceed_and_exits_0(readme_demo: ShellRun) -> None:
     assert readme_demo.command == MAIN_COMMANDS["demo"]
     assert readme_demo.returncode == 0, readme_demo.output[-4000:]
     assert "VERDICT: PROCEED" in readme_demo.output, readme_demo.output[-4000:]
@@ -95,9 +124,7 @@ def keyword_pages() -> None:
         module.build()
 
 
-@pytest.mark.parametrize(
-    "document", [README, *sorted((REPO_ROOT / "docs").glob("*.md"))], ids=lambda path: path.name
-)
+@pytest.mark.parametrize("document", [README, *sorted((REPO_ROOT / "docs").glob("*.md"))], ids=lambda path: path.name)
 def test_relative_links_and_images_exist(document: Path, keyword_pages: None) -> None:
     broken = []
     for link in relative_links(document):
@@ -124,8 +151,7 @@ def test_every_repository_path_named_in_the_readme_exists() -> None:
 
 def test_exit_code_table_matches_the_runner() -> None:
     expected = {verdict.exit_code: verdict.name for verdict in Verdict}
-    expected |= {EXIT_USAGE: "USAGE", EXIT_INTERRUPTED: "INTERRUPTED", EXIT_INTERNAL: "INTERNAL",
-                 EXIT_DRYRUN: "DRYRUN"}
+    expected |= {EXIT_USAGE: "USAGE", EXIT_INTERRUPTED: "INTERRUPTED", EXIT_INTERNAL: "INTERNAL", EXIT_DRYRUN: "DRYRUN"}
     rows = table_rows(section("Verdict and exit codes"))
     documented = {int(row[0]): row[1] for row in rows}
     assert documented == expected, f"README exit codes {documented} differ from the runner's {expected}"
@@ -139,7 +165,8 @@ def test_rollback_matrix_uses_the_runner_exit_codes() -> None:
     assert len(rows) == 7, f"the rollback matrix must have the seed's five rows and two more, found {rows}"
     verdicts = [next(v for v in Verdict if v.name in row[1]) for row in rows]
     assert sorted(v.name for v in verdicts) == sorted(
-        ["PROCEED", "ROLLBACK", "ROLLBACK", "ROLLBACK", "INVESTIGATE", "MONITOR", "MONITOR"])
+        ["PROCEED", "ROLLBACK", "ROLLBACK", "ROLLBACK", "INVESTIGATE", "MONITOR", "MONITOR"]
+    )
     assert any("security" in row[0] and "ROLLBACK" in row[1] for row in rows)
     assert any("flaky" in row[0] and "MONITOR" in row[1] for row in rows)
     for row in rows:
@@ -161,6 +188,7 @@ def test_every_environment_variable_in_the_readme_is_read_by_the_code() -> None:
     names = [row[0].strip("`") for row in table_rows(section("Environment variables"))]
     assert set(REQUIRED_VARIABLES) <= set(names), f"missing from the README: {set(REQUIRED_VARIABLES) - set(names)}"
     code = "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in _code_files())
-    unread = [name for name in names
-              if not re.search(rf"""["']{name}["']|%\{{{name}\b|\$\{{?{name}\b|%{name}%""", code)]
+    unread = [
+        name for name in names if not re.search(rf"""["']{name}["']|%\{{{name}\b|\$\{{?{name}\b|%{name}%""", code)
+    ]
     assert not unread, f"the README documents environment variables no code reads: {unread}"

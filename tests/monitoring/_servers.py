@@ -69,7 +69,9 @@ class Pushgateway:
         with log.open("wb") as sink:
             self.process = subprocess.Popen(  # noqa: S603
                 [_binary("prometheus-pushgateway"), f"--web.listen-address=127.0.0.1:{self.port}"],
-                stdout=sink, stderr=subprocess.STDOUT)
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         try:
             _wait_ready(f"{self.url}/-/ready", self.process, "prometheus-pushgateway", log)
         except BaseException:
@@ -94,11 +96,19 @@ class Prometheus:
         self.process: subprocess.Popen[bytes] | None = None
 
     def config(self) -> str:
-        lines = ["global:", f"  scrape_interval: {SCRAPE_INTERVAL}", f"  evaluation_interval: {SCRAPE_INTERVAL}",
-                 "scrape_configs:"]
+        lines = [
+            "global:",
+            f"  scrape_interval: {SCRAPE_INTERVAL}",
+            f"  evaluation_interval: {SCRAPE_INTERVAL}",
+            "scrape_configs:",
+        ]
         for job, (target, honor) in self.jobs.items():
-            lines += [f"  - job_name: {json.dumps(job)}", f"    honor_labels: {str(honor).lower()}",
-                      "    static_configs:", f"      - targets: [{json.dumps(target)}]"]
+            lines += [
+                f"  - job_name: {json.dumps(job)}",
+                f"    honor_labels: {str(honor).lower()}",
+                "    static_configs:",
+                f"      - targets: [{json.dumps(target)}]",
+            ]
         return "\n".join(lines) + "\n"
 
     def __enter__(self) -> Prometheus:
@@ -107,9 +117,16 @@ class Prometheus:
         log = self.folder / "prometheus.log"
         with log.open("wb") as sink:
             self.process = subprocess.Popen(  # noqa: S603
-                [_binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={self.folder / 'data'}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
-                stdout=sink, stderr=subprocess.STDOUT)
+                [
+                    _binary("prometheus"),
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={self.folder / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--log.level=warn",
+                ],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         try:
             _wait_ready(f"{self.url}/-/ready", self.process, "prometheus", log)
         except BaseException:

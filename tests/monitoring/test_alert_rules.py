@@ -16,7 +16,10 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RULES = REPO_ROOT / "monitoring" / "smoke-alerts.yml"
-RULE_TESTS = (REPO_ROOT / "monitoring" / "smoke-alerts.test.yml", REPO_ROOT / "monitoring" / "smoke-alerts-daily.test.yml")
+RULE_TESTS = (
+    REPO_ROOT / "monitoring" / "smoke-alerts.test.yml",
+    REPO_ROOT / "monitoring" / "smoke-alerts-daily.test.yml",
+)
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed (Debian package prometheus)")
 ALERT = re.compile(r"^      - alert: (\w+)\n", re.MULTILINE)
@@ -43,8 +46,15 @@ def with_expression(text: str, alert: str, expression: str) -> str:
 
 
 def test_every_alert_of_the_issue_is_there() -> None:
-    assert set(alert_names()) >= {"SmokeVerdictNotProceed", "SmokeHealthCheckFailing", "SmokeFlakyRateHigh",
-                                  "SmokeGateStale", "SmokeGateNeverPushed", "SmokeCanaryStalled", "SmokeCanaryDown"}
+    assert set(alert_names()) >= {
+        "SmokeVerdictNotProceed",
+        "SmokeHealthCheckFailing",
+        "SmokeFlakyRateHigh",
+        "SmokeGateStale",
+        "SmokeGateNeverPushed",
+        "SmokeCanaryStalled",
+        "SmokeCanaryDown",
+    }
 
 
 def test_every_alert_has_unit_tests_that_see_it_fire_and_stay_quiet() -> None:

@@ -88,18 +88,43 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
         try:
             with Prometheus(tmp_path / "prometheus", {"smoke-canary": (f"127.0.0.1:{metrics_port}", False)}) as prom:
                 env = {key: value for key, value in os.environ.items() if key not in CLEARED}
-                env.update({"SMOKE_VENV": str(VENV), "PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1",
-                            "ALERT_WEBHOOK_URL": receiver.url})
+                env.update(
+                    {
+                        "SMOKE_VENV": str(VENV),
+                        "PRODUCTION_URL": proxy.url,
+                        "ALLOW_PLAINTEXT_CREDENTIALS": "1",
+                        "ALERT_WEBHOOK_URL": receiver.url,
+                    }
+                )
                 # Prometheus applies new targets every 5 s: let its scrape loop run (up == 0 while
                 # nothing listens) so that it sees the counters at 0 before the first run ends
                 prom.wait_for('up{job="smoke-canary"}', lambda result: len(result) == 1)
-                command = ["bash", str(RUNNER), "--results-dir", str(results), "--suite", "health",
-                           "--every", "2s", "--metrics-port", str(metrics_port), "--keep", "10",
-                           "--environment", "canary-test"]
+                command = [
+                    "bash",
+                    str(RUNNER),
+                    "--results-dir",
+                    str(results),
+                    "--suite",
+                    "health",
+                    "--every",
+                    "2s",
+                    "--metrics-port",
+                    str(metrics_port),
+                    "--keep",
+                    "10",
+                    "--environment",
+                    "canary-test",
+                ]
                 for name in TESTS:
                     command += ["--test", name]
-                canary = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                                          stderr=subprocess.STDOUT, text=True)
+                canary = subprocess.Popen(
+                    command,
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,  # noqa: S603
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
                 try:
                     deadline = time.monotonic() + DEADLINE
                     wait_for_runs(results, 1, canary, deadline)
@@ -107,8 +132,10 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
                     wait_for_runs(results, 3, canary, deadline)
                     proxy.switch(healthy.port)  # ... and off again
                     wait_for_runs(results, RUNS, canary, deadline)
-                    prom.wait_for('sum(smoke_canary_runs_total{job="smoke-canary"})',
-                                  lambda result: result and result[0][1] >= RUNS)
+                    prom.wait_for(
+                        'sum(smoke_canary_runs_total{job="smoke-canary"})',
+                        lambda result: result and result[0][1] >= RUNS,
+                    )
                     # evaluate at the newest scrape: Prometheus then has nothing to extrapolate at the end
                     at = prom.query('timestamp(smoke_canary_interval_seconds{job="smoke-canary"})')[0][1]
                     counted = int(prom.query('sum(smoke_canary_runs_total{job="smoke-canary"})', at)[0][1])
@@ -130,8 +157,9 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
     assert "PROCEED" in verdicts and "ROLLBACK" in verdicts, f"the fault did not show in the runs: {verdicts}"
     # as in one-shot mode, every verdict but PROCEED is posted to the alert webhook
     assert len(receiver.bodies) >= verdicts.count("ROLLBACK")
-    assert all("ROLLBACK" in body["text"] and "Security Headers Are Present" in body["text"]
-               for body in receiver.bodies), receiver.bodies
+    assert all(
+        "ROLLBACK" in body["text"] and "Security Headers Are Present" in body["text"] for body in receiver.bodies
+    ), receiver.bodies
     passed, failed, durations = truth(results, runs)
     assert failed > 0 and passed > 0
 

@@ -16,8 +16,9 @@ from tests.runner.helpers import run_runner
 from tests.support.server import ReferenceApi
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_tools = pytest.mark.skipif(CHROMIUM is None or robotdashboard_command() is None,
-                                 reason="needs Debian's chromium and robotframework-dashboard")
+needs_tools = pytest.mark.skipif(
+    CHROMIUM is None or robotdashboard_command() is None, reason="needs Debian's chromium and robotframework-dashboard"
+)
 RUNS = 3
 #: Chromium without any network but loopback: every host name fails to resolve.
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND"
@@ -25,9 +26,24 @@ OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND"
 
 def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", OFFLINE,
-                           f"--user-data-dir={cwd / 'chromium-profile'}", "--virtual-time-budget=10000", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            OFFLINE,
+            f"--user-data-dir={cwd / 'chromium-profile'}",
+            "--virtual-time-budget=10000",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_dashboard_arguments_embed_the_dependencies_and_use_the_database_beside_history(tmp_path: Path) -> None:
@@ -41,9 +57,11 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
     results = tmp_path / "results"
     with ReferenceApi() as api:
         for _ in range(RUNS):
-            run = run_runner(["--suite", "health", "--test", "API Server Is Running And Responding", "--no-rerun"],
-                             results, env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1",
-                                           "SMOKE_VENV": sys.prefix})  # this virtualenv: robotdashboard is in it
+            run = run_runner(
+                ["--suite", "health", "--test", "API Server Is Running And Responding", "--no-rerun"],
+                results,
+                env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1", "SMOKE_VENV": sys.prefix},
+            )  # this virtualenv: robotdashboard is in it
             assert run.returncode == 0, run.console
             assert "Dashboard updated" in run.stdout, run.console
     page = results / DASHBOARD_FILE
@@ -54,8 +72,9 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
 
     dom = chromium("--dump-dom", page.as_uri(), cwd=tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert f"Run Statistics ({RUNS})" in dom.stdout and f"showing {RUNS} of {RUNS} runs" in dom.stdout, \
+    assert f"Run Statistics ({RUNS})" in dom.stdout and f"showing {RUNS} of {RUNS} runs" in dom.stdout, (
         re.findall(r"showing \d+ of \d+ runs|Run Statistics \(\d+\)", dom.stdout)[:3] or dom.stdout[:2000]
+    )
 
 
 def test_a_missing_or_failing_robotdashboard_is_only_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,9 +15,13 @@ from smoke_runner.verdict import decide
 
 
 def results(passed: int, failed: int, skipped: int = 0, flaky: int = 0) -> model.RunResults:
-    tests = [model.TestResult("health", f"ok {index}", "Smoke.Health", "PASS", elapsed=0.2, flaky=index < flaky)
-             for index in range(passed)]
-    tests += [model.TestResult("health", f"bad {index}", "Smoke.Health", "FAIL", elapsed=3.0) for index in range(failed)]
+    tests = [
+        model.TestResult("health", f"ok {index}", "Smoke.Health", "PASS", elapsed=0.2, flaky=index < flaky)
+        for index in range(passed)
+    ]
+    tests += [
+        model.TestResult("health", f"bad {index}", "Smoke.Health", "FAIL", elapsed=3.0) for index in range(failed)
+    ]
     tests += [model.TestResult("health", f"skip {index}", "Smoke.Health", "SKIP") for index in range(skipped)]
     return model.RunResults([model.SuiteResult("health", "Health", tests=tests)])
 
@@ -64,14 +68,20 @@ def test_command_line_checks_the_monitoring_options(monkeypatch: pytest.MonkeyPa
     options = parse_options(["--every", "5m", "--environment", "staging"])
     assert options is not None
     assert (options.every, options.metrics_listen, options.keep, options.environment) == (
-        300.0, ("127.0.0.1", 9471), 20, "staging")
+        300.0,
+        ("127.0.0.1", 9471),
+        20,
+        "staging",
+    )
     one_shot = parse_options([])
     assert one_shot is not None and one_shot.every is None and one_shot.keep is None
-    for argv, message in ((["--keep", "3"], "--keep is an option of canary mode"),
-                          (["--metrics-port", "9000"], "--metrics-port is an option of canary mode"),
-                          (["--every", "1m", "--dryrun"], "cannot be combined with --dryrun"),
-                          (["--environment", "a/b"], "not allowed"),
-                          (["--every", "soon"], "not an interval")):
+    for argv, message in (
+        (["--keep", "3"], "--keep is an option of canary mode"),
+        (["--metrics-port", "9000"], "--metrics-port is an option of canary mode"),
+        (["--every", "1m", "--dryrun"], "cannot be combined with --dryrun"),
+        (["--environment", "a/b"], "not allowed"),
+        (["--every", "soon"], "not an interval"),
+    ):
         with pytest.raises(UsageError, match=message):
             parse_options(argv)
     monkeypatch.setenv("SMOKE_ENVIRONMENT", "bad name")
@@ -89,7 +99,12 @@ def test_only_the_newest_run_folders_are_kept_and_never_latest(tmp_path: Path) -
     removed = prune_run_folders(tmp_path, keep=2)
     assert [path.name for path in removed] == ["20261201_100000_2", "20261201_100000_10"]
     assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "20261201_100000", "20261201_100500", "20261201_101000", "latest", "notes"]
+        "20261201_100000",
+        "20261201_100500",
+        "20261201_101000",
+        "latest",
+        "notes",
+    ]
 
 
 def test_canary_counters_accumulate_over_runs_and_start_at_zero() -> None:

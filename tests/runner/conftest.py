@@ -9,9 +9,9 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -82,7 +82,8 @@ def pushgateway(tmp_path: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603
         [binary, f"--web.listen-address=127.0.0.1:{port}", f"--persistence.file={tmp_path / 'pushgateway.db'}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 15

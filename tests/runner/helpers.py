@@ -7,18 +7,36 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNER = REPO_ROOT / "run_smoke.sh"
 VENV = Path(os.environ.get("SMOKE_VENV") or Path(sys.executable).resolve().parent.parent)
 #: Variables of the caller's environment that would change a run (also used by tests/docs).
-CLEARED = ("PRODUCTION_URL", "PUSHGATEWAY_URL", "ALERT_WEBHOOK_URL", "LATTICE_FAULTS", "SMOKE_RUN_ID",
-           "SMOKE_SUITES_DIR", "SMOKE_RESULTS_DIR", "CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-           "PREFLIGHT_TIMEOUT", "SMOKE_RUN_TIMEOUT", "ROBOT_OPTIONS", "NO_COLOR", "TEST_PASSWORD", "TEST_EMAIL", "API_TIMEOUT",
-           "REDIS_REQUIRED", "ALLOW_PLAINTEXT_CREDENTIALS", "WEBHOOK_RECEIVER")
+CLEARED = (
+    "PRODUCTION_URL",
+    "PUSHGATEWAY_URL",
+    "ALERT_WEBHOOK_URL",
+    "LATTICE_FAULTS",
+    "SMOKE_RUN_ID",
+    "SMOKE_SUITES_DIR",
+    "SMOKE_RESULTS_DIR",
+    "CA_BUNDLE",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "PREFLIGHT_TIMEOUT",
+    "SMOKE_RUN_TIMEOUT",
+    "ROBOT_OPTIONS",
+    "NO_COLOR",
+    "TEST_PASSWORD",
+    "TEST_EMAIL",
+    "API_TIMEOUT",
+    "REDIS_REQUIRED",
+    "ALLOW_PLAINTEXT_CREDENTIALS",
+    "WEBHOOK_RECEIVER",
+)
 
 
 @dataclass
@@ -67,7 +85,12 @@ def run_runner(
     started = time.monotonic()
     completed = subprocess.run(
         ["bash", str(RUNNER), "--results-dir", str(results_dir), *args],
-        cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=REPO_ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return RunnerRun(completed.returncode, completed.stdout, completed.stderr, time.monotonic() - started, results_dir)
 
@@ -106,8 +129,11 @@ def metrics(path: Path) -> dict[str, list[tuple[dict[str, str], float]]]:
 
 
 def total(samples: Mapping[str, list[tuple[dict[str, str], float]]], name: str, **labels: str) -> float:
-    return sum(value for sample_labels, value in samples.get(name, [])
-               if all(sample_labels.get(key) == wanted for key, wanted in labels.items()))
+    return sum(
+        value
+        for sample_labels, value in samples.get(name, [])
+        if all(sample_labels.get(key) == wanted for key, wanted in labels.items())
+    )
 
 
 #: The strict JUnit schema of Jenkins' xunit plugin (a copy, see the file's header).

@@ -16,9 +16,10 @@ import pytest
 import robot
 
 from smoke_runner import cli, console
-from smoke_runner.cli import Options, UsageError, parse_options
+from smoke_runner.cli import UsageError, parse_options
 from smoke_runner.model import FAIL, PASS, SKIP, RunResults, SuiteResult, load_results
 from smoke_runner.model import TestResult as Result
+from smoke_runner.run_options import Options
 from smoke_runner.runner import _target
 from smoke_runner.summary import RunInfo, render_summary
 from smoke_runner.verdict import Verdict, decide
@@ -90,19 +91,29 @@ def _robot_results(tmp_path: Path, suites: dict[str, str]) -> RunResults:
         sources[key] = folder / f"{key}.robot"
         sources[key].write_text(text, encoding="utf-8")
     output = tmp_path / "output.xml"
-    robot.run(str(folder), output=str(output), log="NONE", report="NONE", stdout=io.StringIO(),
-              stderr=io.StringIO())
+    robot.run(str(folder), output=str(output), log="NONE", report="NONE", stdout=io.StringIO(), stderr=io.StringIO())
     return load_results(output, sources)
 
 
 def _summary(results: RunResults) -> str:
-    info = RunInfo(run_name="r", run_id="id", target="https://127.0.0.1:1", started="now", duration=1.0,
-                   suites=[suite.key for suite in results.suites], processes=2, demo=True, dialect="classic")
+    info = RunInfo(
+        run_name="r",
+        run_id="id",
+        target="https://127.0.0.1:1",
+        started="now",
+        duration=1.0,
+        suites=[suite.key for suite in results.suites],
+        processes=2,
+        demo=True,
+        dialect="classic",
+    )
     return render_summary(info, results, decide(results), None, [])
 
 
 def test_not_offered_workflows_are_counted_and_named_in_summary_and_console(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     results = _robot_results(tmp_path, {"health": HEALTH, "workflows": WORKFLOWS})
@@ -133,13 +144,27 @@ def test_a_run_where_everything_is_offered_says_so() -> None:
 
 def test_not_offered_tests_are_skips_for_the_verdict() -> None:
     flows = [Result("workflows", f"Flow {i}", "Smoke.Workflows", PASS) for i in range(8)]
-    flows += [Result("workflows", "Webhook Registration Flow", "Smoke.Workflows", SKIP, f"Webhooks {NOT_OFFERED}",
-                     tags=("workflow", "security"))]
-    results = RunResults([SuiteResult("health", tests=[Result("health", "Check", "Smoke.Health", PASS)]),
-                          SuiteResult("workflows", tests=flows)])
+    flows += [
+        Result(
+            "workflows",
+            "Webhook Registration Flow",
+            "Smoke.Workflows",
+            SKIP,
+            f"Webhooks {NOT_OFFERED}",
+            tags=("workflow", "security"),
+        )
+    ]
+    results = RunResults(
+        [
+            SuiteResult("health", tests=[Result("health", "Check", "Smoke.Health", PASS)]),
+            SuiteResult("workflows", tests=flows),
+        ]
+    )
     decision = decide(results)
     assert decision.verdict is Verdict.PROCEED and decision.workflow_pass_rate == 1
-    assert results.applicability_notes("workflows") == ["8 of 9 workflows applicable; not offered: webhook registration"]
+    assert results.applicability_notes("workflows") == [
+        "8 of 9 workflows applicable; not offered: webhook registration"
+    ]
 
 
 def test_a_profile_that_leaves_nothing_applicable_rolls_back(tmp_path: Path) -> None:
@@ -182,12 +207,18 @@ def test_help_names_the_dialect_option(capsys: pytest.CaptureFixture[str]) -> No
     assert "--dialect {contract,classic}" in text and "with --demo" in text
 
 
-@pytest.mark.parametrize(("dialect", "present", "absent"), [
-    ("classic", "/grids/{id}/route", "/api/v1/lattices"),
-    ("contract", "/api/v1/lattices/{id}/pathfind", "/grids"),
-])
+@pytest.mark.parametrize(
+    ("dialect", "present", "absent"),
+    [
+        ("classic", "/grids/{id}/route", "/api/v1/lattices"),
+        ("contract", "/api/v1/lattices/{id}/pathfind", "/grids"),
+    ],
+)
 def test_demo_starts_the_reference_api_in_the_chosen_dialect(
-    monkeypatch: pytest.MonkeyPatch, dialect: str, present: str, absent: str,
+    monkeypatch: pytest.MonkeyPatch,
+    dialect: str,
+    present: str,
+    absent: str,
 ) -> None:
     monkeypatch.setenv("LATTICE_DIALECT", "contract" if dialect == "classic" else "classic")  # --dialect wins
     with _target(Options(demo=True, dialect=dialect)) as url:

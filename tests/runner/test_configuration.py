@@ -31,8 +31,10 @@ def test_sane_time_settings_are_accepted(monkeypatch: pytest.MonkeyPatch) -> Non
     assert check_time_settings() == (12.5, 12.5)
 
 
-@pytest.mark.parametrize(("name", "value"), [("SMOKE_RUN_TIMEOUT", "inf"), ("API_TIMEOUT", "0"),
-                                             ("API_TIMEOUT", "nan"), ("PREFLIGHT_TIMEOUT", "-1")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SMOKE_RUN_TIMEOUT", "inf"), ("API_TIMEOUT", "0"), ("API_TIMEOUT", "nan"), ("PREFLIGHT_TIMEOUT", "-1")],
+)
 def test_the_runner_exits_2_on_a_bad_time_setting_instead_of_giving_a_verdict(
     results_dir: Path, closed_port_url: str, name: str, value: str
 ) -> None:

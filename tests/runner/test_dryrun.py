@@ -4,9 +4,9 @@ results/latest and the history untouched."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -55,8 +55,11 @@ def recorder() -> Iterator[RecordingServer]:
 def test_a_dry_run_pushes_nothing_alerts_nothing_and_is_not_recorded_as_a_run(
     results_dir: Path, recorder: RecordingServer
 ) -> None:
-    env = {"PUSHGATEWAY_URL": recorder.url, "ALERT_WEBHOOK_URL": f"{recorder.url}/hooks/smoke",
-           "PRODUCTION_URL": recorder.url}
+    env = {
+        "PUSHGATEWAY_URL": recorder.url,
+        "ALERT_WEBHOOK_URL": f"{recorder.url}/hooks/smoke",
+        "PRODUCTION_URL": recorder.url,
+    }
     run = run_runner(["--dryrun", "--suite", "health"], results_dir, env=env)
     assert run.returncode == EXIT_DRYRUN == 3, run.console
     assert recorder.requests == [], f"a dry run contacted {recorder.requests}"

@@ -1,6 +1,7 @@
 """Flaky detection: a failed test is re-run once; passing on the re-run makes it FLAKY (counted as
 passed in the pass rate, but the verdict is at least MONITOR naming it; reported in the summary, the
-metrics, the xUnit file and the history); a health test that fails twice rolls back. Uses throwaway suites (SMOKE_SUITES_DIR) whose test fails only on its first
+metrics, the xUnit file and the history); a health test that fails twice rolls back. Uses throwaway
+suites (SMOKE_SUITES_DIR) whose test fails only on its first
 attempt (a marker file), and the reference API's ``flaky_once`` fault when it exists."""
 
 from __future__ import annotations
@@ -66,8 +67,11 @@ def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
     tmp_path: Path, suites: Path, target: AlertReceiver
 ) -> None:
     results_dir = tmp_path / "results"
-    run = run_runner([], results_dir, env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url,
-                                           "FLAKY_MARKER": str(tmp_path / "marker")})
+    run = run_runner(
+        [],
+        results_dir,
+        env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url, "FLAKY_MARKER": str(tmp_path / "marker")},
+    )
     assert run.returncode == 10, run.console
     assert "'workflows / Usage Tracking Flow'" in run.stdout.splitlines()[-1]  # named in the reason
     assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
@@ -93,8 +97,16 @@ def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
 
 
 def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
-    run = run_runner([], tmp_path / "results", env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url,
-                                                    "FLAKY_MARKER": str(tmp_path / "marker"), "HEALTH_BROKEN": "1"})
+    run = run_runner(
+        [],
+        tmp_path / "results",
+        env={
+            "SMOKE_SUITES_DIR": str(suites),
+            "PRODUCTION_URL": target.url,
+            "FLAKY_MARKER": str(tmp_path / "marker"),
+            "HEALTH_BROKEN": "1",
+        },
+    )
     assert run.returncode == 30, run.console
     assert "Re-running failed tests once" in run.stdout
     assert "FAIL  health / Database Is Up: database is down" in run.stdout
@@ -113,8 +125,16 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
 
 
 def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
-    run = run_runner([], tmp_path / "results", env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url,
-                                                    "FLAKY_MARKER": str(tmp_path / "marker"), "CRASH_WORKFLOWS": "1"})
+    run = run_runner(
+        [],
+        tmp_path / "results",
+        env={
+            "SMOKE_SUITES_DIR": str(suites),
+            "PRODUCTION_URL": target.url,
+            "FLAKY_MARKER": str(tmp_path / "marker"),
+            "CRASH_WORKFLOWS": "1",
+        },
+    )
     assert run.returncode == 30, run.console
     assert "did not run" in run.stdout
     cases = junit_cases(run.artifact("workflows"))

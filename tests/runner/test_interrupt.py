@@ -21,8 +21,14 @@ def test_interrupt_stops_the_demo_api_and_exits_130(tmp_path: Path, signum: int)
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(SMOKE_VENV=str(VENV), TMPDIR=str(tmp_path))
     results = tmp_path / "results"
-    process = subprocess.Popen(["bash", str(RUNNER), "--demo", "--results-dir", str(results)], cwd=REPO_ROOT,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        ["bash", str(RUNNER), "--demo", "--results-dir", str(results)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     port = None
     deadline = time.monotonic() + 60
@@ -44,7 +50,9 @@ def test_interrupt_stops_the_demo_api_and_exits_130(tmp_path: Path, signum: int)
     time.sleep(0.5)
     running = [cmdline for cmdline in _command_lines() if str(tmp_path) in cmdline]
     assert not running, running  # no robot/pabot process of this run survives
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(("smoke-pabot-", "smoke-demo-", "lattice-tls-"))]
+    leftovers = [
+        p.name for p in tmp_path.iterdir() if p.name.startswith(("smoke-pabot-", "smoke-demo-", "lattice-tls-"))
+    ]
     assert not leftovers
     assert not results.exists() or not [p for p in results.iterdir() if p.name[:1].isdigit()]
 

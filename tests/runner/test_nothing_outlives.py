@@ -39,10 +39,21 @@ def test_a_sigkilled_runner_leaves_no_process_or_key_folder_of_its_run_behind(tm
     run_id = f"killtest{uuid.uuid4().hex[:8]}"
     marker = f"SMOKE_RUN_ID={run_id}".encode()
     env = {key: value for key, value in os.environ.items() if key not in CLEARED}
-    env.update(SMOKE_VENV=str(VENV), TMPDIR=str(tmp_path), SMOKE_RUN_ID=run_id,
-               LATTICE_FAULTS="slow_responses", LATTICE_SLOW_MS="3000")
-    process = subprocess.Popen(["bash", str(RUNNER), "--demo", "--results-dir", str(tmp_path / "results")],
-                               cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env.update(
+        SMOKE_VENV=str(VENV),
+        TMPDIR=str(tmp_path),
+        SMOKE_RUN_ID=run_id,
+        LATTICE_FAULTS="slow_responses",
+        LATTICE_SLOW_MS="3000",
+    )
+    process = subprocess.Popen(
+        ["bash", str(RUNNER), "--demo", "--results-dir", str(tmp_path / "results")],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     seen = []
     try:
@@ -85,7 +96,10 @@ def test_a_normal_demo_run_leaves_no_key_or_work_folder(tmp_path: Path) -> None:
 
 
 def test_a_rollback_demo_run_leaves_no_key_or_work_folder(tmp_path: Path) -> None:
-    run = run_runner(["--demo", "--suite", "health", "--test", "Security Headers Are Present", "--no-rerun"],
-                     tmp_path / "results", env={"TMPDIR": str(tmp_path), "LATTICE_FAULTS": "missing_security_headers"})
+    run = run_runner(
+        ["--demo", "--suite", "health", "--test", "Security Headers Are Present", "--no-rerun"],
+        tmp_path / "results",
+        env={"TMPDIR": str(tmp_path), "LATTICE_FAULTS": "missing_security_headers"},
+    )
     assert run.returncode == 30, run.console
     assert _leftovers(tmp_path) == []

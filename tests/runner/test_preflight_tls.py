@@ -10,8 +10,8 @@ import pytest
 
 from smoke_runner import console
 from smoke_runner.demo import ReferenceApiProcess
-from tests.support.artifacts import artifacts_containing
 from tests.runner.helpers import failed_names, junit_cases, run_runner
+from tests.support.artifacts import artifacts_containing
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,9 @@ def test_tls_target_without_its_ca_is_a_fast_rollback(results_dir: Path, tls_api
 
 
 def test_credentials_in_the_url_never_reach_output(
-    results_dir: Path, closed_port_url: str, alert_receiver  # noqa: ANN001
+    results_dir: Path,
+    closed_port_url: str,
+    alert_receiver,  # noqa: ANN001
 ) -> None:
     password = "UrlPassw0rd-4711"
     url = closed_port_url.replace("http://", f"http://deployer:{password}@")

@@ -58,8 +58,11 @@ def test_a_suite_whose_setup_failed_for_every_test_is_not_rerun(
     tmp_path: Path, results_dir: Path, alert_receiver: AlertReceiver
 ) -> None:
     setup_counter = tmp_path / "setup.txt"
-    env = {"SMOKE_SUITES_DIR": str(_suites(tmp_path, workflows=False)), "SETUP_COUNTER": str(setup_counter),
-           "PRODUCTION_URL": alert_receiver.url}  # answers the preflight (any status counts)
+    env = {
+        "SMOKE_SUITES_DIR": str(_suites(tmp_path, workflows=False)),
+        "SETUP_COUNTER": str(setup_counter),
+        "PRODUCTION_URL": alert_receiver.url,
+    }  # answers the preflight (any status counts)
     run = run_runner(["--suite", "health"], results_dir, env=env)
     assert run.returncode == 30, run.console
     assert _lines(setup_counter) == 1, f"the failing suite setup ran {_lines(setup_counter)} times\n{run.console}"
@@ -70,8 +73,12 @@ def test_ordinary_failures_are_still_rerun_beside_a_failed_suite_setup(
     tmp_path: Path, results_dir: Path, alert_receiver: AlertReceiver
 ) -> None:
     setup_counter, test_counter = tmp_path / "setup.txt", tmp_path / "test.txt"
-    env = {"SMOKE_SUITES_DIR": str(_suites(tmp_path, workflows=True)), "SETUP_COUNTER": str(setup_counter),
-           "TEST_COUNTER": str(test_counter), "PRODUCTION_URL": alert_receiver.url}
+    env = {
+        "SMOKE_SUITES_DIR": str(_suites(tmp_path, workflows=True)),
+        "SETUP_COUNTER": str(setup_counter),
+        "TEST_COUNTER": str(test_counter),
+        "PRODUCTION_URL": alert_receiver.url,
+    }
     run = run_runner([], results_dir, env=env)
     assert run.returncode == 30, run.console
     assert _lines(test_counter) == 2, f"the ordinary failure ran {_lines(test_counter)} times\n{run.console}"

@@ -9,11 +9,11 @@ import re
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from smoke_runner.demo import ReferenceApiProcess
-from tests.support.artifacts import artifacts_containing
 from tests.runner.helpers import (
     REPO_ROOT,
     assert_valid_junit,
@@ -23,6 +23,10 @@ from tests.runner.helpers import (
     run_runner,
     total,
 )
+from tests.support.artifacts import artifacts_containing
+
+if TYPE_CHECKING:
+    from tests.runner.conftest import AlertReceiver
 
 HEALTH_TESTS = 11
 WORKFLOW_TESTS = 10
@@ -45,13 +49,21 @@ def broken_by(faults: list[str]) -> set[str]:
     """The workflows ``faults`` break together."""
     return set().union(*(FLOW_FAULTS[fault] for fault in faults))
 
-needs_health = pytest.mark.skipif(not (REPO_ROOT / "suites" / "health.robot").exists(),
-                                  reason="suites/health.robot does not exist yet")
+
+needs_health = pytest.mark.skipif(
+    not (REPO_ROOT / "suites" / "health.robot").exists(), reason="suites/health.robot does not exist yet"
+)
 
 
 def assert_no_pabot_leftovers(run_dir: Path) -> None:
-    leftovers = [p for p in run_dir.rglob("*") if "pabot_results" in p.parts or p.name.endswith("argfile.txt")
-                 or p.name == ".pabotsuitenames" or p.name.startswith(".")]
+    leftovers = [
+        p
+        for p in run_dir.rglob("*")
+        if "pabot_results" in p.parts
+        or p.name.endswith("argfile.txt")
+        or p.name == ".pabotsuitenames"
+        or p.name.startswith(".")
+    ]
     assert not leftovers, leftovers
 
 
@@ -70,8 +82,15 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
     assert_verdict_last(run, "PROCEED", 0)
     run_dir = run.run_dir
     stamp = run_dir.name
-    for name in ("output.xml", "log.html", "report.html", f"health_{stamp}.xml", f"workflows_{stamp}.xml",
-                 f"summary_{stamp}.txt", f"metrics_{stamp}.prom"):
+    for name in (
+        "output.xml",
+        "log.html",
+        "report.html",
+        f"health_{stamp}.xml",
+        f"workflows_{stamp}.xml",
+        f"summary_{stamp}.txt",
+        f"metrics_{stamp}.prom",
+    ):
         assert (run_dir / name).is_file(), name
     assert (results_dir / "latest").is_symlink() and (results_dir / "history.jsonl").is_file()
     assert_no_pabot_leftovers(run_dir)
@@ -87,17 +106,23 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
     assert total(samples, "smoke_last_run_tests", status="failed") == 0
     assert len(samples["smoke_last_run_test_duration_seconds"]) == HEALTH_TESTS + WORKFLOW_TESTS
     assert total(samples, "smoke_last_run_verdict", verdict="PROCEED") == 1
-    assert (total(samples, "smoke_last_run_suite_ran", suite="health")
-            == total(samples, "smoke_last_run_suite_ran", suite="workflows") == 1)
+    assert (
+        total(samples, "smoke_last_run_suite_ran", suite="health")
+        == total(samples, "smoke_last_run_suite_ran", suite="workflows")
+        == 1
+    )
     # the secret never reaches the console or any artifact
     assert secret not in run.console
     assert not artifacts_containing(results_dir, secret), "TEST_PASSWORD leaked"
 
 
 @needs_health
-def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver) -> None:  # noqa: ANN001
-    run = run_runner(["--demo"], results_dir,
-                     env={"LATTICE_FAULTS": "missing_security_headers", "ALERT_WEBHOOK_URL": alert_receiver.url})
+def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver: AlertReceiver) -> None:
+    run = run_runner(
+        ["--demo"],
+        results_dir,
+        env={"LATTICE_FAULTS": "missing_security_headers", "ALERT_WEBHOOK_URL": alert_receiver.url},
+    )
     assert_verdict_last(run, "ROLLBACK", 30)
     health = junit_cases(run.artifact("health"))
     assert len(health) == HEALTH_TESTS
@@ -115,11 +140,15 @@ def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver)
 
 
 def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
-    results_dir: Path, alert_receiver, pushgateway: str  # noqa: ANN001
+    results_dir: Path,
+    alert_receiver: AlertReceiver,
+    pushgateway: str,
 ) -> None:
-    run = run_runner(["--demo", "--suite", "workflows"], results_dir,
-                     env={"LATTICE_FAULTS": FAULTS[0], "ALERT_WEBHOOK_URL": alert_receiver.url,
-                          "PUSHGATEWAY_URL": pushgateway})
+    run = run_runner(
+        ["--demo", "--suite", "workflows"],
+        results_dir,
+        env={"LATTICE_FAULTS": FAULTS[0], "ALERT_WEBHOOK_URL": alert_receiver.url, "PUSHGATEWAY_URL": pushgateway},
+    )
     assert_verdict_last(run, "MONITOR", 10)
     cases = junit_cases(run.artifact("workflows"))
     assert len(cases) == WORKFLOW_TESTS
@@ -141,15 +170,22 @@ def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
     # the Pushgateway holds the run's metrics under job="smoke_tests" and the environment (demo)
     with urllib.request.urlopen(f"{pushgateway}/metrics", timeout=5) as response:
         exposed = response.read().decode()
-    assert re.search(r'smoke_last_run_test_failed\{environment="demo",[^}]*job="smoke_tests"[^}]*'
-                     r'test="Subscription Management Flow"[^}]*\} 1',
-                     exposed), exposed[:2000]
+    assert re.search(
+        r'smoke_last_run_test_failed\{environment="demo",[^}]*job="smoke_tests"[^}]*'
+        r'test="Subscription Management Flow"[^}]*\} 1',
+        exposed,
+    ), exposed[:2000]
     assert "Metrics pushed" in run.stdout
 
 
-@pytest.mark.parametrize(("faults", "rate"), [(FAULTS[:2], "8/10 workflows passed (80.0%)"),
-                                              (FAULTS[:3], "7/10 workflows passed (70.0%)"),
-                                              ([*FAULTS[:3], "path_not_shortest"], "5/10 workflows passed (50.0%)")])
+@pytest.mark.parametrize(
+    ("faults", "rate"),
+    [
+        (FAULTS[:2], "8/10 workflows passed (80.0%)"),
+        (FAULTS[:3], "7/10 workflows passed (70.0%)"),
+        ([*FAULTS[:3], "path_not_shortest"], "5/10 workflows passed (50.0%)"),
+    ],
+)
 def test_fifty_to_eighty_percent_is_investigate(results_dir: Path, faults: list[str], rate: str) -> None:
     run = run_runner(["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": ",".join(faults)})
     assert_verdict_last(run, "INVESTIGATE", 20)
@@ -169,7 +205,9 @@ def test_six_broken_flows_is_rollback_against_production_url(results_dir: Path) 
 
 
 def test_closed_port_is_a_fast_rollback(
-    results_dir: Path, closed_port_url: str, alert_receiver  # noqa: ANN001
+    results_dir: Path,
+    closed_port_url: str,
+    alert_receiver: AlertReceiver,
 ) -> None:
     run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url, "ALERT_WEBHOOK_URL": alert_receiver.url})
     assert_verdict_last(run, "ROLLBACK", 30)
@@ -207,9 +245,16 @@ def _processes_with_env(marker: str) -> list[int]:
 @needs_health
 def test_run_time_limit_stops_the_tests_and_rolls_back(results_dir: Path) -> None:
     run_id = f"time-limit-{uuid.uuid4().hex[:8]}"
-    run = run_runner(["--demo"], results_dir, env={
-        "LATTICE_FAULTS": "slow_responses", "LATTICE_SLOW_MS": "2000",  # every answer takes 2 s
-        "SMOKE_RUN_TIMEOUT": "4", "SMOKE_RUN_ID": run_id})
+    run = run_runner(
+        ["--demo"],
+        results_dir,
+        env={
+            "LATTICE_FAULTS": "slow_responses",
+            "LATTICE_SLOW_MS": "2000",  # every answer takes 2 s
+            "SMOKE_RUN_TIMEOUT": "4",
+            "SMOKE_RUN_ID": run_id,
+        },
+    )
     assert_verdict_last(run, "ROLLBACK", 30)
     assert "Reason: Run stopped at its time limit: the tests did not finish within 4 s" in run.stdout
     assert run.seconds < 60, run.seconds  # 4 s limit + the graceful stop, not the tests' own timeouts
@@ -224,8 +269,15 @@ def test_time_limit_must_be_a_positive_number(results_dir: Path) -> None:
 
 
 def test_unreachable_pushgateway_and_webhook_are_warnings_only(results_dir: Path, closed_port_url: str) -> None:
-    run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url, "PUSHGATEWAY_URL": "http://127.0.0.1:9",
-                                           "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/x"})
+    run = run_runner(
+        [],
+        results_dir,
+        env={
+            "PRODUCTION_URL": closed_port_url,
+            "PUSHGATEWAY_URL": "http://127.0.0.1:9",
+            "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/x",
+        },
+    )
     assert_verdict_last(run, "ROLLBACK", 30)
     assert "metrics push" in run.stderr and "alert to" in run.stderr
 

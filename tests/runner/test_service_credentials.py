@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -65,8 +65,11 @@ def receiver() -> Iterator[BasicAuthReceiver]:
 def test_credentials_in_the_pushgateway_and_webhook_urls_are_sent_as_basic_auth(
     results_dir: Path, closed_port_url: str, receiver: BasicAuthReceiver
 ) -> None:
-    env = {"PRODUCTION_URL": closed_port_url, "PUSHGATEWAY_URL": receiver.url(),
-           "ALERT_WEBHOOK_URL": receiver.url("/hooks/smoke")}
+    env = {
+        "PRODUCTION_URL": closed_port_url,
+        "PUSHGATEWAY_URL": receiver.url(),
+        "ALERT_WEBHOOK_URL": receiver.url("/hooks/smoke"),
+    }
     run = run_runner(["--no-rerun"], results_dir, env=env, timeout=60)
     assert run.returncode == 30, run.console  # the preflight fails: ROLLBACK, pushed and alerted
     assert ("PUT", "/metrics/job/smoke_tests/environment/127.0.0.1", True) in receiver.requests, receiver.requests
@@ -82,8 +85,12 @@ def test_credentials_in_the_pushgateway_and_webhook_urls_are_sent_as_basic_auth(
 def test_service_credentials_over_plain_http_to_another_host_are_a_configuration_error(
     results_dir: Path, closed_port_url: str, name: str
 ) -> None:
-    run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url,
-                                           name: f"http://{USER}:{URL_PASSWORD}@metrics.example.com/x"}, timeout=60)
+    run = run_runner(
+        [],
+        results_dir,
+        env={"PRODUCTION_URL": closed_port_url, name: f"http://{USER}:{URL_PASSWORD}@metrics.example.com/x"},
+        timeout=60,
+    )
     assert run.returncode == 2, run.console
     assert f"{name} carries credentials over plain http://" in run.stderr
     assert URL_PASSWORD not in run.console and PASSWORD not in run.console

@@ -9,24 +9,28 @@ from pathlib import Path
 
 import pytest
 
+from smoke_runner.alerts import send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.cli import UsageError, parse_options
 from smoke_runner.history import append_history, read_history, trend
 from smoke_runner.model import FAIL, PASS, SKIP, SuiteResult
 from smoke_runner.model import TestResult as Result
-from smoke_runner.alerts import send_alert
 from smoke_runner.redact import host_only, public_url, redact
 from smoke_runner.xunit import write_suite_xunit
 from tests.runner.helpers import junit_cases
 
 
 def test_xunit_is_flat_junit_with_failures_and_skips(tmp_path: Path) -> None:
-    suite = SuiteResult("health", "Health", tests=[
-        Result("health", "A", "Smoke.Health", PASS, elapsed=0.5),
-        Result("health", "B", "Smoke.Health", FAIL, "B broke\nsecond line", elapsed=0.25),
-        Result("health", "C", "Smoke.Health.Sub", SKIP, "not configured"),
-        Result("health", "D", "Smoke.Health", PASS, flaky=True, first_message="first"),
-    ])
+    suite = SuiteResult(
+        "health",
+        "Health",
+        tests=[
+            Result("health", "A", "Smoke.Health", PASS, elapsed=0.5),
+            Result("health", "B", "Smoke.Health", FAIL, "B broke\nsecond line", elapsed=0.25),
+            Result("health", "C", "Smoke.Health.Sub", SKIP, "not configured"),
+            Result("health", "D", "Smoke.Health", PASS, flaky=True, first_message="first"),
+        ],
+    )
     cases = junit_cases(write_suite_xunit(suite, tmp_path / "health_x.xml", "2026-01-01T00:00:00"))
     assert set(cases) == {"A", "B", "C", "D"}
     assert cases["B"].find("failure").get("message") == "B broke"
@@ -44,8 +48,16 @@ def test_history_trend(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     for index in range(12):
         flaky = ["Usage Tracking Flow"] if index % 2 else []
-        append_history(path, {"run": str(index), "verdict": "PROCEED", "duration_seconds": 10.0 + index,
-                              "counts": {"passed": 9, "failed": 1}, "flaky": flaky})
+        append_history(
+            path,
+            {
+                "run": str(index),
+                "verdict": "PROCEED",
+                "duration_seconds": 10.0 + index,
+                "counts": {"passed": 9, "failed": 1},
+                "flaky": flaky,
+            },
+        )
     path.open("a").write("not json\n")
     entries = read_history(path)
     assert [entry["run"] for entry in entries] == [str(i) for i in range(2, 12)]
@@ -83,25 +95,34 @@ def test_options() -> None:
     assert options is not None and options.suites == ["health"] and options.processes == 3
     assert options.passthrough == ["--loglevel=DEBUG"]
     assert parse_options(["--help"]) is None
-    assert parse_options(["--variablefile", "staging"]).variablefile.name == "staging.py"
-    for bad in (["--suite", "nope"], ["--processes", "0"], ["--variable", "TEST_PASSWORD:x"],
-                ["--outputdir", "x"], ["stray"], ["--variablefile", "missing-env"]):
+    assert Path(parse_options(["--variablefile", "staging"]).variablefiles[0]).name == "staging.py"
+    for bad in (
+        ["--suite", "nope"],
+        ["--processes", "0"],
+        ["--variable", "TEST_PASSWORD:x"],
+        ["--outputdir", "x"],
+        ["stray"],
+        ["--variablefile", "missing-env"],
+    ):
         with pytest.raises(UsageError):
             parse_options(bad)
 
 
-@pytest.mark.parametrize(("args", "reason"), [
-    (["--SkipOnFail", "health"], "never fail the gate"),
-    (["--skiponfail", "health"], "never fail the gate"),
-    (["--skip", "health"], "never fail the gate"),
-    (["--skipteardownonexit"], "never fail the gate"),
-    (["--Dry"], "use the runner's own --dryrun"),
-    (["--DryRun"], "use the runner's own --dryrun"),
-    (["-vTEST_PASSWORD:x"], "only through the environment (TEST_PASSWORD)"),
-    (["--VARIABLE", "test_password:x"], "only through the environment (TEST_PASSWORD)"),
-    (["--outputd", "elsewhere"], "--outputdir is managed by the runner"),
-    (["-x", "mine.xml"], "--xunit is managed by the runner"),
-])
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--SkipOnFail", "health"], "never fail the gate"),
+        (["--skiponfail", "health"], "never fail the gate"),
+        (["--skip", "health"], "never fail the gate"),
+        (["--skipteardownonexit"], "never fail the gate"),
+        (["--Dry"], "use the runner's own --dryrun"),
+        (["--DryRun"], "use the runner's own --dryrun"),
+        (["-vTEST_PASSWORD:x"], "only through the environment (TEST_PASSWORD)"),
+        (["--VARIABLE", "test_password:x"], "only through the environment (TEST_PASSWORD)"),
+        (["--outputd", "elsewhere"], "--outputdir is managed by the runner"),
+        (["-x", "mine.xml"], "--xunit is managed by the runner"),
+    ],
+)
 def test_passthrough_options_that_would_change_the_verdict_are_refused_in_any_spelling(
     args: list[str], reason: str
 ) -> None:
@@ -112,8 +133,10 @@ def test_passthrough_options_that_would_change_the_verdict_are_refused_in_any_sp
 def test_urls_of_the_pushgateway_and_the_alert_webhook_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUSHGATEWAY_URL", "http://metrics:PgSecretPass@gateway.example.com/")
     monkeypatch.setenv("ALERT_WEBHOOK_URL", "https://hooks.example.com/services/T000/B000/SlackTokenXYZ")
-    text = redact("nonnumeric port: 'PgSecretPass@gateway.example.com' posting to "
-                  "https://hooks.example.com/services/T000/B000/SlackTokenXYZ")
+    text = redact(
+        "nonnumeric port: 'PgSecretPass@gateway.example.com' posting to "
+        "https://hooks.example.com/services/T000/B000/SlackTokenXYZ"
+    )
     assert "PgSecretPass" not in text and "SlackTokenXYZ" not in text, text
     assert host_only(os.environ["ALERT_WEBHOOK_URL"]) == "https://hooks.example.com"
 

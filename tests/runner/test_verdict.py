@@ -27,23 +27,25 @@ def results(*suites: SuiteResult) -> RunResults:
     ("passed", "failed", "expected"),
     [
         (10, 0, Verdict.PROCEED),
-        (9, 1, Verdict.MONITOR),      # 90 %
-        (81, 19, Verdict.MONITOR),    # 81 %
+        (9, 1, Verdict.MONITOR),  # 90 %
+        (81, 19, Verdict.MONITOR),  # 81 %
         (4, 1, Verdict.INVESTIGATE),  # exactly 80 % -> INVESTIGATE
         (8, 2, Verdict.INVESTIGATE),  # exactly 80 %
         (7, 3, Verdict.INVESTIGATE),  # 70 %
         (5, 5, Verdict.INVESTIGATE),  # exactly 50 % -> INVESTIGATE
         (1, 1, Verdict.INVESTIGATE),  # exactly 50 %
-        (49, 51, Verdict.ROLLBACK),   # 49 %
-        (4, 6, Verdict.ROLLBACK),     # 40 %
+        (49, 51, Verdict.ROLLBACK),  # 49 %
+        (4, 6, Verdict.ROLLBACK),  # 40 %
         (0, 10, Verdict.ROLLBACK),
     ],
 )
 def test_workflow_pass_rate_boundaries(passed: int, failed: int, expected: Verdict) -> None:
     decision = decide(results(suite("health", passed=11), suite("workflows", passed=passed, failed=failed)))
     assert decision.verdict is expected, decision.reason
-    assert decision.exit_code == {Verdict.PROCEED: 0, Verdict.MONITOR: 10, Verdict.INVESTIGATE: 20,
-                                  Verdict.ROLLBACK: 30}[expected]
+    assert (
+        decision.exit_code
+        == {Verdict.PROCEED: 0, Verdict.MONITOR: 10, Verdict.INVESTIGATE: 20, Verdict.ROLLBACK: 30}[expected]
+    )
     assert decision.workflow_pass_rate == Fraction(passed, passed + failed)
 
 

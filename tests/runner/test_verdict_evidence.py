@@ -42,21 +42,37 @@ from tests.runner.helpers import (
 
 def _workflows(passed: int, failed: list[Result] | None = None, flaky: int = 0) -> SuiteResult:
     tests = [Result("workflows", f"Flow {i}", "Smoke.Workflows", PASS, tags=("workflow",)) for i in range(passed)]
-    tests += [Result("workflows", f"Flaky Flow {i}", "Smoke.Workflows", PASS, flaky=True, rerun=True,
-                     first_message="HTTP 502 from one replica") for i in range(flaky)]
+    tests += [
+        Result(
+            "workflows",
+            f"Flaky Flow {i}",
+            "Smoke.Workflows",
+            PASS,
+            flaky=True,
+            rerun=True,
+            first_message="HTTP 502 from one replica",
+        )
+        for i in range(flaky)
+    ]
     return SuiteResult("workflows", "Workflows", tests=tests + list(failed or []))
 
 
 def _health(passed: int = 11) -> SuiteResult:
-    return SuiteResult("health", "Health",
-                       tests=[Result("health", f"Check {i}", "Smoke.Health", PASS) for i in range(passed)])
+    return SuiteResult(
+        "health", "Health", tests=[Result("health", f"Check {i}", "Smoke.Health", PASS) for i in range(passed)]
+    )
 
 
 @pytest.mark.parametrize("tag", ["security", "SECURITY", "Secu rity", "secu_rity"])
 def test_failed_security_check_rolls_back_at_ninety_percent_and_names_the_check(tag: str) -> None:
-    bypass = Result("workflows", "Authenticated API Access Flow", "Smoke.Workflows", FAIL,
-                    "Step 'Read with a tampered token': expected HTTP 401, but GET ... answered 200",
-                    tags=("workflow", "auth", tag))
+    bypass = Result(
+        "workflows",
+        "Authenticated API Access Flow",
+        "Smoke.Workflows",
+        FAIL,
+        "Step 'Read with a tampered token': expected HTTP 401, but GET ... answered 200",
+        tags=("workflow", "auth", tag),
+    )
     decision = decide(RunResults([_health(), _workflows(9, [bypass])]))
     assert decision.verdict is Verdict.ROLLBACK, decision.reason
     assert "security check" in decision.reason
@@ -65,8 +81,14 @@ def test_failed_security_check_rolls_back_at_ninety_percent_and_names_the_check(
 
 
 def test_failed_workflow_without_security_tag_keeps_the_matrix_row_monitor() -> None:
-    broken = Result("workflows", "Subscription Management Flow", "Smoke.Workflows", FAIL, "counter did not move",
-                    tags=("workflow", "billing"))
+    broken = Result(
+        "workflows",
+        "Subscription Management Flow",
+        "Smoke.Workflows",
+        FAIL,
+        "counter did not move",
+        tags=("workflow", "billing"),
+    )
     decision = decide(RunResults([_health(), _workflows(9, [broken])]))
     assert decision.verdict is Verdict.MONITOR
     assert "9/10 workflows passed (90.0%)" in decision.reason
@@ -148,8 +170,16 @@ Stable Flow
 
 
 def _robot(source: Path, output: Path, *options: str, **settings: object) -> Path:
-    robot.run(str(source), *options, output=str(output), log="NONE", report="NONE", stdout=io.StringIO(),
-              stderr=io.StringIO(), **settings)
+    robot.run(
+        str(source),
+        *options,
+        output=str(output),
+        log="NONE",
+        report="NONE",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        **settings,
+    )
     assert output.is_file()
     return output
 
@@ -176,28 +206,43 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
     first = _robot(source, tmp_path / "first.xml", variable=["ATTEMPT:first"])
     rerun = _robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
     merged = tmp_path / "output.xml"
-    robot.rebot(str(first), str(rerun), merge=True, output=str(merged), log="NONE", report="NONE",
-                stdout=io.StringIO(), stderr=io.StringIO())
+    robot.rebot(
+        str(first),
+        str(rerun),
+        merge=True,
+        output=str(merged),
+        log="NONE",
+        report="NONE",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     results = load_results(merged, {"workflows": source}, first, rerun)
     test = next(test for test in results.tests if test.name == "Subscription Management Flow")
     assert test.failed and test.rerun and not test.flaky
-    expected = ("first attempt: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 500; "
-                "re-run: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429")
+    expected = (
+        "first attempt: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 500; "
+        "re-run: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429"
+    )
     assert test.message == expected
     decision = decide(results)
     # summary
-    info = RunInfo("20260101_000000", "run-1", "https://api.example.com", "2026-01-01T00:00:00", 1.0,
-                   ["workflows"], 1)
+    info = RunInfo("20260101_000000", "run-1", "https://api.example.com", "2026-01-01T00:00:00", 1.0, ["workflows"], 1)
     assert expected in render_summary(info, results, decision, None, [])
     # JUnit: both messages in the failure, the re-run's in a Surefire <rerunFailure>, schema-valid
-    junit = write_suite_xunit(results.suites[0], tmp_path / "workflows.xml", "2026-01-01T00:00:00",
-                              properties=verdict_properties(decision, "run-1", "https://api.example.com"))
+    junit = write_suite_xunit(
+        results.suites[0],
+        tmp_path / "workflows.xml",
+        "2026-01-01T00:00:00",
+        properties=verdict_properties(decision, "run-1", "https://api.example.com"),
+    )
     assert_valid_junit(junit)
     case = junit_cases(junit)["Subscription Management Flow"]
     assert case.find("failure").get("message") == expected
     assert case.find("rerunFailure").get("message").endswith("answered 429")
     # history
-    assert failure_records(results) == [{"suite": "workflows", "test": "Subscription Management Flow", "message": expected}]
+    assert failure_records(results) == [
+        {"suite": "workflows", "test": "Subscription Management Flow", "message": expected}
+    ]
 
 
 def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) -> None:
@@ -206,20 +251,37 @@ def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) ->
     first = _robot(source, tmp_path / "first.xml", variable=["ATTEMPT:second"])
     rerun = _robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
     merged = tmp_path / "output.xml"
-    robot.rebot(str(first), str(rerun), merge=True, output=str(merged), log="NONE", report="NONE",
-                stdout=io.StringIO(), stderr=io.StringIO())
-    test = next(test for test in load_results(merged, {"workflows": source}, first, rerun).tests
-                if test.name == "Subscription Management Flow")
-    assert test.message == ("Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429 "
-                            "(the same on the first attempt and the re-run)")
+    robot.rebot(
+        str(first),
+        str(rerun),
+        merge=True,
+        output=str(merged),
+        log="NONE",
+        report="NONE",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    test = next(
+        test
+        for test in load_results(merged, {"workflows": source}, first, rerun).tests
+        if test.name == "Subscription Management Flow"
+    )
+    assert test.message == (
+        "Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429 "
+        "(the same on the first attempt and the re-run)"
+    )
 
 
 def test_junit_of_a_flaky_test_carries_flaky_failure_and_validates(tmp_path: Path) -> None:
     suite = _workflows(9, flaky=1)
     suite.source = "suites/workflows.robot"
     decision = decide(RunResults([suite]))
-    path = write_suite_xunit(suite, tmp_path / "workflows.xml", "2026-01-01T00:00:00",
-                             properties=verdict_properties(decision, "run-1", "https://api.example.com"))
+    path = write_suite_xunit(
+        suite,
+        tmp_path / "workflows.xml",
+        "2026-01-01T00:00:00",
+        properties=verdict_properties(decision, "run-1", "https://api.example.com"),
+    )
     assert_valid_junit(path)
     flaky = junit_cases(path)["Flaky Flow 0"].find("flakyFailure")
     assert flaky.get("message") == "HTTP 502 from one replica" and flaky.get("type")
@@ -230,16 +292,19 @@ def test_junit_of_a_flaky_test_carries_flaky_failure_and_validates(tmp_path: Pat
 def test_schema_check_rejects_what_the_strict_schema_forbids(tmp_path: Path) -> None:
     """The validation is not a formality: the old layout (skipped on <testsuites>) fails it."""
     bad = tmp_path / "old.xml"
-    bad.write_text('<testsuites name="x" tests="1" failures="0" errors="0" skipped="0" time="0.1">'
-                   '<testsuite name="x" tests="1" failures="0" errors="0"><testcase name="t"/></testsuite>'
-                   "</testsuites>")
+    bad.write_text(
+        '<testsuites name="x" tests="1" failures="0" errors="0" skipped="0" time="0.1">'
+        '<testsuite name="x" tests="1" failures="0" errors="0"><testcase name="t"/></testsuite>'
+        "</testsuites>"
+    )
     with pytest.raises(AssertionError, match="skipped"):
         assert_valid_junit(bad)
 
 
 def test_verdict_metadata_names_verdict_reason_run_target_and_counts() -> None:
-    broken = Result("workflows", "Webhook Registration Flow", "Smoke.Workflows", FAIL, "secret listed",
-                    tags=("security",))
+    broken = Result(
+        "workflows", "Webhook Registration Flow", "Smoke.Workflows", FAIL, "secret listed", tags=("security",)
+    )
     results = RunResults([_workflows(9, [broken])])
     decision = decide(results)
     metadata = verdict_metadata(decision, results, "run-1", "https://api.example.com")
@@ -285,10 +350,13 @@ def test_security_fault_in_one_workflow_rolls_back_naming_the_check(results_dir:
 
 
 def test_rerun_failing_for_another_reason_shows_both_messages_everywhere(results_dir: Path) -> None:
-    run = run_runner(["--demo", "--suite", "workflows"], results_dir,
-                     env={"LATTICE_FAULTS": "subscription_fails_then_throttled"})
+    run = run_runner(
+        ["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": "subscription_fails_then_throttled"}
+    )
     assert run.returncode == 10, run.console[-3000:]  # 9/10 workflows: MONITOR
-    line = next(line for line in run.stdout.splitlines() if line.startswith("FAIL  workflows / Subscription Management Flow"))
+    line = next(
+        line for line in run.stdout.splitlines() if line.startswith("FAIL  workflows / Subscription Management Flow")
+    )
     assert "first attempt: " in line and "answered 500" in line and "; re-run: " in line and "answered 429" in line
     summary = run.summary()
     assert "first attempt: " in summary and "answered 429" in summary
@@ -313,8 +381,9 @@ def test_flaky_run_is_monitor_naming_the_test_with_valid_junit(results_dir: Path
 
 
 def _chromium() -> str | None:
-    return next((path for name in ("chromium", "chromium-browser", "google-chrome")
-                 if (path := shutil.which(name))), None)
+    return next(
+        (path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None
+    )
 
 
 def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Path, tmp_path: Path) -> None:
@@ -325,10 +394,21 @@ def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Pa
     assert run.returncode == 30, run.console[-3000:]
     for page in ("report.html", "log.html"):
         dom = subprocess.run(  # noqa: S603
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             f"--user-data-dir={tmp_path / ('chromium-' + page)}", "--virtual-time-budget=10000", "--dump-dom",
-             (run.run_dir / page).as_uri()],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                f"--user-data-dir={tmp_path / ('chromium-' + page)}",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+                (run.run_dir / page).as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         ).stdout
         assert "Verdict" in dom and "ROLLBACK (exit code 30)" in dom, f"{page}: {dom[:2000]}"
         assert "Authenticated API Access Flow" in dom and "Verdict Reason" in dom
@@ -340,7 +420,7 @@ def test_runner_counts_a_failure_turned_into_a_skip_as_failed(tmp_path: Path) ->
 
     suites = tmp_path / "suites"
     suites.mkdir()
-    (suites / "health.robot").write_text('''\
+    (suites / "health.robot").write_text("""\
 *** Settings ***
 Documentation    Throwaway health suite of the runner's tests.
 
@@ -353,16 +433,21 @@ Security Headers Are Present
     [Documentation]    Fails, and the reserved tag turns the failure into a skip.
     [Tags]    health    robot:skip-on-failure
     Fail    X-Content-Type-Options is missing
-''')
+""")
     target = AlertReceiver()  # any HTTP answer passes the preflight
     try:
-        run = run_runner(["--suite", "health"], tmp_path / "results",
-                         env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url})
+        run = run_runner(
+            ["--suite", "health"],
+            tmp_path / "results",
+            env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url},
+        )
     finally:
         target.close()
     assert run.returncode == 30, run.console[-3000:]
-    assert ("FAIL  health / Security Headers Are Present: Skipped after a failure, counted as failed: "
-            "Failed test skipped using 'robot:skip-on-failure' tag.") in run.stdout
+    assert (
+        "FAIL  health / Security Headers Are Present: Skipped after a failure, counted as failed: "
+        "Failed test skipped using 'robot:skip-on-failure' tag."
+    ) in run.stdout
     assert "Reason: 1 health check(s) failed: 'health / Security Headers Are Present'" in run.stdout
     case = junit_cases(run.artifact("health"))["Security Headers Are Present"]
     assert case.find("failure") is not None and case.find("skipped") is None

@@ -71,8 +71,14 @@ def test_a_request_deadline_must_be_positive_and_finite(bad: object) -> None:
 def test_suite_requests_give_up_on_a_trickling_answer_within_api_timeout(tmp_path: Path) -> None:
     with HostileServer(trickle(limit_seconds=90)) as server:
         started = time.monotonic()
-        run = run_suite(GUARDED_REQUESTS, server.url, tmp_path, env={**CLEAN_TLS_ENV, "API_TIMEOUT": "3"},
-                        tests=["Slow Answer Is Given Up At The Deadline"], timeout=200)
+        run = run_suite(
+            GUARDED_REQUESTS,
+            server.url,
+            tmp_path,
+            env={**CLEAN_TLS_ENV, "API_TIMEOUT": "3"},
+            tests=["Slow Answer Is Given Up At The Deadline"],
+            timeout=200,
+        )
         elapsed = time.monotonic() - started
     assert run.status("Slow Answer Is Given Up At The Deadline") == "FAIL", run.stdout
     assert "did not answer completely within 3 s" in run.message("Slow Answer Is Given Up At The Deadline")
@@ -81,9 +87,15 @@ def test_suite_requests_give_up_on_a_trickling_answer_within_api_timeout(tmp_pat
 
 def test_suite_requests_cut_an_endless_health_answer_and_say_so(tmp_path: Path) -> None:
     with HostileServer(endless_chunks()) as server:
-        run = run_suite(GUARDED_REQUESTS, server.url, tmp_path, env={**CLEAN_TLS_ENV, "API_TIMEOUT": "20"},
-                        variables={"MAX_RESPONSE_BYTES": str(CAP)},
-                        tests=["Health Answer Is Read Up To The Size Cap"], timeout=200)
+        run = run_suite(
+            GUARDED_REQUESTS,
+            server.url,
+            tmp_path,
+            env={**CLEAN_TLS_ENV, "API_TIMEOUT": "20"},
+            variables={"MAX_RESPONSE_BYTES": str(CAP)},
+            tests=["Health Answer Is Read Up To The Size Cap"],
+            timeout=200,
+        )
     assert run.status("Health Answer Is Read Up To The Size Cap") == "PASS", run.stdout
     output = (tmp_path / "output.xml").read_text(encoding="utf-8")
     assert f"200 with {CAP} bytes" in output
@@ -102,21 +114,25 @@ print(f"{{time.perf_counter() - started:.3f}}")
 """
 
 
-@pytest.mark.parametrize("body", [
-    "a",  # a 60 KB body of word characters
-    "0123456789abcdef",  # a hex blob
-    "Zm9vYmFyLWJhei1xdXV4_-",  # base64url
-    "eyJ",  # many almost-JWTs
-    'password:"',  # many secret keys with unterminated values
-    "tokentoken-",  # secret words inside one long key
-    "://a:",  # many almost-URL credentials
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a",  # a 60 KB body of word characters
+        "0123456789abcdef",  # a hex blob
+        "Zm9vYmFyLWJhei1xdXV4_-",  # base64url
+        "eyJ",  # many almost-JWTs
+        'password:"',  # many secret keys with unterminated values
+        "tokentoken-",  # secret words inside one long key
+        "://a:",  # many almost-URL credentials
+    ],
+)
 def test_masking_a_60_kb_hostile_body_takes_linear_time(body: str) -> None:
     """The old key=value pattern was quadratic: 20 KB took 31 s, 60 KB minutes. Here: well under a second."""
     script = _MASKING_TIMER.format(root=str(REPO_ROOT), body=body, size=60_000)
     try:
-        completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30,
-                                   check=True)
+        completed = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"masking 60 KB of {body!r} did not finish within 30 s")
     assert float(completed.stdout.strip()) < 10, completed.stdout

@@ -18,13 +18,19 @@ PASSWORD = "Redirect-Me-Not-7731"
 
 
 def test_a_307_on_register_and_login_sends_the_password_nowhere_else_and_fails_naming_the_redirect(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A front answers every credential request with 307 to another local port over plain HTTP."""
     with HostileServer(record_only) as harvester:
         target = f"http://localhost:{harvester.port}"
         with HostileServer(redirect_everything_but_health(target)) as front:
-            run = run_suite("workflows", front.url, tmp_path,
-                            env={**CLEAN_TLS_ENV, "TEST_PASSWORD": PASSWORD, "API_TIMEOUT": "5"}, timeout=240)
+            run = run_suite(
+                "workflows",
+                front.url,
+                tmp_path,
+                env={**CLEAN_TLS_ENV, "TEST_PASSWORD": PASSWORD, "API_TIMEOUT": "5"},
+                timeout=240,
+            )
     assert harvester.requests == [], [received.text() for received in harvester.requests]
     assert any(received.path.endswith("/auth/register") for received in front.requests), "the front was never asked"
     assert run.tests and all(outcome.status == "FAIL" for outcome in run.tests.values()), run.stdout
@@ -57,7 +63,7 @@ def test_the_redirect_target_is_masked_in_the_failure() -> None:
     with HostileServer(record_only) as harvester:
         front_target = f"{harvester.url}/x?password-copy=Location-Secret-8812"
 
-        def redirect(server, handler, received):  # noqa: ANN001 - hostile.Handler
+        def redirect(server, handler, received) -> None:  # noqa: ANN001 - hostile.Handler
             handler.send_response(302)
             handler.send_header("Location", front_target)
             handler.send_header("Content-Length", "0")
@@ -80,7 +86,9 @@ def test_an_anonymous_request_follows_a_redirect_on_this_machine_through_the_sam
 def test_an_anonymous_redirect_to_plain_http_on_another_host_is_refused_before_it_is_followed() -> None:
     """The hop is checked before it is followed: nothing is sent to 192.0.2.1 (a documentation address)."""
     with HostileServer(redirect_everything_but_health("http://192.0.2.1")) as front, guarded_session(10) as http:
-        with pytest.raises(UnsafeRedirect, match=r"redirecting to http://192\.0\.2\.1/plans .*plain HTTP to another host"):
+        with pytest.raises(
+            UnsafeRedirect, match=r"redirecting to http://192\.0\.2\.1/plans .*plain HTTP to another host"
+        ):
             http.get(front.url + "/plans")
 
 
@@ -112,8 +120,8 @@ def test_every_session_is_guarded_and_token_requests_never_follow_redirects() ->
             if re.search(r"\bCreate (Custom )?Session\b", statement):
                 sessions += 1
                 assert statement.startswith("${session} =") and statements[index + 1].startswith(
-                    "Guard Requests Of Session    ${session}    ${API_TIMEOUT}    ${MAX_RESPONSE_BYTES}"), (
-                    f"{path.name}: a session that is not guarded: {statement}")
+                    "Guard Requests Of Session    ${session}    ${API_TIMEOUT}    ${MAX_RESPONSE_BYTES}"
+                ), f"{path.name}: a session that is not guarded: {statement}"
             if re.search(r"\b(GET|POST|PUT|PATCH|DELETE) On Session    \$\{alias\}", statement):
                 assert "allow_redirects=${False}" in statement, f"{path.name}: a token request may follow redirects"
     assert sessions, "no session is created anywhere: the check would pass vacuously"

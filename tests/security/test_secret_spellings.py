@@ -33,13 +33,16 @@ HOSTILE_PASSWORD = 'Pa ss<&"%+word-2026'
 
 
 def _leaks(run: RobotRun, secret: str) -> list[str]:
-    return artifacts_containing(run.output_dir, secret) + [f"console: {form!r}" for form in spellings_in(run.stdout, secret)]
+    return artifacts_containing(run.output_dir, secret) + [
+        f"console: {form!r}" for form in spellings_in(run.stdout, secret)
+    ]
 
 
 def _fake_answer(document: str, status: int = 200, request_body: str = "") -> SimpleNamespace:
     request = SimpleNamespace(method="POST", url="http://127.0.0.1/login", body=request_body)
-    return SimpleNamespace(status_code=status, text=document, content=document.encode(), request=request,
-                           url=request.url)
+    return SimpleNamespace(
+        status_code=status, text=document, content=document.encode(), request=request, url=request.url
+    )
 
 
 # -- units ------------------------------------------------------------------------------------
@@ -90,7 +93,7 @@ def test_a_successful_answer_to_a_credentials_request_with_no_token_is_logged_by
 
 def test_a_secret_found_by_its_location_is_returned_and_masked_in_every_spelling() -> None:
     token = f'tok<&"{uuid.uuid4().hex}'
-    answer = _fake_answer('{"data": {"token": "%s"}}' % token.replace('"', '\\"'))
+    answer = _fake_answer('{"data": {"token": "' + token.replace('"', '\\"') + '"}}')
     secret = HttpKeywords().secret_field_of_response(answer, "$.data.token")
     assert secret.value == token
     for form in spellings(token):
@@ -100,11 +103,18 @@ def test_a_secret_found_by_its_location_is_returned_and_masked_in_every_spelling
 # -- whole runs -------------------------------------------------------------------------------
 def test_a_token_under_another_name_and_repeated_in_a_second_field_reaches_no_artifact(tmp_path: Path) -> None:
     token = f"opaque-session-{uuid.uuid4().hex}"
-    answer = login_answer(lambda email: {"session_key": token, "token_type": "bearer", "expires_in": 3600,
-                                         "copy_of_key": token})
+    answer = login_answer(
+        lambda email: {"session_key": token, "token_type": "bearer", "expires_in": 3600, "copy_of_key": token}
+    )
     with HostileServer(answer) as api:
-        run = run_suite("workflows", api.url, tmp_path, env={**CLEAN_TLS_ENV, "API_TIMEOUT": "5"},
-                        variables={"TOKEN_JSONPATH": "$.session_key"}, timeout=300)
+        run = run_suite(
+            "workflows",
+            api.url,
+            tmp_path,
+            env={**CLEAN_TLS_ENV, "API_TIMEOUT": "5"},
+            variables={"TOKEN_JSONPATH": "$.session_key"},
+            timeout=300,
+        )
     assert run.tests, run.stdout
     assert not _leaks(run, token)
     # the token was found and used: the teardown deleted the users with it
@@ -132,13 +142,18 @@ def test_a_token_as_user_name_of_production_url_reaches_no_artifact(tmp_path: Pa
 
 
 def test_a_hostile_echo_server_gets_no_spelling_of_the_password_into_any_artifact_summary_or_console(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """The server echoes each request into a Location header and the body; the run fails everywhere."""
     token = f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJlY2hvIn0.{uuid.uuid4().hex}"
     results = tmp_path / "results"
     with HostileServer(echo(token)) as server:
-        run = run_runner([], results, env={"PRODUCTION_URL": server.url, "TEST_PASSWORD": HOSTILE_PASSWORD,
-                                           "API_TIMEOUT": "5"}, timeout=600)
+        run = run_runner(
+            [],
+            results,
+            env={"PRODUCTION_URL": server.url, "TEST_PASSWORD": HOSTILE_PASSWORD, "API_TIMEOUT": "5"},
+            timeout=600,
+        )
     sent = [received for received in server.requests if spellings_in(received.text(), HOSTILE_PASSWORD)]
     assert sent, f"the password was never sent\n{run.console}"
     assert run.returncode != 0, run.console

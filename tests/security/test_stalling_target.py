@@ -28,8 +28,11 @@ def test_after_one_stalled_exchange_later_requests_to_that_target_are_not_sent()
         assert http.get(server.url + "/health").status_code == 200
         with pytest.raises(AnswerTimeout, match="did not answer completely within 2 s"):
             http.post(server.url + "/api/v1/auth/register", json={"email": "a@example.com"})
-        with pytest.raises(TargetStalled, match=r"was not sent: the target stopped answering earlier "
-                                                r"\(POST .*/api/v1/auth/register did not answer completely"):
+        with pytest.raises(
+            TargetStalled,
+            match=r"was not sent: the target stopped answering earlier "
+            r"\(POST .*/api/v1/auth/register did not answer completely",
+        ):
             http.get(server.url + "/api/v1/users/me")
         with pytest.raises(TargetStalled):
             http.get(server.url + "/health")  # the record holds for the whole target
@@ -37,8 +40,11 @@ def test_after_one_stalled_exchange_later_requests_to_that_target_are_not_sent()
 
 
 def test_a_stall_of_one_target_does_not_stop_requests_to_another() -> None:
-    with HostileServer(stall_after_health(limit_seconds=60)) as stalling, \
-            HostileServer(fixed_body(b'{"ok": true}')) as healthy, guarded_session(2) as http:
+    with (
+        HostileServer(stall_after_health(limit_seconds=60)) as stalling,
+        HostileServer(fixed_body(b'{"ok": true}')) as healthy,
+        guarded_session(2) as http,
+    ):
         with pytest.raises(AnswerTimeout):
             http.get(stalling.url + "/api/v1/lattices")
         assert http.get(healthy.url + "/anything").status_code == 200

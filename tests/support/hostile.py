@@ -72,20 +72,22 @@ class HostileServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
 
 
-def send_json(handler: BaseHTTPRequestHandler, status: int, document: object,
-              headers: dict[str, str] | None = None) -> None:
+def send_json(
+    handler: BaseHTTPRequestHandler, status: int, document: object, headers: dict[str, str] | None = None
+) -> None:
     body = json.dumps(document).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
@@ -129,8 +131,12 @@ def echo(token: str) -> Handler:
             send_json(handler, 200, HEALTHY)
             return
         text = received.body.decode("utf-8", errors="replace")
-        echoed = {"echo_method": received.method, "echo_path": received.path, "echo_body": text,
-                  "echo_headers": received.headers}
+        echoed = {
+            "echo_method": received.method,
+            "echo_path": received.path,
+            "echo_body": text,
+            "echo_headers": received.headers,
+        }
         location = {"Location": f"/echo?request={quote_plus(text)}&path={quote_plus(received.path)}"}
         try:
             sent = json.loads(text) if text else {}
@@ -138,14 +144,20 @@ def echo(token: str) -> Handler:
             sent = {}
         email = sent.get("email", "someone@example.com") if isinstance(sent, dict) else "someone@example.com"
         if received.path.endswith("/auth/register"):
-            send_json(handler, 201, {"id": "u-1", "email": email, "created_at": "2026-01-01T00:00:00Z", **echoed},
-                      location)
+            send_json(
+                handler, 201, {"id": "u-1", "email": email, "created_at": "2026-01-01T00:00:00Z", **echoed}, location
+            )
         elif received.path.endswith("/auth/login"):
-            send_json(handler, 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, **echoed},
-                      location)
+            send_json(
+                handler, 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, **echoed}, location
+            )
         else:
-            send_json(handler, 400, {"type": "about:blank", "title": "Echo", "status": 400,
-                                     "detail": f"you sent {text}", **echoed}, location)
+            send_json(
+                handler,
+                400,
+                {"type": "about:blank", "title": "Echo", "status": 400, "detail": f"you sent {text}", **echoed},
+                location,
+            )
 
     return handle
 

@@ -59,7 +59,7 @@ class PostgresServer:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         self.socket_dir.mkdir()
         if os.geteuid() == 0:
             owner = pwd.getpwnam(SERVICE_USER)
@@ -68,8 +68,19 @@ class PostgresServer:
         try:
             self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", "lattice", "-E", "UTF8")
             options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-            self._run("pg_ctl", "-D", str(self.data_dir), "-o", options,
-                      "-l", str(self._dir / "server.log"), "-w", "-t", "30", "start")
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-o",
+                options,
+                "-l",
+                str(self._dir / "server.log"),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            )
             self._running = True
         except BaseException:
             self.stop()

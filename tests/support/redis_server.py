@@ -38,14 +38,27 @@ class RedisServer:
         self._dir = Path(tempfile.mkdtemp(prefix="lattice-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         binary = redis_binary()
         if binary is None:
             raise RuntimeError("redis-server is not installed")
         self._process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self._dir)],
-            cwd=self._dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._dir),
+            ],
+            cwd=self._dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from robot.api import ExecutionResult, ResultVisitor
 
@@ -76,8 +76,17 @@ def run_suite(
         path = SUITES / f"{suite}.robot"
     output_dir.mkdir(parents=True, exist_ok=True)
     child_env = {**os.environ, "PRODUCTION_URL": base_url, **(env or {})}
-    command = [sys.executable, "-m", "robot", "--outputdir", str(output_dir), "--console", "dotted",
-               "--xunit", "xunit.xml"]
+    command = [
+        sys.executable,
+        "-m",
+        "robot",
+        "--outputdir",
+        str(output_dir),
+        "--console",
+        "dotted",
+        "--xunit",
+        "xunit.xml",
+    ]
     for name, value in (variables or {}).items():
         command += ["--variable", f"{name}:{value}"]
     for test in tests:

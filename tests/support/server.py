@@ -1,7 +1,7 @@
 """Start the reference API as a real subprocess for tests.
 
-    with ReferenceApi(faults=["tenant_leak"]) as api:
-        requests.get(api.base_url + "/health")
+with ReferenceApi(faults=["tenant_leak"]) as api:
+    requests.get(api.base_url + "/health")
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class ReferenceApi:
         self._reader: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
-    def __enter__(self) -> "ReferenceApi":
+    def __enter__(self) -> ReferenceApi:
         try:
             self.start()
         except BaseException:
@@ -94,8 +94,13 @@ class ReferenceApi:
         if self.tls:
             command += ["--tls", "--ca-bundle-out", str(self.ca_bundle)]
         self._process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=self._environment(), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, bufsize=1,
+            command,
+            cwd=REPO_ROOT,
+            env=self._environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
         )
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
