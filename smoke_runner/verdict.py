@@ -124,7 +124,8 @@ def decide(results: RunResults, preflight_error: str | None = None, time_limit_e
         return Decision(
             Verdict.ROLLBACK,
             f"No test of suite(s) {', '.join(idle)} passed or failed (all skipped, e.g. not offered by this "
-            "deployment): no evidence is not a pass", failing,
+            "deployment): no evidence is not a pass",
+            failing,
         )
     security_failures = [test for test in failing if test.security]
     health_failures = [test for test in failing if _is_health(test)]

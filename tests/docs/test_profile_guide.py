@@ -59,8 +59,14 @@ def test_the_guide_gives_the_documented_commands_and_the_suites_own_messages() -
 
 def test_the_guides_profile_works_against_the_classic_dialect(tmp_path: Path) -> None:
     with ReferenceApi(env={"LATTICE_DIALECT": "classic"}) as api:
-        run = run_suite("workflows", api.base_url, tmp_path, tests=["Lattice Pathfinding Flow", "Webhook Registration Flow"],
-                        extra_args=["--variablefile", str(CLASSIC)], timeout=120)
+        run = run_suite(
+            "workflows",
+            api.base_url,
+            tmp_path,
+            tests=["Lattice Pathfinding Flow", "Webhook Registration Flow"],
+            extra_args=["--variablefile", str(CLASSIC)],
+            timeout=120,
+        )
     assert run.status("Lattice Pathfinding Flow") == "PASS", run.message("Lattice Pathfinding Flow")
     assert run.status("Webhook Registration Flow") == "SKIP"
     assert run.message("Webhook Registration Flow") == NOT_OFFERED

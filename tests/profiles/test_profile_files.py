@@ -21,18 +21,18 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def test_the_default_and_the_classic_profile_are_committed():
+def test_the_default_and_the_classic_profile_are_committed() -> None:
     assert {path.name for path in PROFILES} >= {"contract.yaml", "classic.yaml"}
 
 
 @pytest.mark.parametrize("path", PROFILES, ids=[path.stem for path in PROFILES])
-def test_a_profile_loads_in_the_runner_and_sets_no_protected_variable(path: Path):
+def test_a_profile_loads_in_the_runner_and_sets_no_protected_variable(path: Path) -> None:
     check_variable_file(path)  # raises OptionError for a protected variable
     assert not set(load(path)) & set(PROTECTED_VARIABLES)
 
 
 @pytest.mark.parametrize("path", PROFILES, ids=[path.stem for path in PROFILES])
-def test_a_profile_maps_every_operation_the_default_maps(path: Path):
+def test_a_profile_maps_every_operation_the_default_maps(path: Path) -> None:
     profile, default = load(path), load(CONTRACT)
     assert set(profile) == set(default), "a profile sets the same variables as the default profile"
     assert set(profile["OPERATIONS"]) == set(default["OPERATIONS"])
@@ -54,15 +54,24 @@ def _locations(read: dict) -> list[str]:
     return [item for value in read.values() for item in ([value] if isinstance(value, str) else value)]
 
 
-def test_python_knows_no_contract_path_field_or_status():
+def test_python_knows_no_contract_path_field_or_status() -> None:
     """The default profile holds the contract; libraries/ holds none of it outside docstrings."""
     default = load(CONTRACT)
     paths = {operation["path"] for operation in default["OPERATIONS"].values()}
-    fields = {match for operation in default["OPERATIONS"].values()
-              for location in [*operation.get("fields", []), *_locations(operation.get("read", {}))]
-              for match in re.findall(r"\.([a-z]+_[a-z_]+)", location)}  # access_token, created_at, expires_in...
-    statuses = {str(code) for operation in default["OPERATIONS"].values() for key, codes in operation.items()
-                if isinstance(codes, list) and key not in ("fields",) for code in codes if isinstance(code, int)}
+    fields = {
+        match
+        for operation in default["OPERATIONS"].values()
+        for location in [*operation.get("fields", []), *_locations(operation.get("read", {}))]
+        for match in re.findall(r"\.([a-z]+_[a-z_]+)", location)
+    }  # access_token, created_at, expires_in...
+    statuses = {
+        str(code)
+        for operation in default["OPERATIONS"].values()
+        for key, codes in operation.items()
+        if isinstance(codes, list) and key not in ("fields",)
+        for code in codes
+        if isinstance(code, int)
+    }
     found = []
     for source in LIBRARIES.rglob("*.py"):
         code = _without_docstrings_and_comments(source.read_text(encoding="utf-8"))

@@ -17,48 +17,58 @@ from libraries.SmokeLibrary.profiles import (
 )
 
 
-def answer(status: int, text: str, content_type: str):
+def answer(status: int, text: str, content_type: str) -> SimpleNamespace:
     request = SimpleNamespace(method="GET", url="http://api/x", body=None, headers={})
-    response = SimpleNamespace(status_code=status, text=text, url="http://api/x", request=request,
-                               headers={"Content-Type": content_type}, content=text.encode())
+    response = SimpleNamespace(
+        status_code=status,
+        text=text,
+        url="http://api/x",
+        request=request,
+        headers={"Content-Type": content_type},
+        content=text.encode(),
+    )
     response.json = lambda: __import__("json").loads(text)
     return response
 
 
-def test_a_whole_placeholder_takes_the_raw_value_and_an_embedded_one_its_text():
+def test_a_whole_placeholder_takes_the_raw_value_and_an_embedded_one_its_text() -> None:
     template = {"cells": "{cells}", "label": "Smoke {email}", "nested": [{"to": "{end}"}], "fixed": 3}
     filled = fill_template(template, {"cells": [[0, 1]], "email": "a@example.com", "end": [4, 0]})
     assert filled == {"cells": [[0, 1]], "label": "Smoke a@example.com", "nested": [{"to": [4, 0]}], "fixed": 3}
     assert template["cells"] == "{cells}"
 
 
-def test_a_placeholder_without_a_value_is_named():
+def test_a_placeholder_without_a_value_is_named() -> None:
     with pytest.raises(AssertionError, match=r"needs a value for \{display_name\}, but only email were given"):
         fill_template({"name": "{display_name}"}, {"email": "x"})
 
 
-def test_path_values_are_url_quoted():
+def test_path_values_are_url_quoted() -> None:
     assert fill_path("/grids/{id}/route", {"id": "a/b c"}) == "/grids/a%2Fb%20c/route"
 
 
-def test_a_secret_value_fills_the_body_and_is_masked_in_its_printed_form():
+def test_a_secret_value_fills_the_body_and_is_masked_in_its_printed_form() -> None:
     password = "Pw-very-distinctive-123"
     request = ProfileKeywords().request_for_operation(
         {"method": "post", "path": "/auth/signup", "body": {"email": "{email}", "password": "{password}"}},
-        email="a@example.com", password=Secret(password))
+        email="a@example.com",
+        password=Secret(password),
+    )
     assert request.method == "POST" and request.path == "/auth/signup"
     assert request.body["password"] == password
     assert password not in repr(request.body) and password not in mask_text(f"sent {password}")
 
 
-def test_openapi_paths_compare_by_shape_not_by_parameter_names():
-    document = {"openapi": "3.1.0", "paths": {"/grids/{grid_id}/route": {"post": {}, "parameters": []},
-                                              "/grids": {"get": {}, "post": {}}}}
+def test_openapi_paths_compare_by_shape_not_by_parameter_names() -> None:
+    document = {
+        "openapi": "3.1.0",
+        "paths": {"/grids/{grid_id}/route": {"post": {}, "parameters": []}, "/grids": {"get": {}, "post": {}}},
+    }
     assert openapi_operations(document) == {("POST", "/grids/{}/route"), ("GET", "/grids"), ("POST", "/grids")}
     assert path_shape("/grids/{id}/") == "/grids/{}"
 
 
-def test_operations_missing_from_the_document_fail_with_not_offered_by_this_api():
+def test_operations_missing_from_the_document_fail_with_not_offered_by_this_api() -> None:
     keywords = ProfileKeywords()
     document = {"paths": {"/grids": {"post": {}}}}
     operations = {
@@ -70,59 +80,74 @@ def test_operations_missing_from_the_document_fail_with_not_offered_by_this_api(
     keywords.operation_should_be_documented(operations["create"])
     with pytest.raises(AssertionError) as failure:
         keywords.operation_should_be_documented(operations["route"])
-    assert str(failure.value) == ("POST /grids/{id}/route is not offered by this API "
-                                  "(its OpenAPI document has no such operation)")
+    assert str(failure.value) == (
+        "POST /grids/{id}/route is not offered by this API (its OpenAPI document has no such operation)"
+    )
     keywords.forget_openapi_document("404")
     keywords.operation_should_be_documented(operations["route"])
 
 
-def test_a_document_without_paths_is_not_an_openapi_document():
+def test_a_document_without_paths_is_not_an_openapi_document() -> None:
     with pytest.raises(AssertionError, match="no 'paths' object"):
         openapi_operations({"detail": "Not Found"})
 
 
-def test_offered_operations_and_their_secret_locations():
+def test_offered_operations_and_their_secret_locations() -> None:
     keywords = ProfileKeywords()
-    operations = {"login": {"read": {"token": "$.session.token"}},
-                  "hooks": {"offered": False, "read": {"secret": "$.secret"}},
-                  "list": {"read": {"secret": ["$.items[*].secret", "$.items[*].key"]}}}
+    operations = {
+        "login": {"read": {"token": "$.session.token"}},
+        "hooks": {"offered": False, "read": {"secret": "$.secret"}},
+        "list": {"read": {"secret": ["$.items[*].secret", "$.items[*].key"]}},
+    }
     assert keywords.operation_is_offered(operations["login"]) and not keywords.operation_is_offered(operations["hooks"])
     assert keywords.read_locations_named(operations, "token", "secret") == [
-        "$.session.token", "$.items[*].secret", "$.items[*].key"]
+        "$.session.token",
+        "$.items[*].secret",
+        "$.items[*].key",
+    ]
 
 
-def test_problem_json_errors_are_strict():
+def test_problem_json_errors_are_strict() -> None:
     keywords = ProfileKeywords()
-    good = answer(404, '{"type": "about:blank", "title": "Not Found", "status": 404, "detail": "x"}',
-                  "application/problem+json")
+    good = answer(
+        404, '{"type": "about:blank", "title": "Not Found", "status": 404, "detail": "x"}', "application/problem+json"
+    )
     keywords.response_should_be_an_error_in_format(good, "problem+json", "$.detail", 404)
     with pytest.raises(AssertionError, match="Expected HTTP 400"):
         keywords.response_should_be_an_error_in_format(good, "problem+json", "$.detail", 400)
     with pytest.raises(AssertionError, match="application/problem\\+json"):
-        keywords.response_should_be_an_error_in_format(answer(404, '{"error": {"message": "x"}}', "application/json"),
-                                                       "problem+json", "$.detail", 404)
+        keywords.response_should_be_an_error_in_format(
+            answer(404, '{"error": {"message": "x"}}', "application/json"), "problem+json", "$.detail", 404
+        )
     with pytest.raises(AssertionError, match="'status' is 500 but the HTTP status is 404"):
         keywords.response_should_be_an_error_in_format(
             answer(404, '{"type": "t", "title": "t", "status": 500, "detail": "d"}', "application/problem+json"),
-            "problem+json", "$.detail")
+            "problem+json",
+            "$.detail",
+        )
 
 
-def test_json_errors_need_their_message_where_the_profile_says():
+def test_json_errors_need_their_message_where_the_profile_says() -> None:
     keywords = ProfileKeywords()
     keywords.response_should_be_an_error_in_format(
-        answer(400, '{"error": {"code": "bad", "message": "Plan unknown"}}', "application/json"), "json",
-        "$.error.message", 400)
+        answer(400, '{"error": {"code": "bad", "message": "Plan unknown"}}', "application/json"),
+        "json",
+        "$.error.message",
+        400,
+    )
     with pytest.raises(AssertionError, match=r"Expected an error message at \$.error.message"):
-        keywords.response_should_be_an_error_in_format(answer(400, '{"error": {"code": "bad"}}', "application/json"),
-                                                       "json", "$.error.message", 400)
+        keywords.response_should_be_an_error_in_format(
+            answer(400, '{"error": {"code": "bad"}}', "application/json"), "json", "$.error.message", 400
+        )
     with pytest.raises(AssertionError, match="Expected an error status"):
-        keywords.response_should_be_an_error_in_format(answer(200, '{"error": {"message": "x"}}', "application/json"),
-                                                       "json", "$.error.message")
+        keywords.response_should_be_an_error_in_format(
+            answer(200, '{"error": {"message": "x"}}', "application/json"), "json", "$.error.message"
+        )
     with pytest.raises(AssertionError, match="Unknown error format 'xml'"):
         keywords.response_should_be_an_error_in_format(answer(400, "{}", "application/json"), "xml", "$.m", 400)
 
 
-def test_values_should_be_present_names_what_is_missing_and_never_values():
+def test_values_should_be_present_names_what_is_missing_and_never_values() -> None:
     keywords = ProfileKeywords()
     keywords.values_should_be_present("Log in", {"session": {"token": "t", "expires_in": 5}}, "$.session.token")
     with pytest.raises(AssertionError) as failure:
@@ -131,12 +156,14 @@ def test_values_should_be_present_names_what_is_missing_and_never_values():
     assert "tok-value" not in str(failure.value)
 
 
-def test_an_answer_without_an_openapi_document_only_notes_its_absence():
+def test_an_answer_without_an_openapi_document_only_notes_its_absence() -> None:
     keywords = ProfileKeywords()
     operations = {"route": {"method": "POST", "path": "/grids/{id}/route"}}
-    for status, text, content_type in ((404, '{"detail": "Not Found"}', "application/json"),
-                                       (200, "<html>Welcome</html>", "text/html"),
-                                       (200, '{"paths": []}', "application/json")):
+    for status, text, content_type in (
+        (404, '{"detail": "Not Found"}', "application/json"),
+        (200, "<html>Welcome</html>", "text/html"),
+        (200, '{"paths": []}', "application/json"),
+    ):
         assert keywords.compare_operations_with_openapi_answer(answer(status, text, content_type), operations) == []
         keywords.operation_should_be_documented(operations["route"])
     document = answer(200, '{"openapi": "3.1.0", "paths": {"/grids": {"post": {}}}}', "application/json")

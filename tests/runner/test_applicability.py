@@ -179,12 +179,12 @@ def test_a_profile_that_leaves_nothing_applicable_rolls_back(tmp_path: Path) -> 
     ]
 
 
-
 def test_a_profile_under_which_no_workflow_is_offered_rolls_back_although_health_passes(tmp_path: Path) -> None:
     results = _robot_results(tmp_path, {"health": HEALTH, "workflows": NOTHING_OFFERED})
     decision = decide(results)
     assert decision.verdict is Verdict.ROLLBACK and decision.exit_code == 30
     assert decision.reason.startswith("No test of suite(s) workflows passed or failed"), decision.reason
+
 
 # --- --dialect ------------------------------------------------------------------------------------
 def test_dialect_is_an_option_of_demo() -> None:

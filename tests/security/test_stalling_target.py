@@ -19,8 +19,11 @@ from tests.support.hostile import HostileServer, fixed_body, stall_after_health
 
 
 def _stalled_requests(server: HostileServer) -> list[str]:
-    return [f"{seen.method} {seen.path}" for seen in server.requests
-            if seen.path.split("?")[0] not in ("/", "/health", "/openapi.json")]
+    return [
+        f"{seen.method} {seen.path}"
+        for seen in server.requests
+        if seen.path.split("?")[0] not in ("/", "/health", "/openapi.json")
+    ]
 
 
 def test_after_one_stalled_exchange_later_requests_to_that_target_are_not_sent() -> None:
