@@ -19,6 +19,7 @@ SUITES = REPO_ROOT / "suites"
 class TestOutcome:
     """Status and message of one Robot test."""
 
+    __test__ = False  # not a pytest test class
     status: str
     message: str
 
