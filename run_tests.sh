@@ -40,4 +40,11 @@ if [ -f docs/build_keyword_docs.py ]; then
     python docs/build_keyword_docs.py
 fi
 echo "== pytest"
-python -m pytest "$@"
+# Two workers, one test file at a time each (module fixtures stay in one worker): most tests wait on
+# a robot run or a server, so this halves the time on a 2-core machine. PYTEST_WORKERS=0 runs serially.
+workers="${PYTEST_WORKERS:-2}"
+if [ "$workers" = "0" ]; then
+    python -m pytest "$@"
+else
+    python -m pytest -n "$workers" --dist loadfile "$@"
+fi
