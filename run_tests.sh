@@ -31,8 +31,8 @@ echo "== Ruff lint (Python)"
 ruff check .
 echo "== Ruff format (check only)"
 ruff format --check .
-echo "== mypy --strict (smoke_runner/)"
-mypy --strict smoke_runner
+echo "== mypy --strict (smoke_runner/, libraries/SmokeLibrary/)"
+mypy --strict smoke_runner libraries/SmokeLibrary
 echo "== robot --dryrun over the suites"
 robot --dryrun --output NONE --log NONE --report NONE --console dotted suites
 if [ -f docs/build_keyword_docs.py ]; then

@@ -52,26 +52,63 @@ PROTECTED_VARIABLES: dict[str, str] = {
 
 #: Robot options that may be passed through (as robot names them after parsing).
 ALLOWED = (
-    "test", "task", "include", "exclude",
+    "test",
+    "task",
+    "include",
+    "exclude",
     "variable",  # not for PROTECTED_VARIABLES
     "variablefile",  # not setting PROTECTED_VARIABLES
     "settag",  # not Robot's reserved robot:* tags
-    "loglevel", "metadata", "tagdoc", "tagstatinclude", "tagstatexclude", "tagstatcombine", "tagstatlink",
-    "expandkeywords", "maxerrorlines", "maxassignlength",
+    "loglevel",
+    "metadata",
+    "tagdoc",
+    "tagstatinclude",
+    "tagstatexclude",
+    "tagstatcombine",
+    "tagstatlink",
+    "expandkeywords",
+    "maxerrorlines",
+    "maxassignlength",
 )
 #: Handled separately by the runner (kept out of ``PassThrough.args``).
 _SELECTION = ("test", "task", "include", "exclude", "variablefile")
 
 #: Robot options the runner sets itself.
-MANAGED = ("outputdir", "output", "log", "report", "name", "rerunfailed", "rerunfailedsuites", "xunit",
-           "runemptysuite", "consolecolors", "timestampoutputs")
+MANAGED = (
+    "outputdir",
+    "output",
+    "log",
+    "report",
+    "name",
+    "rerunfailed",
+    "rerunfailedsuites",
+    "xunit",
+    "runemptysuite",
+    "consolecolors",
+    "timestampoutputs",
+)
 #: pabot's own options (pabot matches them exactly, anywhere on its command line).
 SHARDING = ("shard", "testlevelsplit", "chunk", "ordering", "suitesfrom")
 PABOT_OPTIONS = (
     *SHARDING,
-    "processes", "verbose", "help", "version", "pabotlib", "no-pabotlib", "pabotlibhost", "pabotlibport",
-    "processtimeout", "artifacts", "artifactsinsubfolders", "no-rebot", "pabotconsole", "resourcefile",
-    "pabotprerunmodifier", "hive", "command", "end-command",
+    "processes",
+    "verbose",
+    "help",
+    "version",
+    "pabotlib",
+    "no-pabotlib",
+    "pabotlibhost",
+    "pabotlibport",
+    "processtimeout",
+    "artifacts",
+    "artifactsinsubfolders",
+    "no-rebot",
+    "pabotconsole",
+    "resourcefile",
+    "pabotprerunmodifier",
+    "hive",
+    "command",
+    "end-command",
 )
 _PABOT_ARGUMENTFILE = re.compile(r"--argumentfile\d+$")
 RESERVED_TAG_PREFIX = "robot:"
@@ -109,7 +146,8 @@ def _refuse_protected(name: str, where: str) -> None:
     if protected:
         raise OptionError(
             f"{where} sets ${{{protected}}}, which decides what is tested and how: it is set only through "
-            f"the environment ({PROTECTED_VARIABLES[protected]}), never with --variable or a variable file")
+            f"the environment ({PROTECTED_VARIABLES[protected]}), never with --variable or a variable file"
+        )
 
 
 def resolve_variablefile(text: str) -> tuple[Path, list[str]]:
@@ -152,14 +190,18 @@ def checked_variablefile(text: str) -> str:
 def _refuse_pabot_options(args: Sequence[str]) -> None:
     for arg in args:
         if _PABOT_ARGUMENTFILE.match(arg):
-            raise OptionError(f"pabot's {arg} cannot be passed through: it runs the suites once more per file "
-                              "with other options; use --argumentfile FILE, which is read and checked")
+            raise OptionError(
+                f"pabot's {arg} cannot be passed through: it runs the suites once more per file "
+                "with other options; use --argumentfile FILE, which is read and checked"
+            )
         if not arg.startswith("--") or arg[2:] not in PABOT_OPTIONS:
             continue
         name = arg[2:]
         if name in SHARDING:
-            raise OptionError(f"--{name} cannot be passed through: it changes which tests run (sharding), "
-                              "and a gate runs every selected test")
+            raise OptionError(
+                f"--{name} cannot be passed through: it changes which tests run (sharding), "
+                "and a gate runs every selected test"
+            )
         if name == "processes":
             raise OptionError("pabot's --processes cannot be passed through: use the runner's --processes N")
         raise OptionError(f"pabot's --{name} cannot be passed through: the runner sets pabot's options itself")
@@ -186,8 +228,7 @@ def _given(args: Sequence[str], env: Mapping[str, str]) -> dict[str, object]:
         baseline = _robot_parser(None).parse_args([marker])[0]
         parsed, sources = _robot_parser("ROBOT_OPTIONS").parse_args([*args, marker])
     except Information:
-        raise OptionError("--help/--version of pabot/robot cannot be passed through; use the runner's --help") \
-            from None
+        raise OptionError("--help/--version of pabot/robot cannot be passed through; use the runner's --help") from None
     except DataError as error:
         raise OptionError(f"pabot/robot option error: {str(error).splitlines()[0]}") from None
     finally:
@@ -203,8 +244,10 @@ def _given(args: Sequence[str], env: Mapping[str, str]) -> dict[str, object]:
 
 def _refuse(name: str) -> None:
     if name == "dryrun":
-        raise OptionError("--dryrun cannot be passed through: use the runner's own --dryrun, "
-                          "which labels the run DRY RUN and never gives a verdict")
+        raise OptionError(
+            "--dryrun cannot be passed through: use the runner's own --dryrun, "
+            "which labels the run DRY RUN and never gives a verdict"
+        )
     if name.startswith("skip"):
         raise OptionError(f"--{name} cannot be passed through: skipped tests or teardowns never fail the gate")
     if name in MANAGED:
@@ -237,11 +280,16 @@ def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None)
         _refuse_protected(name, f"--variable {name}")
     for tag in _values(given, "settag"):
         if re.sub(r"\s", "", tag).lower().startswith(RESERVED_TAG_PREFIX):
-            raise OptionError(f"--settag {tag}: Robot's reserved robot:* tags (robot:skip, robot:exclude "
-                              "and the others) change how tests end and cannot be set")
-    result = PassThrough(tests=_values(given, "test") + _values(given, "task"),
-                         include=_values(given, "include"), exclude=_values(given, "exclude"),
-                         variablefiles=[checked_variablefile(text) for text in _values(given, "variablefile")])
+            raise OptionError(
+                f"--settag {tag}: Robot's reserved robot:* tags (robot:skip, robot:exclude "
+                "and the others) change how tests end and cannot be set"
+            )
+    result = PassThrough(
+        tests=_values(given, "test") + _values(given, "task"),
+        include=_values(given, "include"),
+        exclude=_values(given, "exclude"),
+        variablefiles=[checked_variablefile(text) for text in _values(given, "variablefile")],
+    )
     for name in given:
         if name not in _SELECTION:
             result.args += [f"--{name}={value}" for value in _values(given, name)]

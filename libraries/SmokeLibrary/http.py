@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -79,7 +80,7 @@ def target_verify(verify: bool | str | None = None) -> bool | str:
     return _TARGET.verify if verify is None or verify == "" else verify
 
 
-def target_timeout(timeout: float | None = None) -> float:
+def target_timeout(timeout: float | str | None = None) -> float:
     """``timeout`` when given, else the configured one (seconds)."""
     return _TARGET.timeout if timeout is None or timeout == "" else float(timeout)
 
@@ -153,8 +154,9 @@ def resolves_to_loopback(host: str) -> bool:
     except (OSError, UnicodeError):
         return False
     try:
-        return bool(addresses) and all(ipaddress.ip_address(str(address).split("%", 1)[0]).is_loopback
-                                       for address in addresses)
+        return bool(addresses) and all(
+            ipaddress.ip_address(str(address).split("%", 1)[0]).is_loopback for address in addresses
+        )
     except ValueError:
         return False
 
@@ -273,10 +275,8 @@ class _Deadline:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 _current = threading.local()
@@ -325,7 +325,8 @@ def carries_credentials(request: requests.PreparedRequest) -> bool:
     """Whether ``request`` carries a password or token: a credential header, or a registered secret in its body or URL."""
     if any(str(name).lower() in SENSITIVE_HEADERS for name in request.headers):
         return True
-    return contains_secret(request.body) or contains_secret(request.url) or "@" in urlsplit(request.url or "").netloc
+    body = request.body if isinstance(request.body, str | bytes) else None
+    return contains_secret(body) or contains_secret(request.url) or "@" in urlsplit(request.url or "").netloc
 
 
 def plaintext_problem(url: str, allow_plaintext: bool) -> str | None:
@@ -335,8 +336,10 @@ def plaintext_problem(url: str, allow_plaintext: bool) -> str | None:
         return None
     if parts.scheme == "http" and allow_plaintext:
         return None
-    return (f"{mask_text(url)} is {'plain HTTP to another host' if parts.scheme == 'http' else 'not HTTP(S)'}; "
-            "use https://, or set ALLOW_PLAINTEXT_CREDENTIALS=true if this network is trusted")
+    return (
+        f"{mask_text(url)} is {'plain HTTP to another host' if parts.scheme == 'http' else 'not HTTP(S)'}; "
+        "use https://, or set ALLOW_PLAINTEXT_CREDENTIALS=true if this network is trusted"
+    )
 
 
 class GuardedAdapter(HTTPAdapter):
@@ -354,8 +357,9 @@ class GuardedAdapter(HTTPAdapter):
     - No retries.
     """
 
-    def __init__(self, timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                 allow_plaintext: bool = False) -> None:
+    def __init__(
+        self, timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, allow_plaintext: bool = False
+    ) -> None:
         self.total_timeout = _positive_seconds(timeout)
         self.max_bytes = int(max_bytes)
         if self.max_bytes <= 0:
@@ -377,8 +381,15 @@ class GuardedAdapter(HTTPAdapter):
         given = [float(value) for value in (timeout if isinstance(timeout, tuple) else (timeout,)) if value is not None]
         return min([self.total_timeout, *given])
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         seconds = self._seconds_for(timeout)
         stalled = STALLS.first_stall(str(request.url))
         if stalled is not None:
@@ -395,8 +406,9 @@ class GuardedAdapter(HTTPAdapter):
         try:
             try:
                 per_step = deadline.remaining()
-                response = super().send(request, stream=True, timeout=(per_step, per_step), verify=verify,
-                                        cert=cert, proxies=proxies)
+                response = super().send(
+                    request, stream=True, timeout=(per_step, per_step), verify=verify, cert=cert, proxies=proxies
+                )
             except requests.exceptions.RequestException as error:
                 if deadline.expired or isinstance(error, requests.exceptions.Timeout):
                     raise self._timeout(request, seconds) from None
@@ -433,8 +445,9 @@ class GuardedAdapter(HTTPAdapter):
             f"{mask_text(target)} (Location), which was not followed: {problem}"
         )
 
-    def _read_bounded(self, request: requests.PreparedRequest, response: requests.Response,
-                      deadline: _Deadline, seconds: float) -> None:
+    def _read_bounded(
+        self, request: requests.PreparedRequest, response: requests.Response, deadline: _Deadline, seconds: float
+    ) -> None:
         chunks: list[bytes] = []
         size = 0
         cut = False
@@ -477,8 +490,12 @@ def _positive_seconds(value: Any) -> float:
     return seconds
 
 
-def guard_session(session: requests.Session, timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                  allow_plaintext: bool = False) -> requests.Session:
+def guard_session(
+    session: requests.Session,
+    timeout: float,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    allow_plaintext: bool = False,
+) -> requests.Session:
     """Mount a `GuardedAdapter` on ``session`` for http:// and https:// and return the session."""
     adapter = GuardedAdapter(timeout, max_bytes, allow_plaintext)
     session.mount("http://", adapter)
@@ -486,8 +503,9 @@ def guard_session(session: requests.Session, timeout: float, max_bytes: int = DE
     return session
 
 
-def guarded_session(timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                    allow_plaintext: bool = False) -> requests.Session:
+def guarded_session(
+    timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, allow_plaintext: bool = False
+) -> requests.Session:
     """A new ``requests.Session`` whose every exchange is bounded and redirect-safe (`GuardedAdapter`)."""
     return guard_session(requests.Session(), timeout, max_bytes, allow_plaintext)
 
@@ -496,8 +514,14 @@ class HttpKeywords:
     """Keywords for authentication material, status checks and problem details."""
 
     @keyword("Use Target")
-    def use_target(self, base_url: str, verify: bool | str = True, timeout: float = 30.0, ca_bundle: str = "",
-                   allow_plaintext: bool = False) -> None:
+    def use_target(
+        self,
+        base_url: str,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        ca_bundle: str = "",
+        allow_plaintext: bool = False,
+    ) -> None:
         """Configures the library once: the target ``base_url``, its TLS verification, timeout, CA bundle and plaintext opt-in.
 
         Keywords that contact the target (`Target Should Answer`, `Send Requests Until Rate
@@ -508,8 +532,15 @@ class HttpKeywords:
 
         | Use Target    ${BASE_URL}    ${TLS_VERIFY}    ${API_TIMEOUT}    ${CA_BUNDLE}    ${ALLOW_PLAINTEXT_CREDENTIALS}
         """
-        configure_target(Target(str(base_url).rstrip("/"), tls_verification(verify), float(timeout),
-                                str(ca_bundle or ""), bool(allow_plaintext)))
+        configure_target(
+            Target(
+                str(base_url).rstrip("/"),
+                tls_verification(verify),
+                float(timeout),
+                str(ca_bundle or ""),
+                bool(allow_plaintext),
+            )
+        )
         logger.info(f"Target: {mask_text(str(base_url))} (timeout {float(timeout):g} s)")
 
     @keyword("Bearer Authentication For")
@@ -538,8 +569,15 @@ class HttpKeywords:
         """
         location = field if str(field).startswith("$") else f"$[{json.dumps(str(field))}]"
         body = json_or_none(response.content)
-        values = [] if body is None else [value for value in values_at(body, location)
-                                          if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value)]
+        values = (
+            []
+            if body is None
+            else [
+                value
+                for value in values_at(body, location)
+                if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value)
+            ]
+        )
         for value in values:
             register_secret(value)
         if not values:
@@ -568,9 +606,13 @@ class HttpKeywords:
             )
 
     @keyword("Guard Requests Of Session")
-    def guard_requests_of_session(self, session: requests.Session, timeout: float,
-                                  max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                                  allow_plaintext: bool = False) -> None:
+    def guard_requests_of_session(
+        self,
+        session: requests.Session,
+        timeout: float,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allow_plaintext: bool = False,
+    ) -> None:
         """Bounds every request of ``session`` (from `Create Session`) and keeps its credentials from following redirects.
 
         - Each request must connect, send and read its *whole* answer within ``timeout`` seconds
@@ -586,7 +628,9 @@ class HttpKeywords:
         | Guard Requests Of Session    ${session}    ${API_TIMEOUT}    ${MAX_RESPONSE_BYTES}    ${ALLOW_PLAINTEXT_CREDENTIALS}
         """
         if not isinstance(session, requests.Session):
-            raise AssertionError(f"Expected a requests session (the value Create Session returns), got {type(session).__name__}")
+            raise AssertionError(
+                f"Expected a requests session (the value Create Session returns), got {type(session).__name__}"
+            )
         guard_session(session, timeout, int(max_bytes), allow_plaintext)
 
     @keyword("Mask Values Found At")
@@ -638,11 +682,13 @@ class HttpKeywords:
             self.response_status_should_be(response, status)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type != "application/problem+json":
-            raise AssertionError(
-                f"Expected Content-Type application/problem+json, but {describe_response(response)}"
-            )
+            raise AssertionError(f"Expected Content-Type application/problem+json, but {describe_response(response)}")
         body = json_body(response)
-        missing = [member for member in ("type", "title", "status", "detail") if not isinstance(body, dict) or member not in body]
+        missing = [
+            member
+            for member in ("type", "title", "status", "detail")
+            if not isinstance(body, dict) or member not in body
+        ]
         if missing:
             raise AssertionError(f"Problem details lack {', '.join(missing)}: {describe_response(response)}")
         if body["status"] != response.status_code:
@@ -675,8 +721,9 @@ class HttpKeywords:
         )
 
     @keyword("Target Should Answer")
-    def target_should_answer(self, url: str = "", verify: bool | str | None = None,
-                             timeout: float | None = None) -> None:
+    def target_should_answer(
+        self, url: str = "", verify: bool | str | None = None, timeout: float | None = None
+    ) -> None:
         """Fails fast, with one clear line, when nothing answers HTTP at ``url``.
 
         ``url`` is a full URL or a path on the target of `Use Target`. Any HTTP status counts as an
@@ -719,7 +766,9 @@ class HttpKeywords:
         if isinstance(verify, str) and verify.lower() != "true":
             logger.info(f"Server certificates are verified against the CA bundle {verify}.")
         elif override:
-            logger.info(f"Server certificates are verified against {override} (from REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE).")
+            logger.info(
+                f"Server certificates are verified against {override} (from REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE)."
+            )
         else:
             logger.info("Server certificates are verified against the default trust store (certifi).")
 
@@ -727,8 +776,16 @@ class HttpKeywords:
 def _reason(error: Exception) -> str:
     """The innermost, human part of a requests/urllib3 connection error."""
     text = str(error)
-    for marker in ("Connection refused", "Name or service not known", "timed out", "certificate verify failed",
-                   "No route to host", "Connection reset", "hostname mismatch", "EOF occurred"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "timed out",
+        "certificate verify failed",
+        "No route to host",
+        "Connection reset",
+        "hostname mismatch",
+        "EOF occurred",
+    ):
         if marker.lower() in text.lower():
             return marker
     return text[:200]

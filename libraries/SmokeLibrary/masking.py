@@ -30,12 +30,14 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 MASK = "***"
 #: Words that make a field secret wherever they appear in its name (``new_password``,
 #: ``signing_secret``, ``apiKey``, ``X-Auth-Token``); ``token_type`` is not a secret.
-_SECRET_WORDS = r"(?:pass(?:word|wd|phrase)|secret|token(?!_?type)|api[-_]?key|authorization|credential|private[-_]?key)"
+_SECRET_WORDS = (
+    r"(?:pass(?:word|wd|phrase)|secret|token(?!_?type)|api[-_]?key|authorization|credential|private[-_]?key)"
+)
 _SECRET_WORD = re.compile(_SECRET_WORDS, re.IGNORECASE)
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-signature-256", "x-api-key"}
@@ -70,9 +72,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     # the user part of a URL (https://user:password@host, https://<token>@host)
     (re.compile(r"(://)[^/:@\s]++(?::[^/@\s]*+)?@"), r"\1" + MASK + "@"),
     (  # "new_password": "…", 'apiKey'='…' (escaped quotes inside the value included)
-        re.compile(
-            rf"""(?i)(?P<key>{_KEY}\s*+[:=]\s*+)(?:"(?P<dq>(?:\\.|[^"\\])*+)"|'(?P<sq>(?:\\.|[^'\\])*+)')"""
-        ),
+        re.compile(rf"""(?i)(?P<key>{_KEY}\s*+[:=]\s*+)(?:"(?P<dq>(?:\\.|[^"\\])*+)"|'(?P<sq>(?:\\.|[^'\\])*+)')"""),
         _mask_key_value,
     ),
     (  # form-encoded or query text: password=…&secret=…
@@ -231,8 +231,7 @@ def mask_data(data: Any) -> Any:
     """Return a copy of JSON-like ``data`` with sensitive fields and registered values masked."""
     if isinstance(data, dict):
         return {
-            key: MASK if SENSITIVE_KEYS.match(str(key)) and value else mask_data(value)
-            for key, value in data.items()
+            key: MASK if SENSITIVE_KEYS.match(str(key)) and value else mask_data(value) for key, value in data.items()
         }
     if isinstance(data, list):
         return [mask_data(item) for item in data]
@@ -311,10 +310,16 @@ def answer_for_log(response: Any, limit: int = LOG_BODY_LIMIT) -> str:
     data = json_or_none(getattr(response, "content", None) or text)
     found = data is not None and register_secrets_found_in(data)
     request = getattr(response, "request", None)
-    if (data is not None and not found and 200 <= int(getattr(response, "status_code", 0)) < 300
-            and contains_secret(getattr(request, "body", None))):
-        text = (f"<values not shown: no secret at {' or '.join(secret_locations()) or 'any known location'} "
-                f"in this answer to a request that carried credentials; its keys: {keys_of(data)}>")
+    if (
+        data is not None
+        and not found
+        and 200 <= int(getattr(response, "status_code", 0)) < 300
+        and contains_secret(getattr(request, "body", None))
+    ):
+        text = (
+            f"<values not shown: no secret at {' or '.join(secret_locations()) or 'any known location'} "
+            f"in this answer to a request that carried credentials; its keys: {keys_of(data)}>"
+        )
     else:
         text = mask_body(text, limit) or "<empty body>"
     cut_at = getattr(response, "cut_at_bytes", None)
@@ -323,7 +328,7 @@ def answer_for_log(response: Any, limit: int = LOG_BODY_LIMIT) -> str:
     return text
 
 
-class MaskedDict(dict):
+class MaskedDict(dict[str, Any]):
     """A JSON payload whose printed form never shows its sensitive fields.
 
     ``requests`` serialises the real values; Robot Framework's log shows ``repr``.
@@ -394,7 +399,7 @@ def _masked_log_response(response: Any) -> None:
 
 def install_requests_library_masking() -> None:
     """Replace RequestsLibrary's request/response logging with masked, length-bounded versions."""
-    from RequestsLibrary import log as requests_log
+    from RequestsLibrary import log as requests_log  # type: ignore[import-untyped]
 
     requests_log.log_request = _masked_log_request
     requests_log.log_response = _masked_log_response

@@ -95,8 +95,13 @@ def openapi_operations(document: Any) -> set[tuple[str, str]]:
     paths = document.get("paths") if isinstance(document, Mapping) else None
     if not isinstance(paths, Mapping):
         raise AssertionError("The OpenAPI document has no 'paths' object: it is not an OpenAPI document")
-    return {(method.upper(), path_shape(path)) for path, item in paths.items() if isinstance(item, Mapping)
-            for method in item if method.lower() in HTTP_METHODS}
+    return {
+        (method.upper(), path_shape(path))
+        for path, item in paths.items()
+        if isinstance(item, Mapping)
+        for method in item
+        if method.lower() in HTTP_METHODS
+    }
 
 
 def is_offered(operation: Mapping[str, Any]) -> bool:
@@ -188,8 +193,11 @@ class ProfileKeywords:
         self._documented, self._openapi_source = documented, source
         head = "".join(f"<th>{cell}</th>" for cell in ("operation", "method", "path", "in the OpenAPI document"))
         body = "".join("<tr>" + "".join(f"<td>{_escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-        logger.info(f"<b>Operations of the profile compared with {_escape(source)}</b>"
-                    f'<table border="1" style="border-collapse:collapse"><tr>{head}</tr>{body}</table>', html=True)
+        logger.info(
+            f"<b>Operations of the profile compared with {_escape(source)}</b>"
+            f'<table border="1" style="border-collapse:collapse"><tr>{head}</tr>{body}</table>',
+            html=True,
+        )
         if missing:
             logger.warn(f"{len(missing)} operation(s) of the profile are not in {source}: {', '.join(missing)}")
         return missing
@@ -228,7 +236,8 @@ class ProfileKeywords:
         if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
             self.forget_openapi_document(f"{source} answered {response.status_code} without an OpenAPI document")
             return []
-        return self.compare_operations_with_openapi_document(document, operations, source)
+        missing: list[str] = self.compare_operations_with_openapi_document(document, operations, source)
+        return missing
 
     @keyword("Forget OpenAPI Document")
     def forget_openapi_document(self, reason: str) -> None:
@@ -253,7 +262,8 @@ class ProfileKeywords:
         method, path = str(operation.get("method", "")).upper(), str(operation.get("path", ""))
         if (method, path_shape(path)) not in self._documented:
             raise AssertionError(
-                f"{method} {path} is not offered by this API (its OpenAPI document has no such operation)")
+                f"{method} {path} is not offered by this API (its OpenAPI document has no such operation)"
+            )
 
     @keyword("Values Should Be Present")
     def values_should_be_present(self, step: str, body: Any, *locations: str) -> None:
@@ -264,7 +274,8 @@ class ProfileKeywords:
         missing = [location for location in locations if not values_at(body, location)]
         if missing:
             raise AssertionError(
-                f"Step '{step}': the answer holds nothing at {', '.join(missing)}; its keys: {_keys(body)}")
+                f"Step '{step}': the answer holds nothing at {', '.join(missing)}; its keys: {_keys(body)}"
+            )
 
     @keyword("Response Should Be An Error In Format")
     def response_should_be_an_error_in_format(
@@ -280,15 +291,16 @@ class ProfileKeywords:
         """
         allowed = [int(code) for code in statuses]
         if allowed and response.status_code not in allowed:
-            raise AssertionError(
-                f"Expected HTTP {' or '.join(map(str, allowed))}, but {describe_response(response)}")
+            raise AssertionError(f"Expected HTTP {' or '.join(map(str, allowed))}, but {describe_response(response)}")
         if not allowed and response.status_code < 400:
             raise AssertionError(f"Expected an error status (4xx or 5xx), but {describe_response(response)}")
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         fmt = str(error_format).strip().lower()
         if fmt in ("problem+json", "problem", "rfc9457"):
             if content_type != "application/problem+json":
-                raise AssertionError(f"Expected Content-Type application/problem+json, but {describe_response(response)}")
+                raise AssertionError(
+                    f"Expected Content-Type application/problem+json, but {describe_response(response)}"
+                )
             body = json_body(response)
             members = ("type", "title", "status", "detail")
             missing = [m for m in members if not isinstance(body, dict) or m not in body]
@@ -297,16 +309,20 @@ class ProfileKeywords:
             if body["status"] != response.status_code:
                 raise AssertionError(
                     f"Problem member 'status' is {json.dumps(body['status'])} but the HTTP status is "
-                    f"{response.status_code}: {describe_response(response)}")
+                    f"{response.status_code}: {describe_response(response)}"
+                )
             return
         if fmt != "json":
-            raise AssertionError(f"Unknown error format {error_format!r}: the profile's ERROR_FORMAT is problem+json or json")
+            raise AssertionError(
+                f"Unknown error format {error_format!r}: the profile's ERROR_FORMAT is problem+json or json"
+            )
         if not (content_type == "application/json" or content_type.endswith("+json")):
-            raise AssertionError(f"Expected a JSON error (Content-Type application/json), but {describe_response(response)}")
+            raise AssertionError(
+                f"Expected a JSON error (Content-Type application/json), but {describe_response(response)}"
+            )
         messages = [v for v in values_at(json_body(response), message_location) if isinstance(v, str) and v.strip()]
         if not messages:
-            raise AssertionError(
-                f"Expected an error message at {message_location}, but {describe_response(response)}")
+            raise AssertionError(f"Expected an error message at {message_location}, but {describe_response(response)}")
 
 
 def _escape(text: object) -> str:

@@ -7,7 +7,7 @@ import ssl
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -41,8 +41,9 @@ def run_health(
 ) -> RobotRun:
     """Run ``suites/health.robot`` against ``base_url`` with a clean TLS/Redis environment."""
     clean = {"CA_BUNDLE": "", "REDIS_REQUIRED": "", "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
-    return run_suite("health", base_url, output_dir, env={**clean, **(env or {})}, variables=variables,
-                     tests=tests, timeout=timeout)
+    return run_suite(
+        "health", base_url, output_dir, env={**clean, **(env or {})}, variables=variables, tests=tests, timeout=timeout
+    )
 
 
 def describe_run(run: RobotRun) -> str:
@@ -88,7 +89,8 @@ def same_page_stand_in(body: bytes, content_type: str) -> Iterator[str]:
 
 @contextmanager
 def tls_stand_in(
-    cert: trustme.LeafCert, minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    cert: trustme.LeafCert,
+    minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
 ) -> Iterator[str]:
     """An HTTPS server on 127.0.0.1 presenting ``cert``; yields its base URL."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -110,9 +112,12 @@ def tls_stand_in(
 
 def leaf(ca: trustme.CA, *names: str, days_before: float = 1, days_after: float = 90) -> trustme.LeafCert:
     """A leaf certificate for ``names`` valid from ``days_before`` ago until ``days_after`` from now."""
-    now = datetime.now(timezone.utc)
-    return ca.issue_cert(*(names or ("127.0.0.1", "localhost")), not_before=now - timedelta(days=days_before),
-                         not_after=now + timedelta(days=days_after))
+    now = datetime.now(UTC)
+    return ca.issue_cert(
+        *(names or ("127.0.0.1", "localhost")),
+        not_before=now - timedelta(days=days_before),
+        not_after=now + timedelta(days=days_after),
+    )
 
 
 def write_ca(ca: trustme.CA, directory: Path, name: str = "ca.pem") -> str:

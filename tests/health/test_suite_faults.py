@@ -32,12 +32,27 @@ FAULTS = [
     # (fault, test that must fail, substrings of its message, tls, robot variables)
     ("health_body_fail", HEALTH, ["health status 'fail'", "despite HTTP 200"], False, {}),
     ("health_status_mismatch", HEALTH, ["HTTP status 503 disagrees", "'pass'"], False, {}),
-    ("health_flat_contradiction", HEALTH,
-     ["the report contradicts itself: overall 'healthy' but database 'unhealthy'"], False, {}),
-    ("health_flat_contradiction", DATABASE, ["Expected health check 'database' to be pass, but it is 'fail'"],
-     False, {}),
-    ("health_pass_with_failed_check", HEALTH, ["the report contradicts itself: overall 'pass' but database 'fail'"],
-     False, {}),
+    (
+        "health_flat_contradiction",
+        HEALTH,
+        ["the report contradicts itself: overall 'healthy' but database 'unhealthy'"],
+        False,
+        {},
+    ),
+    (
+        "health_flat_contradiction",
+        DATABASE,
+        ["Expected health check 'database' to be pass, but it is 'fail'"],
+        False,
+        {},
+    ),
+    (
+        "health_pass_with_failed_check",
+        HEALTH,
+        ["the report contradicts itself: overall 'pass' but database 'fail'"],
+        False,
+        {},
+    ),
     ("health_garbage", HEALTH, ["Expected a JSON health document", "text/plain"], False, {}),
     ("health_no_database_check", DATABASE, ["Expected a 'database' check", "checks present: redis"], False, {}),
     ("health_no_redis_check", REDIS, ["Expected a 'redis' check", "checks present: database"], False, {}),
@@ -47,19 +62,33 @@ FAULTS = [
     ("metrics_frozen", METRICS, ["Expected 'http_requests_total' to grow"], False, {}),
     # the /metrics reads in between are counted; only the counted request's own samples may prove it
     ("health_not_counted", METRICS, ["Expected 'http_requests_total' to grow for path=/health"], False, {}),
-    ("slow_responses", SLA, ["Response times miss the SLA", "/health: p95", "exceeds 500 ms"], False,
-     {"SLA_SAMPLES": "3"}),
+    (
+        "slow_responses",
+        SLA,
+        ["Response times miss the SLA", "/health: p95", "exceeds 500 ms"],
+        False,
+        {"SLA_SAMPLES": "3"},
+    ),
     ("login_500", AUTH, ["expected HTTP 401", "/api/v1/auth/login answered 500"], False, {}),
     ("register_accepts_empty", AUTH, ["expected HTTP 400 or 422", "/api/v1/auth/register answered 201"], False, {}),
     ("no_rate_limit", RATE, ["Expected HTTP 429 within 200 requests"], False, {}),
     ("rate_limit_no_headers", RATE, ["carried no RateLimit"], False, {}),
     ("cors_reflect_any_origin", CORS, ["disallowed origin", "expected no Access-Control-Allow-Origin"], False, {}),
     ("cors_wildcard_credentials", CORS, ["'*' together with Access-Control-Allow-Credentials: true"], False, {}),
-    ("missing_security_headers", HEADERS, ["X-Content-Type-Options is missing", "Content-Security-Policy is missing"],
-     False, {}),
-    ("weak_security_headers", HEADERS,
-     ["Content-Security-Policy-Report-Only", "X-Frame-Options) is 'ALLOWALL'", "Referrer-Policy is 'unsafe-url'"],
-     False, {}),
+    (
+        "missing_security_headers",
+        HEADERS,
+        ["X-Content-Type-Options is missing", "Content-Security-Policy is missing"],
+        False,
+        {},
+    ),
+    (
+        "weak_security_headers",
+        HEADERS,
+        ["Content-Security-Policy-Report-Only", "X-Frame-Options) is 'ALLOWALL'", "Referrer-Policy is 'unsafe-url'"],
+        False,
+        {},
+    ),
     ("server_disclosure", HEADERS, ["X-Powered-By", "names a version"], False, {}),
     ("hsts_short", HEADERS, ["Strict-Transport-Security max-age=300 is below 15768000"], True, {}),
     ("error_stack_trace", ERRORS, ["leak internals", "Traceback"], False, {}),
@@ -72,7 +101,7 @@ FAULTS = [
 @pytest.mark.parametrize(
     ("fault", "test", "expected", "tls", "variables"), FAULTS, ids=[f"{case[0]}-{case[1]}" for case in FAULTS]
 )
-def test_fault_fails_its_health_test(fault, test, expected, tls, variables, tmp_path: Path):
+def test_fault_fails_its_health_test(fault, test, expected, tls, variables, tmp_path: Path) -> None:
     with ReferenceApi(faults=[fault], tls=tls) as api:
         env = {"CA_BUNDLE": str(api.ca_bundle)} if tls else {}
         run = run_health(api.base_url, tmp_path, tests=[test], env=env, variables=variables)
@@ -81,7 +110,7 @@ def test_fault_fails_its_health_test(fault, test, expected, tls, variables, tmp_
         assert fragment in run.message(test), describe_run(run)
 
 
-def test_unusable_database_fails_the_database_and_health_tests(tmp_path: Path):
+def test_unusable_database_fails_the_database_and_health_tests(tmp_path: Path) -> None:
     with ReferenceApi() as api:
         database_file = api.database_url.removeprefix("sqlite:///")
         os.remove(database_file)
@@ -91,7 +120,7 @@ def test_unusable_database_fails_the_database_and_health_tests(tmp_path: Path):
     assert run.status(HEALTH) == "FAIL" and "health status 'fail'" in run.message(HEALTH), describe_run(run)
 
 
-def test_redis_states(healthy_api, tmp_path: Path):
+def test_redis_states(healthy_api, tmp_path: Path) -> None:
     """Not configured: skip; required but not configured: fail; configured but unreachable: fail."""
     skipped = run_health(healthy_api.base_url, tmp_path / "optional", tests=[REDIS])
     assert skipped.status(REDIS) == "SKIP", describe_run(skipped)
@@ -109,7 +138,7 @@ def test_redis_states(healthy_api, tmp_path: Path):
     assert "degraded" in down.stdout
 
 
-def test_configured_redis_passes(tmp_path: Path):
+def test_configured_redis_passes(tmp_path: Path) -> None:
     redis_server = pytest.importorskip("tests.support.redis_server")
     if not redis_server.redis_available():
         pytest.skip("redis-server is not installed")
@@ -118,7 +147,7 @@ def test_configured_redis_passes(tmp_path: Path):
     assert run.status(REDIS) == "PASS", describe_run(run)
 
 
-def test_a_down_target_fails_every_test_quickly(tmp_path: Path):
+def test_a_down_target_fails_every_test_quickly(tmp_path: Path) -> None:
     import time
 
     started = time.monotonic()
@@ -130,7 +159,7 @@ def test_a_down_target_fails_every_test_quickly(tmp_path: Path):
         assert "Cannot connect to" in run.message(name), describe_run(run)
 
 
-def test_a_target_answering_the_same_page_to_everything_passes_nothing(tmp_path: Path):
+def test_a_target_answering_the_same_page_to_everything_passes_nothing(tmp_path: Path) -> None:
     """A catch-all web server (a parked domain, a misrouted load balancer) must not look healthy."""
     with same_page_stand_in(b"<html><body>Welcome</body></html>", "text/html") as url:
         run = run_health(url, tmp_path)
@@ -146,17 +175,23 @@ def test_a_target_answering_the_same_page_to_everything_passes_nothing(tmp_path:
         # a degraded service whose optional component failed: a warning, not a failure
         ({"status": "degraded", "database": "ok", "redis": "down"}, "PASS", "reports a degraded service"),
         # a warn while the database (a required component) fails contradicts itself
-        ({"status": "warn", "db": "DOWN", "redis": "UP"}, "FAIL",
-         "the report contradicts itself: overall 'warn' but db 'DOWN' (a required component fails"),
+        (
+            {"status": "warn", "db": "DOWN", "redis": "UP"},
+            "FAIL",
+            "the report contradicts itself: overall 'warn' but db 'DOWN' (a required component fails",
+        ),
         # nested Spring Boot groups are read too
-        ({"status": "UP", "components": {"db": {"status": "UP", "components": {"primary": {"status": "DOWN"}}}}},
-         "FAIL", "the report contradicts itself: overall 'UP' but db/primary 'DOWN'"),
+        (
+            {"status": "UP", "components": {"db": {"status": "UP", "components": {"primary": {"status": "DOWN"}}}}},
+            "FAIL",
+            "the report contradicts itself: overall 'UP' but db/primary 'DOWN'",
+        ),
         # a shape the suite does not recognise still fails
         ({"state": "healthy", "database": "ok"}, "FAIL", "Expected a recognisable health document"),
     ],
     ids=["warn_with_failed_optional_component", "warn_with_failed_database", "nested_group", "unrecognised_shape"],
 )
-def test_health_reports_are_judged_by_what_they_say_about_themselves(report, status, expected, tmp_path: Path):
+def test_health_reports_are_judged_by_what_they_say_about_themselves(report, status, expected, tmp_path: Path) -> None:
     with same_page_stand_in(json.dumps(report).encode(), "application/json") as url:
         run = run_health(url, tmp_path, tests=[HEALTH])
     assert run.status(HEALTH) == status, describe_run(run)

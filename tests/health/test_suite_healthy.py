@@ -20,7 +20,7 @@ def _assert_all_pass(run: RobotRun, skipped: set[str]) -> None:
         assert run.status(name) == expected, describe_run(run)
 
 
-def test_every_check_passes_over_http(healthy_api, tmp_path: Path):
+def test_every_check_passes_over_http(healthy_api, tmp_path: Path) -> None:
     started = time.monotonic()
     run = run_health(healthy_api.base_url, tmp_path)
     _assert_all_pass(run, skipped={SSL_TEST, REDIS_TEST})
@@ -29,14 +29,15 @@ def test_every_check_passes_over_http(healthy_api, tmp_path: Path):
     assert time.monotonic() - started < 30
 
 
-def test_every_check_passes_over_https(healthy_tls_api, tmp_path: Path):
+def test_every_check_passes_over_https(healthy_tls_api, tmp_path: Path) -> None:
     run = run_health(healthy_tls_api.base_url, tmp_path, env={"CA_BUNDLE": str(healthy_tls_api.ca_bundle)})
     _assert_all_pass(run, skipped={REDIS_TEST})
 
 
-def test_no_artifact_contains_the_test_password(healthy_api, tmp_path: Path):
+def test_no_artifact_contains_the_test_password(healthy_api, tmp_path: Path) -> None:
     password = "Health-Smoke-Password-7f3a9c"
-    run = run_health(healthy_api.base_url, tmp_path, env={"TEST_PASSWORD": password},
-                     tests=["Security Headers Are Present"])
+    run = run_health(
+        healthy_api.base_url, tmp_path, env={"TEST_PASSWORD": password}, tests=["Security Headers Are Present"]
+    )
     assert run.status("Security Headers Are Present") == "PASS", describe_run(run)
     assert not artifacts_containing(run.output_dir, password)

@@ -26,7 +26,7 @@ def remaining_budget(api: ReferenceApi) -> tuple[int, int]:
     return answer.status_code, int(answer.headers["RateLimit-Remaining"])
 
 
-def test_a_limit_above_the_probe_maximum_passes_on_its_countdown_and_names_both_numbers(tmp_path: Path):
+def test_a_limit_above_the_probe_maximum_passes_on_its_countdown_and_names_both_numbers(tmp_path: Path) -> None:
     with ReferenceApi(env={"RATE_LIMIT_ANON": "1000", "RATE_LIMIT_WINDOW_SECONDS": "60"}) as api:
         run = run_health(api.base_url, tmp_path, tests=[RATE])
         status, remaining = remaining_budget(api)
@@ -36,7 +36,7 @@ def test_a_limit_above_the_probe_maximum_passes_on_its_countdown_and_names_both_
     assert (status, remaining) == (200, 996)  # 3 requests of the probe, then this one: the budget is left
 
 
-def test_a_shared_budget_within_the_maximum_is_not_used_up(tmp_path: Path):
+def test_a_shared_budget_within_the_maximum_is_not_used_up(tmp_path: Path) -> None:
     with ReferenceApi(env=SMALL_SHARED_BUDGET) as api:
         run = run_health(api.base_url, tmp_path, tests=[RATE])
         status, remaining = remaining_budget(api)
@@ -46,7 +46,7 @@ def test_a_shared_budget_within_the_maximum_is_not_used_up(tmp_path: Path):
     assert status == 200 and remaining >= 140
 
 
-def test_a_shared_budget_is_probed_to_429_only_when_asked_to(tmp_path: Path):
+def test_a_shared_budget_is_probed_to_429_only_when_asked_to(tmp_path: Path) -> None:
     with ReferenceApi(env=SMALL_SHARED_BUDGET) as api:
         run = run_health(api.base_url, tmp_path, tests=[RATE], variables={"RATE_LIMIT_PROBE_SHARED": "true"})
         status, _ = remaining_budget(api)
@@ -55,7 +55,7 @@ def test_a_shared_budget_is_probed_to_429_only_when_asked_to(tmp_path: Path):
     assert status == 429  # the probe used the budget up: that is why it is not the default
 
 
-def test_a_service_that_announces_nothing_and_never_limits_still_fails(tmp_path: Path):
+def test_a_service_that_announces_nothing_and_never_limits_still_fails(tmp_path: Path) -> None:
     with ReferenceApi(faults=["no_rate_limit", "rate_limit_no_headers"]) as api:
         run = run_health(api.base_url, tmp_path, tests=[RATE], variables={"RATE_LIMIT_PROBE_MAX": "40"})
     assert run.status(RATE) == "FAIL", describe_run(run)
@@ -89,15 +89,16 @@ def _run_both_suites(api: ReferenceApi, results_dir: Path, *args: str):  # noqa:
     return run, warnings
 
 
-def test_both_suites_in_parallel_against_a_shared_budget_above_the_maximum_see_no_429(tmp_path: Path):
+def test_both_suites_in_parallel_against_a_shared_budget_above_the_maximum_see_no_429(tmp_path: Path) -> None:
     with ReferenceApi(env=SHARED_BUDGET) as api:
         run, warnings = _run_both_suites(api, tmp_path / "results")
-    assert any("announces a limit of 1000 requests" in w and "RATE_LIMIT_PROBE_MAX=200" in w for w in warnings), \
+    assert any("announces a limit of 1000 requests" in w and "RATE_LIMIT_PROBE_MAX=200" in w for w in warnings), (
         warnings
+    )
     assert "VERDICT: PROCEED" in run.stdout, run.console
 
 
-def test_both_suites_in_parallel_against_a_shared_budget_the_probe_could_exhaust_see_no_429(tmp_path: Path):
+def test_both_suites_in_parallel_against_a_shared_budget_the_probe_could_exhaust_see_no_429(tmp_path: Path) -> None:
     """The probe's maximum is raised above the budget: only the shared-budget check stops it from
     using up the 1,000 requests the workflows running next to it need."""
     with ReferenceApi(env=SHARED_BUDGET) as api:

@@ -33,7 +33,7 @@ def _judge(changes: dict[str, str | None], https: bool = True):
     return judge_headers("GET https://api.example.com/health", headers, POLICY, https)
 
 
-def test_contract_headers_pass_with_an_a_plus():
+def test_contract_headers_pass_with_an_a_plus() -> None:
     report = _judge({})
     assert report.failures == []
     assert report.warnings == ["Permissions-Policy is missing"]
@@ -45,8 +45,10 @@ def test_contract_headers_pass_with_an_a_plus():
     [
         ({"X-Content-Type-Options": None}, "X-Content-Type-Options is missing"),
         ({"X-Content-Type-Options": "sniff"}, "X-Content-Type-Options is 'sniff'"),
-        ({"Content-Security-Policy": None, "Content-Security-Policy-Report-Only": "default-src 'none'"},
-         "only Content-Security-Policy-Report-Only"),
+        (
+            {"Content-Security-Policy": None, "Content-Security-Policy-Report-Only": "default-src 'none'"},
+            "only Content-Security-Policy-Report-Only",
+        ),
         ({"Content-Security-Policy": "default-src 'self' 'unsafe-inline'"}, "allows 'unsafe-inline' in default-src"),
         ({"Content-Security-Policy": "img-src 'self'", "X-Frame-Options": "ALLOWALL"}, "does not prevent framing"),
         ({"Referrer-Policy": "unsafe-url"}, "Referrer-Policy is 'unsafe-url'"),
@@ -55,24 +57,26 @@ def test_contract_headers_pass_with_an_a_plus():
         ({"Strict-Transport-Security": None}, "Strict-Transport-Security is missing on an HTTPS response"),
     ],
 )
-def test_missing_or_weak_required_headers_fail(changes, expected):
+def test_missing_or_weak_required_headers_fail(changes, expected) -> None:
     report = _judge(changes)
     assert any(expected in failure for failure in report.failures), report.failures
     assert report.score < 120
 
 
-def test_anti_framing_is_satisfied_by_csp_frame_ancestors_alone():
+def test_anti_framing_is_satisfied_by_csp_frame_ancestors_alone() -> None:
     assert _judge({"X-Frame-Options": None}).failures == []
-    assert "anti-framing" in _judge({"X-Frame-Options": None, "Content-Security-Policy": "default-src 'none'"}).failures[0]
+    assert (
+        "anti-framing" in _judge({"X-Frame-Options": None, "Content-Security-Policy": "default-src 'none'"}).failures[0]
+    )
 
 
-def test_hsts_between_six_months_and_a_year_warns_and_plain_http_ignores_it():
+def test_hsts_between_six_months_and_a_year_warns_and_plain_http_ignores_it() -> None:
     report = _judge({"Strict-Transport-Security": "max-age=20000000"})
     assert report.failures == [] and any("below the recommended" in w for w in report.warnings)
     assert _judge({"Strict-Transport-Security": None}, https=False).failures == []
 
 
-def test_server_disclosure():
+def test_server_disclosure() -> None:
     assert disclosures({"Server": "uvicorn"}, ["X-Powered-By"]) == []
     found = disclosures({"Server": "nginx/1.25.3", "X-Powered-By": "Express"}, ["X-Powered-By"])
     assert found == ["X-Powered-By: Express", "Server: nginx/1.25.3 (names a version)"]
@@ -88,7 +92,7 @@ GOOD_PREFLIGHT = {
 }
 
 
-def test_a_correct_preflight_passes():
+def test_a_correct_preflight_passes() -> None:
     assert allowed_preflight_problems(GOOD_PREFLIGHT, 204, ORIGIN, "GET") == []
     assert refused_preflight_problems({"Vary": "Origin"}, "null") == []
 
@@ -102,16 +106,19 @@ def test_a_correct_preflight_passes():
         ({"Access-Control-Allow-Methods": "POST"}, "include GET"),
     ],
 )
-def test_wrong_preflights_for_an_allowed_origin(changes, expected):
+def test_wrong_preflights_for_an_allowed_origin(changes, expected) -> None:
     problems = allowed_preflight_problems({**GOOD_PREFLIGHT, **changes}, 200, ORIGIN, "GET")
     assert any(expected in problem for problem in problems), problems
 
 
-def test_a_reflected_or_wildcard_origin_is_not_a_refusal():
+def test_a_reflected_or_wildcard_origin_is_not_a_refusal() -> None:
     assert "disallowed origin 'null'" in refused_preflight_problems({"Access-Control-Allow-Origin": "null"}, "null")[0]
-    assert "'*' together" in refused_preflight_problems(
-        {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"}, "https://evil.example.net"
-    )[0]
+    assert (
+        "'*' together"
+        in refused_preflight_problems(
+            {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"}, "https://evil.example.net"
+        )[0]
+    )
 
 
 # -- leak patterns, read from variables/health.resource ------------------------------------
@@ -136,7 +143,7 @@ def _leak_patterns() -> list[str]:
         '{"detail": "FastAPI could not decode"}',
     ],
 )
-def test_leak_patterns_catch_internals(body):
+def test_leak_patterns_catch_internals(body) -> None:
     assert leaks_in(body, _leak_patterns()), body
 
 
@@ -149,6 +156,6 @@ def test_leak_patterns_catch_internals(body):
         ' "detail": "The body is not valid JSON", "instance": "/api/v1/auth/login"}',
     ],
 )
-def test_leak_patterns_leave_clean_problems_alone(body):
+def test_leak_patterns_leave_clean_problems_alone(body) -> None:
     assert leaks_in(body, _leak_patterns()) == []
     assert all(re.compile(p) for p in _leak_patterns())

@@ -34,26 +34,26 @@ class ScriptedSession:
         return _response(status, headers)
 
 
-def test_the_probe_stops_at_the_first_429():
+def test_the_probe_stops_at_the_first_429() -> None:
     session = ScriptedSession([(200, 2, None), (200, 1, None), (200, 0, None), (429, 0, "4")])
     result = probe_rate_limit("http://api.test/api/v1/plans", 50, True, 5, 15, session=session)
     assert result.sent == 4 and result.limited is not None and session.calls == 4
     assert [s.remaining for s in result.states] == [2, 1, 0]
 
 
-def test_the_probe_is_bounded():
+def test_the_probe_is_bounded() -> None:
     session = ScriptedSession([])
     result = probe_rate_limit("http://api.test/api/v1/plans", 25, True, 5, 15, session=session)
     assert (result.sent, result.limited, session.calls) == (25, None, 25)
 
 
-def test_an_exhausted_bucket_is_waited_for_once():
+def test_an_exhausted_bucket_is_waited_for_once() -> None:
     session = ScriptedSession([(429, 0, "0"), (200, 2, None), (200, 1, None), (429, 0, "0")])
     result = probe_rate_limit("http://api.test/api/v1/plans", 50, True, 5, 15, session=session)
     assert result.sent == 4 and result.limited is not None and len(result.states) == 2
 
 
-def test_an_error_status_ends_the_probe_with_a_failure():
+def test_an_error_status_ends_the_probe_with_a_failure() -> None:
     session = ScriptedSession([(200, 2, None), (503, None, None)])
     with pytest.raises(AssertionError, match="request 2 of the rate-limit probe failed.*answered 503"):
         probe_rate_limit("http://api.test/api/v1/plans", 50, True, 5, 15, session=session)
@@ -68,8 +68,9 @@ CONTROL = "http://api.test/api/v1/no-such-thing"
 class Budget:
     """A session whose answers count down a budget: per route, or one shared by every path."""
 
-    def __init__(self, limit: int, shared: bool, announce: bool = True, enforce: bool = True,
-                 others_per_request: int = 0) -> None:
+    def __init__(
+        self, limit: int, shared: bool, announce: bool = True, enforce: bool = True, others_per_request: int = 0
+    ) -> None:
         self.limit, self.shared, self.announce, self.enforce = limit, shared, announce, enforce
         self.others_per_request = others_per_request  # requests of other tests between two of ours
         self.used: dict[str, int] = {}
@@ -93,14 +94,14 @@ def _probe(budget: Budget, max_requests: int = 200, exhaust_shared: bool = False
     return probe_rate_limit(PLANS, max_requests, True, 5, 0, session=budget, settings=settings)
 
 
-def test_a_budget_of_its_own_within_the_maximum_is_probed_to_429():
+def test_a_budget_of_its_own_within_the_maximum_is_probed_to_429() -> None:
     budget = Budget(30, shared=False)
     result = _probe(budget)
     assert result.limited is not None and result.sent == 31 and result.shared is False
     assert budget.calls.count(CONTROL) == 1
 
 
-def test_a_limit_above_the_maximum_is_not_spent_and_the_message_gives_both_numbers():
+def test_a_limit_above_the_maximum_is_not_spent_and_the_message_gives_both_numbers() -> None:
     budget = Budget(1000, shared=False)
     result = _probe(budget)
     assert result.limited is None and result.sent == 3 and len(budget.calls) == 4
@@ -109,7 +110,7 @@ def test_a_limit_above_the_maximum_is_not_spent_and_the_message_gives_both_numbe
     assert "raise RATE_LIMIT_PROBE_MAX to at least 1001" in result.not_probed
 
 
-def test_a_shared_budget_is_never_exhausted_by_default():
+def test_a_shared_budget_is_never_exhausted_by_default() -> None:
     budget = Budget(150, shared=True)
     result = _probe(budget)
     assert result.shared is True and result.limited is None and result.sent == 3
@@ -117,17 +118,17 @@ def test_a_shared_budget_is_never_exhausted_by_default():
     assert budget.limit - budget.used["address"] == 146  # the others keep their budget
 
 
-def test_other_traffic_on_the_budget_shows_it_is_shared():
+def test_other_traffic_on_the_budget_shows_it_is_shared() -> None:
     result = _probe(Budget(150, shared=True, others_per_request=2))
     assert result.shared is True and "other requests count against it" in result.sharing_evidence
 
 
-def test_a_shared_budget_is_exhausted_only_when_asked_to():
+def test_a_shared_budget_is_exhausted_only_when_asked_to() -> None:
     result = _probe(Budget(150, shared=True), exhaust_shared=True)
     assert result.limited is not None and result.not_probed == ""
 
 
-def test_a_service_that_announces_nothing_is_probed_to_the_maximum():
+def test_a_service_that_announces_nothing_is_probed_to_the_maximum() -> None:
     budget = Budget(1000, shared=False, announce=False, enforce=False)
     result = _probe(budget, max_requests=40)
     assert (result.sent, result.limited, result.not_probed) == (40, None, "")
@@ -143,7 +144,9 @@ def test_a_service_that_announces_nothing_is_probed_to_the_maximum():
         ([("probe", None), ("probe", None)], None),
     ],
 )
-def test_budget_sharing_is_read_from_the_countdown(readings, shared):
-    states = [(kind, None if value is None or kind == "control" else RateLimitState(30, value, None, "x"))
-              for kind, value in readings]
+def test_budget_sharing_is_read_from_the_countdown(readings, shared) -> None:
+    states = [
+        (kind, None if value is None or kind == "control" else RateLimitState(30, value, None, "x"))
+        for kind, value in readings
+    ]
     assert budget_sharing(states)[0] is shared

@@ -23,20 +23,20 @@ def keywords() -> WorkflowKeywords:
     return WorkflowKeywords()
 
 
-def test_throwaway_emails_are_unique_and_recognisable(keywords):
+def test_throwaway_emails_are_unique_and_recognisable(keywords) -> None:
     emails = {keywords.unique_throwaway_email() for _ in range(200)}
     assert len(emails) == 200
     assert all(EMAIL.match(e) for e in emails)
 
 
-def test_throwaway_passwords_are_secrets_long_enough_and_masked(keywords):
+def test_throwaway_passwords_are_secrets_long_enough_and_masked(keywords) -> None:
     password = keywords.throwaway_password()
     assert isinstance(password, Secret)
     assert len(password.value) >= 12
     assert password.value not in mask_text(f"password is {password.value}")
 
 
-def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywords):
+def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywords) -> None:
     first = keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
     keywords.remember_test_identity("b@example.com", Secret("password-two-2"))
     keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
@@ -47,7 +47,7 @@ def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywor
     assert WorkflowKeywords().test_identities_of_this_run() == []
 
 
-def test_numbered_items_from_a_template(keywords):
+def test_numbered_items_from_a_template(keywords) -> None:
     template = {"name": "{name}", "dimensions": "{dimensions}", "blocked": "{blocked}"}
     values = {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
     items = keywords.numbered_items_from_template(template, 50, values, "name", "smoke")
@@ -60,7 +60,7 @@ def test_numbered_items_from_a_template(keywords):
     assert values == {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
 
 
-def test_step_timer_passes_within_budget_and_fails_over_it(keywords):
+def test_step_timer_passes_within_budget_and_fails_over_it(keywords) -> None:
     keywords.start_step_timer("quick")
     assert keywords.step_should_have_finished_within_budget("quick", timedelta(seconds=5), 50) < 5
     keywords.start_step_timer("slow")
@@ -71,7 +71,7 @@ def test_step_timer_passes_within_budget_and_fails_over_it(keywords):
         keywords.step_should_have_finished_within_budget("unknown", timedelta(seconds=1))
 
 
-def test_stored_differences_ignore_the_order_of_unordered_members():
+def test_stored_differences_ignore_the_order_of_unordered_members() -> None:
     sent = {"name": "n", "dimensions": [3, 3], "blocked": [[0, 1], [2, 2]]}
     assert stored_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}, ["blocked"]) == []
     assert "blocked [] instead of" in stored_differences(sent, {**sent, "blocked": []}, ["blocked"])[0]
@@ -79,7 +79,7 @@ def test_stored_differences_ignore_the_order_of_unordered_members():
     assert stored_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}) != []
 
 
-def test_listing_checks(keywords):
+def test_listing_checks(keywords) -> None:
     keywords.listing_should_contain_ids(["a", "b"], "a", "b")
     keywords.listing_should_not_contain_ids(["a", "b"], "c")
     with pytest.raises(AssertionError, match="1 are missing"):
@@ -96,17 +96,18 @@ def test_listing_checks(keywords):
     assert "reveals secrets (a value at $.items[*].secret)" in str(failure.value)
     assert "whsec_abcdef" not in str(failure.value)
     with pytest.raises(AssertionError, match="registered webhook's secret value"):
-        keywords.answer_should_not_reveal_secrets({"items": [{"note": "whsec_xyz123"}]}, locations,
-                                                  Secret("whsec_xyz123"))
+        keywords.answer_should_not_reveal_secrets(
+            {"items": [{"note": "whsec_xyz123"}]}, locations, Secret("whsec_xyz123")
+        )
 
 
-def test_counts_of_a_new_tenant(keywords):
+def test_counts_of_a_new_tenant(keywords) -> None:
     keywords.counts_of_a_new_tenant_should_be_zero({"total": 0, "lattices": 0})
     with pytest.raises(AssertionError, match=r"reports lattices=2 \(expected 0\)"):
         keywords.counts_of_a_new_tenant_should_be_zero({"total": 0, "lattices": 2}, where="the usage")
 
 
-def test_usage_counters(keywords):
+def test_usage_counters(keywords) -> None:
     before = {"requests": 3, "lattices_created": 1, "paths_computed": 0}
     after = {"requests": 6, "lattices_created": 2, "paths_computed": 1}
     keywords.usage_counter_should_have_grown_by(before, after, "lattices_created", 1)
@@ -121,26 +122,33 @@ def test_usage_counters(keywords):
 
 def fake_response(status: int, text: str = '{"detail": "x"}'):
     request = SimpleNamespace(method="GET", url="http://api/x")
-    return SimpleNamespace(status_code=status, text=text, url="http://api/x", request=request,
-                           headers={"Content-Type": "application/problem+json"})
+    return SimpleNamespace(
+        status_code=status,
+        text=text,
+        url="http://api/x",
+        request=request,
+        headers={"Content-Type": "application/problem+json"},
+    )
 
 
-def test_step_should_answer_names_the_step_expectation_and_answer(keywords):
+def test_step_should_answer_names_the_step_expectation_and_answer(keywords) -> None:
     keywords.step_should_answer("Read it", fake_response(200), 200)
     with pytest.raises(AssertionError) as failure:
         keywords.step_should_answer("Read another user's lattice", fake_response(200, '{"id": "l1"}'), 404)
     message = str(failure.value)
-    assert message.startswith("Step 'Read another user's lattice': expected HTTP 404, but GET http://api/x answered 200")
+    assert message.startswith(
+        "Step 'Read another user's lattice': expected HTTP 404, but GET http://api/x answered 200"
+    )
     assert '"l1"' in message
 
 
-def test_body_should_have_fields(keywords):
+def test_body_should_have_fields(keywords) -> None:
     keywords.body_should_have_fields("Log in", {"access_token": "x", "expires_in": 1}, "access_token", "expires_in")
     with pytest.raises(AssertionError, match=r"Step 'Log in': the answer lacks the contract field\(s\) expires_in"):
         keywords.body_should_have_fields("Log in", {"access_token": "x"}, "access_token", "expires_in")
 
 
-def test_ids_should_number(keywords):
+def test_ids_should_number(keywords) -> None:
     keywords.ids_should_number(["a", "b"], 2)
     with pytest.raises(AssertionError, match="Expected 3 distinct ids, got 2"):
         keywords.ids_should_number(["a", "b"], 3)
@@ -148,33 +156,36 @@ def test_ids_should_number(keywords):
         keywords.ids_should_number(["a", "a"], 2)
 
 
-@pytest.mark.parametrize(("text", "secret"), [
-    ('{"signing_secret": "abc123def"}', "abc123def"),
-    ('{"webhook_secret": "wh-value-1"}', "wh-value-1"),
-    ('{"new_password": "Pw-value-2"}', "Pw-value-2"),
-    ('{"apiKey": "key-value-3"}', "key-value-3"),
-    ('"password": "he said \\"hi\\" ok"', "hi"),
-    ("postgres://smoke:db-pass-4@db:5432/lattice", "db-pass-4"),
-    ("grant_type=password&password=form-pass-5&user=me", "form-pass-5"),
-    ("Authorization: Basic dXNlcjpzZWNyZXQ=", "dXNlcjpzZWNyZXQ="),
-])
-def test_secret_shaped_values_are_masked_in_any_spelling(text, secret):
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('{"signing_secret": "abc123def"}', "abc123def"),
+        ('{"webhook_secret": "wh-value-1"}', "wh-value-1"),
+        ('{"new_password": "Pw-value-2"}', "Pw-value-2"),
+        ('{"apiKey": "key-value-3"}', "key-value-3"),
+        ('"password": "he said \\"hi\\" ok"', "hi"),
+        ("postgres://smoke:db-pass-4@db:5432/lattice", "db-pass-4"),
+        ("grant_type=password&password=form-pass-5&user=me", "form-pass-5"),
+        ("Authorization: Basic dXNlcjpzZWNyZXQ=", "dXNlcjpzZWNyZXQ="),
+    ],
+)
+def test_secret_shaped_values_are_masked_in_any_spelling(text, secret) -> None:
     assert secret not in mask_text(text)
     assert secret not in mask_body(text)
 
 
-def test_masking_keeps_what_is_not_secret():
+def test_masking_keeps_what_is_not_secret() -> None:
     text = '{"token_type": "bearer", "passed": 10, "status": "pass", "email": "a@example.com"}'
     assert mask_body(text) == text
 
 
 @pytest.mark.parametrize("verify", [False, "false", "", "  ", None, "/no/such/ca-bundle.pem"])
-def test_tls_verification_cannot_be_switched_off_or_pointed_at_nothing(verify):
+def test_tls_verification_cannot_be_switched_off_or_pointed_at_nothing(verify) -> None:
     with pytest.raises(AssertionError, match="TLS verification must not be switched off|does not exist"):
         tls_verification(verify)
 
 
-def test_tls_verification_accepts_the_default_or_an_existing_bundle(tmp_path):
+def test_tls_verification_accepts_the_default_or_an_existing_bundle(tmp_path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     assert tls_verification(True) is True and tls_verification("True") is True

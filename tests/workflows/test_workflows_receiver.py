@@ -36,7 +36,7 @@ def receiver():
     keywords.stop_webhook_receiver()
 
 
-def deliver(url: str, body: bytes = BODY, signature: str | None = None, event: str = "ping", delivery_id: str = "d-1"):
+def deliver(url: str, body: bytes = BODY, signature: str | None = None, event: str = "ping", delivery_id: str = "d-1") -> None:
     headers = {"Content-Type": "application/json", "X-Event": event, "X-Delivery-ID": delivery_id}
     if signature is not None:
         headers["X-Signature-256"] = signature
@@ -44,7 +44,7 @@ def deliver(url: str, body: bytes = BODY, signature: str | None = None, event: s
     assert answer.status_code == 204
 
 
-def test_signature_helpers():
+def test_signature_helpers() -> None:
     assert expected_signature(SECRET, BODY) == sign(SECRET, BODY)
     assert signature_matches(SECRET, BODY, sign(SECRET, BODY))
     assert not signature_matches(SECRET, BODY, sign(SECRET + "-wrong", BODY))
@@ -53,7 +53,7 @@ def test_signature_helpers():
     assert not signature_matches(SECRET, BODY, "")
 
 
-def test_a_correctly_signed_delivery_passes(receiver):
+def test_a_correctly_signed_delivery_passes(receiver) -> None:
     keywords, url = receiver
     assert keywords.webhook_receiver_is_running()
     deliver(url, signature=sign(SECRET, BODY))
@@ -62,21 +62,21 @@ def test_a_correctly_signed_delivery_passes(receiver):
     assert got["headers"]["X-Signature-256"] == "***"
 
 
-def test_a_delivery_signed_with_another_key_fails(receiver):
+def test_a_delivery_signed_with_another_key_fails(receiver) -> None:
     keywords, url = receiver
     deliver(url, signature=sign(SECRET + "-wrong", BODY))
     with pytest.raises(AssertionError, match="does not match the HMAC-SHA256"):
         keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
 
 
-def test_an_unsigned_delivery_fails(receiver):
+def test_an_unsigned_delivery_fails(receiver) -> None:
     keywords, url = receiver
     deliver(url)
     with pytest.raises(AssertionError, match="without an X-Signature-256"):
         keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
 
 
-def test_waiting_is_bounded_and_says_what_arrived(receiver):
+def test_waiting_is_bounded_and_says_what_arrived(receiver) -> None:
     keywords, url = receiver
     deliver(url, signature=sign(SECRET, BODY), delivery_id="other")
     started = time.monotonic()
@@ -85,7 +85,7 @@ def test_waiting_is_bounded_and_says_what_arrived(receiver):
     assert time.monotonic() - started < 2
 
 
-def test_a_delivery_arriving_while_waiting_is_seen(receiver):
+def test_a_delivery_arriving_while_waiting_is_seen(receiver) -> None:
     import threading
 
     keywords, url = receiver
@@ -95,7 +95,7 @@ def test_a_delivery_arriving_while_waiting_is_seen(receiver):
     timer.join()
 
 
-def test_stopped_receiver_refuses_connections_and_keywords_say_so():
+def test_stopped_receiver_refuses_connections_and_keywords_say_so() -> None:
     keywords = WebhookReceiverKeywords()
     url = keywords.start_webhook_receiver()
     keywords.stop_webhook_receiver()
@@ -119,10 +119,10 @@ def test_stopped_receiver_refuses_connections_and_keywords_say_so():
         (True, "https://api.example.com", True),
     ],
 )
-def test_receiver_is_used_for_loopback_targets_unless_overridden(setting, base_url, expected):
+def test_receiver_is_used_for_loopback_targets_unless_overridden(setting, base_url, expected) -> None:
     assert WebhookReceiverKeywords().webhook_receiver_can_be_used(setting, base_url) is expected
 
 
-def test_an_unknown_receiver_setting_is_refused():
+def test_an_unknown_receiver_setting_is_refused() -> None:
     with pytest.raises(AssertionError, match="true, false or auto"):
         WebhookReceiverKeywords().webhook_receiver_can_be_used("maybe", "http://127.0.0.1")

@@ -21,7 +21,7 @@ def token() -> Secret:
     return Secret(jwt.encode(claims, KEY, algorithm="HS256"))
 
 
-def test_tampered_signature_keeps_header_and_claims_but_fails_verification(token):
+def test_tampered_signature_keeps_header_and_claims_but_fails_verification(token) -> None:
     forged = TokenKeywords().token_with_tampered_signature(token)
     assert isinstance(forged, Secret)
     assert forged.value != token.value
@@ -32,7 +32,7 @@ def test_tampered_signature_keeps_header_and_claims_but_fails_verification(token
         jwt.decode(forged.value, KEY, algorithms=["HS256"], issuer="lattice-reference-api")
 
 
-def test_unsigned_token_has_alg_none_no_signature_and_the_same_claims(token):
+def test_unsigned_token_has_alg_none_no_signature_and_the_same_claims(token) -> None:
     forged = TokenKeywords().unsigned_token_from(token)
     assert isinstance(forged, Secret)
     assert header_of(forged.value)["alg"] == "none"
@@ -42,14 +42,14 @@ def test_unsigned_token_has_alg_none_no_signature_and_the_same_claims(token):
         jwt.decode(forged.value, KEY, algorithms=["HS256"])
 
 
-def test_malformed_token_is_not_a_jwt():
+def test_malformed_token_is_not_a_jwt() -> None:
     forged = TokenKeywords().malformed_token()
     assert isinstance(forged, Secret)
     with pytest.raises(jwt.DecodeError):
         jwt.get_unverified_header(forged.value)
 
 
-def test_forged_tokens_never_print_and_are_masked_in_any_text(token):
+def test_forged_tokens_never_print_and_are_masked_in_any_text(token) -> None:
     keywords = TokenKeywords()
     for forged in (keywords.token_with_tampered_signature(token), keywords.unsigned_token_from(token)):
         assert forged.value not in str(forged) and forged.value not in repr(forged)
@@ -57,6 +57,6 @@ def test_forged_tokens_never_print_and_are_masked_in_any_text(token):
     assert token.value not in mask_text(f"Authorization: {token.value}")
 
 
-def test_a_token_that_is_not_a_jwt_cannot_be_forged_from():
+def test_a_token_that_is_not_a_jwt_cannot_be_forged_from() -> None:
     with pytest.raises(AssertionError, match="not a JWT"):
         TokenKeywords().unsigned_token_from(Secret("opaque-token-value"))

@@ -24,9 +24,7 @@ def describe(response: requests.Response) -> str:
 def html_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A small HTML table for ``logger.info(..., html=True)``; every cell is escaped."""
     head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
     return f'<table border="1" style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
 
 

@@ -52,11 +52,15 @@ def allowed_preflight_problems(headers: Mapping[str, str], status: int, origin: 
         problems.append(f"Access-Control-Allow-Origin is '{allow_origin}' (expected exactly {origin})")
     methods = _tokens(_get(headers, "Access-Control-Allow-Methods"))
     if method.lower() not in methods and methods != ["*"]:
-        problems.append(f"Access-Control-Allow-Methods is '{_get(headers, 'Access-Control-Allow-Methods') or ''}' "
-                        f"(expected it to include {method.upper()})")
+        problems.append(
+            f"Access-Control-Allow-Methods is '{_get(headers, 'Access-Control-Allow-Methods') or ''}' "
+            f"(expected it to include {method.upper()})"
+        )
     if "origin" not in _tokens(_get(headers, "Vary")) and _tokens(_get(headers, "Vary")) != ["*"]:
-        problems.append(f"Vary is '{_get(headers, 'Vary') or ''}' (expected it to include Origin, "
-                        "so caches do not serve one origin's answer to another)")
+        problems.append(
+            f"Vary is '{_get(headers, 'Vary') or ''}' (expected it to include Origin, "
+            "so caches do not serve one origin's answer to another)"
+        )
     return problems
 
 
@@ -67,8 +71,10 @@ def refused_preflight_problems(headers: Mapping[str, str], origin: str) -> list[
         problems.append("Access-Control-Allow-Origin is '*' together with Access-Control-Allow-Credentials: true")
     allow_origin = _get(headers, "Access-Control-Allow-Origin")
     if allow_origin is not None and not problems:
-        problems.append(f"Access-Control-Allow-Origin is '{allow_origin}' for the disallowed origin '{origin}' "
-                        "(expected no Access-Control-Allow-Origin at all)")
+        problems.append(
+            f"Access-Control-Allow-Origin is '{allow_origin}' for the disallowed origin '{origin}' "
+            "(expected no Access-Control-Allow-Origin at all)"
+        )
     return problems
 
 

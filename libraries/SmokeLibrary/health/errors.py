@@ -38,9 +38,12 @@ class ErrorBodyKeywords:
         for response in responses:
             leaks = leaks_in(response.text, patterns)
             if leaks:
-                problems.append(f"{request_line(response)} ({response.status_code}): {', '.join(leaks)}; "
-                                f"body: {mask_body(response.text, 300)}")
+                problems.append(
+                    f"{request_line(response)} ({response.status_code}): {', '.join(leaks)}; "
+                    f"body: {mask_body(response.text, 300)}"
+                )
         if problems:
-            raise AssertionError(f"Error bodies leak internals (stack trace, file path, SQL or framework): "
-                                 f"{' | '.join(problems)}")
+            raise AssertionError(
+                f"Error bodies leak internals (stack trace, file path, SQL or framework): {' | '.join(problems)}"
+            )
         logger.info(f"No internals leak from {len(responses)} error responses.")

@@ -30,16 +30,24 @@ from ._common import log_table, request_line
 
 REQUIRED = "required"
 RECOMMENDED = "recommended"
-SAFE_REFERRER_POLICIES = frozenset(
-    {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
-)
-UNSAFE_REFERRER_POLICIES = frozenset(
-    {"unsafe-url", "origin", "origin-when-cross-origin", "no-referrer-when-downgrade"}
-)
+SAFE_REFERRER_POLICIES = frozenset({"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"})
+UNSAFE_REFERRER_POLICIES = frozenset({"unsafe-url", "origin", "origin-when-cross-origin", "no-referrer-when-downgrade"})
 SAFE_FRAME_OPTIONS = frozenset({"deny", "sameorigin"})
 VERSIONED_SERVER = re.compile(r"/\s*v?\d|\b\d+\.\d+")
-GRADES = ((100, "A+"), (90, "A"), (85, "A-"), (80, "B+"), (70, "B"), (65, "B-"), (60, "C+"), (50, "C"),
-          (45, "C-"), (40, "D+"), (30, "D"), (25, "D-"))
+GRADES = (
+    (100, "A+"),
+    (90, "A"),
+    (85, "A-"),
+    (80, "B+"),
+    (70, "B"),
+    (65, "B-"),
+    (60, "C+"),
+    (50, "C"),
+    (45, "C-"),
+    (40, "D+"),
+    (30, "D"),
+    (25, "D-"),
+)
 
 
 def parse_csp(value: str) -> dict[str, list[str]]:
@@ -119,7 +127,10 @@ def _judge_framing(headers: Mapping[str, str]) -> tuple[str, str]:
     if value is None:
         return "", "is missing (and no CSP frame-ancestors), so pages can be framed"
     if value.strip().lower() not in SAFE_FRAME_OPTIONS:
-        return value, f"is '{value}', which does not prevent framing (expected DENY or SAMEORIGIN, or CSP frame-ancestors)"
+        return (
+            value,
+            f"is '{value}', which does not prevent framing (expected DENY or SAMEORIGIN, or CSP frame-ancestors)",
+        )
     return value, ""
 
 
@@ -130,8 +141,10 @@ def _judge_referrer(headers: Mapping[str, str]) -> tuple[str, str]:
     policies = [p.strip().lower() for p in value.split(",") if p.strip()]
     effective = next((p for p in reversed(policies) if p in SAFE_REFERRER_POLICIES | UNSAFE_REFERRER_POLICIES), "")
     if effective not in SAFE_REFERRER_POLICIES:
-        return value, (f"is '{value}', which leaks URLs to other origins "
-                       f"(expected one of {', '.join(sorted(SAFE_REFERRER_POLICIES))})")
+        return value, (
+            f"is '{value}', which leaks URLs to other origins "
+            f"(expected one of {', '.join(sorted(SAFE_REFERRER_POLICIES))})"
+        )
     return value, ""
 
 
@@ -271,13 +284,21 @@ class SecurityHeaderKeywords:
         warnings: list[tuple[str, str]] = []
         for response in responses:
             target = request_line(response)
-            report = judge_headers(target, response.headers, policy, response.url.startswith("https://"),
-                                   hsts_min_age, hsts_recommended_age)
+            report = judge_headers(
+                target,
+                response.headers,
+                policy,
+                response.url.startswith("https://"),
+                hsts_min_age,
+                hsts_recommended_age,
+            )
             log_table(
                 f"{target} ({response.status_code}): Observatory-style score {report.score}, grade {report.grade}",
                 ("header", "value", "verdict"),
-                [(v.header, v.value or "-", "ok" if v.ok and not v.warning else (v.problem or v.warning))
-                 for v in report.verdicts],
+                [
+                    (v.header, v.value or "-", "ok" if v.ok and not v.warning else (v.problem or v.warning))
+                    for v in report.verdicts
+                ],
             )
             failures += [(problem, target) for problem in report.failures]
             warnings += [(warning, target) for warning in report.warnings]

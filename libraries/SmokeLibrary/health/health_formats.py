@@ -114,8 +114,10 @@ def _raw_status(value: Any) -> str:
 def _flat_components(body: Mapping[str, Any]) -> dict[str, Any]:
     """Top-level members besides ``status`` that read as component statuses (a flat map)."""
     return {
-        str(name): value for name, value in body.items()
-        if name != "status" and (
+        str(name): value
+        for name, value in body.items()
+        if name != "status"
+        and (
             (isinstance(value, str) and normalise_status(value) is not None)
             or (isinstance(value, Mapping) and normalise_status(value.get("status")) is not None)
         )
@@ -175,8 +177,9 @@ def contradictions(document: HealthDocument, required: Iterable[str] = ()) -> li
     if document.status == "pass":
         failing = [name for name, status in document.checks.items() if status == "fail"]
     elif document.status == "warn":
-        failing = [name for name, status in document.checks.items()
-                   if status == "fail" and document.is_one_of(name, required)]
+        failing = [
+            name for name, status in document.checks.items() if status == "fail" and document.is_one_of(name, required)
+        ]
     else:
         return []
     return [f"{name} '{document.raw_checks.get(name, document.checks[name])}'" for name in failing]
@@ -206,7 +209,9 @@ class HealthFormatKeywords:
 
     @keyword("Health Response Should Report A Healthy Service")
     def health_response_should_report_a_healthy_service(
-        self, response: requests.Response, required: str | list[str] = (),
+        self,
+        response: requests.Response,
+        required: str | list[str] | tuple[str, ...] = (),
     ) -> None:
         """Fails unless ``response`` is HTTP 200 with a consistent health document whose status is ``pass`` or ``warn``.
 
@@ -224,7 +229,9 @@ class HealthFormatKeywords:
         """
         document = health_document_of(response)
         _log_document(document, response)
-        degraded = ", ".join(f"{name}={status}" for name, status in document.checks.items() if status in ("warn", "fail"))
+        degraded = ", ".join(
+            f"{name}={status}" for name, status in document.checks.items() if status in ("warn", "fail")
+        )
         body_ok = document.status in ("pass", "warn")
         http_ok = response.status_code == 200
         if body_ok and not http_ok:
@@ -247,7 +254,9 @@ class HealthFormatKeywords:
                 f"{', '.join(contradicting)} ({kind}, so the overall status must be fail): {describe(response)}"
             )
         if document.status == "warn":
-            logger.warn(f"{response.url} reports a degraded service ('{document.raw_status}'): {degraded or 'no check named'}")
+            logger.warn(
+                f"{response.url} reports a degraded service ('{document.raw_status}'): {degraded or 'no check named'}"
+            )
 
     @keyword("Health Check Status Of")
     def health_check_status_of(self, response: requests.Response, names: str | list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from robot.api import logger
@@ -49,8 +50,13 @@ def summarise(endpoint: str, seconds: Sequence[float], p95_limit_ms: float, max_
     """Summarise samples given in seconds against limits given in milliseconds."""
     millis = [float(value) * 1000.0 for value in seconds]
     return LatencySummary(
-        endpoint, len(millis), percentile(millis, 0.50), percentile(millis, 0.95), max(millis),
-        float(p95_limit_ms), float(max_limit_ms),
+        endpoint,
+        len(millis),
+        percentile(millis, 0.50),
+        percentile(millis, 0.95),
+        max(millis),
+        float(p95_limit_ms),
+        float(max_limit_ms),
     )
 
 
@@ -59,7 +65,7 @@ class LatencyKeywords:
 
     @keyword("Response Times Should Be Within SLA")
     def response_times_should_be_within_sla(
-        self, samples: Mapping[str, Sequence[float]], endpoints: Sequence[Mapping[str, object]], base_url: str = ""
+        self, samples: Mapping[str, Sequence[float]], endpoints: Sequence[Mapping[str, Any]], base_url: str = ""
     ) -> None:
         """Fails when an endpoint's p95 or maximum response time exceeds its thresholds.
 
@@ -83,13 +89,21 @@ class LatencyKeywords:
             "Response times",
             ("endpoint", "samples", "p50 ms", "p95 ms (limit)", "max ms (limit)"),
             [
-                (s.endpoint, s.samples, f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f} ({s.p95_limit_ms:.0f})",
-                 f"{s.max_ms:.1f} ({s.max_limit_ms:.0f})")
+                (
+                    s.endpoint,
+                    s.samples,
+                    f"{s.p50_ms:.1f}",
+                    f"{s.p95_ms:.1f} ({s.p95_limit_ms:.0f})",
+                    f"{s.max_ms:.1f} ({s.max_limit_ms:.0f})",
+                )
                 for s in summaries
             ],
         )
-        failures = [f"GET {base_url}{s.endpoint}: {', '.join(s.violations)} over {s.samples} requests"
-                    for s in summaries if s.violations]
+        failures = [
+            f"GET {base_url}{s.endpoint}: {', '.join(s.violations)} over {s.samples} requests"
+            for s in summaries
+            if s.violations
+        ]
         if failures:
             raise AssertionError("Response times miss the SLA: " + "; ".join(failures))
         logger.info("Every endpoint meets its response-time SLA.")

@@ -28,7 +28,7 @@ def parse_exposition(text: str, content_type: str) -> list[Metric]:
     """Parse a complete exposition; raises ``ValueError`` for a wrong content type or bad syntax."""
     media = content_type.split(";")[0].strip().lower()
     if media == OPENMETRICS_TEXT:
-        return list(parse_openmetrics(text))
+        return list(parse_openmetrics(text))  # type: ignore[no-untyped-call]
     if media == PROMETHEUS_TEXT:
         return list(parse_prometheus_text(text))
     raise ValueError(f"Content-Type {content_type or 'missing'} is not {ACCEPTED_CONTENT_TYPES}")
@@ -55,7 +55,9 @@ def sample_total(families: Iterable[Metric], name: str, labels: Mapping[str, str
         if family.name == name or (family.type == "counter" and f"{family.name}_total" == name):
             found = True  # a family without samples yet (no labelled child was touched) totals 0
         for sample in family.samples:
-            if sample.name == name or (family.type == "counter" and family.name == name and sample.name.endswith("_total")):
+            if sample.name == name or (
+                family.type == "counter" and family.name == name and sample.name.endswith("_total")
+            ):
                 found = True
                 if all(sample.labels.get(key) == value for key, value in wanted.items()):
                     total += sample.value
@@ -90,8 +92,10 @@ class MetricsKeywords:
             raise AssertionError(f"Expected HTTP 200 from the metrics endpoint, but {describe(response)}")
         families = families_of(response)
         samples = sum(len(family.samples) for family in families)
-        logger.info(f"{response.url} exposes {len(families)} metric families with {samples} samples "
-                    f"({response.headers.get('Content-Type')}).")
+        logger.info(
+            f"{response.url} exposes {len(families)} metric families with {samples} samples "
+            f"({response.headers.get('Content-Type')})."
+        )
 
     @keyword("Metrics Should Have Families")
     def metrics_should_have_families(self, response: requests.Response, names: str | list[str]) -> None:
@@ -123,8 +127,9 @@ class MetricsKeywords:
         return total
 
     @keyword("Metric Total Should Have Grown")
-    def metric_total_should_have_grown(self, response: requests.Response, name: str, before: float,
-                                       **labels: str) -> None:
+    def metric_total_should_have_grown(
+        self, response: requests.Response, name: str, before: float, **labels: str
+    ) -> None:
         """Fails unless the sum of ``name`` (only samples with ``labels``, if given) in ``response``
         is greater than ``before``.
 

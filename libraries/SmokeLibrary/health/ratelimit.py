@@ -18,11 +18,12 @@ limit the probe must go on to 429 (up to its maximum) to prove anything.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -62,7 +63,8 @@ DEFAULT_HEADER_PREFIXES = ("RateLimit-", "X-RateLimit-")
 
 
 def parse_rate_limit(
-    headers: Mapping[str, str], combined: str = DEFAULT_COMBINED_HEADER,
+    headers: Mapping[str, str],
+    combined: str = DEFAULT_COMBINED_HEADER,
     prefixes: Sequence[str] = DEFAULT_HEADER_PREFIXES,
 ) -> RateLimitState | None:
     """The rate-limit state announced by ``headers``, or None when no convention is found.
@@ -73,7 +75,9 @@ def parse_rate_limit(
     text = _get(headers, combined) if combined else None
     if text:
         first = text.split(",")[0] if re.search(r";\s*r\s*=", text) else text
-        params = {k.lower(): float(v) for k, v in re.findall(r"\b(limit|remaining|reset|r|t)\s*=\s*\"?(\d+(?:\.\d+)?)", first)}
+        params = {
+            k.lower(): float(v) for k, v in re.findall(r"\b(limit|remaining|reset|r|t)\s*=\s*\"?(\d+(?:\.\d+)?)", first)
+        }
         remaining = params.get("remaining", params.get("r"))
         if remaining is not None:
             limit = params.get("limit")
@@ -82,15 +86,21 @@ def parse_rate_limit(
                 quota = re.search(r";\s*q\s*=\s*(\d+)", policy)
                 limit = float(quota.group(1)) if quota else _number(policy)
             return RateLimitState(
-                int(limit) if limit is not None else None, int(remaining), params.get("reset", params.get("t")),
+                int(limit) if limit is not None else None,
+                int(remaining),
+                params.get("reset", params.get("t")),
                 f"IETF {combined}",
             )
     for prefix in prefixes:
         remaining = _number(_get(headers, f"{prefix}Remaining"))
         if remaining is not None:
             limit = _number(_get(headers, f"{prefix}Limit"))
-            return RateLimitState(int(limit) if limit is not None else None, int(remaining),
-                                  _number(_get(headers, f"{prefix}Reset")), f"{prefix}Limit/-Remaining/-Reset")
+            return RateLimitState(
+                int(limit) if limit is not None else None,
+                int(remaining),
+                _number(_get(headers, f"{prefix}Reset")),
+                f"{prefix}Limit/-Remaining/-Reset",
+            )
     return None
 
 
@@ -106,8 +116,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
@@ -116,7 +126,9 @@ def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
         return ["no response came back before the limit, so nothing could be read"]
     missing = sum(1 for state in states if state is None)
     if missing:
-        return [f"{missing} of {len(states)} responses carried no RateLimit/RateLimit-Remaining/X-RateLimit-Remaining header"]
+        return [
+            f"{missing} of {len(states)} responses carried no RateLimit/RateLimit-Remaining/X-RateLimit-Remaining header"
+        ]
     known = [state for state in states if state is not None]
     problems = []
     over = [s for s in known if s.limit is not None and s.remaining > s.limit]
@@ -124,7 +136,7 @@ def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
         problems.append(f"remaining {over[0].remaining} exceeds the limit {over[0].limit}")
     if len(known) < 2:
         problems.append(f"only {len(known)} answer came back before the limit: one reading cannot show a countdown")
-    elif not any(b.remaining < a.remaining for a, b in zip(known, known[1:])):
+    elif not any(b.remaining < a.remaining for a, b in itertools.pairwise(known)):
         problems.append(f"remaining never decreased over {len(known)} requests (stayed at {known[0].remaining})")
     return problems
 
@@ -152,13 +164,23 @@ def budget_sharing(readings: Sequence[tuple[str, RateLimitState | None]]) -> tup
         if last is not None:
             drop = last.remaining - state.remaining
             if drop > 1 and controls and drop == 1 + controls:
-                return True, f"a request to the control path counted against it (remaining {last.remaining} -> {state.remaining})"
+                return (
+                    True,
+                    f"a request to the control path counted against it (remaining {last.remaining} -> {state.remaining})",
+                )
             if drop > 1 + controls:
-                return True, (f"remaining fell by {drop} over {1 + controls} request(s) of the probe "
-                              f"({last.remaining} -> {state.remaining}): other requests count against it")
+                return True, (
+                    f"remaining fell by {drop} over {1 + controls} request(s) of the probe "
+                    f"({last.remaining} -> {state.remaining}): other requests count against it"
+                )
             if drop == 1 and controls:
-                shared, evidence = False, (f"a request to the control path did not count against it "
-                                           f"(remaining {last.remaining} -> {state.remaining})")
+                shared, evidence = (
+                    False,
+                    (
+                        f"a request to the control path did not count against it "
+                        f"(remaining {last.remaining} -> {state.remaining})"
+                    ),
+                )
             elif drop == 1 and shared is None:
                 evidence = "remaining fell by one per request, but no control request was compared"
         last, controls = state, 0
@@ -242,8 +264,13 @@ def _why_not_probe_on(result: ProbeResult, settings: ProbeSettings) -> str:
 
 
 def probe_rate_limit(
-    url: str, max_requests: int, verify: bool | str, timeout: float, max_wait: float,
-    session: requests.Session | None = None, settings: ProbeSettings | None = None,
+    url: str,
+    max_requests: int,
+    verify: bool | str,
+    timeout: float,
+    max_wait: float,
+    session: requests.Session | None = None,
+    settings: ProbeSettings | None = None,
 ) -> ProbeResult:
     """Read the budget of GET ``url`` and, when that is safe, send requests until HTTP 429 (at most ``max_requests``).
 
@@ -253,8 +280,14 @@ def probe_rate_limit(
     counting again within the same request budget.
     """
     settings = settings or ProbeSettings()
-    settings = ProbeSettings(int(max_requests), settings.countdown_requests, settings.control_url,
-                             settings.exhaust_shared_budget, settings.combined_header, settings.header_prefixes)
+    settings = ProbeSettings(
+        int(max_requests),
+        settings.countdown_requests,
+        settings.control_url,
+        settings.exhaust_shared_budget,
+        settings.combined_header,
+        settings.header_prefixes,
+    )
     verify = tls_verification(verify)
     http = session or guarded_session(float(timeout))  # total deadline, size cap, stall record
     result = ProbeResult(url, settings.max_requests, settings.control_url)
@@ -263,8 +296,9 @@ def probe_rate_limit(
     decided = False
 
     def get(target: str) -> requests.Response:
-        return http.get(target, verify=verify, timeout=float(timeout), allow_redirects=False,
-                        headers={"Accept": "application/json"})
+        return http.get(
+            target, verify=verify, timeout=float(timeout), allow_redirects=False, headers={"Accept": "application/json"}
+        )
 
     try:
         while result.sent < result.max_requests:
@@ -272,7 +306,8 @@ def probe_rate_limit(
                 control = get(settings.control_url)
                 result.control_sent += 1
                 result.readings.append(
-                    ("control", parse_rate_limit(control.headers, settings.combined_header, settings.header_prefixes)))
+                    ("control", parse_rate_limit(control.headers, settings.combined_header, settings.header_prefixes))
+                )
             response = get(url)
             result.sent += 1
             if response.status_code == 429:
@@ -316,10 +351,17 @@ class RateLimitKeywords:
 
     @keyword("Send Requests Until Rate Limited")
     def send_requests_until_rate_limited(
-        self, url: str, max_requests: int = 200, verify: bool | str | None = None, timeout: float | None = None,
-        max_wait: float = 15.0, control_url: str = "", countdown_requests: int = 3,
-        exhaust_shared_budget: bool = False, combined_header: str = DEFAULT_COMBINED_HEADER,
-        header_prefixes: str | list[str] = DEFAULT_HEADER_PREFIXES,
+        self,
+        url: str,
+        max_requests: int = 200,
+        verify: bool | str | None = None,
+        timeout: float | None = None,
+        max_wait: float = 15.0,
+        control_url: str = "",
+        countdown_requests: int = 3,
+        exhaust_shared_budget: bool = False,
+        combined_header: str = DEFAULT_COMBINED_HEADER,
+        header_prefixes: str | list[str] | tuple[str, ...] = DEFAULT_HEADER_PREFIXES,
     ) -> ProbeResult:
         """Reads the rate-limit budget of GET ``url`` and, when safe, sends anonymous GETs until HTTP 429; returns the probe.
 
@@ -342,8 +384,14 @@ class RateLimitKeywords:
         url, verify, timeout = target_url(url), target_verify(verify), target_timeout(timeout)
         control_url = target_url(control_url) if control_url else ""
         prefixes = (header_prefixes,) if isinstance(header_prefixes, str) else tuple(header_prefixes)
-        settings = ProbeSettings(int(max_requests), int(countdown_requests), control_url,
-                                 bool(exhaust_shared_budget), combined_header, prefixes)
+        settings = ProbeSettings(
+            int(max_requests),
+            int(countdown_requests),
+            control_url,
+            bool(exhaust_shared_budget),
+            combined_header,
+            prefixes,
+        )
         result = probe_rate_limit(url, int(max_requests), verify, float(timeout), float(max_wait), settings=settings)
         shown = list(enumerate(result.states, start=1))
         shown = shown[:3] + shown[-3:] if len(shown) > 6 else shown
@@ -369,7 +417,9 @@ class RateLimitKeywords:
         """
         problems = counting_down_problems(probe.states)
         if problems:
-            raise AssertionError(f"Expected rate-limit headers counting down on GET {probe.url}, but {'; '.join(problems)}")
+            raise AssertionError(
+                f"Expected rate-limit headers counting down on GET {probe.url}, but {'; '.join(problems)}"
+            )
 
     @keyword("Rate Limited Response Of")
     def rate_limited_response_of(self, probe: ProbeResult) -> requests.Response | None:
@@ -388,8 +438,11 @@ class RateLimitKeywords:
             logger.warn(f"Rate limit of {probe.url}: {probe.not_probed}.")
             return None
         last = probe.announced
-        remaining = (f"; the service announced a limit of {last.limit} and the last answer said "
-                     f"remaining={last.remaining}") if last else "; no answer announced a limit"
+        remaining = (
+            (f"; the service announced a limit of {last.limit} and the last answer said remaining={last.remaining}")
+            if last
+            else "; no answer announced a limit"
+        )
         raise AssertionError(
             f"Expected HTTP 429 within {probe.max_requests} requests to GET {probe.url}, but all "
             f"{probe.sent} were answered without a limit{remaining}"

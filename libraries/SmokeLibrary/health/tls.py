@@ -15,7 +15,7 @@ import os
 import socket
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -187,7 +187,7 @@ def inspect_certificate(
             )
     except (ssl.SSLError, OSError) as error:
         report.failures.append(f"the verified handshake with {host}:{port} failed ({error})")
-    _judge_dates(report, now or datetime.now(timezone.utc), fail_days, warn_days, max_lifetime_days)
+    _judge_dates(report, now or datetime.now(UTC), fail_days, warn_days, max_lifetime_days)
     _judge_key(certificate, report, min_rsa_bits)
     if report.protocol not in MODERN_PROTOCOLS:
         report.failures.append(f"the negotiated protocol is {report.protocol or 'unknown'}, below TLS 1.2")
@@ -217,8 +217,9 @@ def _describe(certificate: x509.Certificate, report: CertificateReport) -> None:
     report.signature_hash = algorithm.name if algorithm else "none (EdDSA)"
 
 
-def _judge_dates(report: CertificateReport, now: datetime, fail_days: float, warn_days: float,
-                 max_lifetime_days: float) -> None:
+def _judge_dates(
+    report: CertificateReport, now: datetime, fail_days: float, warn_days: float, max_lifetime_days: float
+) -> None:
     assert report.not_before is not None and report.not_after is not None
     report.days_left = (report.not_after - now).total_seconds() / 86400
     report.lifetime_days = (report.not_after - report.not_before).total_seconds() / 86400
@@ -255,7 +256,6 @@ def _judge_key(certificate: x509.Certificate, report: CertificateReport, min_rsa
         report.failures.append(f"the certificate is signed with {report.signature_hash.upper()}, which is broken")
 
 
-
 class TlsKeywords:
     """Keywords that check the TLS certificate and protocols of the target."""
 
@@ -286,8 +286,15 @@ class TlsKeywords:
         """
         url, timeout = target_url(url), target_timeout(timeout)
         ca_bundle = current_target().ca_bundle if ca_bundle is None else ca_bundle
-        report = inspect_certificate(url, ca_bundle, float(timeout), float(fail_days), float(warn_days),
-                                     float(max_lifetime_days), int(min_rsa_bits))
+        report = inspect_certificate(
+            url,
+            ca_bundle,
+            float(timeout),
+            float(fail_days),
+            float(warn_days),
+            float(max_lifetime_days),
+            int(min_rsa_bits),
+        )
         log_table(f"TLS certificate of {url}", ("property", "value"), report.rows())
         for warning in report.warnings:
             logger.warn(f"TLS of {url}: {warning}")
@@ -295,8 +302,9 @@ class TlsKeywords:
             raise AssertionError(f"TLS of {url} is not acceptable: {'; '.join(report.failures)}")
 
     @keyword("Certificate Of Target Should Be Trusted")
-    def certificate_of_target_should_be_trusted(self, url: str = "", ca_bundle: str | None = None,
-                                                timeout: float | None = None) -> None:
+    def certificate_of_target_should_be_trusted(
+        self, url: str = "", ca_bundle: str | None = None, timeout: float | None = None
+    ) -> None:
         """Fails with the reason when an HTTPS ``url`` presents a certificate clients will reject; passes for HTTP.
 
         Meant for a suite setup: instead of a bare "certificate verify failed", the failure
@@ -311,8 +319,16 @@ class TlsKeywords:
         ca_bundle = current_target().ca_bundle if ca_bundle is None else ca_bundle
         if not url.lower().startswith("https://"):
             return
-        report = inspect_certificate(url, ca_bundle, float(timeout), fail_days=0, warn_days=0,
-                                     max_lifetime_days=float("inf"), min_rsa_bits=0, check_legacy=False)
+        report = inspect_certificate(
+            url,
+            ca_bundle,
+            float(timeout),
+            fail_days=0,
+            warn_days=0,
+            max_lifetime_days=float("inf"),
+            min_rsa_bits=0,
+            check_legacy=False,
+        )
         blocking = [f for f in report.failures if not f.startswith("no TLS handshake")]
         if blocking:
             raise AssertionError(f"Clients will reject the certificate of {url}: {'; '.join(blocking)}")

@@ -17,7 +17,7 @@ from ..masking import json_or_none, values_at
 
 def _cells(value: Any) -> list[Any]:
     """A list of cells (or any values) in a canonical order, so that two orders compare equal."""
-    return sorted((json.dumps(item, sort_keys=True) for item in (value or [])))
+    return sorted(json.dumps(item, sort_keys=True) for item in (value or []))
 
 
 def stored_differences(sent: Mapping[str, Any], stored: Mapping[str, Any], unordered: Iterable[str] = ()) -> list[str]:
@@ -35,8 +35,9 @@ def stored_differences(sent: Mapping[str, Any], stored: Mapping[str, Any], unord
             except TypeError:
                 same = False
         else:
-            same = got == value or (isinstance(got, (list, tuple)) and isinstance(value, (list, tuple))
-                                    and list(got) == list(value))
+            same = got == value or (
+                isinstance(got, (list, tuple)) and isinstance(value, (list, tuple)) and list(got) == list(value)
+            )
         if not same:
             differences.append(f"{name} {str(got)[:200]} instead of {str(value)[:200]}")
     return differences
@@ -73,8 +74,9 @@ class CheckKeywords:
         logger.info(f"Step '{step}': {response.request.method} {response.url} answered {response.status_code}")
 
     @keyword("Step Should Be Refused As Unauthorized")
-    def step_should_be_refused_as_unauthorized(self, step: str, response: requests.Response, status: int,
-                                               *forbidden: str) -> None:
+    def step_should_be_refused_as_unauthorized(
+        self, step: str, response: requests.Response, status: int, *forbidden: str
+    ) -> None:
         """Fails unless the response has HTTP ``status`` with a ``WWW-Authenticate: Bearer`` challenge and carries no data.
 
         ``step`` names the flow step in the failure message; ``forbidden`` are JSONPath
@@ -91,8 +93,9 @@ class CheckKeywords:
         body = json_or_none(response.content)
         held = [location for location in forbidden if body is not None and values_at(body, location)]
         if held:
-            raise AssertionError(f"Step '{step}': the {status} answer carries data (at {', '.join(held)}): "
-                                 f"{describe_response(response)}")
+            raise AssertionError(
+                f"Step '{step}': the {status} answer carries data (at {', '.join(held)}): {describe_response(response)}"
+            )
 
     @keyword("Body Should Have Fields")
     def body_should_have_fields(self, step: str, body: Any, *fields: str) -> None:
@@ -110,8 +113,9 @@ class CheckKeywords:
             )
 
     @keyword("Stored Values Should Match Sent")
-    def stored_values_should_match_sent(self, what: str, sent: Mapping[str, Any], stored: Mapping[str, Any],
-                                        *unordered: str) -> None:
+    def stored_values_should_match_sent(
+        self, what: str, sent: Mapping[str, Any], stored: Mapping[str, Any], *unordered: str
+    ) -> None:
         """Fails unless ``stored`` (read back) has every value of ``sent``; lists named in ``unordered`` in any order.
 
         ``what`` names the object in the failure message.
@@ -156,7 +160,9 @@ class CheckKeywords:
             raise AssertionError(f"Expected {what}(s) {', '.join(still[:3])} to be gone, but they are still listed")
 
     @keyword("Listing Should Not Show Another Tenant's Items")
-    def listing_should_not_show_another_tenants_items(self, listed: Sequence[Any], *ids: str, what: str = "item") -> None:
+    def listing_should_not_show_another_tenants_items(
+        self, listed: Sequence[Any], *ids: str, what: str = "item"
+    ) -> None:
         """Fails, naming the cross-tenant leak, if any id in ``ids`` (another user's objects) is in ``listed``.
 
         ``listed`` are the ids of what the *other* tenant's session got for its own listing.
@@ -172,7 +178,9 @@ class CheckKeywords:
                 f"Tenant isolation broken in the listing: another user's {what} listing shows {what}(s) "
                 f"{', '.join(leaked[:3])} of the run's user; a listing must show the caller's own {what}s only"
             )
-        logger.info(f"The other tenant's {what} listing ({len(present)} items) shows none of {', '.join(map(str, ids))}")
+        logger.info(
+            f"The other tenant's {what} listing ({len(present)} items) shows none of {', '.join(map(str, ids))}"
+        )
 
     @keyword("Counts Of A New Tenant Should Be Zero")
     def counts_of_a_new_tenant_should_be_zero(self, counts: Mapping[str, Any], where: str = "counts") -> None:
@@ -204,12 +212,15 @@ class CheckKeywords:
         | Answer Should Not Reveal Secrets    ${listing}    ${SECRET_LOCATIONS}    ${secret}
         """
         leaks = []
-        for location in ([locations] if isinstance(locations, str) else locations):
+        for location in [locations] if isinstance(locations, str) else locations:
             if any(value not in (None, "") for value in values_at(body, location)):
                 leaks.append(f"a value at {location}")
         text = json.dumps(body)
-        leaks += ["a registered webhook's secret value" for secret in secrets
-                  if str(secret.value) and str(secret.value) in text]
+        leaks += [
+            "a registered webhook's secret value"
+            for secret in secrets
+            if str(secret.value) and str(secret.value) in text
+        ]
         if leaks:
             raise AssertionError(
                 f"The listing reveals secrets ({', '.join(leaks)}): secrets must be shown only at creation"
@@ -231,7 +242,9 @@ class CheckKeywords:
         logger.info(f"Usage counter '{counter}' grew from {old} to {new}")
 
     @keyword("Usage Counter Should Have Grown")
-    def usage_counter_should_have_grown(self, before: Mapping[str, Any], after: Mapping[str, Any], counter: str) -> None:
+    def usage_counter_should_have_grown(
+        self, before: Mapping[str, Any], after: Mapping[str, Any], counter: str
+    ) -> None:
         """Fails unless usage counter ``counter`` is higher in ``after`` than in ``before``.
 
         | Usage Counter Should Have Grown    ${before}    ${after}    requests

@@ -7,6 +7,7 @@ the service's implementation.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,7 +24,7 @@ def _cell(value: Iterable[Any]) -> Cell:
 
 def in_bounds(cell: Sequence[int], dimensions: Sequence[int]) -> bool:
     """Whether ``cell`` has the lattice's dimension and lies inside it."""
-    return len(cell) == len(dimensions) and all(0 <= c < n for c, n in zip(cell, dimensions))
+    return len(cell) == len(dimensions) and all(0 <= c < n for c, n in zip(cell, dimensions, strict=False))
 
 
 def neighbours(cell: Cell, dimensions: Sequence[int]) -> list[Cell]:
@@ -33,7 +34,7 @@ def neighbours(cell: Cell, dimensions: Sequence[int]) -> list[Cell]:
         for delta in (-1, 1):
             value = cell[axis] + delta
             if 0 <= value < size:
-                result.append(cell[:axis] + (value,) + cell[axis + 1 :])
+                result.append((*cell[:axis], value, *cell[axis + 1 :]))
     return result
 
 
@@ -41,7 +42,7 @@ def are_neighbours(first: Sequence[int], second: Sequence[int]) -> bool:
     """Whether two cells of the same dimension differ by exactly one in exactly one coordinate."""
     if len(first) != len(second):
         return False
-    return sum(abs(a - b) for a, b in zip(first, second)) == 1
+    return sum(abs(a - b) for a, b in zip(first, second, strict=False)) == 1
 
 
 def shortest_distance(
@@ -103,7 +104,9 @@ def path_problems(
     if entered:
         problems.append(f"the path enters blocked cells {entered[:5]}")
     jumps = [
-        f"{list(a)} -> {list(b)} (step {i + 1})" for i, (a, b) in enumerate(zip(cells, cells[1:])) if not are_neighbours(a, b)
+        f"{list(a)} -> {list(b)} (step {i + 1})"
+        for i, (a, b) in enumerate(itertools.pairwise(cells))
+        if not are_neighbours(a, b)
     ]
     if jumps:
         problems.append(f"not every step goes to a neighbour: {', '.join(jumps[:5])}")
@@ -121,8 +124,9 @@ class PathKeywords:
     """Keywords that verify pathfinding results against the suite's own breadth-first search."""
 
     @keyword("Shortest Distance On Lattice")
-    def shortest_distance_on_lattice(self, dimensions: list[int], blocked: list[list[int]], start: list[int],
-                                     end: list[int]) -> int | None:
+    def shortest_distance_on_lattice(
+        self, dimensions: list[int], blocked: list[list[int]], start: list[int], end: list[int]
+    ) -> int | None:
         """Returns the number of steps of a shortest path, computed by the library itself; ``None`` if unreachable.
 
         ``dimensions`` is the lattice's size per axis, ``blocked`` its walls; ``start`` and ``end``
@@ -174,8 +178,17 @@ class PathKeywords:
         logger.info(f"Path from {start} to {end} is a shortest path of {distance} steps")
 
     @keyword("Path Should Not Be Found")
-    def path_should_not_be_found(self, found: Any, path: Any, distance: Any, dimensions: list[int],
-                                 blocked: list[list[int]], start: list[int], end: list[int], lattice: str = "") -> None:
+    def path_should_not_be_found(
+        self,
+        found: Any,
+        path: Any,
+        distance: Any,
+        dimensions: list[int],
+        blocked: list[list[int]],
+        start: list[int],
+        end: list[int],
+        lattice: str = "",
+    ) -> None:
         """Fails unless the answer says ``found`` false with an empty ``path`` and no ``distance``.
 
         Also confirms with the library's own search that the lattice (``dimensions``, walls

@@ -26,8 +26,9 @@ class PayloadKeywords:
     """Keywords that build request bodies."""
 
     @keyword("Numbered Items From Template")
-    def numbered_items_from_template(self, template: Any, count: int, values: Mapping[str, Any], numbered: str,
-                                     prefix: str = "smoketest-bulk") -> list[Any]:
+    def numbered_items_from_template(
+        self, template: Any, count: int, values: Mapping[str, Any], numbered: str, prefix: str = "smoketest-bulk"
+    ) -> list[Any]:
         """Returns ``count`` items: ``template`` filled with ``values`` and a unique ``<prefix>-<suffix>-NNN`` for ``numbered``.
 
         ``template`` is a request-body template of the profile (see `Fill Template`); ``numbered``
@@ -41,8 +42,15 @@ class PayloadKeywords:
         return items
 
     @keyword("Numbered Items With One Invalid Item")
-    def numbered_items_with_one_invalid_item(self, template: Any, count: int, values: Mapping[str, Any], numbered: str,
-                                             invalid: Mapping[str, Any], prefix: str = "smoketest-bulk") -> list[Any]:
+    def numbered_items_with_one_invalid_item(
+        self,
+        template: Any,
+        count: int,
+        values: Mapping[str, Any],
+        numbered: str,
+        invalid: Mapping[str, Any],
+        prefix: str = "smoketest-bulk",
+    ) -> list[Any]:
         """Returns the items of `Numbered Items From Template` whose middle item is ``template`` filled with ``invalid``.
 
         ``count`` items of ``template`` filled with ``values``, placeholder ``numbered`` set to a

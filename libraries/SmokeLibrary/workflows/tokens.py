@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -46,14 +47,21 @@ def unsigned(token: str) -> str:
     return f"{_b64encode(json.dumps(header, separators=(',', ':')).encode())}.{payload}."
 
 
-def claims_of(token: str) -> dict:
+def claims_of(token: str) -> dict[str, Any]:
     """The (unverified) claims of a JWT."""
-    return json.loads(_b64decode(_segments(token)[1]))
+    return _json_object(_b64decode(_segments(token)[1]))
 
 
-def header_of(token: str) -> dict:
+def header_of(token: str) -> dict[str, Any]:
     """The (unverified) header of a JWT."""
-    return json.loads(_b64decode(_segments(token)[0]))
+    return _json_object(_b64decode(_segments(token)[0]))
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError(f"a JWT segment must be a JSON object, got {type(value).__name__}")
+    return value
 
 
 def _secret(value: str) -> Secret:

@@ -39,13 +39,13 @@ class WebhookHeaders:
         except (KeyError, TypeError):
             raise AssertionError(
                 f"Webhook header names must say 'signature', 'event' and 'delivery' (the profile's WEBHOOK_HEADERS), "
-                f"got {names!r}") from None
+                f"got {names!r}"
+            ) from None
 
 
 def expected_signature(secret: str, body: bytes) -> str:
     """The signature header value a correctly signed delivery of ``body`` carries: ``sha256=<hex HMAC>``."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
 
 
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
@@ -84,7 +84,6 @@ class WebhookReceiver:
             sys_version = ""
             timeout = 10  # seconds per socket read: a sender that stalls cannot block the receiver
 
-
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = min(max(int(self.headers.get("Content-Length") or 0), 0), MAX_BODY_BYTES)
                 body = self.rfile.read(length) if length else b""
@@ -104,6 +103,7 @@ class WebhookReceiver:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{port}{RECEIVER_PATH}"
 
@@ -116,8 +116,9 @@ class WebhookReceiver:
         with self._condition:
             return list(self._deliveries)
 
-    def wait_for(self, delivery: str | None, event: str | None, timeout: float,
-                 names: WebhookHeaders) -> Delivery | None:
+    def wait_for(
+        self, delivery: str | None, event: str | None, timeout: float, names: WebhookHeaders
+    ) -> Delivery | None:
         """The first delivery with id ``delivery`` and ``event`` (None: any), waiting at most ``timeout`` s.
 
         ``names`` says which headers carry the delivery id and the event.
@@ -218,7 +219,11 @@ class WebhookReceiverKeywords:
 
     @keyword("Signed Delivery Should Arrive")
     def signed_delivery_should_arrive(
-        self, secret: Secret, delivery: str = "", event: str = "ping", timeout: timedelta = timedelta(seconds=5),
+        self,
+        secret: Secret,
+        delivery: str = "",
+        event: str = "ping",
+        timeout: timedelta = timedelta(seconds=5),
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Waits at most ``timeout`` for a delivery and fails unless it carries a valid signature.
@@ -239,9 +244,7 @@ class WebhookReceiverKeywords:
         seconds = timeout.total_seconds()
         found = receiver.wait_for(delivery or None, event or None, seconds, names)
         if found is None:
-            seen = [
-                f"{d.header(names.event)} {d.header(names.delivery)}" for d in receiver.deliveries()
-            ] or ["nothing"]
+            seen = [f"{d.header(names.event)} {d.header(names.delivery)}" for d in receiver.deliveries()] or ["nothing"]
             raise AssertionError(
                 f"Expected a '{event}' delivery {delivery} at {receiver.url} within {seconds:g} s, "
                 f"but the receiver got: {', '.join(seen)}"
