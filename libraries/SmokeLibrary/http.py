@@ -322,7 +322,10 @@ _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 def carries_credentials(request: requests.PreparedRequest) -> bool:
-    """Whether ``request`` carries a password or token: a credential header, or a registered secret in its body or URL."""
+    """Whether ``request`` carries a password or token.
+
+    That is: a credential header, or a registered secret in its body or URL.
+    """
     if any(str(name).lower() in SENSITIVE_HEADERS for name in request.headers):
         return True
     body = request.body if isinstance(request.body, str | bytes) else None
@@ -522,7 +525,8 @@ class HttpKeywords:
         ca_bundle: str = "",
         allow_plaintext: bool = False,
     ) -> None:
-        """Configures the library once: the target ``base_url``, its TLS verification, timeout, CA bundle and plaintext opt-in.
+        """Configures the library once: the target ``base_url``, its TLS verification, timeout,
+        CA bundle and plaintext opt-in.
 
         Keywords that contact the target (`Target Should Answer`, `Send Requests Until Rate
         Limited`, `TLS Certificate Should Be Valid`...) use these unless given others: ``verify``
@@ -613,7 +617,8 @@ class HttpKeywords:
         max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         allow_plaintext: bool = False,
     ) -> None:
-        """Bounds every request of ``session`` (from `Create Session`) and keeps its credentials from following redirects.
+        """Bounds every request of ``session`` (from `Create Session`) and keeps its credentials
+        from following redirects.
 
         - Each request must connect, send and read its *whole* answer within ``timeout`` seconds
           (``${API_TIMEOUT}``), however slowly the server sends.
@@ -625,7 +630,8 @@ class HttpKeywords:
           (``allow_plaintext`` is ``${ALLOW_PLAINTEXT_CREDENTIALS}``).
 
         | ${session} =    Create Session    anonymous    ${BASE_URL}    verify=${TLS_VERIFY}    timeout=${API_TIMEOUT}
-        | Guard Requests Of Session    ${session}    ${API_TIMEOUT}    ${MAX_RESPONSE_BYTES}    ${ALLOW_PLAINTEXT_CREDENTIALS}
+        | Guard Requests Of Session    ${session}    ${API_TIMEOUT}
+        | ...    ${MAX_RESPONSE_BYTES}    ${ALLOW_PLAINTEXT_CREDENTIALS}
         """
         if not isinstance(session, requests.Session):
             raise AssertionError(
@@ -701,9 +707,10 @@ class HttpKeywords:
     def target_should_accept_credentials_safely(self, url: str = "", allow_plaintext: bool | None = None) -> None:
         """Fails when credentials would travel over plain HTTP to a host that is not this machine.
 
-        ``url`` is the target (default: the one of `Use Target`). HTTPS targets and loopback hosts pass. Plain HTTP to another host
-        passes only when ``allow_plaintext`` is true (the user opted in with
-        ``ALLOW_PLAINTEXT_CREDENTIALS=true``), and then with a warning. Nothing is sent.
+        ``url`` is the target (default: the one of `Use Target`). HTTPS targets and loopback
+        hosts pass. Plain HTTP to another host passes only when ``allow_plaintext`` is true (the
+        user opted in with ``ALLOW_PLAINTEXT_CREDENTIALS=true``), and then with a warning.
+        Nothing is sent.
 
         | Target Should Accept Credentials Safely
         """

@@ -30,7 +30,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
+from jsonpath_ng.exceptions import JSONPathError
 from jsonpath_ng.ext.parser import parse as parse_jsonpath
+from jsonpath_ng.ext.string import DefintionInvalid as JSONPathFunctionError
 
 MASK = "***"
 #: Words that make a field secret wherever they appear in its name (``new_password``,
@@ -173,7 +175,8 @@ def register_environment_secrets() -> None:
 def _compiled_location(location: str) -> Any:
     try:
         return parse_jsonpath(location)
-    except Exception as error:  # jsonpath_ng raises bare Exception subclasses of its own
+    # Lexer and parser errors, a malformed string function (`split(x)`), a bad regex in `sub(/(/, x)`.
+    except (JSONPathError, JSONPathFunctionError, re.error) as error:
         raise AssertionError(f"{location!r} is not a JSONPath expression (e.g. $.session.token): {error}") from None
 
 

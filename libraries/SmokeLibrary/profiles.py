@@ -119,7 +119,8 @@ class ProfileKeywords:
 
     @keyword("Request For Operation")
     def request_for_operation(self, operation: Mapping[str, Any], **values: Any) -> OperationRequest:
-        """Returns the request of a profile's ``operation`` (``method``, ``path``, ``body``, ``query``) filled with ``values``.
+        """Returns the request of a profile's ``operation`` (``method``, ``path``, ``body``,
+        ``query``) filled with ``values``.
 
         The path template's ``{name}`` placeholders are URL-quoted; the body template is filled by
         `Fill Template`. ``Secret`` values (passwords) are masked in every artifact and the body
@@ -140,7 +141,8 @@ class ProfileKeywords:
 
     @keyword("Path For Operation")
     def path_for_operation(self, operation: Mapping[str, Any], **values: Any) -> str:
-        """Returns the path of a profile's ``operation`` with its ``{placeholders}`` filled (URL-quoted) from ``values``.
+        """Returns the path of a profile's ``operation`` with its ``{placeholders}`` filled
+        (URL-quoted) from ``values``.
 
         | ${path} =    Path For Operation    ${OPERATIONS}[read_lattice]    id=${id}
         """
@@ -170,7 +172,8 @@ class ProfileKeywords:
     def compare_operations_with_openapi_document(
         self, document: Any, operations: Mapping[str, Mapping[str, Any]], source: str = "the OpenAPI document"
     ) -> list[str]:
-        """Compares every offered operation of a profile with an OpenAPI document; logs a table and returns the missing ones.
+        """Compares every offered operation of a profile with an OpenAPI document; logs a table
+        and returns the missing ones.
 
         ``operations`` maps names to operations with ``method`` and ``path`` (a template such as
         ``/grids/{id}/route``; parameter names need not match the document's). The result is
@@ -204,7 +207,8 @@ class ProfileKeywords:
 
     @keyword("Read Locations Named")
     def read_locations_named(self, operations: Mapping[str, Mapping[str, Any]], *names: str) -> list[str]:
-        """Returns every JSONPath that an operation of the profile reads under one of ``names`` (e.g. where secrets are).
+        """Returns every JSONPath that an operation of the profile reads under one of ``names``
+        (e.g. where secrets are).
 
         ``operations`` are the profile's operations (name: operation); those not offered are left out.
 
@@ -281,7 +285,8 @@ class ProfileKeywords:
     def response_should_be_an_error_in_format(
         self, response: requests.Response, error_format: str, message_location: str, *statuses: int
     ) -> None:
-        """Fails unless ``response`` is an error answer in ``error_format`` with one of ``statuses`` (any 4xx/5xx when none).
+        """Fails unless ``response`` is an error answer in ``error_format`` with one of
+        ``statuses`` (any 4xx/5xx when none).
 
         ``problem+json``: strict RFC 9457 (``application/problem+json``; ``type``, ``title``,
         ``status`` equal to the HTTP status, ``detail``). ``json``: a JSON content type and a

@@ -64,6 +64,17 @@ def test_the_user_part_of_a_url_is_masked_whether_token_or_user_and_password() -
     assert mask_text("see https://just-a-user@example.com/x") == "see https://***@example.com/x"
 
 
+@pytest.mark.parametrize(
+    "location",
+    ["$.session.", "$.session['token", "$.token.`split(x)`", "$.token.`sub(/(/, x)`"],
+    ids=["parser", "lexer", "string-function", "regex"],
+)
+def test_a_secret_location_that_is_not_a_jsonpath_expression_fails_naming_it(location: str) -> None:
+    with pytest.raises(AssertionError, match="is not a JSONPath expression") as refused:
+        register_secret_locations([location])
+    assert repr(location) in str(refused.value)
+
+
 def test_a_token_under_any_configured_name_is_masked_in_the_answer_that_brings_it_and_in_its_copies() -> None:
     token = f"opaque-{uuid.uuid4().hex}"
     register_secret_locations(["$.session_key"])

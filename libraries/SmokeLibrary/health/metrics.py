@@ -99,7 +99,8 @@ class MetricsKeywords:
 
     @keyword("Metrics Should Have Families")
     def metrics_should_have_families(self, response: requests.Response, names: str | list[str]) -> None:
-        """Fails unless every family in ``names`` is exposed (by family or sample name) in the ``/metrics`` ``response``.
+        """Fails unless every family in ``names`` is exposed (by family or sample name) in the
+        ``/metrics`` ``response``.
 
         | Metrics Should Have Families | ${response} | ${REQUIRED_METRIC_FAMILIES} |
         """

@@ -127,7 +127,8 @@ def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
     missing = sum(1 for state in states if state is None)
     if missing:
         return [
-            f"{missing} of {len(states)} responses carried no RateLimit/RateLimit-Remaining/X-RateLimit-Remaining header"
+            f"{missing} of {len(states)} responses carried no "
+            "RateLimit/RateLimit-Remaining/X-RateLimit-Remaining header"
         ]
     known = [state for state in states if state is not None]
     problems = []
@@ -166,7 +167,8 @@ def budget_sharing(readings: Sequence[tuple[str, RateLimitState | None]]) -> tup
             if drop > 1 and controls and drop == 1 + controls:
                 return (
                     True,
-                    f"a request to the control path counted against it (remaining {last.remaining} -> {state.remaining})",
+                    "a request to the control path counted against it "
+                    f"(remaining {last.remaining} -> {state.remaining})",
                 )
             if drop > 1 + controls:
                 return True, (
@@ -363,7 +365,8 @@ class RateLimitKeywords:
         combined_header: str = DEFAULT_COMBINED_HEADER,
         header_prefixes: str | list[str] | tuple[str, ...] = DEFAULT_HEADER_PREFIXES,
     ) -> ProbeResult:
-        """Reads the rate-limit budget of GET ``url`` and, when safe, sends anonymous GETs until HTTP 429; returns the probe.
+        """Reads the rate-limit budget of GET ``url`` and, when safe, sends anonymous GETs until
+        HTTP 429; returns the probe.
 
         First ``countdown_requests`` requests read the announced budget (``combined_header``, or
         ``<prefix>Limit``/``Remaining``/``Reset`` for each of ``header_prefixes``), with one GET

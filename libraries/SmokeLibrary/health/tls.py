@@ -119,11 +119,13 @@ def _unverified_context() -> ssl.SSLContext:
 
 
 def _handshake(context: ssl.SSLContext, host: str, port: int, timeout: float) -> tuple[bytes, str, str]:
-    with socket.create_connection((host, port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            der = tls.getpeercert(binary_form=True) or b""
-            cipher = tls.cipher()
-            return der, tls.version() or "", cipher[0] if cipher else ""
+    with (
+        socket.create_connection((host, port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True) or b""
+        cipher = tls.cipher()
+        return der, tls.version() or "", cipher[0] if cipher else ""
 
 
 def legacy_protocol_verdict(host: str, port: int, version: ssl.TLSVersion, timeout: float) -> str:
@@ -236,8 +238,8 @@ def _judge_dates(
         report.failures.append(f"the certificate is not valid before {report.not_before:%Y-%m-%d %H:%M} UTC")
     if report.lifetime_days > float(max_lifetime_days):
         report.warnings.append(
-            f"the certificate's lifetime is {report.lifetime_days:.0f} days, longer than the {float(max_lifetime_days):g} "
-            "days browsers accept for public certificates"
+            f"the certificate's lifetime is {report.lifetime_days:.0f} days, longer than the "
+            f"{float(max_lifetime_days):g} days browsers accept for public certificates"
         )
 
 
@@ -270,7 +272,8 @@ class TlsKeywords:
         min_rsa_bits: int = 2048,
         timeout: float | None = None,
     ) -> None:
-        """Fails unless the certificate of the HTTPS ``url`` is trusted, matches the host, is not about to expire, and TLS is modern.
+        """Fails unless the certificate of the HTTPS ``url`` is trusted, matches the host, is not
+        about to expire, and TLS is modern.
 
         Over a real handshake: the chain verifies against ``ca_bundle`` (empty: the trust the
         requests use, certifi's bundle or ``REQUESTS_CA_BUNDLE``), the host name matches a SAN
@@ -335,7 +338,8 @@ class TlsKeywords:
 
     @keyword("Warn If Target Sends Credentials In Clear")
     def warn_if_target_sends_credentials_in_clear(self, url: str = "") -> None:
-        """Logs a warning when ``url`` (default: the target of `Use Target`) is plain HTTP to a host other than this machine.
+        """Logs a warning when ``url`` (default: the target of `Use Target`) is plain HTTP to a
+        host other than this machine.
 
         | Warn If Target Sends Credentials In Clear |
         """

@@ -77,18 +77,21 @@ class CheckKeywords:
     def step_should_be_refused_as_unauthorized(
         self, step: str, response: requests.Response, status: int, *forbidden: str
     ) -> None:
-        """Fails unless the response has HTTP ``status`` with a ``WWW-Authenticate: Bearer`` challenge and carries no data.
+        """Fails unless the response has HTTP ``status`` with a ``WWW-Authenticate: Bearer``
+        challenge and carries no data.
 
         ``step`` names the flow step in the failure message; ``forbidden`` are JSONPath
         expressions where a refusal must hold nothing (a token, a user's email).
 
-        | Step Should Be Refused As Unauthorized    Read the profile with a forged token    ${response}    401    $..email
+        | Step Should Be Refused As Unauthorized    Read the profile with a forged token
+        | ...    ${response}    401    $..email
         """
         self.step_should_answer(step, response, status)
         challenge = response.headers.get("WWW-Authenticate", "")
         if not challenge.lower().startswith("bearer"):
             raise AssertionError(
-                f"Step '{step}': a {status} must carry 'WWW-Authenticate: Bearer', got {challenge or 'no such header'!r}"
+                f"Step '{step}': a {status} must carry 'WWW-Authenticate: Bearer', "
+                f"got {challenge or 'no such header'!r}"
             )
         body = json_or_none(response.content)
         held = [location for location in forbidden if body is not None and values_at(body, location)]

@@ -29,7 +29,8 @@ class PayloadKeywords:
     def numbered_items_from_template(
         self, template: Any, count: int, values: Mapping[str, Any], numbered: str, prefix: str = "smoketest-bulk"
     ) -> list[Any]:
-        """Returns ``count`` items: ``template`` filled with ``values`` and a unique ``<prefix>-<suffix>-NNN`` for ``numbered``.
+        """Returns ``count`` items: ``template`` filled with ``values`` and a unique
+        ``<prefix>-<suffix>-NNN`` for ``numbered``.
 
         ``template`` is a request-body template of the profile (see `Fill Template`); ``numbered``
         is the placeholder that gets the unique, numbered value, so that names of parallel runs
@@ -51,7 +52,8 @@ class PayloadKeywords:
         invalid: Mapping[str, Any],
         prefix: str = "smoketest-bulk",
     ) -> list[Any]:
-        """Returns the items of `Numbered Items From Template` whose middle item is ``template`` filled with ``invalid``.
+        """Returns the items of `Numbered Items From Template` whose middle item is ``template``
+        filled with ``invalid``.
 
         ``count`` items of ``template`` filled with ``values``, placeholder ``numbered`` set to a
         unique ``<prefix>-<suffix>-NNN``, except the middle one.
