@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.support.artifacts import artifacts_containing
 from tests.support.robot_run import RobotRun
+from tests.support.server import ReferenceApi
 
 from ._support import HEALTH_TESTS, SSL_TEST, describe_run, run_health
 
@@ -20,7 +21,7 @@ def _assert_all_pass(run: RobotRun, skipped: set[str]) -> None:
         assert run.status(name) == expected, describe_run(run)
 
 
-def test_every_check_passes_over_http(healthy_api, tmp_path: Path) -> None:
+def test_every_check_passes_over_http(healthy_api: ReferenceApi, tmp_path: Path) -> None:
     started = time.monotonic()
     run = run_health(healthy_api.base_url, tmp_path)
     _assert_all_pass(run, skipped={SSL_TEST, REDIS_TEST})
@@ -29,12 +30,12 @@ def test_every_check_passes_over_http(healthy_api, tmp_path: Path) -> None:
     assert time.monotonic() - started < 30
 
 
-def test_every_check_passes_over_https(healthy_tls_api, tmp_path: Path) -> None:
+def test_every_check_passes_over_https(healthy_tls_api: ReferenceApi, tmp_path: Path) -> None:
     run = run_health(healthy_tls_api.base_url, tmp_path, env={"CA_BUNDLE": str(healthy_tls_api.ca_bundle)})
     _assert_all_pass(run, skipped={REDIS_TEST})
 
 
-def test_no_artifact_contains_the_test_password(healthy_api, tmp_path: Path) -> None:
+def test_no_artifact_contains_the_test_password(healthy_api: ReferenceApi, tmp_path: Path) -> None:
     password = "Health-Smoke-Password-7f3a9c"
     run = run_health(
         healthy_api.base_url, tmp_path, env={"TEST_PASSWORD": password}, tests=["Security Headers Are Present"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("make_leaf", "other_ca", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_broken_certificate_fails_the_ssl_test(make_leaf, other_ca, expected, tmp_path: Path) -> None:
+def test_broken_certificate_fails_the_ssl_test(
+    make_leaf: Callable[[trustme.CA], trustme.LeafCert], other_ca: bool, expected: list[str], tmp_path: Path
+) -> None:
     ca = trustme.CA()
     bundle = write_ca(trustme.CA() if other_ca else ca, tmp_path)
     with tls_stand_in(make_leaf(ca)) as url:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -54,7 +55,9 @@ from libraries.SmokeLibrary.health.ratelimit import (
         ({"status": "ok"}, "application/health+json", "pass", "IETF health+json", MISSING),
     ],
 )
-def test_health_formats_are_normalised(body, content_type, status, shape, database) -> None:
+def test_health_formats_are_normalised(
+    body: dict[str, Any], content_type: str, status: str, shape: str, database: str
+) -> None:
     document = parse_health_document(body, content_type)
     assert (document.status, document.shape) == (status, shape)
     assert document.check(["database", "db"])[1] == database
@@ -101,12 +104,14 @@ def test_nested_component_groups_are_read_as_group_and_member() -> None:
         ),
     ],
 )
-def test_contradictions_between_the_overall_status_and_the_components(body, required, expected) -> None:
+def test_contradictions_between_the_overall_status_and_the_components(
+    body: dict[str, Any], required: list[str], expected: list[str]
+) -> None:
     assert contradictions(parse_health_document(body), required) == expected
 
 
 @pytest.mark.parametrize("body", ["OK", ["pass"], {"status": "great"}, {"state": "pass"}, {"status": "not_configured"}])
-def test_unrecognisable_health_bodies_are_rejected(body) -> None:
+def test_unrecognisable_health_bodies_are_rejected(body: Any) -> None:
     with pytest.raises(ValueError):
         parse_health_document(body)
 
@@ -143,7 +148,7 @@ def test_openmetrics_is_parsed_with_its_own_parser() -> None:
         ("# TYPE a counter\na_total 1\n", "application/openmetrics-text; version=1.0.0"),  # no # EOF
     ],
 )
-def test_bad_expositions_raise(text, content_type) -> None:
+def test_bad_expositions_raise(text: str, content_type: str) -> None:
     with pytest.raises(ValueError):
         parse_exposition(text, content_type)
 
@@ -185,7 +190,7 @@ def test_summary_names_violations_in_milliseconds() -> None:
         ({"Content-Type": "application/json"}, None),
     ],
 )
-def test_rate_limit_conventions(headers, expected) -> None:
+def test_rate_limit_conventions(headers: dict[str, str], expected: RateLimitState | None) -> None:
     assert parse_rate_limit(headers) == expected
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from libraries.SmokeLibrary.health.cors import allowed_preflight_problems, refused_preflight_problems
 from libraries.SmokeLibrary.health.errors import leaks_in
-from libraries.SmokeLibrary.health.headers import disclosures, judge_headers
+from libraries.SmokeLibrary.health.headers import HeaderReport, disclosures, judge_headers
 
 CONTRACT_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -28,7 +28,7 @@ POLICY = {
 }
 
 
-def _judge(changes: dict[str, str | None], https: bool = True):
+def _judge(changes: dict[str, str | None], https: bool = True) -> HeaderReport:
     headers = {k: v for k, v in {**CONTRACT_HEADERS, **changes}.items() if v is not None}
     return judge_headers("GET https://api.example.com/health", headers, POLICY, https)
 
@@ -57,7 +57,7 @@ def test_contract_headers_pass_with_an_a_plus() -> None:
         ({"Strict-Transport-Security": None}, "Strict-Transport-Security is missing on an HTTPS response"),
     ],
 )
-def test_missing_or_weak_required_headers_fail(changes, expected) -> None:
+def test_missing_or_weak_required_headers_fail(changes: dict[str, str | None], expected: str) -> None:
     report = _judge(changes)
     assert any(expected in failure for failure in report.failures), report.failures
     assert report.score < 120
@@ -106,7 +106,7 @@ def test_a_correct_preflight_passes() -> None:
         ({"Access-Control-Allow-Methods": "POST"}, "include GET"),
     ],
 )
-def test_wrong_preflights_for_an_allowed_origin(changes, expected) -> None:
+def test_wrong_preflights_for_an_allowed_origin(changes: dict[str, str], expected: str) -> None:
     problems = allowed_preflight_problems({**GOOD_PREFLIGHT, **changes}, 200, ORIGIN, "GET")
     assert any(expected in problem for problem in problems), problems
 
@@ -143,7 +143,7 @@ def _leak_patterns() -> list[str]:
         '{"detail": "FastAPI could not decode"}',
     ],
 )
-def test_leak_patterns_catch_internals(body) -> None:
+def test_leak_patterns_catch_internals(body: str) -> None:
     assert leaks_in(body, _leak_patterns()), body
 
 
@@ -156,6 +156,6 @@ def test_leak_patterns_catch_internals(body) -> None:
         ' "detail": "The body is not valid JSON", "instance": "/api/v1/auth/login"}',
     ],
 )
-def test_leak_patterns_leave_clean_problems_alone(body) -> None:
+def test_leak_patterns_leave_clean_problems_alone(body: str) -> None:
     assert leaks_in(body, _leak_patterns()) == []
     assert all(re.compile(p) for p in _leak_patterns())

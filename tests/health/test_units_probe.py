@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from libraries.SmokeLibrary.health.ratelimit import ProbeSettings, RateLimitState, budget_sharing, probe_rate_limit
+from libraries.SmokeLibrary.health.ratelimit import (
+    ProbeResult,
+    ProbeSettings,
+    RateLimitState,
+    budget_sharing,
+    probe_rate_limit,
+)
 
 
 def _response(status: int, headers: dict[str, str]) -> requests.Response:
@@ -55,7 +61,7 @@ def test_an_exhausted_bucket_is_waited_for_once() -> None:
 
 def test_an_error_status_ends_the_probe_with_a_failure() -> None:
     session = ScriptedSession([(200, 2, None), (503, None, None)])
-    with pytest.raises(AssertionError, match="request 2 of the rate-limit probe failed.*answered 503"):
+    with pytest.raises(AssertionError, match=r"request 2 of the rate-limit probe failed.*answered 503"):
         probe_rate_limit("http://api.test/api/v1/plans", 50, True, 5, 15, session=session)
 
 
@@ -89,7 +95,7 @@ class Budget:
         return _response(status, headers)
 
 
-def _probe(budget: Budget, max_requests: int = 200, exhaust_shared: bool = False):
+def _probe(budget: Budget, max_requests: int = 200, exhaust_shared: bool = False) -> ProbeResult:
     settings = ProbeSettings(max_requests, 3, CONTROL, exhaust_shared)
     return probe_rate_limit(PLANS, max_requests, True, 5, 0, session=budget, settings=settings)
 
@@ -144,7 +150,7 @@ def test_a_service_that_announces_nothing_is_probed_to_the_maximum() -> None:
         ([("probe", None), ("probe", None)], None),
     ],
 )
-def test_budget_sharing_is_read_from_the_countdown(readings, shared) -> None:
+def test_budget_sharing_is_read_from_the_countdown(readings: list[tuple[str, int | None]], shared: bool | None) -> None:
     states = [
         (kind, None if value is None or kind == "control" else RateLimitState(30, value, None, "x"))
         for kind, value in readings

@@ -24,7 +24,7 @@ def ca_bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
     return write_ca(ca, tmp_path_factory.mktemp("ca"))
 
 
-def test_a_good_certificate_passes_and_is_described(ca, ca_bundle) -> None:
+def test_a_good_certificate_passes_and_is_described(ca: trustme.CA, ca_bundle: str) -> None:
     with tls_stand_in(leaf(ca, days_after=200)) as url:
         report = inspect_certificate(url, ca_bundle, timeout=5)
     assert report.failures == [], report.failures
@@ -43,20 +43,22 @@ def test_a_good_certificate_passes_and_is_described(ca, ca_bundle) -> None:
         (1, 90, ("other.example.org",), "hostname mismatch: 127.0.0.1"),
     ],
 )
-def test_bad_certificates_fail(ca, ca_bundle, days_before, days_after, names, problem) -> None:
+def test_bad_certificates_fail(
+    ca: trustme.CA, ca_bundle: str, days_before: float, days_after: float, names: tuple[str, ...], problem: str
+) -> None:
     with tls_stand_in(leaf(ca, *names, days_before=days_before, days_after=days_after)) as url:
         report = inspect_certificate(url, ca_bundle, timeout=5, check_legacy=False)
     assert any(problem in failure for failure in report.failures), report.failures
 
 
-def test_an_unknown_ca_fails(ca, tmp_path: Path) -> None:
+def test_an_unknown_ca_fails(ca: trustme.CA, tmp_path: Path) -> None:
     other_bundle = write_ca(trustme.CA(), tmp_path)
     with tls_stand_in(leaf(ca)) as url:
         report = inspect_certificate(url, other_bundle, timeout=5, check_legacy=False)
     assert any("not issued by a trusted CA" in failure for failure in report.failures), report.failures
 
 
-def test_expiry_within_the_warning_window_and_a_long_lifetime_warn(ca, ca_bundle) -> None:
+def test_expiry_within_the_warning_window_and_a_long_lifetime_warn(ca: trustme.CA, ca_bundle: str) -> None:
     with tls_stand_in(leaf(ca, days_before=500, days_after=20)) as url:
         report = inspect_certificate(url, ca_bundle, timeout=5, check_legacy=False)
     assert report.failures == []
@@ -64,7 +66,9 @@ def test_expiry_within_the_warning_window_and_a_long_lifetime_warn(ca, ca_bundle
     assert any("lifetime is 520 days" in w for w in report.warnings)
 
 
-def test_a_server_accepting_tls_1_0_fails_when_the_local_openssl_can_still_offer_it(ca, ca_bundle) -> None:
+def test_a_server_accepting_tls_1_0_fails_when_the_local_openssl_can_still_offer_it(
+    ca: trustme.CA, ca_bundle: str
+) -> None:
     with tls_stand_in(leaf(ca), minimum=ssl.TLSVersion.TLSv1) as url:
         report = inspect_certificate(url, ca_bundle, timeout=5)
     verdict = report.legacy["TLS 1.0"]
@@ -93,7 +97,9 @@ def request_accepts(url: str, ca_bundle: str) -> bool:
         ("localhost", ("other.example.org",), False),
     ],
 )
-def test_the_check_and_a_request_agree_about_host_names(ca, ca_bundle, host, names, accepted) -> None:
+def test_the_check_and_a_request_agree_about_host_names(
+    ca: trustme.CA, ca_bundle: str, host: str, names: tuple[str, ...], accepted: bool
+) -> None:
     with tls_stand_in(leaf(ca, *names)) as url:
         url = url.replace("127.0.0.1", host)
         report = inspect_certificate(url, ca_bundle, timeout=5, check_legacy=False)
@@ -103,7 +109,9 @@ def test_the_check_and_a_request_agree_about_host_names(ca, ca_bundle, host, nam
     assert any("hostname mismatch" in failure for failure in report.failures) is (not accepted), report.failures
 
 
-def test_the_check_trusts_neither_more_nor_less_than_the_requests(ca, ca_bundle, monkeypatch) -> None:
+def test_the_check_trusts_neither_more_nor_less_than_the_requests(
+    ca: trustme.CA, ca_bundle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A CA only in the operating system's store (SSL_CERT_FILE here) is trusted by neither; one in
     REQUESTS_CA_BUNDLE, which replaces requests' default, by both."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
@@ -121,7 +129,7 @@ def test_the_check_trusts_neither_more_nor_less_than_the_requests(ca, ca_bundle,
     assert "REQUESTS_CA_BUNDLE" in overridden.trust
 
 
-def test_the_trust_store_is_the_one_requests_use(ca_bundle, monkeypatch) -> None:
+def test_the_trust_store_is_the_one_requests_use(ca_bundle: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     assert trust_store(ca_bundle)[0] == ca_bundle

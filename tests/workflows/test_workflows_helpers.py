@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,20 +24,20 @@ def keywords() -> WorkflowKeywords:
     return WorkflowKeywords()
 
 
-def test_throwaway_emails_are_unique_and_recognisable(keywords) -> None:
+def test_throwaway_emails_are_unique_and_recognisable(keywords: WorkflowKeywords) -> None:
     emails = {keywords.unique_throwaway_email() for _ in range(200)}
     assert len(emails) == 200
     assert all(EMAIL.match(e) for e in emails)
 
 
-def test_throwaway_passwords_are_secrets_long_enough_and_masked(keywords) -> None:
+def test_throwaway_passwords_are_secrets_long_enough_and_masked(keywords: WorkflowKeywords) -> None:
     password = keywords.throwaway_password()
     assert isinstance(password, Secret)
     assert len(password.value) >= 12
     assert password.value not in mask_text(f"password is {password.value}")
 
 
-def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywords) -> None:
+def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywords: WorkflowKeywords) -> None:
     first = keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
     keywords.remember_test_identity("b@example.com", Secret("password-two-2"))
     keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
@@ -47,7 +48,7 @@ def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywor
     assert WorkflowKeywords().test_identities_of_this_run() == []
 
 
-def test_numbered_items_from_a_template(keywords) -> None:
+def test_numbered_items_from_a_template(keywords: WorkflowKeywords) -> None:
     template = {"name": "{name}", "dimensions": "{dimensions}", "blocked": "{blocked}"}
     values = {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
     items = keywords.numbered_items_from_template(template, 50, values, "name", "smoke")
@@ -60,7 +61,7 @@ def test_numbered_items_from_a_template(keywords) -> None:
     assert values == {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}
 
 
-def test_step_timer_passes_within_budget_and_fails_over_it(keywords) -> None:
+def test_step_timer_passes_within_budget_and_fails_over_it(keywords: WorkflowKeywords) -> None:
     keywords.start_step_timer("quick")
     assert keywords.step_should_have_finished_within_budget("quick", timedelta(seconds=5), 50) < 5
     keywords.start_step_timer("slow")
@@ -79,7 +80,7 @@ def test_stored_differences_ignore_the_order_of_unordered_members() -> None:
     assert stored_differences(sent, {**sent, "blocked": [[2, 2], [0, 1]]}) != []
 
 
-def test_listing_checks(keywords) -> None:
+def test_listing_checks(keywords: WorkflowKeywords) -> None:
     keywords.listing_should_contain_ids(["a", "b"], "a", "b")
     keywords.listing_should_not_contain_ids(["a", "b"], "c")
     with pytest.raises(AssertionError, match="1 are missing"):
@@ -101,13 +102,13 @@ def test_listing_checks(keywords) -> None:
         )
 
 
-def test_counts_of_a_new_tenant(keywords) -> None:
+def test_counts_of_a_new_tenant(keywords: WorkflowKeywords) -> None:
     keywords.counts_of_a_new_tenant_should_be_zero({"total": 0, "lattices": 0})
     with pytest.raises(AssertionError, match=r"reports lattices=2 \(expected 0\)"):
         keywords.counts_of_a_new_tenant_should_be_zero({"total": 0, "lattices": 2}, where="the usage")
 
 
-def test_usage_counters(keywords) -> None:
+def test_usage_counters(keywords: WorkflowKeywords) -> None:
     before = {"requests": 3, "lattices_created": 1, "paths_computed": 0}
     after = {"requests": 6, "lattices_created": 2, "paths_computed": 1}
     keywords.usage_counter_should_have_grown_by(before, after, "lattices_created", 1)
@@ -120,7 +121,8 @@ def test_usage_counters(keywords) -> None:
         keywords.usage_counter_should_have_grown(before, {"requests": None}, "requests")
 
 
-def fake_response(status: int, text: str = '{"detail": "x"}'):
+def fake_response(status: int, text: str = '{"detail": "x"}') -> SimpleNamespace:
+    """A stand-in for a ``requests.Response`` with what the step checks read."""
     request = SimpleNamespace(method="GET", url="http://api/x")
     return SimpleNamespace(
         status_code=status,
@@ -131,7 +133,7 @@ def fake_response(status: int, text: str = '{"detail": "x"}'):
     )
 
 
-def test_step_should_answer_names_the_step_expectation_and_answer(keywords) -> None:
+def test_step_should_answer_names_the_step_expectation_and_answer(keywords: WorkflowKeywords) -> None:
     keywords.step_should_answer("Read it", fake_response(200), 200)
     with pytest.raises(AssertionError) as failure:
         keywords.step_should_answer("Read another user's lattice", fake_response(200, '{"id": "l1"}'), 404)
@@ -142,13 +144,13 @@ def test_step_should_answer_names_the_step_expectation_and_answer(keywords) -> N
     assert '"l1"' in message
 
 
-def test_body_should_have_fields(keywords) -> None:
+def test_body_should_have_fields(keywords: WorkflowKeywords) -> None:
     keywords.body_should_have_fields("Log in", {"access_token": "x", "expires_in": 1}, "access_token", "expires_in")
     with pytest.raises(AssertionError, match=r"Step 'Log in': the answer lacks the contract field\(s\) expires_in"):
         keywords.body_should_have_fields("Log in", {"access_token": "x"}, "access_token", "expires_in")
 
 
-def test_ids_should_number(keywords) -> None:
+def test_ids_should_number(keywords: WorkflowKeywords) -> None:
     keywords.ids_should_number(["a", "b"], 2)
     with pytest.raises(AssertionError, match="Expected 3 distinct ids, got 2"):
         keywords.ids_should_number(["a", "b"], 3)
@@ -169,7 +171,7 @@ def test_ids_should_number(keywords) -> None:
         ("Authorization: Basic dXNlcjpzZWNyZXQ=", "dXNlcjpzZWNyZXQ="),
     ],
 )
-def test_secret_shaped_values_are_masked_in_any_spelling(text, secret) -> None:
+def test_secret_shaped_values_are_masked_in_any_spelling(text: str, secret: str) -> None:
     assert secret not in mask_text(text)
     assert secret not in mask_body(text)
 
@@ -180,12 +182,12 @@ def test_masking_keeps_what_is_not_secret() -> None:
 
 
 @pytest.mark.parametrize("verify", [False, "false", "", "  ", None, "/no/such/ca-bundle.pem"])
-def test_tls_verification_cannot_be_switched_off_or_pointed_at_nothing(verify) -> None:
-    with pytest.raises(AssertionError, match="TLS verification must not be switched off|does not exist"):
+def test_tls_verification_cannot_be_switched_off_or_pointed_at_nothing(verify: bool | str | None) -> None:
+    with pytest.raises(AssertionError, match=r"TLS verification must not be switched off|does not exist"):
         tls_verification(verify)
 
 
-def test_tls_verification_accepts_the_default_or_an_existing_bundle(tmp_path) -> None:
+def test_tls_verification_accepts_the_default_or_an_existing_bundle(tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     assert tls_verification(True) is True and tls_verification("True") is True

@@ -25,7 +25,9 @@ def result(path: list[list[int]], distance: Any = None) -> dict[str, Any]:
         ("LATTICE_3D", "LATTICE_3D_START", "LATTICE_3D_END", "LATTICE_3D_SHORTEST"),
     ],
 )
-def test_fixtures_have_their_documented_shortest_distance(workflow_variables, lattice, start, end, expected) -> None:
+def test_fixtures_have_their_documented_shortest_distance(
+    workflow_variables: dict[str, Any], lattice: str, start: str, end: str, expected: str
+) -> None:
     v = workflow_variables
     distance = shortest_distance(v[lattice]["dimensions"], v[lattice]["blocked"], v[start], v[end])
     assert distance == v[expected]
@@ -33,7 +35,7 @@ def test_fixtures_have_their_documented_shortest_distance(workflow_variables, la
     assert shortest_distance(v[lattice]["dimensions"], [], v[start], v[end]) < distance
 
 
-def test_walled_fixture_has_no_path(workflow_variables) -> None:
+def test_walled_fixture_has_no_path(workflow_variables: dict[str, Any]) -> None:
     v = workflow_variables
     lattice = v["LATTICE_WALLED"]
     assert (
@@ -43,7 +45,7 @@ def test_walled_fixture_has_no_path(workflow_variables) -> None:
     assert shortest_distance(lattice["dimensions"], [], v["LATTICE_WALLED_START"], v["LATTICE_WALLED_END"]) == 4
 
 
-def test_bulk_template_path_is_reachable(workflow_variables) -> None:
+def test_bulk_template_path_is_reachable(workflow_variables: dict[str, Any]) -> None:
     v = workflow_variables
     template = v["BULK_LATTICE_TEMPLATE"]
     assert shortest_distance(template["dimensions"], template["blocked"], v["BULK_PATH_START"], v["BULK_PATH_END"]) == 6
@@ -67,7 +69,7 @@ def lattice_of(lattice: dict[str, Any]) -> tuple[Any, Any]:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_bfs_agrees_with_an_independent_implementation_on_random_lattices(seed) -> None:
+def test_bfs_agrees_with_an_independent_implementation_on_random_lattices(seed: int) -> None:
     rng = random.Random(seed)
     dims = [rng.randint(1, 6) for _ in range(rng.choice([2, 3]))]
     cells = [[rng.randrange(n) for n in dims] for _ in range(rng.randint(0, 25))]
@@ -101,7 +103,7 @@ def test_a_correct_shortest_path_has_no_problems() -> None:
         ({"found": True, "path": "nope", "distance": 1}, "expected a non-empty list of cells"),
     ],
 )
-def test_each_kind_of_wrong_path_is_named(answer, problem) -> None:
+def test_each_kind_of_wrong_path_is_named(answer: dict[str, Any], problem: str) -> None:
     problems = path_problems(*answer_of(answer), WALL_2D["dimensions"], WALL_2D["blocked"], [0, 0], [4, 0])
     assert any(problem in p for p in problems), problems
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,8 @@ from libraries.SmokeLibrary.workflows.webhook_receiver import (
 )
 
 HEADERS = {"signature": "X-Signature-256", "event": "X-Event", "delivery": "X-Delivery-ID"}
+#: The receiver fixture: its keywords and the URL it listens on.
+Receiver = tuple[WebhookReceiverKeywords, str]
 
 SECRET = "whsec_unit-test-secret-value"
 BODY = json.dumps({"event": "ping", "delivery_id": "d-1"}, separators=(",", ":")).encode()
@@ -29,14 +32,16 @@ def sign(secret: str, body: bytes) -> str:
 
 
 @pytest.fixture
-def receiver():
+def receiver() -> Iterator[Receiver]:
     keywords = WebhookReceiverKeywords()
     url = keywords.start_webhook_receiver("127.0.0.1")
     yield keywords, url
     keywords.stop_webhook_receiver()
 
 
-def deliver(url: str, body: bytes = BODY, signature: str | None = None, event: str = "ping", delivery_id: str = "d-1") -> None:
+def deliver(
+    url: str, body: bytes = BODY, signature: str | None = None, event: str = "ping", delivery_id: str = "d-1"
+) -> None:
     headers = {"Content-Type": "application/json", "X-Event": event, "X-Delivery-ID": delivery_id}
     if signature is not None:
         headers["X-Signature-256"] = signature
@@ -53,7 +58,7 @@ def test_signature_helpers() -> None:
     assert not signature_matches(SECRET, BODY, "")
 
 
-def test_a_correctly_signed_delivery_passes(receiver) -> None:
+def test_a_correctly_signed_delivery_passes(receiver: Receiver) -> None:
     keywords, url = receiver
     assert keywords.webhook_receiver_is_running()
     deliver(url, signature=sign(SECRET, BODY))
@@ -62,21 +67,21 @@ def test_a_correctly_signed_delivery_passes(receiver) -> None:
     assert got["headers"]["X-Signature-256"] == "***"
 
 
-def test_a_delivery_signed_with_another_key_fails(receiver) -> None:
+def test_a_delivery_signed_with_another_key_fails(receiver: Receiver) -> None:
     keywords, url = receiver
     deliver(url, signature=sign(SECRET + "-wrong", BODY))
     with pytest.raises(AssertionError, match="does not match the HMAC-SHA256"):
         keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
 
 
-def test_an_unsigned_delivery_fails(receiver) -> None:
+def test_an_unsigned_delivery_fails(receiver: Receiver) -> None:
     keywords, url = receiver
     deliver(url)
     with pytest.raises(AssertionError, match="without an X-Signature-256"):
         keywords.signed_delivery_should_arrive(Secret(SECRET), "d-1", "ping", timedelta(seconds=2), headers=HEADERS)
 
 
-def test_waiting_is_bounded_and_says_what_arrived(receiver) -> None:
+def test_waiting_is_bounded_and_says_what_arrived(receiver: Receiver) -> None:
     keywords, url = receiver
     deliver(url, signature=sign(SECRET, BODY), delivery_id="other")
     started = time.monotonic()
@@ -85,7 +90,7 @@ def test_waiting_is_bounded_and_says_what_arrived(receiver) -> None:
     assert time.monotonic() - started < 2
 
 
-def test_a_delivery_arriving_while_waiting_is_seen(receiver) -> None:
+def test_a_delivery_arriving_while_waiting_is_seen(receiver: Receiver) -> None:
     import threading
 
     keywords, url = receiver
@@ -119,7 +124,9 @@ def test_stopped_receiver_refuses_connections_and_keywords_say_so() -> None:
         (True, "https://api.example.com", True),
     ],
 )
-def test_receiver_is_used_for_loopback_targets_unless_overridden(setting, base_url, expected) -> None:
+def test_receiver_is_used_for_loopback_targets_unless_overridden(
+    setting: str | bool, base_url: str, expected: bool
+) -> None:
     assert WebhookReceiverKeywords().webhook_receiver_can_be_used(setting, base_url) is expected
 
 

@@ -21,7 +21,7 @@ def token() -> Secret:
     return Secret(jwt.encode(claims, KEY, algorithm="HS256"))
 
 
-def test_tampered_signature_keeps_header_and_claims_but_fails_verification(token) -> None:
+def test_tampered_signature_keeps_header_and_claims_but_fails_verification(token: Secret) -> None:
     forged = TokenKeywords().token_with_tampered_signature(token)
     assert isinstance(forged, Secret)
     assert forged.value != token.value
@@ -32,7 +32,7 @@ def test_tampered_signature_keeps_header_and_claims_but_fails_verification(token
         jwt.decode(forged.value, KEY, algorithms=["HS256"], issuer="lattice-reference-api")
 
 
-def test_unsigned_token_has_alg_none_no_signature_and_the_same_claims(token) -> None:
+def test_unsigned_token_has_alg_none_no_signature_and_the_same_claims(token: Secret) -> None:
     forged = TokenKeywords().unsigned_token_from(token)
     assert isinstance(forged, Secret)
     assert header_of(forged.value)["alg"] == "none"
@@ -49,7 +49,7 @@ def test_malformed_token_is_not_a_jwt() -> None:
         jwt.get_unverified_header(forged.value)
 
 
-def test_forged_tokens_never_print_and_are_masked_in_any_text(token) -> None:
+def test_forged_tokens_never_print_and_are_masked_in_any_text(token: Secret) -> None:
     keywords = TokenKeywords()
     for forged in (keywords.token_with_tampered_signature(token), keywords.unsigned_token_from(token)):
         assert forged.value not in str(forged) and forged.value not in repr(forged)
