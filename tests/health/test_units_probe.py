@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from libraries.SmokeLibrary.health.ratelimit import (
+    MEASURED_FAILURE_TAG,
     ProbeResult,
     ProbeSettings,
     RateLimitKeywords,
@@ -195,7 +196,7 @@ def test_a_service_too_slow_to_reach_its_limit_is_stopped_after_the_countdown_wi
 def test_a_too_slow_probe_fails_the_check_and_never_passes_with_a_warning() -> None:
     result = _timed_probe(PacedBudget(30, [0.9]))
     with pytest.raises(
-        AssertionError, match=r"Expected HTTP 429 within the probe's time budget, but 4 requests in 3.6 s"
+        AssertionError, match=r"Expected HTTP 429, but 4 requests in 3.6 s, each about 0.90 s: too slow"
     ):
         RateLimitKeywords().rate_limited_response_of(result)
 
@@ -225,3 +226,9 @@ def test_a_slow_service_that_goes_past_its_announced_limit_fails_as_unlimited_no
     assert result.limited is None and result.too_slow == "" and 7 <= result.sent < 200
     with pytest.raises(AssertionError, match=r"Expected HTTP 429 within 200 requests .* remaining=0"):
         RateLimitKeywords().rate_limited_response_of(result)
+
+
+def test_a_too_slow_probe_marks_its_failure_with_the_runners_no_rerun_tag() -> None:
+    from smoke_runner.execution import NO_RERUN_TAG
+
+    assert MEASURED_FAILURE_TAG == NO_RERUN_TAG

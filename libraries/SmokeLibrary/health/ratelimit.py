@@ -33,9 +33,23 @@ from email.utils import parsedate_to_datetime
 import requests
 from robot.api import logger
 from robot.api.deco import keyword
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from ..http import guarded_session, target_timeout, target_url, target_verify, tls_verification
 from ._common import describe, log_table
+
+
+#: The runner's tag for a failure that is a measurement a re-run would only repeat (``NO_RERUN_TAG``
+#: of smoke_runner/execution.py): a probe too slow to reach the limit gives it to its test.
+MEASURED_FAILURE_TAG = "no-rerun"
+
+
+def _mark_failure_as_measured() -> None:
+    """Tag the running test `MEASURED_FAILURE_TAG`, so the runner does not re-run this measurement."""
+    try:
+        BuiltIn().set_tags(MEASURED_FAILURE_TAG)
+    except RobotNotRunningError:  # called outside a Robot run (unit tests): nothing to tag
+        return
 
 
 @dataclass(frozen=True)
@@ -497,14 +511,16 @@ class RateLimitKeywords:
         shared by the whole address; the warning gives the numbers and what to change. Fails when
         the probe went on and met no 429 (including a service that announces nothing and never
         limits), and when the service was too slow to reach its limit within the probe's time
-        budget: then enforcement is not proven, and the message gives the numbers.
+        budget: then enforcement is not proven, the message gives the numbers, and the test is
+        tagged ``no-rerun`` (the runner does not repeat a measured slowness).
 
         | ${limited} = | Rate Limited Response Of | ${probe} |
         """
         if probe.limited is not None:
             return probe.limited
         if probe.too_slow:
-            raise AssertionError(f"Expected HTTP 429 within the probe's time budget, but {probe.too_slow}")
+            _mark_failure_as_measured()
+            raise AssertionError(f"Expected HTTP 429, but {probe.too_slow}")
         if probe.not_probed:
             logger.warn(f"Rate limit of {probe.url}: {probe.not_probed}.")
             return None
