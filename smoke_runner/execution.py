@@ -19,8 +19,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smoke_runner.guard import die_with_parent, remove_after_run
+
+if TYPE_CHECKING:
+    from robot.result import TestCase
 
 TOP_SUITE_NAME = "Smoke"
 FIRST_OUTPUT = "first.xml"
@@ -112,7 +116,12 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
             outcome.error = outcome.error or f"pabot produced no output (exit code {code})"
             return outcome
         outputs = [first]
-        candidates = _rerun_candidates(first, workdir) if plan.rerun_failed and not timed_out else None
+        candidates, measured = _rerun_candidates(first, workdir) if plan.rerun_failed and not timed_out else (None, [])
+        if measured and stream:
+            stream(
+                f"Not re-running {len(measured)} failed test(s) tagged {NO_RERUN_TAG} (a measurement a second "
+                f"attempt would only repeat): {', '.join(measured)}"
+            )
         if candidates is not None:
             rerun = workdir / RERUN_OUTPUT
             if stream:
@@ -169,6 +178,14 @@ def _remove(folder: Path) -> None:
 
 #: What ``--rerunfailed`` reads when some failed tests are not worth a re-run.
 RERUN_CANDIDATES = "rerun-candidates.xml"
+#: Tag of a test whose failure is a measurement a re-run cannot change (e.g. an SLA miss measured
+#: over its whole or early-stopped sample): it is not re-run, so it cannot be FLAKY either.
+NO_RERUN_TAG = "no-rerun"
+
+
+def _measured(test: TestCase) -> bool:
+    """Whether ``test`` carries `NO_RERUN_TAG` (Robot's tag matching: case and spaces do not count)."""
+    return bool(test.tags.match(NO_RERUN_TAG))
 
 
 def _setup_failed(test: object) -> bool:
@@ -181,26 +198,30 @@ def _setup_failed(test: object) -> bool:
     return False
 
 
-def _rerun_candidates(output: Path, workdir: Path) -> Path | None:
+def _rerun_candidates(output: Path, workdir: Path) -> tuple[Path | None, list[str]]:
     """The output whose failed tests ``--rerunfailed`` should run again, or None when none is worth
-    it. Tests that failed because their suite setup failed are not re-run: the setup failed for
-    every test of the suite, and running it once more cannot turn the suite's result around (a
-    target that stalls after /health would only double the run's time). Ordinary failures are."""
+    it, and the names of the failed tests tagged `NO_RERUN_TAG`. Tests that failed because their
+    suite setup failed are not re-run: the setup failed for every test of the suite, and running
+    it once more cannot turn the suite's result around (a target that stalls after /health would
+    only double the run's time). Nor are tests tagged
+    `NO_RERUN_TAG`: their failure is a measurement that a second attempt would only repeat (a
+    slow deployment's SLA miss), at the price of the run's time. Ordinary failures are."""
     from robot.api import ExecutionResult
 
     result = ExecutionResult(str(output))
     failed = [test for test in result.suite.all_tests if test.status == "FAIL"]
-    worth = [test for test in failed if not _setup_failed(test)]
+    measured = [test.name for test in failed if _measured(test) and not _setup_failed(test)]
+    worth = [test for test in failed if not _setup_failed(test) and not _measured(test)]
     if not worth:
-        return None
+        return None, measured
     if len(worth) == len(failed):
-        return output
+        return output, measured
     for test in failed:
-        if _setup_failed(test):
+        if test not in worth:
             test.status = "PASS"  # only in this copy, which just tells --rerunfailed what to run
     candidates = workdir / RERUN_CANDIDATES
     result.save(str(candidates))
-    return candidates
+    return candidates, measured
 
 
 def _merge(

@@ -17,7 +17,8 @@ Rules, first match wins:
 9. Every test that ran passed at its first attempt                          -> PROCEED
 
 A security check guards authentication, tenant isolation or secrets; its failure rolls back
-whatever the workflow pass rate, and the reason names the check(s). A FLAKY test (failed, then
+whatever the workflow pass rate, and the reason names the check(s), then any other failed health
+check (e.g. a missed SLA beside a rate limit too slow to probe). A FLAKY test (failed, then
 passed on the re-run) counts as passed in the pass rate, but makes the verdict at least MONITOR
 and is named in the reason: one broken replica behind a load balancer looks exactly like that.
 A test that ended SKIP after a failure (``robot:skip-on-failure``) counts as failed (the model
@@ -134,9 +135,11 @@ def decide(results: RunResults, preflight_error: str | None = None, time_limit_e
     if workflows:
         rate = Fraction(sum(1 for test in workflows if test.passed), len(workflows))
     if security_failures:
+        others = [test for test in health_failures if not test.security]
+        also = f"; {len(others)} other health check(s) failed: {_names(others)}" if others else ""
         return Decision(
             Verdict.ROLLBACK,
-            f"{len(security_failures)} security check(s) failed: {_names(security_failures)}",
+            f"{len(security_failures)} security check(s) failed: {_names(security_failures)}{also}",
             failing,
             rate,
         )

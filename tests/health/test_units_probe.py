@@ -6,8 +6,10 @@ import pytest
 import requests
 
 from libraries.SmokeLibrary.health.ratelimit import (
+    MEASURED_FAILURE_TAG,
     ProbeResult,
     ProbeSettings,
+    RateLimitKeywords,
     RateLimitState,
     budget_sharing,
     probe_rate_limit,
@@ -156,3 +158,77 @@ def test_budget_sharing_is_read_from_the_countdown(readings: list[tuple[str, int
         for kind, value in readings
     ]
     assert budget_sharing(states)[0] is shared
+
+
+# -- the probe's time budget: a service too slow to reach its own limit ---------------------------
+
+
+class PacedBudget(Budget):
+    """A `Budget` whose every answer takes ``paces[i]`` seconds of a fake clock (the last pace repeats)."""
+
+    def __init__(self, limit: int, paces: list[float], announce: bool = True, enforce: bool = True) -> None:
+        super().__init__(limit, shared=False, announce=announce, enforce=enforce)
+        self.paces, self.now = list(paces), 0.0
+
+    def get(self, url: str, **kwargs: object) -> requests.Response:
+        self.now += self.paces.pop(0) if len(self.paces) > 1 else self.paces[0]
+        return super().get(url, **kwargs)
+
+
+def _timed_probe(budget: PacedBudget, seconds: float = 10.0, max_requests: int = 200) -> ProbeResult:
+    settings = ProbeSettings(max_requests, 3, CONTROL, False, time_budget=seconds)
+    return probe_rate_limit(
+        PLANS, max_requests, True, 5, 0, session=budget, settings=settings, clock=lambda: budget.now
+    )
+
+
+def test_a_service_too_slow_to_reach_its_limit_is_stopped_after_the_countdown_with_the_numbers() -> None:
+    budget = PacedBudget(30, [0.9])
+    result = _timed_probe(budget)
+    assert (result.sent, result.limited, result.not_probed) == (3, None, "") and len(budget.calls) == 4
+    assert result.too_slow.startswith("4 requests in 3.6 s, each about 0.90 s: too slow to probe the limit of GET")
+    assert "within RATE_LIMIT_PROBE_SECONDS=10" in result.too_slow
+    assert "the 429 would take 28 more requests, at least 25 s at the fastest pace seen (0.90 s)" in result.too_slow
+    assert "Enforcement is not proven" in result.too_slow
+    assert "too slow to reach 429 in 3 requests" in repr(result)
+
+
+def test_a_too_slow_probe_fails_the_check_and_never_passes_with_a_warning() -> None:
+    result = _timed_probe(PacedBudget(30, [0.9]))
+    with pytest.raises(
+        AssertionError, match=r"Expected HTTP 429, but 4 requests in 3.6 s, each about 0.90 s: too slow"
+    ):
+        RateLimitKeywords().rate_limited_response_of(result)
+
+
+def test_the_same_limit_at_a_healthy_pace_is_probed_to_429() -> None:
+    result = _timed_probe(PacedBudget(30, [0.05]))
+    assert result.limited is not None and result.sent == 31 and result.too_slow == ""
+
+
+def test_one_slow_answer_among_fast_ones_does_not_make_the_probe_give_up() -> None:
+    result = _timed_probe(PacedBudget(30, [3.0, 0.05]))  # e.g. the first connection of a busy machine
+    assert result.limited is not None and result.too_slow == ""
+
+
+def test_a_service_that_announces_nothing_is_probed_until_the_budget_runs_out() -> None:
+    budget = PacedBudget(1000, [0.9], announce=False, enforce=False)
+    result = _timed_probe(budget, max_requests=40)
+    assert result.limited is None and result.sent < 40
+    assert result.elapsed_seconds >= 10 and result.elapsed_seconds < 10 + 2 * 0.9
+    assert "too slow to probe the limit" in result.too_slow
+    assert "the budget ran out and no answer announced a limit" in result.too_slow
+
+
+def test_a_slow_service_that_goes_past_its_announced_limit_fails_as_unlimited_not_as_slow() -> None:
+    budget = PacedBudget(5, [0.9], enforce=False)  # announces 5 and never answers 429
+    result = _timed_probe(budget)
+    assert result.limited is None and result.too_slow == "" and 7 <= result.sent < 200
+    with pytest.raises(AssertionError, match=r"Expected HTTP 429 within 200 requests .* remaining=0"):
+        RateLimitKeywords().rate_limited_response_of(result)
+
+
+def test_a_too_slow_probe_marks_its_failure_with_the_runners_no_rerun_tag() -> None:
+    from smoke_runner.execution import NO_RERUN_TAG
+
+    assert MEASURED_FAILURE_TAG == NO_RERUN_TAG

@@ -14,6 +14,10 @@ budget, that budget is shared by the whole address. It then goes on to HTTP 429 
 announced remaining count fits in the probe's maximum and the budget is its own; otherwise the
 countdown is the proof and the reason the 429 was not probed is reported. Without any announced
 limit the probe must go on to 429 (up to its maximum) to prove anything.
+
+The probe also has a time budget: a service too slow to reach its own limit within it (seen at
+the fastest pace of its answers so far, or when the budget runs out) ends the probe with the
+numbers, as a failure: the countdown alone does not prove that a 429 ever comes.
 """
 
 from __future__ import annotations
@@ -21,17 +25,30 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
 from robot.api import logger
 from robot.api.deco import keyword
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from ..http import guarded_session, target_timeout, target_url, target_verify, tls_verification
 from ._common import describe, log_table
+
+#: The runner's tag for a failure that is a measurement a re-run would only repeat (``NO_RERUN_TAG``
+#: of smoke_runner/execution.py): a probe too slow to reach the limit gives it to its test.
+MEASURED_FAILURE_TAG = "no-rerun"
+
+
+def _mark_failure_as_measured() -> None:
+    """Tag the running test `MEASURED_FAILURE_TAG`, so the runner does not re-run this measurement."""
+    try:
+        BuiltIn().set_tags(MEASURED_FAILURE_TAG)
+    except RobotNotRunningError:  # called outside a Robot run (unit tests): nothing to tag
+        return
 
 
 @dataclass(frozen=True)
@@ -207,6 +224,8 @@ class ProbeResult:
     shared: bool | None = None
     sharing_evidence: str = ""
     not_probed: str = ""
+    too_slow: str = ""  # why the probe ran out of its time budget before it could reach 429
+    request_seconds: list[float] = field(default_factory=list)  # duration of every request, the control's too
 
     @property
     def announced(self) -> RateLimitState | None:
@@ -217,6 +236,8 @@ class ProbeResult:
     def __repr__(self) -> str:
         if self.limited is not None:
             met = f"429 after {self.sent} requests"
+        elif self.too_slow:
+            met = f"too slow to reach 429 in {self.sent} requests"
         elif self.not_probed:
             met = f"429 not probed after {self.sent} requests"
         else:
@@ -236,6 +257,43 @@ class ProbeSettings:
     exhaust_shared_budget: bool = False
     combined_header: str = DEFAULT_COMBINED_HEADER
     header_prefixes: tuple[str, ...] = DEFAULT_HEADER_PREFIXES
+    time_budget: float = float("inf")  # seconds of requests (waits for Retry-After excluded)
+
+
+def _limit_ignored(result: ProbeResult) -> bool:
+    """Whether an answer announced remaining 0 and a later one was still a success: no 429 where one was due."""
+    known = [state for state in result.states if state is not None]
+    return any(state.remaining <= 0 for state in known[:-1])
+
+
+def _why_too_slow(result: ProbeResult, spent: float, settings: ProbeSettings, needed_seconds: float = 0.0) -> str:
+    """Why the probe cannot reach HTTP 429 within its time budget (empty: it still can, or a 429 was due).
+
+    ``spent`` seconds went on requests so far. With ``needed_seconds`` (the time the announced
+    remaining count takes at the fastest pace seen), the probe stops as soon as that cannot fit;
+    without it, when the budget is used up.
+    """
+    if _limit_ignored(result):
+        return ""  # not slowness: the service went past its own announced limit without a 429
+    requests_sent = len(result.request_seconds) or result.sent
+    each = spent / requests_sent if requests_sent else spent
+    announced = result.announced
+    if needed_seconds:
+        assert announced is not None
+        why = (
+            f"the 429 would take {announced.remaining + 1} more requests, at least {needed_seconds:.0f} s at the "
+            f"fastest pace seen ({min(result.request_seconds):.2f} s), and only {settings.time_budget - spent:.1f} s "
+            "of the budget are left"
+        )
+    elif announced is not None:
+        why = f"the budget ran out with remaining={announced.remaining} of limit {announced.limit}"
+    else:
+        why = "the budget ran out and no answer announced a limit"
+    return (
+        f"{requests_sent} requests in {spent:.1f} s, each about {each:.2f} s: too slow to probe the limit of GET "
+        f"{result.url} within RATE_LIMIT_PROBE_SECONDS={settings.time_budget:g} ({why}). Enforcement is not "
+        "proven: the countdown alone does not show that a 429 ever comes"
+    )
 
 
 def _why_not_probe_on(result: ProbeResult, settings: ProbeSettings) -> str:
@@ -273,37 +331,47 @@ def probe_rate_limit(
     max_wait: float,
     session: requests.Session | None = None,
     settings: ProbeSettings | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ProbeResult:
     """Read the budget of GET ``url`` and, when that is safe, send requests until HTTP 429 (at most ``max_requests``).
 
     ``settings`` (default: no control path, 3 countdown requests) bounds the countdown. If the
     bucket is already exhausted before two answers could be read (a previous run used it up),
     the probe waits ``Retry-After`` once, if that is at most ``max_wait`` seconds, and starts
-    counting again within the same request budget.
+    counting again within the same request budget. The requests (not the wait) must fit in
+    ``settings.time_budget`` seconds of ``clock``: when the announced remaining count cannot be
+    sent in what is left at the fastest pace seen, or the budget is used up, the probe stops and
+    ``too_slow`` says why with the numbers.
     """
-    settings = settings or ProbeSettings()
-    settings = ProbeSettings(
-        int(max_requests),
-        settings.countdown_requests,
-        settings.control_url,
-        settings.exhaust_shared_budget,
-        settings.combined_header,
-        settings.header_prefixes,
-    )
+    settings = replace(settings or ProbeSettings(), max_requests=int(max_requests))
     verify = tls_verification(verify)
     http = session or guarded_session(float(timeout))  # total deadline, size cap, stall record
     result = ProbeResult(url, settings.max_requests, settings.control_url)
-    started = time.monotonic()
+    started = clock()
     restarted = False
     decided = False
 
     def get(target: str) -> requests.Response:
-        return http.get(
-            target, verify=verify, timeout=float(timeout), allow_redirects=False, headers={"Accept": "application/json"}
-        )
+        before = clock()
+        try:
+            return http.get(
+                target,
+                verify=verify,
+                timeout=float(timeout),
+                allow_redirects=False,
+                headers={"Accept": "application/json"},
+            )
+        finally:
+            result.request_seconds.append(clock() - before)
+
+    def spent() -> float:
+        return clock() - started - result.waited_seconds
 
     try:
         while result.sent < result.max_requests:
+            if result.sent and spent() >= settings.time_budget:
+                result.too_slow = _why_too_slow(result, spent(), settings)
+                break
             if settings.control_url and len(result.states) == 2 and result.control_sent == 0:
                 control = get(settings.control_url)
                 result.control_sent += 1
@@ -341,8 +409,15 @@ def probe_rate_limit(
                 result.not_probed = _why_not_probe_on(result, settings)
                 if result.not_probed:
                     break
+            announced = result.announced
+            if decided and announced is not None and state is not None:
+                needed = (announced.remaining + 1) * min(result.request_seconds)
+                if spent() + needed > settings.time_budget:
+                    result.too_slow = _why_too_slow(result, spent(), settings, needed)
+                    if result.too_slow:
+                        break
     finally:
-        result.elapsed_seconds = time.monotonic() - started
+        result.elapsed_seconds = clock() - started
         if session is None:
             http.close()
     return result
@@ -364,6 +439,7 @@ class RateLimitKeywords:
         exhaust_shared_budget: bool = False,
         combined_header: str = DEFAULT_COMBINED_HEADER,
         header_prefixes: str | list[str] | tuple[str, ...] = DEFAULT_HEADER_PREFIXES,
+        time_budget: float = 10.0,
     ) -> ProbeResult:
         """Reads the rate-limit budget of GET ``url`` and, when safe, sends anonymous GETs until
         HTTP 429; returns the probe.
@@ -379,7 +455,9 @@ class RateLimitKeywords:
         ``verify`` is the TLS verification (True or a CA bundle path), ``timeout`` the
         per-request timeout in seconds; both default to those of `Use Target`. When an earlier run
         left the bucket exhausted, the probe waits ``Retry-After`` once if it is at most
-        ``max_wait`` seconds, and counts again.
+        ``max_wait`` seconds, and counts again. The requests must fit in ``time_budget`` seconds:
+        a service too slow to reach its limit within it stops the probe early, and `Rate Limited
+        Response Of` fails with the numbers.
 
         | ${probe} = | Send Requests Until Rate Limited | ${RATE_LIMIT_PROBE_PATH} | 200 |
         | ... | control_url=${RATE_LIMIT_CONTROL_PATH} |
@@ -394,6 +472,7 @@ class RateLimitKeywords:
             bool(exhaust_shared_budget),
             combined_header,
             prefixes,
+            float(time_budget),
         )
         result = probe_rate_limit(url, int(max_requests), verify, float(timeout), float(max_wait), settings=settings)
         shown = list(enumerate(result.states, start=1))
@@ -408,6 +487,8 @@ class RateLimitKeywords:
             logger.info(f"The budget of {url} is {sharing}: {result.sharing_evidence or 'not compared'}.")
         if result.limited is not None:
             logger.info(f"HTTP 429 arrived after {result.sent} requests in {result.elapsed_seconds:.2f} s.")
+        if result.too_slow:
+            logger.info(f"The probe stopped: {result.too_slow}.")
         return result
 
     @keyword("Rate Limit Headers Should Count Down")
@@ -431,12 +512,17 @@ class RateLimitKeywords:
         The probe stops before 429 when the announced limit is above its maximum or the budget is
         shared by the whole address; the warning gives the numbers and what to change. Fails when
         the probe went on and met no 429 (including a service that announces nothing and never
-        limits).
+        limits), and when the service was too slow to reach its limit within the probe's time
+        budget: then enforcement is not proven, the message gives the numbers, and the test is
+        tagged ``no-rerun`` (the runner does not repeat a measured slowness).
 
         | ${limited} = | Rate Limited Response Of | ${probe} |
         """
         if probe.limited is not None:
             return probe.limited
+        if probe.too_slow:
+            _mark_failure_as_measured()
+            raise AssertionError(f"Expected HTTP 429, but {probe.too_slow}")
         if probe.not_probed:
             logger.warn(f"Rate limit of {probe.url}: {probe.not_probed}.")
             return None
