@@ -145,7 +145,7 @@ def _sample_memory(root: int, peaks: dict[str, float], done: threading.Event) ->
                 argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
                 status = Path(f"/proc/{pid}/status").read_text()
                 hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), None)
-                if hwm is not None:
+                if hwm is not None and any(argv):  # a zombie has no command line and no memory
                     label = gf.process_label([word for word in argv if word])
                     peaks[label] = max(peaks.get(label, 0.0), gf.mib(int(hwm)))
 
@@ -315,7 +315,10 @@ def print_memory(runs: Sequence[GateRun], label: str) -> None:
     names = sorted({name for run in runs for name in run.measured.peaks})
     for name in sorted(names, key=lambda n: -max(run.measured.peaks.get(n, 0.0) for run in runs)):
         value = max(run.measured.peaks.get(name, 0.0) for run in runs)
-        print(gf.figure(f"  {label}: peak of {name} (VmHWM, sampled)", value, "MiB", "", GOALS["memory"]))
+        target = name == "reference_api"  # the demo's target, not the gate
+        goal = "" if target else GOALS["memory"]
+        detail = "(the demo's target API, not the gate)" if target else ""
+        print(gf.figure(f"  {label}: peak of {name} (VmHWM, sampled)", value, "MiB", detail, goal))
 
 
 def healthy(repeat: int) -> None:

@@ -70,12 +70,17 @@ def _timestamp(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def _span(status: ElementTree.Element) -> tuple[float, float]:
-    """(start, end) of a ``<status>`` element, in seconds since the epoch."""
+def _span(status: ElementTree.Element | None) -> tuple[float, float] | None:
+    """(start, end) of a ``<status>`` element, in seconds since the epoch; ``None`` when it has no
+    start (rebot leaves it out of a suite merged from several outputs)."""
+    if status is None:
+        return None
     if "start" in status.attrib:  # Robot 7
         start = _timestamp(status.attrib["start"])
         return start, start + float(status.attrib.get("elapsed", "0"))
-    return _timestamp(status.attrib["starttime"]), _timestamp(status.attrib["endtime"])
+    if status.attrib.get("starttime", "N/A") != "N/A" and status.attrib.get("endtime", "N/A") != "N/A":  # Robot 6
+        return _timestamp(status.attrib["starttime"]), _timestamp(status.attrib["endtime"])
+    return None
 
 
 def _first_line(text: str | None) -> str:
@@ -88,25 +93,29 @@ def suite_timings(xml: str | Path) -> list[SuiteTiming]:
     found: list[SuiteTiming] = []
     for suite in root.iter("suite"):
         tests = suite.findall("test")
-        status = suite.find("status")
-        if not tests or status is None:
+        if not tests:
             continue
-        start, end = _span(status)
-        timings = []
+        timings, spans = [], []
         for test in tests:
             test_status = test.find("status")
             if test_status is None:
                 continue
-            test_start, test_end = _span(test_status)
+            test_span = _span(test_status)
+            if test_span is not None:
+                spans.append(test_span)
             timings.append(
                 TestTiming(
                     test.attrib.get("name", ""),
                     test_status.attrib.get("status", ""),
-                    test_end - test_start,
+                    test_span[1] - test_span[0] if test_span else 0.0,
                     _first_line(test_status.text),
                 )
             )
-        found.append(SuiteTiming(suite.attrib.get("name", ""), start, end, tuple(timings)))
+        span = _span(suite.find("status"))
+        if span is None and spans:  # a merged suite without times of its own: its tests' first start, last end
+            span = (min(start for start, _ in spans), max(end for _, end in spans))
+        if span is not None:
+            found.append(SuiteTiming(suite.attrib.get("name", ""), span[0], span[1], tuple(timings)))
     return found
 
 

@@ -81,6 +81,14 @@ def test_suite_timings_of_robot6_output() -> None:
     assert health.tests[0].seconds == pytest.approx(0.25)
 
 
+def test_suite_timings_of_a_merged_suite_without_times_of_its_own() -> None:
+    merged = ROBOT7.replace('<status status="FAIL" start="2026-12-01T14:33:24.500000" elapsed="8.700000"/>', "")
+    merged = merged.replace("</suite>\n<suite", '<status status="FAIL" elapsed="8.700000"/>\n</suite>\n<suite', 1)
+    health, _ = gf.suite_timings(merged)
+    assert health.start == pytest.approx(epoch("2026-12-01T14:33:24.6"))  # its first test's start
+    assert health.end == pytest.approx(epoch("2026-12-01T14:33:29.2"))  # its last test's end
+
+
 def test_suite_timings_of_a_real_output_xml(tmp_path: Path) -> None:
     source = tmp_path / "floor.robot"
     source.write_text(
