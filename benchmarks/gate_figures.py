@@ -8,6 +8,7 @@ times, into the phases of one run; then medians and aligned lines with their goa
 
 from __future__ import annotations
 
+import html
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -87,6 +88,24 @@ def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
+def _merge_part(text: str, name: str) -> str:
+    """The text after rebot's ``<span class="NAME">...</span>`` label, up to the next ``<hr>``, as plain text."""
+    match = re.search(rf'<span class="{name}">[^<]*</span>(.*?)(?:<hr>|$)', text, re.DOTALL)
+    if not match:
+        return ""
+    plain = re.sub(r"<br\s*/?>", "\n", match.group(1))
+    return _first_line(html.unescape(re.sub(r"<[^>]+>", "", plain)))
+
+
+def failure_message(text: str | None) -> str:
+    """The first line of a test's message; for a test that ``rebot --merge`` merged from a first run
+    and a re-run (an ``*HTML*`` message), the first lines of both attempts' messages."""
+    if not (text or "").startswith("*HTML*") or 'class="merge"' not in (text or ""):
+        return _first_line(text)
+    new, old = _merge_part(text or "", "new-message"), _merge_part(text or "", "old-message")
+    return f"first attempt: {old}; re-run: {new}" if old else f"re-run: {new}"
+
+
 def suite_timings(xml: str | Path) -> list[SuiteTiming]:
     """The suites that hold tests directly, in the order of the file (``xml`` is a path or the XML text)."""
     root = ElementTree.parse(xml).getroot() if isinstance(xml, Path) else ElementTree.fromstring(xml)
@@ -108,7 +127,7 @@ def suite_timings(xml: str | Path) -> list[SuiteTiming]:
                     test.attrib.get("name", ""),
                     test_status.attrib.get("status", ""),
                     test_span[1] - test_span[0] if test_span else 0.0,
-                    _first_line(test_status.text),
+                    failure_message(test_status.text),
                 )
             )
         span = _span(suite.find("status"))

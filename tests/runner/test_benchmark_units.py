@@ -107,6 +107,38 @@ def test_suite_timings_of_a_real_output_xml(tmp_path: Path) -> None:
     ]
 
 
+def test_failure_messages_of_a_test_merged_by_rebot(tmp_path: Path) -> None:
+    source = tmp_path / "slow.robot"
+    source.write_text(
+        "*** Test Cases ***\nResponse Times Meet SLA\n    [Documentation]    Fails differently each time.\n"
+        "    Fail    p95 of ${ATTEMPT} & more\\nsecond line\n",
+        encoding="utf-8",
+    )
+    for attempt in ("first", "rerun"):
+        robot.run(
+            str(source),
+            outputdir=str(tmp_path),
+            output=f"{attempt}.xml",
+            log="NONE",
+            report="NONE",
+            console="none",
+            variable=[f"ATTEMPT:{attempt}"],
+        )
+    robot.rebot(
+        str(tmp_path / "first.xml"),
+        str(tmp_path / "rerun.xml"),
+        merge=True,
+        outputdir=str(tmp_path),
+        output="output.xml",
+        log="NONE",
+        report="NONE",
+        stdout=None,
+    )
+    (suite,) = gf.suite_timings(tmp_path / "output.xml")
+    assert suite.tests[0].message == "first attempt: p95 of first & more; re-run: p95 of rerun & more"
+    assert gf.failure_message("plain\nsecond") == "plain"
+
+
 def test_phases_from_console_lines_and_output_times() -> None:
     suites = gf.suite_timings(ROBOT7)
     started = epoch("2026-12-01T14:33:23.5")  # the run started 1 s before the first suite
