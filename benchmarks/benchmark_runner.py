@@ -287,8 +287,11 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def print_header(repeat: int) -> None:
-    print(f"gate benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, medians of {repeat} (min-max)")
+def print_header(repeat: int, slow_repeat: int) -> None:
+    print(
+        f"gate benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, medians of {repeat} (min-max), "
+        f"slow deployment: {slow_repeat} run(s)"
+    )
     print(
         f"  machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
@@ -522,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     sections = options.only or list(SECTIONS)
-    print_header(options.repeat)
+    print_header(options.repeat, options.slow_repeat)
     for section in sections:
         if section == "healthy":
             healthy(options.repeat)
