@@ -465,7 +465,9 @@ def slow(repeat: int) -> None:
         for suite in run.suites:
             for test in suite.tests:
                 if test.status == "FAIL":
-                    print(f"    FAIL {suite.name} / {test.name}: {test.message[:150]}")
+                    print(f"    FAIL {suite.name} / {test.name}:")
+                    for attempt in test.message.split("; re-run: "):  # both attempts' first lines, one a line
+                        print(f"      {attempt[:200]}")
 
 
 @contextlib.contextmanager

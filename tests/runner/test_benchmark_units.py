@@ -237,3 +237,22 @@ def test_process_label_names_the_gate_processes() -> None:
     assert gf.process_label([python, "-u", "/work/.venv/bin/robot", "--outputdir", "x"]) == "python"
     assert gf.process_label(["bash", "/work/run_smoke.sh"]) == "bash"
     assert gf.process_label([]) == "?"
+
+
+def test_profile_groups_find_the_entries_of_a_real_profile() -> None:
+    import cProfile
+    import pstats
+    import re
+
+    from benchmarks.benchmark_runner import profile_groups
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for number in range(25):
+        re.sub("a", "b", f"banana {number}")
+    re.subn("a", "b", "banana")  # not re.sub: not counted
+    profiler.disable()
+    groups = profile_groups(pstats.Stats(profiler))
+    ((_, calls, name),) = groups["re.sub (every caller)"]
+    assert (calls, name) == (25, "__init__.py:sub")
+    assert groups["SmokeLibrary masking"] == []
