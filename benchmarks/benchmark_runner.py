@@ -90,6 +90,7 @@ GOALS = {
 PROFILE_GROUPS: dict[str, tuple[str, str, int]] = {
     "SmokeLibrary masking": ("SmokeLibrary/masking", "", 3),
     "re.sub (every caller)": ("re/__init__.py", "^sub$", 1),
+    "compiled pattern .sub (every caller)": ("~", r"'sub' of 're\.Pattern'", 1),
     "SmokeLibrary http": ("SmokeLibrary/http", "", 1),
     "RequestsLibrary": ("RequestsLibrary/", "", 1),
     "robot variable not found": ("robot/variables/notfound", "", 1),

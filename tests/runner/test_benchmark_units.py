@@ -251,8 +251,13 @@ def test_profile_groups_find_the_entries_of_a_real_profile() -> None:
     for number in range(25):
         re.sub("a", "b", f"banana {number}")
     re.subn("a", "b", "banana")  # not re.sub: not counted
+    pattern = re.compile("n")
+    for _ in range(7):
+        pattern.sub("m", "banana")
     profiler.disable()
     groups = profile_groups(pstats.Stats(profiler))
     ((_, calls, name),) = groups["re.sub (every caller)"]
     assert (calls, name) == (25, "__init__.py:sub")
+    ((_, calls, _),) = groups["compiled pattern .sub (every caller)"]
+    assert calls == 25 + 7  # re.sub calls the compiled pattern's sub too
     assert groups["SmokeLibrary masking"] == []
