@@ -192,3 +192,21 @@ def test_every_environment_variable_in_the_readme_is_read_by_the_code() -> None:
         name for name in names if not re.search(rf"""["']{name}["']|%\{{{name}\b|\$\{{?{name}\b|%{name}%""", code)
     ]
     assert not unread, f"the README documents environment variables no code reads: {unread}"
+
+
+def test_performance_figures_name_the_benchmark_that_reproduces_them() -> None:
+    """Every figure of the README's Performance table names the section of the benchmark that prints it,
+    and the section gives the command that reproduces them and the machine they came from."""
+    from benchmarks.benchmark_runner import SECTIONS
+
+    text = section("Performance")
+    assert re.search(r"^\.venv/bin/python benchmarks/benchmark_runner\.py\b", text, re.MULTILINE), (
+        "the Performance section must give the benchmark command that reproduces its figures"
+    )
+    assert re.search(r"\b\d+ cores\b", text) and re.search(r"\bPython 3\.\d+", text), (
+        "the Performance section must name the machine (cores, Python version) its figures came from"
+    )
+    rows = table_rows(text)
+    assert rows, "the Performance section has no table of figures"
+    unnamed = [row[0] for row in rows if len(row) < 2 or row[1].strip("`") not in SECTIONS]
+    assert not unnamed, f"figures whose benchmark section (--only {'|'.join(SECTIONS)}) is not named: {unnamed}"

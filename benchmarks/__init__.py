@@ -1,0 +1,1 @@
+"""Benchmarks of the gate (prints figures; not tests). See docs/performance.md."""
