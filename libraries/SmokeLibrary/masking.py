@@ -15,7 +15,12 @@ Three layers, because no single one is enough (see ``known-traps.md``):
    response logging, which would otherwise log headers and bodies in full.
 
 Masking runs in linear time: long bodies are cut before they are masked, and every pattern is
-anchored at word starts with possessive repetitions.
+anchored at word starts with possessive repetitions. It is also cheap, because the listener masks
+every message, argument and documentation string of a run (about ten thousand a suite): the
+registered spellings are one compiled pattern (a trie of the spellings, rebuilt only when a secret
+is registered) searched in a single pass, each secret-shape pattern runs only when the text
+contains what the pattern needs (``eyJ``, ``://``, a secret word...), and the masked form of a
+short text is remembered until the next secret is registered.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
@@ -80,6 +85,25 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
         r"\1" + MASK,
     ),
 )
+
+
+def _contains(*parts: str) -> Callable[[str], object]:
+    return lambda text: all(part in text for part in parts)
+
+
+#: What each of ``_PATTERNS`` needs in a text to match at all (the same flags, so never stricter):
+#: a pattern runs only on a text that passes its gate, so that most messages cost a few substring
+#: searches instead of seven regular-expression scans.
+_GATES: tuple[Callable[[str], object], ...] = (
+    re.compile(r"(?i)bearer\s").search,
+    _contains("eyJ", "."),
+    _contains("whsec_"),
+    re.compile(r"(?i)basic\s").search,
+    _contains("://", "@"),
+    _SECRET_WORD.search,
+    _SECRET_WORD.search,
+)
+assert len(_GATES) == len(_PATTERNS)
 LOG_BODY_LIMIT = 2000
 _CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
@@ -88,6 +112,82 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 _ordered: list[str] = []  # _secrets, longest first (an encoded form may contain the plain one)
 _locations: dict[str, Any] = {}
+#: Counts registrations that added a spelling: the compiled pattern and the remembered masked
+#: texts belong to one generation and are rebuilt or forgotten when it changes.
+_generation = 0
+_compiled: tuple[int, re.Pattern[str] | None] = (-1, None)
+_MEMO_TEXT_LIMIT = 4096  # longer texts are masked every time (they are rare, and large)
+
+_END = ""  # the key that marks "a spelling ends here" in a trie node (a real key is one character)
+
+
+def _trie(words: Iterable[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return root
+
+
+def _trie_regex(node: Mapping[str, Any]) -> str:
+    """A regular expression that matches exactly the words of trie ``node``, the longest first.
+
+    Branches start with distinct characters, so at most one of them gets past its first character:
+    a match attempt costs at most the longest spelling's length, whatever the text (no
+    backtracking over repetitions: there are none). Chains without branches are emitted as one
+    literal, so the nesting depth is the number of branch points, not the spellings' length.
+    """
+    branches = []
+    for char in sorted(key for key in node if key != _END):
+        literal = [re.escape(char)]
+        child = node[char]
+        while len(child) == 1 and _END not in child:
+            ((next_char, child),) = child.items()
+            literal.append(re.escape(next_char))
+        branches.append("".join(literal) + _trie_regex(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if _END in node:
+        return f"(?:{body})?" if len(branches) == 1 else f"{body}?"
+    return body
+
+
+def _secret_pattern() -> re.Pattern[str] | None:
+    """The registered spellings as one pattern (a look-ahead, so that overlapping spellings are all
+    found), compiled once per generation; None while nothing is registered."""
+    global _compiled
+    generation, pattern = _compiled
+    if generation == _generation:
+        return pattern
+    with _lock:
+        generation, words = _generation, list(_ordered)
+    if not words:
+        pattern = None
+    else:
+        try:
+            pattern = re.compile(f"(?=({_trie_regex(_trie(words))}))")
+        except (RecursionError, re.error):  # absurdly nested spellings: a plain alternation
+            pattern = re.compile(f"(?=({'|'.join(re.escape(word) for word in words)}))")
+    _compiled = (generation, pattern)
+    return pattern
+
+
+def _secret_spans(text: str) -> list[list[int]]:
+    """Where registered spellings occur in ``text``: overlapping occurrences merged into one span."""
+    pattern = _secret_pattern()
+    spans: list[list[int]] = []
+    if pattern is None:
+        return spans
+    for match in pattern.finditer(text):
+        start, end = match.span(1)
+        if spans and start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return spans
 
 
 def _xml_escape(text: str) -> str:
@@ -123,11 +223,13 @@ def register_secret(value: object) -> None:
     if len(text) < _MIN_SECRET_LENGTH:
         return
     forms = {form for form in secret_forms(text) if len(form) >= _MIN_SECRET_LENGTH}
+    global _generation
     with _lock:
         if forms <= _secrets:
             return
         _secrets.update(forms)
         _ordered[:] = sorted(_secrets, key=len, reverse=True)
+        _generation += 1
 
 
 def known_secrets() -> list[str]:
@@ -142,7 +244,8 @@ def contains_secret(text: str | bytes | None) -> bool:
         return False
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    return any(secret in text for secret in known_secrets())
+    pattern = _secret_pattern()
+    return pattern is not None and pattern.search(text) is not None
 
 
 def register_url_credentials(url: str) -> None:
@@ -219,11 +322,30 @@ def mask_text(text: str) -> str:
     """Return ``text`` with every registered secret and every secret-looking value masked."""
     if not text:
         return text
-    for secret in known_secrets():
-        if secret in text:
-            text = text.replace(secret, MASK)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    if len(text) > _MEMO_TEXT_LIMIT:
+        return _mask(text)
+    return _remembered_mask(text, _generation)
+
+
+@lru_cache(maxsize=2048)
+def _remembered_mask(text: str, generation: int) -> str:
+    """``_mask(text)``, remembered per generation of the registry (a new secret forgets nothing
+    it must not: the key changes, so every text is masked again with the new secret)."""
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
+    spans = _secret_spans(text)
+    if spans:
+        pieces, done = [], 0
+        for start, end in spans:
+            pieces += [text[done:start], MASK]
+            done = end
+        pieces.append(text[done:])
+        text = "".join(pieces)
+    for (pattern, replacement), gate in zip(_PATTERNS, _GATES):
+        if gate(text):
+            text = pattern.sub(replacement, text)
     return text
 
 
@@ -266,7 +388,9 @@ def mask_body(body: Any, limit: int = LOG_BODY_LIMIT) -> str:
             masked = mask_text(text)
         if len(masked) <= limit:
             return masked
-    margin = max([_CUT_MARGIN, *(len(secret) for secret in known_secrets()[:1])])
+    with _lock:
+        longest = len(_ordered[0]) if _ordered else 0
+    margin = max(_CUT_MARGIN, longest)
     window = mask_text(text[: limit + margin])
     return f"{window[:limit]}… ({len(text) - limit} more characters not logged)"
 
