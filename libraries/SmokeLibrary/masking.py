@@ -18,9 +18,9 @@ Masking runs in linear time: long bodies are cut before they are masked, and eve
 anchored at word starts with possessive repetitions. It is also cheap, because the listener masks
 every message, argument and documentation string of a run (about ten thousand a suite): the
 registered spellings are one compiled pattern (a trie of the spellings, rebuilt only when a secret
-is registered) searched in a single pass, each secret-shape pattern runs only when the text
-contains what the pattern needs (``eyJ``, ``://``, a secret word...), and the masked form of a
-short text is remembered until the next secret is registered.
+is registered) searched in a single pass, the secret-shape patterns run only when the text
+contains what they need (``eyJ``, ``://``, a secret word...), and the masked form of a short text
+is remembered until the next secret is registered.
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ _GATES: tuple[Callable[[str], object], ...] = (
     _SECRET_WORD.search,
 )
 assert len(_GATES) == len(_PATTERNS)
+#: Matches wherever any gate could pass (a superset): a text without it skips every pattern.
+_ANY_GATE = re.compile(rf"(?i)bearer\s|basic\s|eyJ|whsec_|://|{_SECRET_WORDS}")
 LOG_BODY_LIMIT = 2000
 _CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
@@ -156,8 +158,8 @@ def _trie_regex(node: Mapping[str, Any]) -> str:
 
 
 def _secret_pattern() -> re.Pattern[str] | None:
-    """The registered spellings as one pattern (a look-ahead, so that overlapping spellings are all
-    found), compiled once per generation; None while nothing is registered."""
+    """The registered spellings as one pattern, compiled once per generation; None while nothing
+    is registered."""
     global _compiled
     generation, pattern = _compiled
     if generation == _generation:
@@ -168,25 +170,34 @@ def _secret_pattern() -> re.Pattern[str] | None:
         pattern = None
     else:
         try:
-            pattern = re.compile(f"(?=({_trie_regex(_trie(words))}))")
+            pattern = re.compile(_trie_regex(_trie(words)))
         except (RecursionError, re.error):  # absurdly nested spellings: a plain alternation
-            pattern = re.compile(f"(?=({'|'.join(re.escape(word) for word in words)}))")
+            pattern = re.compile("|".join(re.escape(word) for word in words))
     _compiled = (generation, pattern)
     return pattern
 
 
-def _secret_spans(text: str) -> list[list[int]]:
-    """Where registered spellings occur in ``text``: overlapping occurrences merged into one span."""
+def _secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where registered spellings occur in ``text``, overlapping occurrences merged into one span.
+
+    One search finds the leftmost spelling (the longest one starting there); only inside a match is
+    every position tried again, for a spelling that starts inside it and reaches further.
+    """
     pattern = _secret_pattern()
-    spans: list[list[int]] = []
+    spans: list[tuple[int, int]] = []
     if pattern is None:
         return spans
-    for match in pattern.finditer(text):
-        start, end = match.span(1)
-        if spans and start < spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([start, end])
+    position = 0
+    while (found := pattern.search(text, position)) is not None:
+        start, end = found.span()
+        inside = start + 1
+        while inside < end:
+            longer = pattern.match(text, inside)
+            if longer is not None and longer.end() > end:
+                end = longer.end()
+            inside += 1
+        spans.append((start, end))
+        position = end
     return spans
 
 
@@ -343,6 +354,8 @@ def _mask(text: str) -> str:
             done = end
         pieces.append(text[done:])
         text = "".join(pieces)
+    if _ANY_GATE.search(text) is None:
+        return text
     for (pattern, replacement), gate in zip(_PATTERNS, _GATES):
         if gate(text):
             text = pattern.sub(replacement, text)
