@@ -17,10 +17,10 @@ Three layers, because no single one is enough (see ``known-traps.md``):
 Masking runs in linear time: long bodies are cut before they are masked, and every pattern is
 anchored at word starts with possessive repetitions. It is also cheap, because the listener masks
 every message, argument and documentation string of a run (about ten thousand a suite): the
-registered spellings are one compiled pattern (a trie of the spellings, rebuilt only when a secret
-is registered) searched in a single pass, the secret-shape patterns run only when the text
-contains what they need (``eyJ``, ``://``, a secret word...), and the masked form of a short text
-is remembered until the next secret is registered.
+registered spellings are found in a single pass of one compiled pattern (a trie of their first
+characters, recompiled only when a secret with new first characters is registered), the
+secret-shape patterns run only when the text contains what they need (``eyJ``, ``://``, a secret
+word...), and the masked form of a short text is remembered until the next secret is registered.
 """
 
 from __future__ import annotations
@@ -114,10 +114,44 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 _ordered: list[str] = []  # _secrets, longest first (an encoded form may contain the plain one)
 _locations: dict[str, Any] = {}
-#: Counts registrations that added a spelling: the compiled pattern and the remembered masked
-#: texts belong to one generation and are rebuilt or forgotten when it changes.
+#: Counts registrations that added a spelling: the search index and the remembered masked texts
+#: belong to one generation and are rebuilt or forgotten when it changes.
 _generation = 0
-_compiled: tuple[int, re.Pattern[str] | None] = (-1, None)
+_PREFIX = 8  # spellings are found by their first characters (one small pattern), then compared whole
+
+
+class _SecretIndex:
+    """The registered spellings of one generation: a pattern of their prefixes (``_PREFIX``
+    characters: small, and unchanged when a new token shares its prefix with earlier ones, as JWTs
+    do) and, per prefix, the spellings that start with it, longest first."""
+
+    def __init__(self, generation: int, words: list[str], previous: _SecretIndex | None) -> None:
+        self.generation = generation
+        self.buckets: dict[str, list[str]] = {}
+        for word in words:  # longest first
+            self.buckets.setdefault(word[:_PREFIX], []).append(word)
+        self.prefixes = frozenset(self.buckets)
+        self.pattern: re.Pattern[str] | None
+        if previous is not None and previous.prefixes == self.prefixes:
+            self.pattern = previous.pattern  # nothing new to look for first: no recompilation
+        elif self.prefixes:
+            try:
+                self.pattern = re.compile(_trie_regex(_trie(self.prefixes)))
+            except (RecursionError, re.error):  # absurdly nested prefixes: a plain alternation
+                self.pattern = re.compile("|".join(re.escape(prefix) for prefix in sorted(self.prefixes)))
+        else:
+            self.pattern = None
+
+    def end_at(self, text: str, start: int) -> int:
+        """The end of the longest spelling at ``start`` of ``text``, or -1."""
+        for length in range(min(_PREFIX, len(text) - start), _MIN_SECRET_LENGTH - 1, -1):
+            for word in self.buckets.get(text[start : start + length], ()):
+                if text.startswith(word, start):
+                    return start + len(word)
+        return -1
+
+
+_index: _SecretIndex | None = None
 _MEMO_TEXT_LIMIT = 4096  # longer texts are masked every time (they are rare, and large)
 
 _END = ""  # the key that marks "a spelling ends here" in a trie node (a real key is one character)
@@ -157,44 +191,42 @@ def _trie_regex(node: Mapping[str, Any]) -> str:
     return body
 
 
-def _secret_pattern() -> re.Pattern[str] | None:
-    """The registered spellings as one pattern, compiled once per generation; None while nothing
-    is registered."""
-    global _compiled
-    generation, pattern = _compiled
-    if generation == _generation:
-        return pattern
+def _secret_index() -> _SecretIndex:
+    """The index of the registered spellings, rebuilt once per generation."""
+    global _index
+    index = _index
+    if index is not None and index.generation == _generation:
+        return index
     with _lock:
         generation, words = _generation, list(_ordered)
-    if not words:
-        pattern = None
-    else:
-        try:
-            pattern = re.compile(_trie_regex(_trie(words)))
-        except (RecursionError, re.error):  # absurdly nested spellings: a plain alternation
-            pattern = re.compile("|".join(re.escape(word) for word in words))
-    _compiled = (generation, pattern)
-    return pattern
+    index = _SecretIndex(generation, words, index)
+    _index = index
+    return index
 
 
 def _secret_spans(text: str) -> list[tuple[int, int]]:
     """Where registered spellings occur in ``text``, overlapping occurrences merged into one span.
 
-    One search finds the leftmost spelling (the longest one starting there); only inside a match is
-    every position tried again, for a spelling that starts inside it and reaches further.
+    One search finds the leftmost place where a spelling's prefix occurs, and the spellings with
+    that prefix are compared there; only inside a match is every position tried again, for a
+    spelling that starts inside it and reaches further. Linear: each position costs at most the
+    prefix length in the pattern and one comparison per spelling sharing the prefix.
     """
-    pattern = _secret_pattern()
+    index = _secret_index()
     spans: list[tuple[int, int]] = []
-    if pattern is None:
+    if index.pattern is None:
         return spans
     position = 0
-    while (found := pattern.search(text, position)) is not None:
-        start, end = found.span()
+    while (found := index.pattern.search(text, position)) is not None:
+        start = found.start()
+        end = index.end_at(text, start)
+        if end < 0:
+            position = start + 1
+            continue
         inside = start + 1
         while inside < end:
-            longer = pattern.match(text, inside)
-            if longer is not None and longer.end() > end:
-                end = longer.end()
+            if index.pattern.match(text, inside) is not None:
+                end = max(end, index.end_at(text, inside))
             inside += 1
         spans.append((start, end))
         position = end
@@ -255,8 +287,7 @@ def contains_secret(text: str | bytes | None) -> bool:
         return False
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    pattern = _secret_pattern()
-    return pattern is not None and pattern.search(text) is not None
+    return bool(_secret_spans(text))
 
 
 def register_url_credentials(url: str) -> None:
