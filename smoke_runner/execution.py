@@ -3,6 +3,11 @@
 Everything pabot leaves behind (``pabot_results/`` with its argument files, ``.pabotsuitenames``,
 the intermediate outputs) stays in a private work directory that is deleted afterwards; only the
 merged ``output.xml``, ``log.html`` and ``report.html`` reach the run's results folder.
+
+After pabot, the attempts are read once and merged in this process with rebot's own model
+(``rebot --merge`` semantics, without a rebot process); the runner computes the verdict from that
+model and ``write_results`` writes ``output.xml``, ``log.html`` and ``report.html`` once, with the
+verdict as metadata.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from typing import TYPE_CHECKING
 from smoke_runner.guard import die_with_parent, remove_after_run
 
 if TYPE_CHECKING:
-    from robot.result import TestCase
+    from robot.conf import RebotSettings
+    from robot.result import Result, TestCase
 
 TOP_SUITE_NAME = "Smoke"
 FIRST_OUTPUT = "first.xml"
@@ -50,11 +56,12 @@ class ExecutionPlan:
 class ExecutionOutcome:
     """Paths of the results of each step, and why they are missing or incomplete."""
 
-    output: Path | None  # merged output.xml in the run folder, None when nothing ran
+    output: Path | None  # where the merged output.xml goes (``write_results``), None when nothing ran
     first: Path | None
     rerun: Path | None
     error: str = ""
     timed_out: bool = False  # stopped at the plan's deadline; the results are incomplete
+    result: Result | None = None  # the merged results, read once; written by ``write_results``
 
 
 class DeadlineExceeded(Exception):
@@ -92,7 +99,8 @@ def _child_env(plan: ExecutionPlan) -> dict[str, str]:
 
 
 def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] | None = None) -> ExecutionOutcome:
-    """Run the suites, re-run failures once, merge into ``run_dir``/output.xml, log.html, report.html.
+    """Run the suites, re-run failures once and merge the attempts (``outcome.result``); the caller
+    writes ``run_dir``/output.xml, log.html and report.html with ``write_results``.
 
     ``stream`` receives pabot's console output line by line (None: discard it).
     """
@@ -140,9 +148,11 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
             if rerun.exists() and not outcome.timed_out:
                 outcome.rerun = rerun
                 outputs.append(rerun)
-        outcome.output = _merge(outputs, run_dir, workdir, env, plan.bin_dir, len(plan.sources) > 1)
-        if outcome.output is None:
-            outcome.error = "rebot could not merge the outputs"
+        outcome.result, problem = _merge(outputs, len(plan.sources) > 1)
+        if outcome.result is None:
+            outcome.error = f"rebot could not merge the outputs: {problem}"
+        else:
+            outcome.output = run_dir / "output.xml"
         # keep the attempts readable for the model until the work directory is removed
         kept = run_dir / ".attempts"
         kept.mkdir(exist_ok=True)
@@ -208,7 +218,7 @@ def _rerun_candidates(output: Path, workdir: Path) -> tuple[Path | None, list[st
     slow deployment's SLA miss), at the price of the run's time. Ordinary failures are."""
     from robot.api import ExecutionResult
 
-    result = ExecutionResult(str(output))
+    result = _read_once(output)
     failed = [test for test in result.suite.all_tests if test.status == "FAIL"]
     measured = [test.name for test in failed if _measured(test) and not _setup_failed(test)]
     worth = [test for test in failed if not _setup_failed(test) and not _measured(test)]
@@ -216,70 +226,94 @@ def _rerun_candidates(output: Path, workdir: Path) -> tuple[Path | None, list[st
         return None, measured
     if len(worth) == len(failed):
         return output, measured
+    result = ExecutionResult(str(output))  # a copy of its own: the one read is the merge's
+    failed = [test for test in result.suite.all_tests if test.status == "FAIL"]
     for test in failed:
-        if test not in worth:
+        if _setup_failed(test) or _measured(test):
             test.status = "PASS"  # only in this copy, which just tells --rerunfailed what to run
     candidates = workdir / RERUN_CANDIDATES
     result.save(str(candidates))
     return candidates, measured
 
 
-def _merge(
-    outputs: Sequence[Path], run_dir: Path, workdir: Path, env: Mapping[str, str], bin_dir: Path, rename: bool
-) -> Path | None:
-    command = [_executable(bin_dir, "rebot")]
-    if len(outputs) > 1:
-        command.append("--merge")
-    if rename:
-        command += ["--name", TOP_SUITE_NAME]
-    command += [
-        "--outputdir",
-        str(run_dir),
-        "--output",
-        "output.xml",
-        "--log",
-        "log.html",
-        "--report",
-        "report.html",
-        *[str(path) for path in outputs],
-    ]
-    _run(command, workdir, env, None)
-    merged = run_dir / "output.xml"
-    return merged if merged.exists() else None
+#: The attempt read last (path, modification time, size, model): ``_rerun_candidates`` reads the
+#: first attempt and, when nothing is re-run, ``_merge`` takes the same model instead of reading
+#: the file again.
+_last_read: tuple[Path, int, int, Result] | None = None
 
 
-def add_metadata(
-    run_dir: Path, metadata: Mapping[str, str], bin_dir: Path | None = None, env: Mapping[str, str] | None = None
-) -> str | None:
-    """Rewrite ``run_dir``'s output.xml, log.html and report.html with ``metadata`` as top-level suite
-    metadata (``rebot --metadata``), e.g. the verdict decided from the merged results; return an
-    error text, or None when rebot wrote them."""
-    output = run_dir / "output.xml"
-    if not output.is_file():
-        return f"{output} does not exist"
-    workdir = Path(tempfile.mkdtemp(prefix="smoke-rebot-"))
+def _read_once(output: Path) -> Result:
+    """``ExecutionResult(output)``, or the model read last from the unchanged file."""
+    global _last_read
+    from robot.api import ExecutionResult
+
+    stat = output.stat()
+    if _last_read is not None and _last_read[:3] == (output, stat.st_mtime_ns, stat.st_size):
+        return _last_read[3]
+    result = ExecutionResult(str(output))
+    _last_read = (output, stat.st_mtime_ns, stat.st_size, result)
+    return result
+
+
+def _rebot_settings(**options: object) -> RebotSettings:
+    from robot.conf import RebotSettings
+
+    return RebotSettings(options)
+
+
+def _merge(outputs: Sequence[Path], rename: bool) -> tuple[Result | None, str]:
+    """The attempts merged as ``rebot --merge [--name Smoke]`` would merge them, in this process:
+    (the result, "") or (None, why not)."""
+    global _last_read
+    from robot.api import ExecutionResult
+    from robot.errors import DataError
+
+    settings = _rebot_settings(merge=len(outputs) > 1, name=TOP_SUITE_NAME if rename else None)
     try:
-        source = Path(shutil.copy2(output, workdir / "merged.xml"))
-        command = [_executable(bin_dir or Path(sys.executable).parent, "rebot")]
-        for name, value in metadata.items():
-            command += ["--metadata", f"{name}:{value}"]
-        command += [
-            "--outputdir",
-            str(run_dir),
-            "--output",
-            "output.xml",
-            "--log",
-            "log.html",
-            "--report",
-            "report.html",
-            str(source),
-        ]
-        lines: list[str] = []
-        code = _run(command, workdir, {**os.environ, **(env or {})}, lines.append)
-        # rebot exits with the number of failed tests (max 250); 251+ are its own errors
-        return None if code <= 250 else f"rebot exit code {code}: {' '.join(lines)[-300:]}"
+        if len(outputs) == 1:
+            result = _read_once(outputs[0])
+        else:
+            result = ExecutionResult(*[str(path) for path in outputs], merge=True)
+        result.configure(settings.status_rc, settings.suite_config, settings.statistics_config)
+    except DataError as error:
+        return None, error.message
     finally:
-        _remove(workdir)
+        _last_read = None
+    return result, ""
+
+
+def write_results(result: Result, run_dir: Path, metadata: Mapping[str, str] | None = None) -> str | None:
+    """Write ``run_dir``'s output.xml, log.html and report.html from ``result`` in one go, with
+    ``metadata`` as top-level suite metadata (as ``rebot --metadata NAME:VALUE`` would add it, e.g.
+    the verdict); return an error text, or None when all three were written."""
+    from robot.errors import DataError
+    from robot.reporting.jsmodelbuilders import JsModelBuilder
+    from robot.reporting.logreportwriters import LogWriter, ReportWriter
+
+    settings = _rebot_settings(
+        metadata=[f"{name}:{value}" for name, value in (metadata or {}).items()],
+        outputdir=str(run_dir),
+        output="output.xml",
+        log="log.html",
+        report="report.html",
+    )
+    if settings.rpa is None:
+        settings.rpa = result.rpa
+    try:
+        result.suite.metadata.update(settings.suite_config["metadata"])  # as SuiteConfigurer adds it
+        result.save(settings.output)
+        js_result = JsModelBuilder(
+            log_path=settings.log,
+            split_log=settings.split_log,
+            expand_keywords=settings.expand_keywords,
+            prune_input_to_save_memory=False,
+        ).build_from(result)
+        LogWriter(js_result).write(settings.log, dict(settings.log_config, minLevel=js_result.min_level))
+        js_result.remove_data_not_needed_in_report()
+        ReportWriter(js_result).write(settings.report, settings.report_config)
+    except (DataError, OSError) as error:
+        return f"writing output.xml, log.html and report.html failed: {error}"
+    return None
 
 
 def _run(

@@ -2,7 +2,7 @@
 
 Two layers:
 
-* every child the runner starts (pabot, rebot, the ``--demo`` API) gets a parent-death signal
+* every child the runner starts (pabot, the ``--demo`` API) gets a parent-death signal
   (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, see ``die_with_parent``): it is killed when the runner dies;
 * the robot processes pabot starts (in sessions of their own) are grandchildren, out of reach of
   that signal. A small guard process (``start_guard``) therefore waits for the runner to end (a pipe

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from smoke_runner import REPO_ROOT
 
 if TYPE_CHECKING:
-    from robot.result import TestCase, TestSuite
+    from robot.result import Result, TestCase, TestSuite
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 #: The tag that marks a check guarding security (authentication, tenant isolation, secrets).
@@ -223,12 +223,13 @@ def _collect(output: Path) -> tuple[dict[str, tuple[str, str, float]], object]:
 
 
 def load_results(
-    merged: Path,
+    merged: Path | Result,
     selected: dict[str, Path],
     first: Path | None = None,
     rerun: Path | None = None,
 ) -> RunResults:
-    """Read the merged ``output.xml``; flag tests that failed in ``first`` and passed in ``rerun``.
+    """Read the merged ``output.xml`` (or take its model); flag tests that failed in ``first`` and
+    passed in ``rerun`` (``first`` is read only when there was a re-run).
 
     ``selected`` maps the suite keys that were asked for (``health``, ``workflows``) to their data
     sources; top-level suites are matched by source, then by name. A selected suite that is absent
@@ -236,9 +237,9 @@ def load_results(
     """
     from robot.api import ExecutionResult
 
-    first_tests = _collect(first)[0] if first and first.exists() else {}
     rerun_tests = _collect(rerun)[0] if rerun and rerun.exists() else {}
-    top = ExecutionResult(str(merged)).suite
+    first_tests = _collect(first)[0] if rerun_tests and first and first.exists() else {}
+    top = (ExecutionResult(str(merged)) if isinstance(merged, (str, Path)) else merged).suite
     children = list(top.suites) if len(selected) > 1 else [top]
     by_source = {_resolved(path): key for key, path in selected.items()}
     by_key: dict[str, object] = {}

@@ -20,7 +20,7 @@ from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.canary import CanaryError, run_canary
 from smoke_runner.dashboard import refresh_after_run
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, add_metadata, run_pabot
+from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, write_results
 from smoke_runner.history import append_history, failure_records, read_history, trend
 from smoke_runner.metrics import build_registry, environment_name, push_metrics, run_finished, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
@@ -312,12 +312,13 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     ran = {key: path for key, path in context.sources.items() if key not in context.empty}
     context.warnings += [f"suite {key}: no test matches the filters, not run" for key in context.empty]
     console.step(f"Running {', '.join(ran)} with pabot ({context.plan.processes} processes)")
+    outcome = None
     try:
         outcome = run_pabot(context.plan, context.run_dir, console.passthrough)
         if outcome.timed_out:
             context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
-        if outcome.output is not None:
-            results = load_results(outcome.output, ran, outcome.first, outcome.rerun)
+        if outcome.result is not None:
+            results = load_results(outcome.result, ran, outcome.first, outcome.rerun)
         else:
             context.warnings.append(outcome.error)
             results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in ran])
@@ -333,12 +334,9 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
         write_suite_xunit(
             suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp, properties=properties
         )
-    if (context.run_dir / "output.xml").is_file():  # the verdict where people look: log, report, output.xml
-        problem = add_metadata(
-            context.run_dir,
-            verdict_metadata(decision, results, context.run_id, context.target),
-            context.plan.bin_dir,
-            context.plan.env,
+    if outcome is not None and outcome.result is not None:  # written once, with the verdict where people look
+        problem = write_results(
+            outcome.result, context.run_dir, verdict_metadata(decision, results, context.run_id, context.target)
         )
         if problem:
             context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")

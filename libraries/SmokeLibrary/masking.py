@@ -15,7 +15,12 @@ Three layers, because no single one is enough (see ``known-traps.md``):
    response logging, which would otherwise log headers and bodies in full.
 
 Masking runs in linear time: long bodies are cut before they are masked, and every pattern is
-anchored at word starts with possessive repetitions.
+anchored at word starts with possessive repetitions. It is also cheap, because the listener masks
+every message, argument and documentation string of a run (about ten thousand a suite): the
+registered spellings are found in a single pass of one compiled pattern (a trie of their first
+characters, recompiled only when a secret with new first characters is registered), the
+secret-shape patterns run only when the text contains what they need (``eyJ``, ``://``, a secret
+word...), and the masked form of a short text is remembered until the next secret is registered.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
@@ -82,6 +87,27 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
         r"\1" + MASK,
     ),
 )
+
+
+def _contains(*parts: str) -> Callable[[str], object]:
+    return lambda text: all(part in text for part in parts)
+
+
+#: What each of ``_PATTERNS`` needs in a text to match at all (the same flags, so never stricter):
+#: a pattern runs only on a text that passes its gate, so that most messages cost a few substring
+#: searches instead of seven regular-expression scans.
+_GATES: tuple[Callable[[str], object], ...] = (
+    re.compile(r"(?i)bearer\s").search,
+    _contains("eyJ", "."),
+    _contains("whsec_"),
+    re.compile(r"(?i)basic\s").search,
+    _contains("://", "@"),
+    _SECRET_WORD.search,
+    _SECRET_WORD.search,
+)
+assert len(_GATES) == len(_PATTERNS)
+#: Matches wherever any gate could pass (a superset): a text without it skips every pattern.
+_ANY_GATE = re.compile(rf"(?i)bearer\s|basic\s|eyJ|whsec_|://|{_SECRET_WORDS}")
 LOG_BODY_LIMIT = 2000
 _CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
@@ -90,6 +116,123 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 _ordered: list[str] = []  # _secrets, longest first (an encoded form may contain the plain one)
 _locations: dict[str, Any] = {}
+#: Counts registrations that added a spelling: the search index and the remembered masked texts
+#: belong to one generation and are rebuilt or forgotten when it changes.
+_generation = 0
+_PREFIX = 8  # spellings are found by their first characters (one small pattern), then compared whole
+
+
+class _SecretIndex:
+    """The registered spellings of one generation: a pattern of their prefixes (``_PREFIX``
+    characters: small, and unchanged when a new token shares its prefix with earlier ones, as JWTs
+    do) and, per prefix, the spellings that start with it, longest first."""
+
+    def __init__(self, generation: int, words: list[str], previous: _SecretIndex | None) -> None:
+        self.generation = generation
+        self.buckets: dict[str, list[str]] = {}
+        for word in words:  # longest first
+            self.buckets.setdefault(word[:_PREFIX], []).append(word)
+        self.prefixes = frozenset(self.buckets)
+        self.pattern: re.Pattern[str] | None
+        if previous is not None and previous.prefixes == self.prefixes:
+            self.pattern = previous.pattern  # nothing new to look for first: no recompilation
+        elif self.prefixes:
+            try:
+                self.pattern = re.compile(_trie_regex(_trie(self.prefixes)))
+            except (RecursionError, re.error):  # absurdly nested prefixes: a plain alternation
+                self.pattern = re.compile("|".join(re.escape(prefix) for prefix in sorted(self.prefixes)))
+        else:
+            self.pattern = None
+
+    def end_at(self, text: str, start: int) -> int:
+        """The end of the longest spelling at ``start`` of ``text``, or -1."""
+        for length in range(min(_PREFIX, len(text) - start), _MIN_SECRET_LENGTH - 1, -1):
+            for word in self.buckets.get(text[start : start + length], ()):
+                if text.startswith(word, start):
+                    return start + len(word)
+        return -1
+
+
+_index: _SecretIndex | None = None
+_MEMO_TEXT_LIMIT = 4096  # longer texts are masked every time (they are rare, and large)
+
+_END = ""  # the key that marks "a spelling ends here" in a trie node (a real key is one character)
+
+
+def _trie(words: Iterable[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return root
+
+
+def _trie_regex(node: Mapping[str, Any]) -> str:
+    """A regular expression that matches exactly the words of trie ``node``, the longest first.
+
+    Branches start with distinct characters, so at most one of them gets past its first character:
+    a match attempt costs at most the longest spelling's length, whatever the text (no
+    backtracking over repetitions: there are none). Chains without branches are emitted as one
+    literal, so the nesting depth is the number of branch points, not the spellings' length.
+    """
+    branches = []
+    for char in sorted(key for key in node if key != _END):
+        literal = [re.escape(char)]
+        child = node[char]
+        while len(child) == 1 and _END not in child:
+            ((next_char, child),) = child.items()
+            literal.append(re.escape(next_char))
+        branches.append("".join(literal) + _trie_regex(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if _END in node:
+        return f"(?:{body})?" if len(branches) == 1 else f"{body}?"
+    return body
+
+
+def _secret_index() -> _SecretIndex:
+    """The index of the registered spellings, rebuilt once per generation."""
+    global _index
+    index = _index
+    if index is not None and index.generation == _generation:
+        return index
+    with _lock:
+        generation, words = _generation, list(_ordered)
+    index = _SecretIndex(generation, words, index)
+    _index = index
+    return index
+
+
+def _secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where registered spellings occur in ``text``, overlapping occurrences merged into one span.
+
+    One search finds the leftmost place where a spelling's prefix occurs, and the spellings with
+    that prefix are compared there; only inside a match is every position tried again, for a
+    spelling that starts inside it and reaches further. Linear: each position costs at most the
+    prefix length in the pattern and one comparison per spelling sharing the prefix.
+    """
+    index = _secret_index()
+    spans: list[tuple[int, int]] = []
+    if index.pattern is None:
+        return spans
+    position = 0
+    while (found := index.pattern.search(text, position)) is not None:
+        start = found.start()
+        end = index.end_at(text, start)
+        if end < 0:
+            position = start + 1
+            continue
+        inside = start + 1
+        while inside < end:
+            if index.pattern.match(text, inside) is not None:
+                end = max(end, index.end_at(text, inside))
+            inside += 1
+        spans.append((start, end))
+        position = end
+    return spans
 
 
 def _xml_escape(text: str) -> str:
@@ -125,11 +268,13 @@ def register_secret(value: object) -> None:
     if len(text) < _MIN_SECRET_LENGTH:
         return
     forms = {form for form in secret_forms(text) if len(form) >= _MIN_SECRET_LENGTH}
+    global _generation
     with _lock:
         if forms <= _secrets:
             return
         _secrets.update(forms)
         _ordered[:] = sorted(_secrets, key=len, reverse=True)
+        _generation += 1
 
 
 def known_secrets() -> list[str]:
@@ -144,7 +289,7 @@ def contains_secret(text: str | bytes | None) -> bool:
         return False
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    return any(secret in text for secret in known_secrets())
+    return bool(_secret_spans(text))
 
 
 def register_url_credentials(url: str) -> None:
@@ -222,11 +367,32 @@ def mask_text(text: str) -> str:
     """Return ``text`` with every registered secret and every secret-looking value masked."""
     if not text:
         return text
-    for secret in known_secrets():
-        if secret in text:
-            text = text.replace(secret, MASK)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    if len(text) > _MEMO_TEXT_LIMIT:
+        return _mask(text)
+    return _remembered_mask(text, _generation)
+
+
+@lru_cache(maxsize=2048)
+def _remembered_mask(text: str, generation: int) -> str:
+    """``_mask(text)``, remembered per generation of the registry (a new secret forgets nothing
+    it must not: the key changes, so every text is masked again with the new secret)."""
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
+    spans = _secret_spans(text)
+    if spans:
+        pieces, done = [], 0
+        for start, end in spans:
+            pieces += [text[done:start], MASK]
+            done = end
+        pieces.append(text[done:])
+        text = "".join(pieces)
+    if _ANY_GATE.search(text) is None:
+        return text
+    for (pattern, replacement), gate in zip(_PATTERNS, _GATES, strict=True):
+        if gate(text):
+            text = pattern.sub(replacement, text)
     return text
 
 
@@ -269,7 +435,9 @@ def mask_body(body: Any, limit: int = LOG_BODY_LIMIT) -> str:
             masked = mask_text(text)
         if len(masked) <= limit:
             return masked
-    margin = max([_CUT_MARGIN, *(len(secret) for secret in known_secrets()[:1])])
+    with _lock:
+        longest = len(_ordered[0]) if _ordered else 0
+    margin = max(_CUT_MARGIN, longest)
     window = mask_text(text[: limit + margin])
     return f"{window[:limit]}… ({len(text) - limit} more characters not logged)"
 
