@@ -121,7 +121,7 @@ def test_a_run_without_a_rerun_reads_its_output_once(
     monkeypatch.setattr(robot.api, "ExecutionResult", counted)
     workdir = tmp_path / "work"
     workdir.mkdir()
-    assert _rerun_candidates(first, workdir) == first  # every failure is worth a re-run
+    assert _rerun_candidates(first, workdir) == (first, [])  # every failure is worth a re-run
     result, _ = _merge([first], rename=False)
     assert result is not None
     assert reads == [str(first)]
@@ -149,7 +149,7 @@ def test_the_model_marked_for_the_rerun_is_not_the_merged_one(tmp_path: Path) ->
     first = _robot(folder, tmp_path / "first.xml")
     workdir = tmp_path / "work"
     workdir.mkdir()
-    assert _rerun_candidates(first, workdir) == workdir / RERUN_CANDIDATES
+    assert _rerun_candidates(first, workdir) == (workdir / RERUN_CANDIDATES, [])
     result, _ = _merge([first], rename=True)
     assert result is not None
     statuses = {test.name: test.status for test in result.suite.all_tests}
