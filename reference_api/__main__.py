@@ -1,4 +1,4 @@
-"""Command line: ``python -m reference_api --host 127.0.0.1 --port 8000 [--tls] [--fault NAME] [--dialect D]``."""
+"""Command line: ``python -m reference_api --host H --port P [--tls] [--fault NAME] [--mutate SPEC] [--dialect D]``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .app import create_app
 from .config import DEFAULT_CA_BUNDLE, DIALECTS, ConfigError, Settings
 from .db import DatabaseSetupError
 from .faults import KNOWN_FAULTS, Faults, UnknownFaultError
+from .mutations import CHANGES, Mutations, MutationSpecError
 from .runtime import Runtime
 from .tls import DEFAULT_HOSTNAMES, make_certificates, modern_context_factory
 
@@ -27,7 +28,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m reference_api",
         description="The Lattice reference API.",
-        epilog="Faults: " + ", ".join(sorted(KNOWN_FAULTS)),
+        epilog="Faults: "
+        + ", ".join(sorted(KNOWN_FAULTS))
+        + ". Mutations: 'METHOD PATH:CHANGE', CHANGE one of: "
+        + "; ".join(CHANGES.values()),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000; 0 = any free)")
@@ -50,6 +54,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="NAME",
         help="enable a deliberate defect (repeatable; also LATTICE_FAULTS)",
+    )
+    parser.add_argument(
+        "--mutate",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="change the answers to some requests, e.g. 'GET /health:status=500' "
+        "(repeatable; also LATTICE_MUTATIONS, ';'-separated; see reference_api/mutations.py)",
     )
     parser.add_argument(
         "--dialect",
@@ -94,16 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         faults = Faults.from_sources(args.fault, os.environ.get("LATTICE_FAULTS"))
+        mutations = Mutations.from_sources(args.mutate, os.environ.get("LATTICE_MUTATIONS"))
         settings = Settings.from_env()
         if args.dialect:
             settings = dataclasses.replace(settings, dialect=args.dialect)
-        runtime = Runtime.build(settings, faults)
-    except (UnknownFaultError, ConfigError, DatabaseSetupError) as exc:
+        runtime = Runtime.build(settings, faults, mutations)
+    except (UnknownFaultError, MutationSpecError, ConfigError, DatabaseSetupError) as exc:
         print(f"reference_api: cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
     logging.getLogger("reference_api").info("dialect: %s", settings.dialect)
     if faults.enabled:
         logging.getLogger("reference_api").warning("FAULTS ENABLED: %s", ", ".join(sorted(faults.enabled)))
+    if mutations.enabled:
+        logging.getLogger("reference_api").warning("MUTATIONS ENABLED: %s", "; ".join(map(str, mutations.enabled)))
     options: dict[str, object] = {}
     tls_files = None
     if args.tls:

@@ -1,4 +1,4 @@
-"""Application factory: the dialect's routes, its error handlers, OpenAPI and the edge middleware."""
+"""Application factory: the dialect's routes, its error handlers, OpenAPI, the edge middleware and mutations."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .middleware import EdgeMiddleware
+from .mutations import MutationMiddleware
 from .problems import ProblemError, error_answer
 from .routes import account, auth, lattices, system, users, webhooks
 from .routes_classic import billing, grids, identity
@@ -43,7 +44,7 @@ def _field(loc: tuple[object, ...]) -> str:
     return ".".join(parts) or "request"
 
 
-def create_app(runtime: Runtime) -> EdgeMiddleware:
+def create_app(runtime: Runtime) -> EdgeMiddleware | MutationMiddleware:
     """The ASGI application of the service."""
 
     @asynccontextmanager
@@ -102,4 +103,6 @@ def create_app(runtime: Runtime) -> EdgeMiddleware:
         log.error("unhandled %s on %s %s", exc.__class__.__name__, request.method, request.url.path)
         return _problem(request, 500, "An unexpected error occurred.")
 
-    return EdgeMiddleware(app, table, runtime)
+    edge = EdgeMiddleware(app, table, runtime)
+    # the mutations wrap everything, so they also change what the edge adds (headers, 429s)
+    return MutationMiddleware(edge, runtime.mutations) if runtime.mutations.enabled else edge

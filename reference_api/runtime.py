@@ -11,13 +11,14 @@ from .config import Settings
 from .db import Database
 from .faults import Faults
 from .metrics import Metrics
+from .mutations import Mutations
 from .ratelimit import RateLimiter
 from .webhooks import WebhookDispatcher
 
 
 @dataclass
 class Runtime:
-    """Settings, faults and the service's long-lived collaborators."""
+    """Settings, faults, mutations and the service's long-lived collaborators."""
 
     settings: Settings
     faults: Faults
@@ -29,9 +30,10 @@ class Runtime:
     health_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
     )
+    mutations: Mutations = field(default_factory=Mutations)
 
     @classmethod
-    def build(cls, settings: Settings, faults: Faults) -> Runtime:
+    def build(cls, settings: Settings, faults: Faults, mutations: Mutations | None = None) -> Runtime:
         """Create every collaborator (the database schema is created here)."""
         db = Database(settings.database_url)
         metrics = Metrics()
@@ -43,6 +45,7 @@ class Runtime:
             limiter=RateLimiter(settings.rate_limit_window_seconds, settings.redis_url),
             metrics=metrics,
             webhooks=WebhookDispatcher(db.session, metrics, faults),
+            mutations=mutations or Mutations(),
         )
 
     async def close(self) -> None:

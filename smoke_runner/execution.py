@@ -64,6 +64,12 @@ class ExecutionOutcome:
     result: Result | None = None  # the merged results, read once; written by ``write_results``
 
 
+#: Tag patterns kept out of the tag statistics of the output.xml, log and report the runner writes
+#: (as ``rebot --tagstatexclude``): a test's proof tags (``guards:...``, ``guards-with:...``,
+#: docs/adding-a-smoke-test.md).
+TAGSTAT_EXCLUDE = ("guards*",)
+
+
 class DeadlineExceeded(Exception):
     """A command was stopped because the run reached its time limit."""
 
@@ -268,7 +274,9 @@ def _merge(outputs: Sequence[Path], rename: bool) -> tuple[Result | None, str]:
     from robot.api import ExecutionResult
     from robot.errors import DataError
 
-    settings = _rebot_settings(merge=len(outputs) > 1, name=TOP_SUITE_NAME if rename else None)
+    settings = _rebot_settings(
+        merge=len(outputs) > 1, name=TOP_SUITE_NAME if rename else None, tagstatexclude=list(TAGSTAT_EXCLUDE)
+    )
     try:
         if len(outputs) == 1:
             result = _read_once(outputs[0])
@@ -296,6 +304,7 @@ def write_results(result: Result, run_dir: Path, metadata: Mapping[str, str] | N
         output="output.xml",
         log="log.html",
         report="report.html",
+        tagstatexclude=list(TAGSTAT_EXCLUDE),
     )
     if settings.rpa is None:
         settings.rpa = result.rpa

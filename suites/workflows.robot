@@ -25,7 +25,9 @@ Test Tags         workflow    critical
 User Registration Flow
     [Documentation]    A new user can sign up and gets the user's fields back;
     ...    the same email address cannot be registered twice.
-    [Tags]    auth
+    [Tags]
+    ...    auth
+    ...    guards:register_allows_duplicate -> a second time': expected HTTP
     ${email} =    Unique Throwaway Email
     ${password} =    Throwaway Password
     Register New User    ${email}    ${password}
@@ -34,7 +36,10 @@ User Registration Flow
 User Login Flow
     [Documentation]    The right password yields a bearer token that expires; a wrong password
     ...    is refused with no token.
-    [Tags]    auth    security
+    [Tags]
+    ...    auth    security
+    ...    guards:login_no_expiry -> the answer holds nothing at $
+    ...    guards:login_no_expiry -> expires_in
     ${response} =    Log In    ${TEST_EMAIL}    ${TEST_PASSWORD}
     Login Should Grant An Expiring Bearer Token    ${response}
     ${wrong_password} =    Throwaway Password
@@ -44,7 +49,14 @@ Authenticated API Access Flow
     [Documentation]    A valid token reads its own user; no token, a malformed, a tampered and an
     ...    unsigned token are refused (401); another tenant finds the user's lattice neither by id
     ...    nor in its listing nor in its counts (listing total, usage).
-    [Tags]    auth    security
+    [Tags]
+    ...    auth    security
+    ...    guards:accept_tampered_token -> with a token with a tampered signature': expected HTTP 401
+    ...    guards:accept_alg_none -> with an unsigned (alg none) token': expected HTTP 401
+    ...    guards:tenant_leak -> Read another user's lattice
+    ...    guards:tenant_leak_listing -> Tenant isolation broken in the listing: another user's
+    ...    guards:tenant_leak_count -> of a user who has created nothing reports total=1
+    ...    guards:tenant_leak_usage -> of a user who has created nothing reports lattices=
     Current User Should Be    ${TEST_EMAIL}
     Request Without Token Should Be Unauthorized    current_user
     Malformed Token Should Be Rejected
@@ -57,7 +69,10 @@ Authenticated API Access Flow
 Subscription Management Flow
     [Documentation]    A new user is on the default plan; an upgrade is stored (a fresh read shows it),
     ...    an unknown plan is refused and cancelling returns the user to the default plan.
-    [Tags]    billing
+    [Tags]
+    ...    billing
+    ...    guards:subscription_not_persisted -> Step 'Read the subscription': it is
+    ...    guards:subscription_accepts_unknown_plan -> unknown plan 'platinum-smoketest'': expected HTTP
     Subscription Should Be    ${DEFAULT_PLAN}    ${DEFAULT_PLAN_STATUS}
     Change Plan    ${UPGRADE_PLAN}
     Subscription Should Be    ${UPGRADE_PLAN}    ${DEFAULT_PLAN_STATUS}
@@ -69,7 +84,11 @@ Subscription Management Flow
 Lattice Creation Flow
     [Documentation]    A lattice with blocked cells is stored exactly as sent and listed; invalid
     ...    lattices (empty name, blocked cell out of bounds) are refused and create nothing.
-    [Tags]    lattices
+    [Tags]
+    ...    lattices
+    ...    guards:lattice_drops_blocked -> read back with blocked [] instead of
+    ...    guards:lattice_accepts_invalid -> Create a lattice with an empty name': expected HTTP
+    ...    guards:error_leaves_data -> refused lattices must not be stored
     ${id} =    Create Lattice    ${LATTICE_2D}
     Lattice Should Be Stored As Sent    ${id}    ${LATTICE_2D}
     Lattices Should Be Listed    ${id}
@@ -81,7 +100,12 @@ Lattice Creation Flow
 Lattice Pathfinding Flow
     [Documentation]    On 2-D and 3-D lattices with walls, the path returned is a shortest one (checked
     ...    step by step against the library's own search); a walled-off end is answered as not found.
-    [Tags]    lattices    pathfinding
+    [Tags]
+    ...    lattices    pathfinding
+    ...    guards:lattice_drops_blocked -> the path enters blocked cells
+    ...    guards:path_not_shortest -> takes 14 steps but the shortest path takes 12
+    ...    guards:path_through_blocked -> the path enters blocked cells
+    ...    guards:path_wrong_distance -> 'distance' is 13 but the path has 13 cells (expected 12)
     Shortest Path Should Be Found On    ${LATTICE_2D}    ${LATTICE_2D_START}    ${LATTICE_2D_END}
     ...    ${LATTICE_2D_SHORTEST}
     Shortest Path Should Be Found On    ${LATTICE_3D}    ${LATTICE_3D_START}    ${LATTICE_3D_END}
@@ -92,7 +116,12 @@ Webhook Registration Flow
     [Documentation]    A webhook is registered and listed without its secret; a test ``ping`` is
     ...    recorded and (when the target can reach this machine) arrives correctly signed; a deleted
     ...    webhook is no longer listed. Skipped when the profile does not offer webhooks.
-    [Tags]    webhooks    security
+    [Tags]
+    ...    webhooks    security
+    ...    guards:webhook_unsigned -> arrived without an X-Signature-256 header
+    ...    guards:webhook_bad_signature -> does not match the HMAC-SHA256 of its body
+    ...    guards:webhook_secret_in_listing -> The listing reveals secrets (a value at $.items[*].secret
+    ...    guards:webhook_no_delivery -> delivery record(s) in the listing, but 1 are missing
     ${url} =    Start Webhook Receiver When Reachable
     ${webhook_id}    ${secret} =    Register Webhook    ${url}
     Webhook Should Be Listed Without Secret    ${webhook_id}    ${secret}
@@ -106,7 +135,9 @@ Webhook Registration Flow
 Usage Tracking Flow
     [Documentation]    Creating one lattice and computing one path add exactly one to the user's
     ...    lattice and path counters, and the request counter grows.
-    [Tags]    billing
+    [Tags]
+    ...    billing
+    ...    guards:usage_not_counted -> Usage counter 'lattices' went from
     ${before} =    Usage Of
     ${id} =    Create Lattice    ${LATTICE_2D}
     Find Path    ${id}    ${LATTICE_2D_START}    ${LATTICE_2D_END}
@@ -116,7 +147,10 @@ Usage Tracking Flow
 Error Recovery Flow
     [Documentation]    Malformed JSON, invalid fields and an unknown lattice each get a 4xx error
     ...    answer; the same session keeps working and the failed requests left no data behind.
-    [Tags]    errors
+    [Tags]
+    ...    errors
+    ...    guards:error_leaves_data -> requests that failed must leave no data behind
+    ...    guards:lattice_accepts_invalid -> a blocked cell out of bounds': expected HTTP
     ${total} =    Lattice Total Of
     Send Malformed JSON
     Lattice Creation Should Be Refused    ${INVALID_FIELDS_LATTICE}    invalid fields
@@ -129,7 +163,14 @@ Bulk Operations Performance Flow
     [Documentation]    ${BULK_LATTICE_COUNT} lattices are created in one call, listed, used for a path
     ...    and deleted in one call, each step within ``${BULK_STEP_BUDGET}`` (ops/second are logged);
     ...    a bulk create with one invalid item creates nothing (all or nothing).
-    [Tags]    lattices    performance
+    [Tags]
+    ...    lattices    performance
+    ...    guards:bulk_partial -> a refused bulk create must create none of its items
+    ...    guards:path_not_shortest -> is not a valid shortest path
+    ...    guards:path_wrong_distance -> 'distance' is 7 but the path has 7 cells (expected 6)
+    ...    guards:lattice_accepts_invalid -> Bulk-create lattices with one invalid item': expected HTTP
+    ...    guards:bulk_slow -> over its time budget of 5 s
+    ...    guards:bulk_delete_keeps_rows -> to be gone, but they are still listed
     ${ids} =    Bulk Create Lattices Within Budget    ${BULK_LATTICE_COUNT}
     Lattices Should Be Listed Within Budget    @{ids}
     Path Should Be Found Within Budget    ${ids}[0]

@@ -20,7 +20,9 @@ Test Tags         workflow    critical
 *** Test Cases ***
 Lattice Deletion Flow
     [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it is refused as missing.
-    [Tags]    lattices
+    [Tags]
+    ...    lattices
+    ...    guards:mutate:DELETE /api/v1/lattices/*:status=500 -> answered 500
     ${id} =    Create Lattice    ${LATTICE_2D}
     Lattices Should Be Listed    ${id}
     Delete Lattice    ${id}
