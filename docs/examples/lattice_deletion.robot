@@ -20,7 +20,9 @@ Test Tags         workflow    critical
 *** Test Cases ***
 Lattice Deletion Flow
     [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it is refused as missing.
-    [Tags]    lattices
+    [Tags]
+    ...    lattices
+    ...    guards:mutate:GET /api/v1/lattices/*:status=200 -> Step 'Read the deleted lattice
     ${id} =    Create Lattice    ${LATTICE_2D}
     Lattices Should Be Listed    ${id}
     Delete Lattice    ${id}
