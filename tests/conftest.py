@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
+DOCS_TESTS = TESTS_DIR / "docs"
 #: The modules whose importers read the suites.
 SUITE_READERS = frozenset({"tests.support.suite_model", "tests.support.proof_run"})
 
@@ -57,8 +58,12 @@ def reads_the_suites(path: Path) -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests of every module that reads the suites with ``suites``."""
+    """Mark the tests of every module that reads the suites with ``suites``.
+
+    The tests of the documents (``tests/docs/``) are not suite-level checks; one of them runs the
+    suite-level checks itself (test_guide_executed.py) and must never be run by them.
+    """
     for item in items:
         path = Path(str(item.fspath)).resolve()
-        if path.is_relative_to(TESTS_DIR) and reads_the_suites(path):
+        if path.is_relative_to(TESTS_DIR) and not path.is_relative_to(DOCS_TESTS) and reads_the_suites(path):
             item.add_marker(pytest.mark.suites)
