@@ -69,6 +69,21 @@ KNOWN_FAULTS: dict[str, str] = {
     "subscription_fails_then_throttled": "the first GET /api/v1/subscription after start answers 500, later ones 429",
 }
 
+#: Faults only visible over HTTPS: a proof of one of them runs the service with ``--tls``.
+HTTPS_ONLY_FAULTS: frozenset[str] = frozenset({"hsts_short"})
+
+#: Faults that change nothing in a dialect, per dialect, with the reason (the classic dialect offers no
+#: webhooks and its listings carry no total). Proofs naming them are not run against that dialect.
+NOT_IN_DIALECT: dict[str, dict[str, str]] = {
+    "classic": {
+        "webhook_unsigned": "classic offers no webhooks",
+        "webhook_bad_signature": "classic offers no webhooks",
+        "webhook_secret_in_listing": "classic offers no webhooks",
+        "webhook_no_delivery": "classic offers no webhooks",
+        "tenant_leak_count": "classic listings are bare arrays without a total",
+    },
+}
+
 
 class UnknownFaultError(ValueError):
     """Raised for a fault name the service does not know."""

@@ -53,6 +53,11 @@ class ExecutionOutcome:
     timed_out: bool = False  # stopped at the plan's deadline; the results are incomplete
 
 
+#: Options of every rebot that writes the run's output.xml, log and report: a test's proof tags
+#: (``guards:...``, ``guards-with:...``, docs/adding-a-smoke-test.md) stay out of the tag statistics.
+REPORT_OPTIONS = ("--tagstatexclude", "guards*")
+
+
 class DeadlineExceeded(Exception):
     """A command was stopped because the run reached its time limit."""
 
@@ -220,6 +225,7 @@ def _merge(
         "log.html",
         "--report",
         "report.html",
+        *REPORT_OPTIONS,
         *[str(path) for path in outputs],
     ]
     _run(command, workdir, env, None)
@@ -251,6 +257,7 @@ def add_metadata(
             "log.html",
             "--report",
             "report.html",
+            *REPORT_OPTIONS,
             str(source),
         ]
         lines: list[str] = []

@@ -132,7 +132,7 @@ Security Headers Are Present
     ...    guards:server_disclosure -> X-Powered-By
     ...    guards:hsts_short -> Strict-Transport-Security max-age=300 is below 15768000
     ...    guards:delete_user_keeps_data -> can still log in after 3 deletions
-    ...    guards:mutate:GET /health:remove-header=X-Frame-Options -> X-Frame-Options is missing
+    ...    guards:mutate:GET /health:remove-header=Referrer-Policy -> Referrer-Policy is missing
     [Setup]    Create Throwaway Identity
     ${normal} =    Current Health Report
     ${authenticated} =    Authenticated Answer

@@ -88,6 +88,7 @@ Lattice Creation Flow
     ...    lattices
     ...    guards:lattice_drops_blocked -> read back with blocked [] instead of
     ...    guards:lattice_accepts_invalid -> Create a lattice with an empty name': expected HTTP
+    ...    guards:error_leaves_data -> refused lattices must not be stored
     ${id} =    Create Lattice    ${LATTICE_2D}
     Lattice Should Be Stored As Sent    ${id}    ${LATTICE_2D}
     Lattices Should Be Listed    ${id}
@@ -101,6 +102,7 @@ Lattice Pathfinding Flow
     ...    step by step against the library's own search); a walled-off end is answered as not found.
     [Tags]
     ...    lattices    pathfinding
+    ...    guards:lattice_drops_blocked -> the path enters blocked cells
     ...    guards:path_not_shortest -> takes 14 steps but the shortest path takes 12
     ...    guards:path_through_blocked -> the path enters blocked cells
     ...    guards:path_wrong_distance -> 'distance' is 13 but the path has 13 cells (expected 12)
@@ -148,6 +150,7 @@ Error Recovery Flow
     [Tags]
     ...    errors
     ...    guards:error_leaves_data -> requests that failed must leave no data behind
+    ...    guards:lattice_accepts_invalid -> a blocked cell out of bounds': expected HTTP
     ${total} =    Lattice Total Of
     Send Malformed JSON
     Lattice Creation Should Be Refused    ${INVALID_FIELDS_LATTICE}    invalid fields
@@ -163,6 +166,9 @@ Bulk Operations Performance Flow
     [Tags]
     ...    lattices    performance
     ...    guards:bulk_partial -> a refused bulk create must create none of its items
+    ...    guards:path_not_shortest -> is not a valid shortest path
+    ...    guards:path_wrong_distance -> 'distance' is 7 but the path has 7 cells (expected 6)
+    ...    guards:lattice_accepts_invalid -> Bulk-create lattices with one invalid item': expected HTTP
     ...    guards:bulk_slow -> over its time budget of 5 s
     ...    guards:bulk_delete_keeps_rows -> to be gone, but they are still listed
     ${ids} =    Bulk Create Lattices Within Budget    ${BULK_LATTICE_COUNT}

@@ -2,8 +2,8 @@
 
 Faults of the service's edge (/health, /metrics, security headers, TLS) are checked with the contract
 dialect's own checks; faults of an operation are checked through the classic operation. A fault of
-something classic does not offer is listed in NOT_APPLICABLE with the reason, and shown to change
-nothing there.
+something classic does not offer is listed in ``reference_api.faults.NOT_IN_DIALECT`` with the reason,
+and shown to change nothing there.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from reference_api.faults import KNOWN_FAULTS
+from reference_api.faults import KNOWN_FAULTS, NOT_IN_DIALECT
 from tests.support.server import ReferenceApi
 
 from . import test_faults as contract
@@ -42,13 +42,7 @@ CHECKS: dict[str, Check] = {
     )
 }
 ENV: dict[str, dict[str, str]] = {}
-NOT_APPLICABLE = {
-    "webhook_unsigned": "classic offers no webhooks",
-    "webhook_bad_signature": "classic offers no webhooks",
-    "webhook_secret_in_listing": "classic offers no webhooks",
-    "webhook_no_delivery": "classic offers no webhooks",
-    "tenant_leak_count": "classic listings are bare arrays without a total",
-}
+NOT_APPLICABLE = NOT_IN_DIALECT["classic"]
 
 
 def check(name: str, **env: str) -> Callable[[Check], Check]:

@@ -1,113 +1,42 @@
-"""Each deliberate defect of the reference API makes exactly the health test that guards it fail.
+"""Each proof a health check declares (its ``guards:`` tags) makes exactly that check fail.
 
-Every case starts its own reference API with one fault, runs only the test that must catch
-it and checks that the failure message names the problem.
+Every case starts its own reference API with the declared fault or mutation, runs only the check
+that must catch it and checks that the failure message holds every declared part. The catch-all
+stand-in (``guards:stand-in:catch-all`` in the suite's ``Test Tags``) is run here too.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support.proof_run import proof_api, proof_env, proof_run_problems
 from tests.support.server import ReferenceApi, free_port
+from tests.support.suite_model import ProofRun, guarded_by_stand_in, only_test_broken_by_fault, proof_runs
 
 from ._support import HEALTH_TESTS, describe_run, run_health, same_page_stand_in
 
-HEALTH = "API Server Is Running And Responding"
-DATABASE = "Database Connection Is Active"
-REDIS = "Redis Cache Is Accessible If Configured"
-METRICS = "Prometheus Metrics Endpoint Is Working"
-SLA = "Response Times Meet SLA"
-AUTH = "Authentication Endpoint Is Accessible"
-RATE = "Rate Limiting Is Enforced"
-CORS = "CORS Headers Are Configured"
-HEADERS = "Security Headers Are Present"
-ERRORS = "Error Handling Returns Proper Responses"
-SSL = "SSL Certificate Is Valid For HTTPS"
-
-FAULTS = [
-    # (fault, test that must fail, substrings of its message, tls, robot variables)
-    ("health_body_fail", HEALTH, ["health status 'fail'", "despite HTTP 200"], False, {}),
-    ("health_status_mismatch", HEALTH, ["HTTP status 503 disagrees", "'pass'"], False, {}),
-    (
-        "health_flat_contradiction",
-        HEALTH,
-        ["the report contradicts itself: overall 'healthy' but database 'unhealthy'"],
-        False,
-        {},
-    ),
-    (
-        "health_flat_contradiction",
-        DATABASE,
-        ["Expected health check 'database' to be pass, but it is 'fail'"],
-        False,
-        {},
-    ),
-    (
-        "health_pass_with_failed_check",
-        HEALTH,
-        ["the report contradicts itself: overall 'pass' but database 'fail'"],
-        False,
-        {},
-    ),
-    ("health_garbage", HEALTH, ["Expected a JSON health document", "text/plain"], False, {}),
-    ("health_no_database_check", DATABASE, ["Expected a 'database' check", "checks present: redis"], False, {}),
-    ("health_no_redis_check", REDIS, ["Expected a 'redis' check", "checks present: database"], False, {}),
-    ("metrics_garbage", METRICS, ["parseable Prometheus exposition"], False, {}),
-    ("metrics_wrong_content_type", METRICS, ["Content-Type application/json is not text/plain"], False, {}),
-    ("metrics_missing_family", METRICS, ["paths_computed_total is missing"], False, {}),
-    ("metrics_frozen", METRICS, ["Expected 'http_requests_total' to grow"], False, {}),
-    # the /metrics reads in between are counted; only the counted request's own samples may prove it
-    ("health_not_counted", METRICS, ["Expected 'http_requests_total' to grow for path=/health"], False, {}),
-    (
-        "slow_responses",
-        SLA,
-        ["Response times miss the SLA", "/health: p95", "exceeds 500 ms"],
-        False,
-        {"SLA_SAMPLES": "3"},
-    ),
-    ("login_500", AUTH, ["expected HTTP 401", "/api/v1/auth/login answered 500"], False, {}),
-    ("register_accepts_empty", AUTH, ["expected HTTP 400 or 422", "/api/v1/auth/register answered 201"], False, {}),
-    ("no_rate_limit", RATE, ["Expected HTTP 429 within 200 requests"], False, {}),
-    ("rate_limit_no_headers", RATE, ["carried no RateLimit"], False, {}),
-    ("cors_reflect_any_origin", CORS, ["disallowed origin", "expected no Access-Control-Allow-Origin"], False, {}),
-    ("cors_wildcard_credentials", CORS, ["'*' together with Access-Control-Allow-Credentials: true"], False, {}),
-    (
-        "missing_security_headers",
-        HEADERS,
-        ["X-Content-Type-Options is missing", "Content-Security-Policy is missing"],
-        False,
-        {},
-    ),
-    (
-        "weak_security_headers",
-        HEADERS,
-        ["Content-Security-Policy-Report-Only", "X-Frame-Options) is 'ALLOWALL'", "Referrer-Policy is 'unsafe-url'"],
-        False,
-        {},
-    ),
-    ("server_disclosure", HEADERS, ["X-Powered-By", "names a version"], False, {}),
-    ("hsts_short", HEADERS, ["Strict-Transport-Security max-age=300 is below 15768000"], True, {}),
-    ("error_stack_trace", ERRORS, ["leak internals", "Traceback"], False, {}),
-    ("error_not_problem_json", ERRORS, ["Expected Content-Type application/problem+json"], False, {}),
-    # the throwaway identity's removal is proven, not assumed: a user that survives DELETE fails the test
-    ("delete_user_keeps_data", HEADERS, ["can still log in after 3 deletions"], False, {}),
-]
+#: Every proof the health checks declare against the reference API: one run each, of every check declaring it.
+PROOF_RUNS = proof_runs("health")
+#: Checks named by what breaks them (read from the suite's declarations).
+HEALTH = only_test_broken_by_fault("health", "health_body_fail").name
+DATABASE = only_test_broken_by_fault("health", "health_no_database_check").name
+REDIS = only_test_broken_by_fault("health", "health_no_redis_check").name
 
 
-@pytest.mark.parametrize(
-    ("fault", "test", "expected", "tls", "variables"), FAULTS, ids=[f"{case[0]}-{case[1]}" for case in FAULTS]
-)
-def test_fault_fails_its_health_test(fault, test, expected, tls, variables, tmp_path: Path) -> None:
-    with ReferenceApi(faults=[fault], tls=tls) as api:
-        env = {"CA_BUNDLE": str(api.ca_bundle)} if tls else {}
-        run = run_health(api.base_url, tmp_path, tests=[test], env=env, variables=variables)
-    assert run.status(test) == "FAIL", describe_run(run)
-    for fragment in expected:
-        assert fragment in run.message(test), describe_run(run)
+@pytest.mark.parametrize("proof_run", PROOF_RUNS, ids=[proof_run.id for proof_run in PROOF_RUNS])
+def test_proof_of_each_check_fails_it(proof_run: ProofRun, tmp_path: Path) -> None:
+    with proof_api([proof_run.proof]) as api:
+        run = run_health(
+            api.base_url, tmp_path, tests=proof_run.test_names, env=proof_env(api), variables=proof_run.variables
+        )
+    problems = proof_run_problems(run, proof_run)
+    assert not problems, "\n".join(problems) + "\n" + describe_run(run)
 
 
 def test_unusable_database_fails_the_database_and_health_tests(tmp_path: Path) -> None:
@@ -120,7 +49,7 @@ def test_unusable_database_fails_the_database_and_health_tests(tmp_path: Path) -
     assert run.status(HEALTH) == "FAIL" and "health status 'fail'" in run.message(HEALTH), describe_run(run)
 
 
-def test_redis_states(healthy_api, tmp_path: Path) -> None:
+def test_redis_states(healthy_api: ReferenceApi, tmp_path: Path) -> None:
     """Not configured: skip; required but not configured: fail; configured but unreachable: fail."""
     skipped = run_health(healthy_api.base_url, tmp_path / "optional", tests=[REDIS])
     assert skipped.status(REDIS) == "SKIP", describe_run(skipped)
@@ -148,8 +77,6 @@ def test_configured_redis_passes(tmp_path: Path) -> None:
 
 
 def test_a_down_target_fails_every_test_quickly(tmp_path: Path) -> None:
-    import time
-
     started = time.monotonic()
     run = run_health(f"http://127.0.0.1:{free_port()}", tmp_path, env={"API_TIMEOUT": "5"})
     assert time.monotonic() - started < 30
@@ -160,13 +87,21 @@ def test_a_down_target_fails_every_test_quickly(tmp_path: Path) -> None:
 
 
 def test_a_target_answering_the_same_page_to_everything_passes_nothing(tmp_path: Path) -> None:
-    """A catch-all web server (a parked domain, a misrouted load balancer) must not look healthy."""
+    """A catch-all web server (a parked domain, a misrouted load balancer) must not look healthy.
+
+    Every check declaring ``guards:stand-in:catch-all`` fails; the others (opted out with
+    ``-guards:stand-in:catch-all``) must not pass either.
+    """
+    guarded = {test.name for test in guarded_by_stand_in("health", "catch-all")}
+    assert guarded, "no health check declares guards:stand-in:catch-all"
     with same_page_stand_in(b"<html><body>Welcome</body></html>", "text/html") as url:
         run = run_health(url, tmp_path)
     assert sorted(run.tests) == sorted(HEALTH_TESTS), describe_run(run)
     for name in HEALTH_TESTS:
-        expected = "SKIP" if name == SSL else "FAIL"
-        assert run.status(name) == expected, describe_run(run)
+        if name in guarded:
+            assert run.status(name) == "FAIL", describe_run(run)
+        else:
+            assert run.status(name) != "PASS", describe_run(run)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +126,9 @@ def test_a_target_answering_the_same_page_to_everything_passes_nothing(tmp_path:
     ],
     ids=["warn_with_failed_optional_component", "warn_with_failed_database", "nested_group", "unrecognised_shape"],
 )
-def test_health_reports_are_judged_by_what_they_say_about_themselves(report, status, expected, tmp_path: Path) -> None:
+def test_health_reports_are_judged_by_what_they_say_about_themselves(
+    report: dict[str, Any], status: str, expected: str, tmp_path: Path
+) -> None:
     with same_page_stand_in(json.dumps(report).encode(), "application/json") as url:
         run = run_health(url, tmp_path, tests=[HEALTH])
     assert run.status(HEALTH) == status, describe_run(run)

@@ -117,6 +117,33 @@ class ProofCase:
         return f"{self.test.suite}-{re.sub(r'[^A-Za-z]+', '_', self.test.name)}-{self.proof.slug}"
 
 
+@dataclass(frozen=True)
+class ProofRun:
+    """One proof and every test that declares it: one reference API, one robot run of those tests."""
+
+    cases: tuple[ProofCase, ...]
+
+    @property
+    def proof(self) -> Proof:
+        """The proof (as the first test declares it; the others name the same defect)."""
+        return self.cases[0].proof
+
+    @property
+    def test_names(self) -> tuple[str, ...]:
+        return tuple(case.test.name for case in self.cases)
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """The ``guards-with:`` variables of every test of the run."""
+        return {name: value for case in self.cases for name, value in case.test.variables.items()}
+
+    @property
+    def id(self) -> str:
+        """A pytest id: the proof and the tests it breaks."""
+        names = "+".join(re.sub(r"[^A-Za-z]+", "_", name) for name in self.test_names)
+        return f"{self.proof.slug}-{names}"
+
+
 def _normal(tag: str) -> str:
     return re.sub(r"\s", "", tag).lower()
 
@@ -163,7 +190,7 @@ def _proofs(suite: str, name: str, tags: Iterable[str]) -> tuple[tuple[Proof, ..
 
 
 @cache
-def tests_of(suite: str) -> tuple[SuiteTest, ...]:
+def suite_tests(suite: str) -> tuple[SuiteTest, ...]:
     """Every test of ``suites/<suite>.robot`` in file order, with its tags and proofs."""
     built = TestSuiteBuilder().build(SUITES_DIR / f"{suite}.robot")
     tests = []
@@ -176,31 +203,31 @@ def tests_of(suite: str) -> tuple[SuiteTest, ...]:
 
 def names_of(suite: str) -> tuple[str, ...]:
     """The names of the tests of ``suite`` in file order."""
-    return tuple(test.name for test in tests_of(suite))
+    return tuple(test.name for test in suite_tests(suite))
 
 
 def count_of(suite: str) -> int:
     """How many tests ``suite`` has."""
-    return len(tests_of(suite))
+    return len(suite_tests(suite))
 
 
 def suite_test_named(name: str) -> SuiteTest:
     """The test called ``name`` in any suite (a KeyError lists the names)."""
     for suite in SUITE_NAMES:
-        for test in tests_of(suite):
+        for test in suite_tests(suite):
             if test.name == name:
                 return test
     raise KeyError(f"no test {name!r} in {', '.join(SUITE_NAMES)}")
 
 
-def tests_tagged(suite: str, tag: str) -> tuple[SuiteTest, ...]:
+def tagged_tests(suite: str, tag: str) -> tuple[SuiteTest, ...]:
     """The tests of ``suite`` that have ``tag``."""
-    return tuple(test for test in tests_of(suite) if test.has_tag(tag))
+    return tuple(test for test in suite_tests(suite) if test.has_tag(tag))
 
 
 def only_test_tagged(suite: str, tag: str) -> SuiteTest:
     """The one test of ``suite`` tagged ``tag`` (fails unless there is exactly one)."""
-    found = tests_tagged(suite, tag)
+    found = tagged_tests(suite, tag)
     if len(found) != 1:
         raise LookupError(f"expected one test tagged {tag!r} in {suite}, found {[t.name for t in found]}")
     return found[0]
@@ -208,18 +235,34 @@ def only_test_tagged(suite: str, tag: str) -> SuiteTest:
 
 def guarded_by_stand_in(suite: str, stand_in: str) -> tuple[SuiteTest, ...]:
     """The tests of ``suite`` that declare ``guards:stand-in:<stand_in>``."""
-    return tuple(test for test in tests_of(suite) if test.proof("stand-in", stand_in))
+    return tuple(test for test in suite_tests(suite) if test.proof("stand-in", stand_in))
 
 
 def proof_cases(suite: str, kinds: Iterable[ProofKind] = ("fault", "mutate")) -> tuple[ProofCase, ...]:
     """Every declared proof of ``kinds`` of every test of ``suite``: one case per test and proof."""
     wanted = set(kinds)
-    return tuple(ProofCase(test, proof) for test in tests_of(suite) for proof in test.proofs if proof.kind in wanted)
+    return tuple(ProofCase(test, proof) for test in suite_tests(suite) for proof in test.proofs if proof.kind in wanted)
 
 
-def tests_broken_by_fault(suite: str, fault: str) -> tuple[SuiteTest, ...]:
+def proof_runs(suite: str, kinds: Iterable[ProofKind] = ("fault", "mutate")) -> tuple[ProofRun, ...]:
+    """The declared proofs of ``suite`` grouped by proof: each proof once, with every test that declares it."""
+    grouped: dict[tuple[str, str], list[ProofCase]] = {}
+    for case in proof_cases(suite, kinds):
+        grouped.setdefault((case.proof.kind, case.proof.spec), []).append(case)
+    return tuple(ProofRun(tuple(cases)) for cases in grouped.values())
+
+
+def broken_by_fault(suite: str, fault: str) -> tuple[SuiteTest, ...]:
     """The tests of ``suite`` that declare ``guards:<fault>``: the tests the fault breaks."""
-    return tuple(test for test in tests_of(suite) if test.proof("fault", fault))
+    return tuple(test for test in suite_tests(suite) if test.proof("fault", fault))
+
+
+def only_test_broken_by_fault(suite: str, fault: str) -> SuiteTest:
+    """The one test of ``suite`` that declares ``guards:<fault>`` (fails unless there is exactly one)."""
+    found = broken_by_fault(suite, fault)
+    if len(found) != 1:
+        raise LookupError(f"expected one test guarding {fault!r} in {suite}, found {[t.name for t in found]}")
+    return found[0]
 
 
 def faults_declared(suite: str) -> tuple[str, ...]:
