@@ -20,21 +20,23 @@ from pathlib import Path
 import pytest
 
 from tests.support.artifacts import artifacts_containing, readable_text, spellings_in
+from tests.support.proof_run import describe, proof_api, proof_env, proof_run_problems
 from tests.support.robot_run import RobotRun, run_suite
 from tests.support.server import ReferenceApi
-
-FLOWS = (
-    "User Registration Flow",
-    "User Login Flow",
-    "Authenticated API Access Flow",
-    "Subscription Management Flow",
-    "Lattice Creation Flow",
-    "Lattice Pathfinding Flow",
-    "Webhook Registration Flow",
-    "Usage Tracking Flow",
-    "Error Recovery Flow",
-    "Bulk Operations Performance Flow",
+from tests.support.suite_model import (
+    ProofRun,
+    broken_by_fault,
+    names_of,
+    only_test_tagged,
+    proof_runs,
+    suite_tests,
 )
+
+#: The flows, read from suites/workflows.robot.
+FLOWS = names_of("workflows")
+#: Every proof the flows declare (``guards:`` tags): one run each, of every flow that declares it.
+PROOF_RUNS = proof_runs("workflows")
+Healthy = tuple[RobotRun, dict[str, int]]  # the healthy run and the rows it left
 TABLES = ("users", "subscriptions", "usage", "lattices", "webhooks", "webhook_deliveries")
 
 
@@ -86,7 +88,7 @@ RUN_ID = f"Healthy.Run_{uuid.uuid4().hex[:6]}"  # reduced to a-z, 0-9 and '-' in
 
 
 @pytest.fixture(scope="module")
-def healthy_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RobotRun, dict[str, int]]]:
+def healthy_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Healthy]:
     """One full run against a healthy reference API over HTTP, with a distinctive password."""
     with ReferenceApi() as api:
         run = run_workflows(
@@ -95,19 +97,19 @@ def healthy_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Robo
         yield run, rows_left(api)
 
 
-def test_all_ten_flows_pass_against_a_healthy_api(healthy_run) -> None:
+def test_every_flow_passes_against_a_healthy_api(healthy_run: Healthy) -> None:
     run, _ = healthy_run
     assert sorted(run.tests) == sorted(FLOWS), run.stdout
     assert all(outcome.status == "PASS" for outcome in run.tests.values()), failure_report(run) + run.stdout
     assert run.returncode == 0
 
 
-def test_the_healthy_run_leaves_no_rows_behind(healthy_run) -> None:
+def test_the_healthy_run_leaves_no_rows_behind(healthy_run: Healthy) -> None:
     _run, left = healthy_run
     assert not any(left.values()), f"rows left: {left}"
 
 
-def test_test_users_are_named_after_the_run_id(healthy_run) -> None:
+def test_test_users_are_named_after_the_run_id(healthy_run: Healthy) -> None:
     run, _ = healthy_run
     output = (run.output_dir / "output.xml").read_text(encoding="utf-8")
     emails = set(re.findall(r"smoketest-[a-z0-9.-]+@example\.com", output)) - set(
@@ -118,14 +120,14 @@ def test_test_users_are_named_after_the_run_id(healthy_run) -> None:
     assert all(email.startswith(expected) for email in emails), sorted(emails)
 
 
-def test_readable_text_expands_compressed_log_strings(tmp_path) -> None:
+def test_readable_text_expands_compressed_log_strings(tmp_path: Path) -> None:
     blob = base64.b64encode(zlib.compress(b"Bearer eyJsecret")).decode()
     page = tmp_path / "log.html"
     page.write_text(f'<script>window.output = ["{blob}", "*plain"]</script>')
     assert "Bearer eyJsecret" in readable_text(page)
 
 
-def test_no_artifact_contains_the_password_a_token_or_a_webhook_secret(healthy_run) -> None:
+def test_no_artifact_contains_the_password_a_token_or_a_webhook_secret(healthy_run: Healthy) -> None:
     run, _ = healthy_run
     artifacts = {path.name: readable_text(path) for path in run.artifacts()}
     artifacts["stdout"] = run.stdout
@@ -141,14 +143,14 @@ def test_no_artifact_contains_the_password_a_token_or_a_webhook_secret(healthy_r
         assert "ops/s" in artifacts[name], name
 
 
-def test_bulk_bodies_are_not_logged_in_full(healthy_run) -> None:
+def test_bulk_bodies_are_not_logged_in_full(healthy_run: Healthy) -> None:
     run, _ = healthy_run
     output = (run.output_dir / "output.xml").read_text(encoding="utf-8")
     # 50 bulk-created lattice names would appear 50+ times if request/response bodies were logged whole
     assert output.count("smoketest-bulk-") < 100
 
 
-def test_all_ten_flows_pass_over_tls_with_a_private_ca(tmp_path) -> None:
+def test_every_flow_passes_over_tls_with_a_private_ca(tmp_path: Path) -> None:
     with ReferenceApi(tls=True) as api:
         run = run_workflows(api, tmp_path, env={"CA_BUNDLE": str(api.ca_bundle)})
         assert all(outcome.status == "PASS" for outcome in run.tests.values()), failure_report(run) + run.stdout
@@ -156,7 +158,7 @@ def test_all_ten_flows_pass_over_tls_with_a_private_ca(tmp_path) -> None:
         assert_no_rows_left(api, run)
 
 
-def test_two_runs_at_the_same_time_against_one_target_do_not_disturb_each_other(tmp_path) -> None:
+def test_two_runs_at_the_same_time_against_one_target_do_not_disturb_each_other(tmp_path: Path) -> None:
     with ReferenceApi() as api:
         runs: dict[str, RobotRun] = {}
 
@@ -174,95 +176,59 @@ def test_two_runs_at_the_same_time_against_one_target_do_not_disturb_each_other(
         assert_no_rows_left(api, runs["first"])
 
 
-# -- one fault per flow ------------------------------------------------------------------------
-
-FAULTS = [
-    ("register_allows_duplicate", "User Registration Flow", "a second time': expected HTTP 409, but POST"),
-    ("login_no_expiry", "User Login Flow", "the answer holds nothing at $.expires_in"),
-    (
-        "accept_tampered_token",
-        "Authenticated API Access Flow",
-        "with a token with a tampered signature': expected HTTP 401",
-    ),
-    ("accept_alg_none", "Authenticated API Access Flow", "with an unsigned (alg none) token': expected HTTP 401"),
-    ("tenant_leak", "Authenticated API Access Flow", "Read another user's lattice"),
-    ("tenant_leak_listing", "Authenticated API Access Flow", "Tenant isolation broken in the listing: another user's"),
-    (
-        "tenant_leak_count",
-        "Authenticated API Access Flow",
-        "Tenant isolation broken in the counts: the lattice listing (GET /api/v1/lattices) of a user who has created "
-        "nothing reports total=1",
-    ),
-    (
-        "tenant_leak_usage",
-        "Authenticated API Access Flow",
-        "Tenant isolation broken in the counts: the usage (GET /api/v1/usage) of a user who has created nothing "
-        "reports lattices=",
-    ),
-    ("subscription_not_persisted", "Subscription Management Flow", "it is free/active, expected pro/active"),
-    (
-        "subscription_accepts_unknown_plan",
-        "Subscription Management Flow",
-        "unknown plan 'platinum-smoketest'': expected HTTP 422",
-    ),
-    ("lattice_drops_blocked", "Lattice Creation Flow", "read back with blocked [] instead of"),
-    ("lattice_accepts_invalid", "Lattice Creation Flow", "Create a lattice with an empty name': expected HTTP 422"),
-    ("path_not_shortest", "Lattice Pathfinding Flow", "takes 14 steps but the shortest path takes 12"),
-    ("path_through_blocked", "Lattice Pathfinding Flow", "the path enters blocked cells"),
-    ("path_wrong_distance", "Lattice Pathfinding Flow", "'distance' is 13 but the path has 13 cells (expected 12)"),
-    ("webhook_unsigned", "Webhook Registration Flow", "arrived without an X-Signature-256 header"),
-    ("webhook_bad_signature", "Webhook Registration Flow", "does not match the HMAC-SHA256 of its body"),
-    (
-        "webhook_secret_in_listing",
-        "Webhook Registration Flow",
-        "The listing reveals secrets (a value at $.items[*].secret",
-    ),
-    ("webhook_no_delivery", "Webhook Registration Flow", "delivery record(s) in the listing, but 1 are missing"),
-    ("usage_not_counted", "Usage Tracking Flow", "Usage counter 'lattices' went from"),
-    ("error_leaves_data", "Error Recovery Flow", "requests that failed must leave no data behind"),
-    ("bulk_partial", "Bulk Operations Performance Flow", "a refused bulk create must create none of its items"),
-    ("bulk_slow", "Bulk Operations Performance Flow", "over its time budget of 5 s"),
-    ("bulk_delete_keeps_rows", "Bulk Operations Performance Flow", "to be gone, but they are still listed"),
-]
+# -- the declared proofs -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fault", "flow", "problem"), FAULTS, ids=[fault for fault, _, _ in FAULTS])
-def test_each_flow_fails_when_the_api_breaks_it(tmp_path, fault, flow, problem) -> None:
-    with ReferenceApi(faults=[fault]) as api:
-        run = run_workflows(api, tmp_path, tests=[flow])
-        outcome = run.outcome(flow)
-        assert outcome.status == "FAIL", f"{flow} passed although {fault} is on:\n{run.stdout}"
-        assert problem in outcome.message, outcome.message
+@pytest.mark.parametrize("proof_run", PROOF_RUNS, ids=[proof_run.id for proof_run in PROOF_RUNS])
+def test_proof_of_each_flow_fails_it_and_leaves_no_data(tmp_path: Path, proof_run: ProofRun) -> None:
+    """Each ``guards:`` proof makes the flows declaring it fail with the declared messages; their data
+    is removed anyway."""
+    with proof_api([proof_run.proof]) as api:
+        run = run_workflows(
+            api, tmp_path, tests=proof_run.test_names, env=proof_env(api), variables=proof_run.variables
+        )
+        problems = proof_run_problems(run, proof_run)
+        assert not problems, "\n".join(problems) + "\n" + describe(run)
         assert_no_rows_left(api, run)
 
 
-def test_every_flow_has_a_fault_that_breaks_it() -> None:
-    assert {flow for _, flow, _ in FAULTS} == set(FLOWS)
+def one_flow_fault() -> tuple[str, str]:
+    """The first declared fault that breaks exactly one flow, and that flow."""
+    for test in suite_tests("workflows"):
+        for proof in test.proofs:
+            broken = broken_by_fault("workflows", proof.spec) if proof.kind == "fault" else ()
+            if len(broken) == 1:
+                return proof.spec, test.name
+    raise LookupError("no flow declares a fault that breaks it alone")
 
 
-def test_with_one_fault_only_the_broken_flow_fails_and_no_data_is_left(tmp_path) -> None:
-    with ReferenceApi(faults=["tenant_leak"]) as api:
+def test_with_one_fault_only_the_broken_flow_fails_and_no_data_is_left(tmp_path: Path) -> None:
+    fault, flow = one_flow_fault()
+    with ReferenceApi(faults=[fault]) as api:
         run = run_workflows(api, tmp_path)
         failed = sorted(name for name, outcome in run.tests.items() if outcome.status == "FAIL")
-        assert failed == ["Authenticated API Access Flow"], failure_report(run)
+        assert failed == [flow], failure_report(run)
         assert len(run.tests) == len(FLOWS)
         assert_no_rows_left(api, run)
     assert_no_password_anywhere(run)
 
 
-def test_a_failing_flow_still_leaves_no_data_behind(tmp_path) -> None:
-    # the flow fails in the middle, after creating lattices and a webhook
-    with ReferenceApi(faults=["webhook_bad_signature", "path_not_shortest"]) as api:
-        run = run_workflows(api, tmp_path, tests=["Lattice Pathfinding Flow", "Webhook Registration Flow"])
+def test_a_failing_flow_still_leaves_no_data_behind(tmp_path: Path) -> None:
+    # the flows fail in the middle, after creating lattices and a webhook
+    flows = [only_test_tagged("workflows", tag) for tag in ("pathfinding", "webhooks")]
+    faults = [next(proof.spec for proof in flow.proofs if proof.kind == "fault") for flow in flows]
+    with ReferenceApi(faults=faults) as api:
+        run = run_workflows(api, tmp_path, tests=[flow.name for flow in flows])
         assert {o.status for o in run.tests.values()} == {"FAIL"}, failure_report(run)
         assert_no_rows_left(api, run)
     assert_no_password_anywhere(run)
 
 
-def test_a_user_deletion_that_keeps_the_user_fails_the_teardown(tmp_path) -> None:
+def test_a_user_deletion_that_keeps_the_user_fails_the_teardown(tmp_path: Path) -> None:
+    flow = FLOWS[0]
     with ReferenceApi(faults=["delete_user_keeps_data"]) as api:
-        run = run_workflows(api, tmp_path, tests=["User Login Flow"])
-        message = run.message("User Login Flow")
+        run = run_workflows(api, tmp_path, tests=[flow])
+        message = run.message(flow)
         assert "Parent suite teardown failed" in message, message
         assert (
             "can still log in after 3 deletions: DELETE /api/v1/users/me succeeded but the user was not removed"
@@ -300,7 +266,7 @@ class ConnectionCounter:
         self._socket.close()
 
 
-def test_plain_http_to_a_remote_host_is_refused_before_any_request(tmp_path) -> None:
+def test_plain_http_to_a_remote_host_is_refused_before_any_request(tmp_path: Path) -> None:
     proxy = ConnectionCounter()
     try:
         env = {
@@ -322,7 +288,7 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_request(tmp_path) -> 
     assert proxy.connections == 0, "a request was sent before the credential check"
 
 
-def test_a_target_that_does_not_answer_fails_fast(tmp_path) -> None:
+def test_a_target_that_does_not_answer_fails_fast(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as placeholder:
         port = placeholder.getsockname()[1]
     run = run_suite("workflows", f"http://127.0.0.1:{port}", tmp_path / "results", timeout=60)
@@ -330,10 +296,10 @@ def test_a_target_that_does_not_answer_fails_fast(tmp_path) -> None:
     assert all("Cannot connect to" in o.message for o in run.tests.values()), failure_report(run)
 
 
-def test_without_a_receiver_the_unchecked_signature_is_a_visible_warning(tmp_path) -> None:
+def test_without_a_receiver_the_unchecked_signature_is_a_visible_warning(tmp_path: Path) -> None:
     """A target that cannot call this machine: the record is still checked, the signature cannot be,
     and the log and console say so instead of passing quietly."""
-    flow = "Webhook Registration Flow"
+    flow = only_test_tagged("workflows", "webhooks").name
     with ReferenceApi() as api:
         run = run_workflows(api, tmp_path, tests=[flow], env={"WEBHOOK_RECEIVER": "false"})
         recorded_wrong_event = run_workflows(
