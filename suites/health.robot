@@ -149,7 +149,7 @@ Error Handling Returns Proper Responses
     ...    critical    security
     ...    guards:error_stack_trace -> leak internals
     ...    guards:error_stack_trace -> Traceback
-    ...    guards:error_not_problem_json -> Expected Content-Type application/problem+json
+    ...    guards:error_not_problem_json -> answered 404 (application/json): {"detail":
     ${not_found} =    Answer To An Unknown Path
     ${wrong_method} =    Answer To A Wrong Method
     ${malformed} =    Answer To Malformed JSON

@@ -5,8 +5,11 @@ format, rate-limit headers, plan and status words, and offers no webhooks. With 
 (``variables/profiles/classic.yaml``) and nothing else:
 
 * a healthy classic API passes every applicable test; the webhook flow SKIPs as not offered;
-* each fault of the reference API makes its guarding test fail with a message naming the real
-  problem (faults that break different tests share one run, to keep CI short);
+* the proofs the suites declare (``guards:`` tags) make their tests fail with the declared message
+  parts here too: each test's first declared proofs, those that break different tests sharing one
+  run to keep CI short; a proof that cannot apply to classic is skipped for the reason the
+  reference API declares (``reference_api.faults.NOT_IN_DIALECT``, HTTPS-only faults, mutations of
+  paths classic does not serve);
 * with the default profile instead, the OpenAPI check names the operations that are not offered.
 """
 
@@ -20,8 +23,20 @@ from pathlib import Path
 import pytest
 
 from tests.support.artifacts import artifacts_containing, spellings_in
+from tests.support.proof_run import not_applicable, proof_api, proof_run_problems
 from tests.support.robot_run import SUITES, RobotRun, run_suite
 from tests.support.server import ReferenceApi
+from tests.support.suite_model import (
+    SUITE_NAMES,
+    ProofRun,
+    count_of,
+    guarded_by_stand_in,
+    names_of,
+    only_test_broken_by_fault,
+    only_test_tagged,
+    proof_runs,
+    suite_tests,
+)
 
 Healthy = tuple[RobotRun, dict[str, int]]  # the healthy run and the rows it left
 
@@ -39,10 +54,18 @@ def run_classic(
     suite: str | Path = SUITES,
     tests: tuple[str, ...] = (),
     profile: Path | None = CLASSIC_PROFILE,
+    variables: dict[str, str] | None = None,
 ) -> RobotRun:
     extra = ["--variablefile", str(profile)] if profile else []
     return run_suite(
-        suite, api.base_url, output, env={"TEST_PASSWORD": PASSWORD}, tests=tests, extra_args=extra, timeout=300
+        suite,
+        api.base_url,
+        output,
+        env={"TEST_PASSWORD": PASSWORD},
+        variables=variables,
+        tests=tests,
+        extra_args=extra,
+        timeout=300,
     )
 
 
@@ -71,14 +94,15 @@ def test_a_healthy_classic_api_passes_every_test_it_offers(healthy: Healthy) -> 
     skipped = {name: outcome.message for name, outcome in run.tests.items() if outcome.status == "SKIP"}
     failed = {name: outcome.message for name, outcome in run.tests.items() if outcome.status == "FAIL"}
     assert not failed, report(run)
-    assert len(run.tests) == 21, report(run)
+    assert len(run.tests) == sum(count_of(suite) for suite in SUITE_NAMES), report(run)
     # webhooks are not offered; Redis is not configured; plain HTTP has no certificate
+    webhooks = only_test_tagged("workflows", "webhooks").name
     assert set(skipped) == {
-        "Webhook Registration Flow",
-        "Redis Cache Is Accessible If Configured",
-        "SSL Certificate Is Valid For HTTPS",
+        webhooks,
+        only_test_broken_by_fault("health", "health_no_redis_check").name,
+        guarded_by_stand_in("health", "bad-certificate")[0].name,
     }, report(run)
-    assert skipped["Webhook Registration Flow"] == NOT_OFFERED
+    assert skipped[webhooks] == NOT_OFFERED
 
 
 def test_the_classic_run_compares_the_profile_with_the_openapi_document(healthy: Healthy) -> None:
@@ -94,92 +118,80 @@ def test_the_classic_run_leaves_no_data_and_no_password(healthy: Healthy) -> Non
     assert not leaks, leaks
 
 
-# -- faults on the classic API ---------------------------------------------------------------------
-#: (faults of one reference API, suite, {test: part of its failure message}): the faults of one run
-#: break different tests, each with the message that names its own fault (a fault may break other
-#: tests of the run too, e.g. leftover data; the healthy run proves they pass without it).
-FAULT_RUNS = [
-    (
-        (
-            "register_allows_duplicate",
-            "login_no_expiry",
-            "accept_tampered_token",
-            "subscription_not_persisted",
-            "path_not_shortest",
-            "usage_not_counted",
-            "error_leaves_data",
-        ),
-        "workflows",
-        {
-            "User Registration Flow": "a second time': expected HTTP 400, but POST",
-            "User Login Flow": "the answer holds nothing at $.session.expires_in",
-            "Authenticated API Access Flow": "with a token with a tampered signature': expected HTTP 401",
-            "Subscription Management Flow": "it is starter/active, expected premium/active",
-            "Lattice Pathfinding Flow": "takes 14 steps but the shortest path takes 12",
-            "Usage Tracking Flow": "Usage counter 'lattices' went from",
-            "Error Recovery Flow": "requests that failed must leave no data behind",
-        },
-    ),
-    (
-        ("lattice_drops_blocked", "bulk_partial", "tenant_leak_listing"),
-        "workflows",
-        {
-            "Lattice Creation Flow": "read back with blocked [] instead of",
-            "Bulk Operations Performance Flow": "a refused bulk create must create none of its items",
-            "Authenticated API Access Flow": "Tenant isolation broken in the listing: another user's",
-        },
-    ),
-    (
-        (
-            "rate_limit_no_headers",
-            "error_stack_trace",
-            "missing_security_headers",
-            "metrics_missing_family",
-            "cors_reflect_any_origin",
-            "health_body_fail",
-            "register_accepts_empty",
-        ),
-        "health",
-        {
-            "Rate Limiting Is Enforced": "carried no RateLimit/RateLimit-Remaining/X-RateLimit-Remaining",
-            "Error Handling Returns Proper Responses": "leak internals",
-            "Security Headers Are Present": "X-Content-Type-Options is missing",
-            "Prometheus Metrics Endpoint Is Working": "paths_computed_total is missing",
-            "CORS Headers Are Configured": "disallowed origin",
-            "API Server Is Running And Responding": "health status 'fail'",
-            "Authentication Endpoint Is Accessible": "Register with an empty body': expected HTTP 400 or 422",
-        },
-    ),
-]
+# -- the declared proofs on the classic API --------------------------------------------------------
+#: The fault that keeps deleted users: the rows it leaves behind are its effect, not a leak.
+KEEPS_DELETED_USERS = {"delete_user_keeps_data"}
+#: How many grouped runs each suite gets: each test's first proofs, as many as there are rounds.
+ROUNDS = {"workflows": 2, "health": 1}
 
 
-@pytest.mark.parametrize(("faults", "suite", "expected"), FAULT_RUNS, ids=["workflows-1", "workflows-2", "health"])
-def test_each_fault_fails_its_guarding_test_on_the_classic_api(
-    tmp_path: Path, faults: list[str], suite: str, expected: dict[str, str]
-) -> None:
-    with ReferenceApi(faults=faults, env=CLASSIC) as api:
-        run = run_classic(api, tmp_path, SUITES / f"{suite}.robot")
+def applicable_runs(suite: str) -> list[ProofRun]:
+    """The suite's proof runs that apply to the classic dialect over plain HTTP."""
+    return [
+        proof_run
+        for proof_run in proof_runs(suite)
+        if not any(not_applicable(case, "classic") for case in proof_run.cases)
+    ]
+
+
+def rounds(suite: str) -> list[list[ProofRun]]:
+    """Proof runs packed into ``ROUNDS[suite]`` rounds: in a round, no two proofs break the same test
+    (as declared), and each test gets its next proof not run yet."""
+    runs = applicable_runs(suite)
+    used: set[str] = set()
+    packed: list[list[ProofRun]] = []
+    for _ in range(ROUNDS[suite]):
+        occupied: set[str] = set()
+        chosen: list[ProofRun] = []
+        for test in suite_tests(suite):
+            if test.name in occupied:
+                continue
+            for proof_run in runs:
+                names = set(proof_run.test_names)
+                if test.name in names and proof_run.id not in used and not names & occupied:
+                    chosen.append(proof_run)
+                    used.add(proof_run.id)
+                    occupied |= names
+                    break
+        packed.append(chosen)
+    return packed
+
+
+ROUND_CASES = [(suite, index, runs) for suite in ("workflows", "health") for index, runs in enumerate(rounds(suite))]
+
+
+@pytest.mark.parametrize(
+    ("suite", "index", "runs"), ROUND_CASES, ids=[f"{suite}-{index + 1}" for suite, index, _ in ROUND_CASES]
+)
+def test_proof_of_each_test_on_the_classic_api(tmp_path: Path, suite: str, index: int, runs: list[ProofRun]) -> None:
+    """The round's proofs together; a test whose message another proof of the round took is proven
+    again with its own proof alone."""
+    variables = {name: value for proof_run in runs for name, value in proof_run.variables.items()}
+    with proof_api([proof_run.proof for proof_run in runs], env=CLASSIC) as api:
+        run = run_classic(api, tmp_path / "round", SUITES / f"{suite}.robot", variables=variables)
         left = rows_left(api)
-    for test, problem in expected.items():
-        assert run.status(test) == "FAIL", f"{test} passed although {faults} are on:\n{report(run)}"
-        assert problem in run.message(test), f"{test}: {run.message(test)}"
-    assert not left, f"the run left rows behind: {left}"
+    if not {proof_run.proof.spec for proof_run in runs} & KEEPS_DELETED_USERS:
+        assert not left, f"the run left rows behind: {left}"
+    for proof_run in runs:
+        if not proof_run_problems(run, proof_run):
+            continue
+        with proof_api([proof_run.proof], env=CLASSIC) as api:
+            alone = run_classic(
+                api,
+                tmp_path / proof_run.proof.slug,
+                SUITES / f"{suite}.robot",
+                proof_run.test_names,
+                variables=proof_run.variables,
+            )
+        problems = proof_run_problems(alone, proof_run)
+        assert not problems, "\n".join(problems) + "\n" + report(alone)
 
 
-def test_every_workflow_the_classic_api_offers_is_guarded_by_a_fault() -> None:
-    guarded = {test for _, suite, expected in FAULT_RUNS if suite == "workflows" for test in expected}
-    flows = {
-        "User Registration Flow",
-        "User Login Flow",
-        "Authenticated API Access Flow",
-        "Subscription Management Flow",
-        "Lattice Creation Flow",
-        "Lattice Pathfinding Flow",
-        "Usage Tracking Flow",
-        "Error Recovery Flow",
-        "Bulk Operations Performance Flow",
-    }
-    assert guarded == flows
+@pytest.mark.parametrize("suite", ["workflows", "health"])
+def test_every_test_with_a_proof_for_classic_is_proven_there(suite: str) -> None:
+    proven = {name for runs in rounds(suite) for proof_run in runs for name in proof_run.test_names}
+    provable = {name for proof_run in applicable_runs(suite) for name in proof_run.test_names}
+    assert provable and proven == provable
 
 
 # -- the classic API with the default profile -------------------------------------------------------
@@ -187,19 +199,19 @@ def test_the_default_profile_on_the_classic_api_names_what_is_not_offered(tmp_pa
     with ReferenceApi(env=CLASSIC) as api:
         run = run_classic(api, tmp_path, profile=None)
         left = rows_left(api)
-    workflows = {name: o for name, o in run.tests.items() if name.endswith(" Flow")}
-    assert len(workflows) == 10 and all(o.status == "FAIL" for o in workflows.values()), report(run)
+    workflows = {name: o for name, o in run.tests.items() if name in names_of("workflows")}
+    assert len(workflows) == count_of("workflows"), report(run)
+    assert all(o.status == "FAIL" for o in workflows.values()), report(run)
     for outcome in workflows.values():
         assert (
             "POST /api/v1/auth/register is not offered by this API (its OpenAPI document has no such operation)"
         ) in outcome.message, outcome.message
     # not a wall of 401/404: only the unknown-path check expects (and gets) a 404, in the wrong format
-    failed = [
-        o.message
-        for name, o in run.tests.items()
-        if o.status == "FAIL" and name != "Error Handling Returns Proper Responses"
-    ]
+    errors = only_test_broken_by_fault("health", "error_not_problem_json").name
+    failed = [o.message for name, o in run.tests.items() if o.status == "FAIL" and name != errors]
     assert not [m for m in failed if "answered 401" in m or "answered 404" in m], report(run)
-    assert "GET /api/v1/plans is not offered by this API" in run.message("Rate Limiting Is Enforced")
-    assert "POST /api/v1/auth/login is not offered by this API" in run.message("Authentication Endpoint Is Accessible")
+    rate_limits = only_test_broken_by_fault("health", "no_rate_limit").name
+    authentication = only_test_broken_by_fault("health", "login_500").name
+    assert "GET /api/v1/plans is not offered by this API" in run.message(rate_limits)
+    assert "POST /api/v1/auth/login is not offered by this API" in run.message(authentication)
     assert not left
