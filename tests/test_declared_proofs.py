@@ -32,7 +32,7 @@ from tests.support.suite_model import (
 )
 
 ALL_TESTS = [test for suite in SUITE_NAMES for test in suite_tests(suite)]
-IDS = [f"{test.suite}-{test.name}" for test in ALL_TESTS]
+IDS = [f"{test.suite}-{test.name.replace(' ', '_')}" for test in ALL_TESTS]
 VARIABLES_TEXT = "\n".join(path.read_text(encoding="utf-8") for path in (REPO_ROOT / "variables").glob("*.resource"))
 
 

@@ -13,6 +13,9 @@ import pytest
 from tests.docs._markdown import REPO_ROOT
 from tests.runner.helpers import CLEARED
 
+#: The faults of the failing demo run: one breaks a health check, the other a workflow.
+FAILING_DEMO_FAULTS = ("missing_security_headers", "subscription_not_persisted")
+
 DEMO_TIMEOUT = 300
 # Settings of the calling shell that would change what the demo does.
 UNSET = CLEARED
@@ -76,5 +79,5 @@ def failing_demo(tmp_path_factory: pytest.TempPathFactory) -> ShellRun:
     return run_shell(
         main_command("demo"),
         tmp_path_factory.mktemp("failing-demo"),
-        env={"LATTICE_FAULTS": "missing_security_headers,subscription_not_persisted"},
+        env={"LATTICE_FAULTS": ",".join(FAILING_DEMO_FAULTS)},
     )

@@ -18,6 +18,7 @@ import yaml
 from tests.docs._markdown import REPO_ROOT, code_blocks, relative_links
 from tests.support.robot_run import run_suite
 from tests.support.server import ReferenceApi
+from tests.support.suite_model import only_test_tagged
 
 GUIDE = REPO_ROOT / "docs" / "point-the-gate-at-your-api.md"
 CLASSIC = REPO_ROOT / "variables" / "profiles" / "classic.yaml"
@@ -58,15 +59,16 @@ def test_the_guide_gives_the_documented_commands_and_the_suites_own_messages() -
 
 
 def test_the_guides_profile_works_against_the_classic_dialect(tmp_path: Path) -> None:
+    pathfinding, webhooks = (only_test_tagged("workflows", tag).name for tag in ("pathfinding", "webhooks"))
     with ReferenceApi(env={"LATTICE_DIALECT": "classic"}) as api:
         run = run_suite(
             "workflows",
             api.base_url,
             tmp_path,
-            tests=["Lattice Pathfinding Flow", "Webhook Registration Flow"],
+            tests=[pathfinding, webhooks],
             extra_args=["--variablefile", str(CLASSIC)],
             timeout=120,
         )
-    assert run.status("Lattice Pathfinding Flow") == "PASS", run.message("Lattice Pathfinding Flow")
-    assert run.status("Webhook Registration Flow") == "SKIP"
-    assert run.message("Webhook Registration Flow") == NOT_OFFERED
+    assert run.status(pathfinding) == "PASS", run.message(pathfinding)
+    assert run.status(webhooks) == "SKIP"
+    assert run.message(webhooks) == NOT_OFFERED

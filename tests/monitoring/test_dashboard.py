@@ -14,6 +14,7 @@ import pytest
 from smoke_runner.dashboard import DASHBOARD_FILE, DATABASE_FILE, dashboard_arguments, robotdashboard_command
 from tests.runner.helpers import run_runner
 from tests.support.server import ReferenceApi
+from tests.support.suite_model import names_of
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_tools = pytest.mark.skipif(
@@ -58,7 +59,7 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
     with ReferenceApi() as api:
         for _ in range(RUNS):
             run = run_runner(
-                ["--suite", "health", "--test", "API Server Is Running And Responding", "--no-rerun"],
+                ["--suite", "health", "--test", names_of("health")[0], "--no-rerun"],
                 results,
                 env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1", "SMOKE_VENV": sys.prefix},
             )  # this virtualenv: robotdashboard is in it

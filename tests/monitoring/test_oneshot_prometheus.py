@@ -99,7 +99,7 @@ def test_documented_one_shot_queries_answer_the_last_run_of_each_environment(tmp
             push(
                 gateway.url,
                 "production",
-                RunResults([suite("health", 2, 1, "Database Connection Is Active"), suite("workflows", 5, 0)]),
+                RunResults([suite("health", 2, 1, "Storage Check Passes"), suite("workflows", 5, 0)]),
                 61.0,
                 now - 300,
             )
@@ -109,7 +109,7 @@ def test_documented_one_shot_queries_answer_the_last_run_of_each_environment(tmp
             push(
                 gateway.url,
                 "staging",
-                RunResults([suite("health", 3, 0), suite("workflows", 9, 1, "Webhook Registration Flow")]),
+                RunResults([suite("health", 3, 0), suite("workflows", 9, 1, "Callback Registration Flow")]),
                 42.5,
                 now - 120,
             )
@@ -129,5 +129,5 @@ def test_documented_one_shot_queries_answer_the_last_run_of_each_environment(tmp
     since = by_environment(answers[SINCE_LAST_RUN])
     assert since == pytest.approx({"staging": at - (now - 120), "production": at - (now - 300)}, abs=0.01)
     failing = {(labels["environment"], labels["test"]) for labels, _ in answers[FAILED_TESTS]}
-    assert failing == {("staging", "Webhook Registration Flow"), ("production", "Database Connection Is Active")}
+    assert failing == {("staging", "Callback Registration Flow"), ("production", "Storage Check Passes")}
     assert by_environment(answers[FAILED_HEALTH_CHECKS]) == {"staging": 0.0, "production": 1.0}

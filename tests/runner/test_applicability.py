@@ -28,32 +28,32 @@ NOT_OFFERED = "not offered by this deployment (profile classic)"
 
 WORKFLOWS = f"""\
 *** Test Cases ***
-User Registration Flow
+Sign Up Flow
     [Documentation]    Offered and passing.
     [Tags]    workflow    auth
     Log    ok
 
-Lattice Creation Flow
+Grid Creation Flow
     [Documentation]    Offered and passing.
     [Tags]    workflow    lattices
     Log    ok
 
-Webhook Registration Flow
+Callback Registration Flow
     [Documentation]    The profile declares webhooks as not offered.
     [Tags]    workflow    webhooks    security
     Skip    Webhooks {NOT_OFFERED}
 
-Bulk Operations Performance Flow
+Batch Operations Flow
     [Documentation]    The profile declares the bulk endpoints as not offered.
     [Tags]    workflow    lattices    performance
     Skip    Bulk endpoints {NOT_OFFERED}
 
-Usage Tracking Flow
+Counter Tracking Flow
     [Documentation]    Skipped for another reason: still applicable.
     [Tags]    workflow    billing
     Skip    usage counters are switched off in this environment
 
-Error Recovery Flow
+Failure Recovery Flow
     [Documentation]    A failure whose message merely mentions the phrase is a failure, not "not offered".
     [Tags]    workflow    errors    robot:skip-on-failure
     Fail    expected 200 but the API said: {NOT_OFFERED}
@@ -61,11 +61,11 @@ Error Recovery Flow
 
 HEALTH = f"""\
 *** Test Cases ***
-API Server Is Running And Responding
+Service Is Answering
     [Documentation]    Offered and passing.
     Log    ok
 
-Rate Limiting Is Enforced
+Throttling Is Enforced
     [Documentation]    The profile declares the rate-limit headers as not offered.
     Skip    Rate-limit headers {NOT_OFFERED}
 """
@@ -118,12 +118,12 @@ def test_not_offered_workflows_are_counted_and_named_in_summary_and_console(
     monkeypatch.setenv("NO_COLOR", "1")
     results = _robot_results(tmp_path, {"health": HEALTH, "workflows": WORKFLOWS})
     tests = {test.name: test for test in results.tests}
-    assert tests["Webhook Registration Flow"].status == SKIP and tests["Webhook Registration Flow"].not_offered
-    assert not tests["Usage Tracking Flow"].not_offered  # another skip reason: applicable
-    assert tests["Error Recovery Flow"].status == FAIL and not tests["Error Recovery Flow"].not_offered
+    assert tests["Callback Registration Flow"].status == SKIP and tests["Callback Registration Flow"].not_offered
+    assert not tests["Counter Tracking Flow"].not_offered  # another skip reason: applicable
+    assert tests["Failure Recovery Flow"].status == FAIL and not tests["Failure Recovery Flow"].not_offered
 
-    expected = "4 of 6 workflows applicable; not offered: webhook registration, bulk operations performance"
-    health = "health: 1 of 2 tests applicable; not offered: rate limiting is enforced"
+    expected = "4 of 6 workflows applicable; not offered: callback registration, batch operations"
+    health = "health: 1 of 2 tests applicable; not offered: throttling is enforced"
     assert results.applicability_notes("workflows") == [expected, health]
     summary = _summary(results)
     assert f"Applicable:   {expected}" in summary and f"Applicable:   {health}" in summary
@@ -147,7 +147,7 @@ def test_not_offered_tests_are_skips_for_the_verdict() -> None:
     flows += [
         Result(
             "workflows",
-            "Webhook Registration Flow",
+            "Callback Registration Flow",
             "Smoke.Workflows",
             SKIP,
             f"Webhooks {NOT_OFFERED}",
@@ -163,7 +163,7 @@ def test_not_offered_tests_are_skips_for_the_verdict() -> None:
     decision = decide(results)
     assert decision.verdict is Verdict.PROCEED and decision.workflow_pass_rate == 1
     assert results.applicability_notes("workflows") == [
-        "8 of 9 workflows applicable; not offered: webhook registration"
+        "8 of 9 workflows applicable; not offered: callback registration"
     ]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import assert_valid_junit, failed_names, junit_cases, metrics, run_runner, total
+from tests.support.suite_model import only_test_broken_by_fault
 
 HEALTH = """\
 *** Settings ***
@@ -37,7 +38,7 @@ Test Tags        workflow    critical
 *** Test Cases ***
 Process Survives
     Evaluate    os.kill(os.getpid(), 9) if os.environ.get('CRASH_WORKFLOWS') == '1' else None    modules=os
-Usage Tracking Flow
+Counter Tracking Flow
     ${seen} =    Evaluate    os.path.exists(os.environ['FLAKY_MARKER'])    modules=os
     IF    not ${seen}
         Evaluate    open(os.environ['FLAKY_MARKER'], 'w').close()    modules=os
@@ -73,24 +74,24 @@ def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
         env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url, "FLAKY_MARKER": str(tmp_path / "marker")},
     )
     assert run.returncode == 10, run.console
-    assert "'workflows / Usage Tracking Flow'" in run.stdout.splitlines()[-1]  # named in the reason
-    assert "FLAKY workflows / Usage Tracking Flow" in run.stdout
+    assert "'workflows / Counter Tracking Flow'" in run.stdout.splitlines()[-1]  # named in the reason
+    assert "FLAKY workflows / Counter Tracking Flow" in run.stdout
     summary = run.summary()
     assert "Flaky tests (1)" in summary and "usage counter did not move" in summary
     cases = junit_cases(run.artifact("workflows"))
-    assert cases["Usage Tracking Flow"].find("failure") is None
-    assert "FLAKY" in cases["Usage Tracking Flow"].find("system-out").text
-    flaky = cases["Usage Tracking Flow"].find("flakyFailure")  # Surefire's element for a pass on a re-run
+    assert cases["Counter Tracking Flow"].find("failure") is None
+    assert "FLAKY" in cases["Counter Tracking Flow"].find("system-out").text
+    flaky = cases["Counter Tracking Flow"].find("flakyFailure")  # Surefire's element for a pass on a re-run
     assert flaky.get("message") == "usage counter did not move (first attempt)" and flaky.get("type")
     assert_valid_junit(run.artifact("workflows"))
     assert_valid_junit(run.artifact("health"))
     assert junit_cases(run.artifact("health"))["Redis Is Up"].find("skipped") is not None
     samples = metrics(run.artifact("metrics"))
     assert total(samples, "smoke_last_run_tests", status="flaky") == 1
-    assert total(samples, "smoke_last_run_test_flaky", test="Usage Tracking Flow") == 1
+    assert total(samples, "smoke_last_run_test_flaky", test="Counter Tracking Flow") == 1
     assert total(samples, "smoke_last_run_tests", status="skipped") == 1
     history = [json.loads(line) for line in (results_dir / "history.jsonl").read_text().splitlines()]
-    assert history[-1]["flaky"] == ["Usage Tracking Flow"] and history[-1]["verdict"] == "MONITOR"
+    assert history[-1]["flaky"] == ["Counter Tracking Flow"] and history[-1]["verdict"] == "MONITOR"
     # the merged log keeps both attempts
     output = (run.run_dir / "output.xml").read_text()
     assert "usage counter did not move" in output and "re-executed" in output
@@ -110,7 +111,7 @@ def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, targ
     assert run.returncode == 30, run.console
     assert "Re-running failed tests once" in run.stdout
     assert "FAIL  health / Database Is Up: database is down" in run.stdout
-    assert "FLAKY workflows / Usage Tracking Flow" in run.stdout  # re-run in the same pass
+    assert "FLAKY workflows / Counter Tracking Flow" in run.stdout  # re-run in the same pass
 
 
 def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
@@ -120,7 +121,8 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
         pytest.skip("the reference API has no flaky_once fault yet")
     run = run_runner(["--demo", "--suite", "workflows"], tmp_path / "results", env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 10, run.console  # a pass on the second try is not a clean pass
-    assert "FLAKY workflows / Subscription Management Flow" in run.stdout
+    flow = only_test_broken_by_fault("workflows", "subscription_not_persisted").name  # reads the subscription
+    assert f"FLAKY workflows / {flow}" in run.stdout
     assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="flaky") == 1
 
 

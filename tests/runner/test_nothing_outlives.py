@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV, run_runner
+from tests.support.suite_model import only_test_broken_by_fault
 
 LEFTOVER_PREFIXES = ("lattice-tls-", "smoke-demo-", "smoke-pabot-", "pabot_temp_")
 
@@ -96,8 +97,9 @@ def test_a_normal_demo_run_leaves_no_key_or_work_folder(tmp_path: Path) -> None:
 
 
 def test_a_rollback_demo_run_leaves_no_key_or_work_folder(tmp_path: Path) -> None:
+    check = only_test_broken_by_fault("health", "missing_security_headers").name
     run = run_runner(
-        ["--demo", "--suite", "health", "--test", "Security Headers Are Present", "--no-rerun"],
+        ["--demo", "--suite", "health", "--test", check, "--no-rerun"],
         tmp_path / "results",
         env={"TMPDIR": str(tmp_path), "LATTICE_FAULTS": "missing_security_headers"},
     )

@@ -34,7 +34,7 @@ Documentation    Throwaway workflow suite with an ordinary failure (it counts it
 Test Tags        workflow
 
 *** Test Cases ***
-Usage Tracking Flow
+Counter Tracking Flow
     [Documentation]    Fails on every attempt after counting it.
     Evaluate    open(os.environ['TEST_COUNTER'], 'a').write('test ')    modules=os
     Fail    usage counter did not move

@@ -1,13 +1,19 @@
 """The runner end to end: ./run_smoke.sh as a subprocess against the reference API (healthy and
 with faults that land in each row of the decision matrix), closed and hanging targets, the
 Pushgateway and the alert webhook. Workflow faults run with ``--suite workflows`` so the health
-suite cannot interfere; each listed fault breaks exactly one flow."""
+suite cannot interfere.
+
+Nothing here names a test or counts them: the counts, the flows and the faults that break them
+come from the suites' own declarations (``guards:`` tags, tests/support/suite_model.py). The faults
+are chosen by how many flows they break, and the expected verdict is computed from the counts with
+the seed's rollback matrix, so a new flow changes no expectation."""
 
 from __future__ import annotations
 
 import re
 import urllib.request
 import uuid
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,30 +30,88 @@ from tests.runner.helpers import (
     total,
 )
 from tests.support.artifacts import artifacts_containing
+from tests.support.suite_model import (
+    broken_by_fault,
+    faults_declared,
+    suite_test_named,
+    suite_tests,
+)
 
 if TYPE_CHECKING:
     from tests.runner.conftest import AlertReceiver
 
-HEALTH_TESTS = 11
-WORKFLOW_TESTS = 10
-#: Faults and the workflows they break, none of them a security check (checked against the
-#: reference API): the pass-rate rows of the matrix. A failed security check rolls back at any rate
-#: (tests/runner/test_verdict_evidence.py). The first four break exactly one workflow each.
-FLOW_FAULTS = {
-    "subscription_not_persisted": {"Subscription Management Flow"},
-    "register_allows_duplicate": {"User Registration Flow"},
-    "usage_not_counted": {"Usage Tracking Flow"},
-    "bulk_partial": {"Bulk Operations Performance Flow"},
-    "path_not_shortest": {"Lattice Pathfinding Flow", "Bulk Operations Performance Flow"},  # bulk checks a path too
-    "lattice_drops_blocked": {"Lattice Creation Flow", "Lattice Pathfinding Flow"},
-}
-FAULTS = list(FLOW_FAULTS)
-ONE_FLOW_FAULTS = {fault: next(iter(flows)) for fault, flows in list(FLOW_FAULTS.items())[:4]}
+#: The runner skips tests tagged ``deprecated`` unless asked for them.
+HEALTH_TESTS = len([test for test in suite_tests("health") if not test.has_tag("deprecated")])
+WORKFLOW_TESTS = len([test for test in suite_tests("workflows") if not test.has_tag("deprecated")])
+
+
+def band(passed: int, total: int) -> str:
+    """The seed's rollback matrix for a workflow pass rate (docs/runner.md): the expected verdict."""
+    rate = Fraction(passed, total)
+    if rate < Fraction(1, 2):
+        return "ROLLBACK"
+    if rate <= Fraction(4, 5):
+        return "INVESTIGATE"
+    return "MONITOR" if rate < 1 else "PROCEED"
+
+
+EXIT_CODES = {"PROCEED": 0, "MONITOR": 10, "INVESTIGATE": 20, "ROLLBACK": 30}
+
+
+def flow_faults() -> dict[str, frozenset[str]]:
+    """Faults declared by workflows and the flows each breaks (as declared), none of them a security
+    check (a failed security check rolls back at any rate, tests/runner/test_verdict_evidence.py) or
+    a deprecated test (the runner does not run it).
+    Those that break fewer flows come first, then in the suite's order."""
+    faults = {
+        fault: frozenset(test.name for test in broken_by_fault("workflows", fault))
+        for fault in faults_declared("workflows")
+    }
+    excluded = {
+        test.name for test in suite_tests("workflows") if test.has_tag("security") or test.has_tag("deprecated")
+    }
+    plain = {fault: flows for fault, flows in faults.items() if not flows & excluded}
+    return dict(sorted(plain.items(), key=lambda item: len(item[1])))
+
+
+def faults_breaking(count: int) -> list[str]:
+    """Faults that together break exactly ``count`` flows, no flow by two of them (a bounded search
+    over the declared faults, those breaking fewer flows first)."""
+    faults = list(flow_faults().items())
+
+    def search(start: int, broken: frozenset[str]) -> list[str] | None:
+        if len(broken) == count:
+            return []
+        for index in range(start, len(faults)):
+            fault, flows = faults[index]
+            if not broken & flows and len(broken | flows) <= count:
+                rest = search(index + 1, broken | flows)
+                if rest is not None:
+                    return [fault, *rest]
+        return None
+
+    found = search(0, frozenset())
+    if found is None:
+        raise LookupError(f"the workflows declare no non-security faults that break exactly {count} flows")
+    return found
 
 
 def broken_by(faults: list[str]) -> set[str]:
-    """The workflows ``faults`` break together."""
-    return set().union(*(FLOW_FAULTS[fault] for fault in faults))
+    """The workflows ``faults`` break together (as the suite declares)."""
+    declared = flow_faults()
+    return set().union(*(declared[fault] for fault in faults))
+
+
+def broken_counts(verdict: str) -> list[int]:
+    """How many broken flows land in ``verdict``'s band: its smallest, middle and largest count."""
+    counts = [k for k in range(1, WORKFLOW_TESTS + 1) if band(WORKFLOW_TESTS - k, WORKFLOW_TESTS) == verdict]
+    return sorted({counts[0], counts[len(counts) // 2], counts[-1]})
+
+
+def rate_line(broken: int) -> str:
+    """The summary's pass-rate line for ``broken`` failed flows."""
+    passed = WORKFLOW_TESTS - broken
+    return f"{passed}/{WORKFLOW_TESTS} workflows passed ({passed / WORKFLOW_TESTS:.1%})"
 
 
 needs_health = pytest.mark.skipif(
@@ -116,13 +180,29 @@ def test_demo_end_to_end_proceeds_with_every_artifact(results_dir: Path) -> None
     assert not artifacts_containing(results_dir, secret), "TEST_PASSWORD leaked"
 
 
+def security_health_proof() -> tuple[dict[str, str], str]:
+    """The environment that breaks one security health check, and that check: a proof only that check
+    declares, a mutation first (it changes nothing but the answers it names)."""
+    candidates = [
+        (proof, test.name)
+        for test in suite_tests("health")
+        if test.has_tag("security")
+        for proof in test.proofs
+        if proof.kind in ("mutate", "fault")
+        and [t.name for suite in ("health", "workflows") for t in suite_tests(suite) if t.proof(proof.kind, proof.spec)]
+        == [test.name]
+    ]
+    if not candidates:
+        raise LookupError("no security health check declares a proof of its own")
+    proof, name = min(candidates, key=lambda candidate: candidate[0].kind != "mutate")
+    variable = "LATTICE_MUTATIONS" if proof.kind == "mutate" else "LATTICE_FAULTS"
+    return {variable: proof.spec}, name
+
+
 @needs_health
 def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver: AlertReceiver) -> None:
-    run = run_runner(
-        ["--demo"],
-        results_dir,
-        env={"LATTICE_FAULTS": "missing_security_headers", "ALERT_WEBHOOK_URL": alert_receiver.url},
-    )
+    breakage, check = security_health_proof()
+    run = run_runner(["--demo"], results_dir, env={**breakage, "ALERT_WEBHOOK_URL": alert_receiver.url})
     assert_verdict_last(run, "ROLLBACK", 30)
     health = junit_cases(run.artifact("health"))
     assert len(health) == HEALTH_TESTS
@@ -134,8 +214,9 @@ def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver:
     assert not failed_names(junit_cases(run.artifact("workflows")))
     assert_valid_junit(run.artifact("health"))
     assert_valid_junit(run.artifact("workflows"))
-    # the failed checks (security headers) carry the security tag: the reason names them
-    assert "security check(s) failed: 'health / Security Headers Are Present'" in run.summary()
+    # the failed check carries the security tag: the reason names it
+    assert "security check(s) failed: " in run.summary() and f"'health / {check}'" in run.summary()
+    assert check in failed
     assert len(alert_receiver.bodies) == 1 and "ROLLBACK" in alert_receiver.bodies[0]["text"]
 
 
@@ -144,64 +225,65 @@ def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
     alert_receiver: AlertReceiver,
     pushgateway: str,
 ) -> None:
+    [fault] = faults_breaking(1)
+    [flow] = broken_by([fault])
+    verdict = band(WORKFLOW_TESTS - 1, WORKFLOW_TESTS)
     run = run_runner(
         ["--demo", "--suite", "workflows"],
         results_dir,
-        env={"LATTICE_FAULTS": FAULTS[0], "ALERT_WEBHOOK_URL": alert_receiver.url, "PUSHGATEWAY_URL": pushgateway},
+        env={"LATTICE_FAULTS": fault, "ALERT_WEBHOOK_URL": alert_receiver.url, "PUSHGATEWAY_URL": pushgateway},
     )
-    assert_verdict_last(run, "MONITOR", 10)
+    assert_verdict_last(run, verdict, EXIT_CODES[verdict])
     cases = junit_cases(run.artifact("workflows"))
     assert len(cases) == WORKFLOW_TESTS
-    assert failed_names(cases) == {ONE_FLOW_FAULTS[FAULTS[0]]}
-    assert "expected pro/active" in cases[ONE_FLOW_FAULTS[FAULTS[0]]].find("failure").get("message")
+    assert failed_names(cases) == {flow}
+    message = cases[flow].find("failure").get("message")
+    assert all(text in message for text in suite_test_named(flow).proof("fault", fault).expects), message
     assert not list(run.run_dir.glob("health_*.xml"))
     summary = run.summary()
-    assert "9/10 workflows passed (90.0%)" in summary and ONE_FLOW_FAULTS[FAULTS[0]] in summary
+    assert rate_line(1) in summary and flow in summary
     samples = metrics(run.artifact("metrics"))
-    assert len(samples["smoke_last_run_test_failed"]) == 10
-    assert total(samples, "smoke_last_run_tests", status="passed") == 9
-    assert total(samples, "smoke_last_run_test_failed", test=ONE_FLOW_FAULTS[FAULTS[0]]) == 1
-    assert total(samples, "smoke_last_run_verdict", verdict="MONITOR") == 1
+    assert len(samples["smoke_last_run_test_failed"]) == WORKFLOW_TESTS
+    assert total(samples, "smoke_last_run_tests", status="passed") == WORKFLOW_TESTS - 1
+    assert total(samples, "smoke_last_run_test_failed", test=flow) == 1
+    assert total(samples, "smoke_last_run_verdict", verdict=verdict) == 1
     # alert: Slack-compatible JSON
     assert len(alert_receiver.bodies) == 1
     body = alert_receiver.bodies[0]
-    assert "MONITOR" in body["text"] and ONE_FLOW_FAULTS[FAULTS[0]] in body["text"]
+    assert verdict in body["text"] and flow in body["text"]
     assert isinstance(body["blocks"], list) and isinstance(body["attachments"], list)
     # the Pushgateway holds the run's metrics under job="smoke_tests" and the environment (demo)
     with urllib.request.urlopen(f"{pushgateway}/metrics", timeout=5) as response:
         exposed = response.read().decode()
     assert re.search(
         r'smoke_last_run_test_failed\{environment="demo",[^}]*job="smoke_tests"[^}]*'
-        r'test="Subscription Management Flow"[^}]*\} 1',
+        rf'test="{re.escape(flow)}"[^}}]*\}} 1',
         exposed,
     ), exposed[:2000]
     assert "Metrics pushed" in run.stdout
 
 
-@pytest.mark.parametrize(
-    ("faults", "rate"),
-    [
-        (FAULTS[:2], "8/10 workflows passed (80.0%)"),
-        (FAULTS[:3], "7/10 workflows passed (70.0%)"),
-        ([*FAULTS[:3], "path_not_shortest"], "5/10 workflows passed (50.0%)"),
-    ],
-)
-def test_fifty_to_eighty_percent_is_investigate(results_dir: Path, faults: list[str], rate: str) -> None:
+@pytest.mark.parametrize("broken", broken_counts("INVESTIGATE"))
+def test_the_investigate_band_of_the_pass_rate(results_dir: Path, broken: int) -> None:
+    faults = faults_breaking(broken)
     run = run_runner(["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": ",".join(faults)})
     assert_verdict_last(run, "INVESTIGATE", 20)
     cases = junit_cases(run.artifact("workflows"))
     assert failed_names(cases) == broken_by(faults)
-    assert rate in run.summary()
+    assert rate_line(broken) in run.summary()
 
 
-def test_six_broken_flows_is_rollback_against_production_url(results_dir: Path) -> None:
-    with ReferenceApiProcess(faults=FAULTS) as api:
+def test_a_pass_rate_below_the_investigate_band_is_rollback_against_production_url(results_dir: Path) -> None:
+    broken = max(broken_counts("INVESTIGATE")) + 1
+    assert band(WORKFLOW_TESTS - broken, WORKFLOW_TESTS) == "ROLLBACK"
+    faults = faults_breaking(broken)
+    with ReferenceApiProcess(faults=faults) as api:
         run = run_runner(["--suite", "workflows"], results_dir, env={"PRODUCTION_URL": api.base_url})
     assert_verdict_last(run, "ROLLBACK", 30)
     cases = junit_cases(run.artifact("workflows"))
-    assert failed_names(cases) == broken_by(FAULTS)
-    assert len(broken_by(FAULTS)) == 6 and "4/10 workflows passed (40.0%)" in run.summary()
-    assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="failed") == 6
+    assert failed_names(cases) == broken_by(faults)
+    assert len(broken_by(faults)) == broken and rate_line(broken) in run.summary()
+    assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="failed") == broken
 
 
 def test_closed_port_is_a_fast_rollback(

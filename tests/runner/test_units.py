@@ -47,7 +47,7 @@ def test_xunit_of_a_suite_that_did_not_run_has_a_failing_testcase(tmp_path: Path
 def test_history_trend(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     for index in range(12):
-        flaky = ["Usage Tracking Flow"] if index % 2 else []
+        flaky = ["Counter Tracking Flow"] if index % 2 else []
         append_history(
             path,
             {
@@ -63,7 +63,7 @@ def test_history_trend(tmp_path: Path) -> None:
     assert [entry["run"] for entry in entries] == [str(i) for i in range(2, 12)]
     summary = trend(entries)
     assert summary.runs == 10 and summary.mean_pass_rate == pytest.approx(0.9)
-    assert summary.flaky_counts == {"Usage Tracking Flow": 5}
+    assert summary.flaky_counts == {"Counter Tracking Flow": 5}
     assert summary.duration_change == pytest.approx(21.0 - sum(range(12, 21)) / 9)
     assert all(json.loads(line) for line in path.read_text().splitlines()[:-1])
 

@@ -36,6 +36,7 @@ from tests.runner.helpers import (
     output_metadata,
     run_runner,
 )
+from tests.support.suite_model import names_of, only_test_broken_by_fault
 
 # -- the decision matrix on synthetic results ---------------------------------------------------
 
@@ -67,7 +68,7 @@ def _health(passed: int = 11) -> SuiteResult:
 def test_failed_security_check_rolls_back_at_ninety_percent_and_names_the_check(tag: str) -> None:
     bypass = Result(
         "workflows",
-        "Authenticated API Access Flow",
+        "Token Access Flow",
         "Smoke.Workflows",
         FAIL,
         "Step 'Read with a tampered token': expected HTTP 401, but GET ... answered 200",
@@ -76,14 +77,14 @@ def test_failed_security_check_rolls_back_at_ninety_percent_and_names_the_check(
     decision = decide(RunResults([_health(), _workflows(9, [bypass])]))
     assert decision.verdict is Verdict.ROLLBACK, decision.reason
     assert "security check" in decision.reason
-    assert "'workflows / Authenticated API Access Flow'" in decision.reason
+    assert "'workflows / Token Access Flow'" in decision.reason
     assert decision.failing == [bypass]
 
 
 def test_failed_workflow_without_security_tag_keeps_the_matrix_row_monitor() -> None:
     broken = Result(
         "workflows",
-        "Subscription Management Flow",
+        "Plan Management Flow",
         "Smoke.Workflows",
         FAIL,
         "counter did not move",
@@ -102,7 +103,7 @@ def test_flaky_test_alone_makes_monitor_and_is_named() -> None:
 
 
 def test_flaky_test_is_named_with_a_failed_workflow_and_never_lifts_investigate() -> None:
-    broken = Result("workflows", "Subscription Management Flow", "Smoke.Workflows", FAIL, "boom")
+    broken = Result("workflows", "Plan Management Flow", "Smoke.Workflows", FAIL, "boom")
     monitor = decide(RunResults([_health(), _workflows(8, [broken], flaky=1)]))
     assert monitor.verdict is Verdict.MONITOR and "'workflows / Flaky Flow 0'" in monitor.reason
     investigate = decide(RunResults([_health(), _workflows(6, [broken, broken], flaky=1)]))
@@ -156,7 +157,7 @@ ATTEMPTS_SUITE = """\
 Documentation    A test that fails differently on its first attempt and on the re-run.
 
 *** Test Cases ***
-Subscription Management Flow
+Plan Management Flow
     [Documentation]    First attempt: 500; re-run: 429 (the first attempt used up the budget).
     IF    '${ATTEMPT}' == 'first'
         Fail    Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 500
@@ -217,7 +218,7 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
         stderr=io.StringIO(),
     )
     results = load_results(merged, {"workflows": source}, first, rerun)
-    test = next(test for test in results.tests if test.name == "Subscription Management Flow")
+    test = next(test for test in results.tests if test.name == "Plan Management Flow")
     assert test.failed and test.rerun and not test.flaky
     expected = (
         "first attempt: Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 500; "
@@ -236,13 +237,11 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
         properties=verdict_properties(decision, "run-1", "https://api.example.com"),
     )
     assert_valid_junit(junit)
-    case = junit_cases(junit)["Subscription Management Flow"]
+    case = junit_cases(junit)["Plan Management Flow"]
     assert case.find("failure").get("message") == expected
     assert case.find("rerunFailure").get("message").endswith("answered 429")
     # history
-    assert failure_records(results) == [
-        {"suite": "workflows", "test": "Subscription Management Flow", "message": expected}
-    ]
+    assert failure_records(results) == [{"suite": "workflows", "test": "Plan Management Flow", "message": expected}]
 
 
 def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) -> None:
@@ -264,7 +263,7 @@ def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) ->
     test = next(
         test
         for test in load_results(merged, {"workflows": source}, first, rerun).tests
-        if test.name == "Subscription Management Flow"
+        if test.name == "Plan Management Flow"
     )
     assert test.message == (
         "Step 'Read usage': expected HTTP 200, but GET /api/v1/usage answered 429 "
@@ -303,24 +302,28 @@ def test_schema_check_rejects_what_the_strict_schema_forbids(tmp_path: Path) -> 
 
 def test_verdict_metadata_names_verdict_reason_run_target_and_counts() -> None:
     broken = Result(
-        "workflows", "Webhook Registration Flow", "Smoke.Workflows", FAIL, "secret listed", tags=("security",)
+        "workflows", "Callback Registration Flow", "Smoke.Workflows", FAIL, "secret listed", tags=("security",)
     )
     results = RunResults([_workflows(9, [broken])])
     decision = decide(results)
     metadata = verdict_metadata(decision, results, "run-1", "https://api.example.com")
     assert metadata["Verdict"].startswith("ROLLBACK (exit code 30)")
-    assert "Webhook Registration Flow" in metadata["Verdict Reason"]
+    assert "Callback Registration Flow" in metadata["Verdict Reason"]
     assert metadata["Run ID"] == "run-1" and metadata["Target"] == "https://api.example.com"
     assert metadata["Counts"].startswith("10 tests: 9 passed, 1 failed, 0 skipped, 0 flaky")
 
 
 # -- the runner against the reference API -------------------------------------------------------
 
+#: Faults of security checks (an authentication bypass, another tenant's lattice returned, signing
+#: secrets in the listing) and the flow each breaks, as the workflows suite declares it.
 SECURITY_FAULTS = {
-    "accept_tampered_token": "Authenticated API Access Flow",  # authentication bypass
-    "tenant_leak": "Authenticated API Access Flow",  # another tenant's lattice is returned
-    "webhook_secret_in_listing": "Webhook Registration Flow",  # signing secrets in the listing
+    fault: only_test_broken_by_fault("workflows", fault).name
+    for fault in ("accept_tampered_token", "tenant_leak", "webhook_secret_in_listing")
 }
+#: The flow that reads the subscription (the one the subscription faults break) and the flow count.
+SUBSCRIPTION_FLOW = only_test_broken_by_fault("workflows", "subscription_not_persisted").name
+FLOWS = len(names_of("workflows"))
 
 
 def _assert_evidence(run, verdict: str, reason_part: str) -> None:  # noqa: ANN001
@@ -353,31 +356,29 @@ def test_rerun_failing_for_another_reason_shows_both_messages_everywhere(results
     run = run_runner(
         ["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": "subscription_fails_then_throttled"}
     )
-    assert run.returncode == 10, run.console[-3000:]  # 9/10 workflows: MONITOR
-    line = next(
-        line for line in run.stdout.splitlines() if line.startswith("FAIL  workflows / Subscription Management Flow")
-    )
+    assert run.returncode == 10, run.console[-3000:]  # all flows but one: MONITOR
+    line = next(line for line in run.stdout.splitlines() if line.startswith(f"FAIL  workflows / {SUBSCRIPTION_FLOW}"))
     assert "first attempt: " in line and "answered 500" in line and "; re-run: " in line and "answered 429" in line
     summary = run.summary()
     assert "first attempt: " in summary and "answered 429" in summary
-    case = junit_cases(run.artifact("workflows"))["Subscription Management Flow"]
+    case = junit_cases(run.artifact("workflows"))[SUBSCRIPTION_FLOW]
     message = case.find("failure").get("message")
     assert message.startswith("first attempt: ") and "answered 500" in message and "answered 429" in message
     assert "answered 429" in case.find("rerunFailure").get("message")
     history = json.loads((results_dir / "history.jsonl").read_text().splitlines()[-1])
     [failure] = history["failures"]
-    assert failure["test"] == "Subscription Management Flow" and "answered 500" in failure["message"]
+    assert failure["test"] == SUBSCRIPTION_FLOW and "answered 500" in failure["message"]
     assert "answered 429" in failure["message"]
-    _assert_evidence(run, "MONITOR", "9/10 workflows passed")
+    _assert_evidence(run, "MONITOR", f"{FLOWS - 1}/{FLOWS} workflows passed")
 
 
 def test_flaky_run_is_monitor_naming_the_test_with_valid_junit(results_dir: Path) -> None:
     run = run_runner(["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 10, run.console[-3000:]
-    assert "'workflows / Subscription Management Flow'" in run.stdout.splitlines()[-1]
-    case = junit_cases(run.artifact("workflows"))["Subscription Management Flow"]
+    assert f"'workflows / {SUBSCRIPTION_FLOW}'" in run.stdout.splitlines()[-1]
+    case = junit_cases(run.artifact("workflows"))[SUBSCRIPTION_FLOW]
     assert case.find("failure") is None and "answered 500" in case.find("flakyFailure").get("message")
-    _assert_evidence(run, "MONITOR", "'workflows / Subscription Management Flow'")
+    _assert_evidence(run, "MONITOR", f"'workflows / {SUBSCRIPTION_FLOW}'")
 
 
 def _chromium() -> str | None:
@@ -411,7 +412,7 @@ def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Pa
             check=False,
         ).stdout
         assert "Verdict" in dom and "ROLLBACK (exit code 30)" in dom, f"{page}: {dom[:2000]}"
-        assert "Authenticated API Access Flow" in dom and "Verdict Reason" in dom
+        assert SECURITY_FAULTS["tenant_leak"] in dom and "Verdict Reason" in dom
 
 
 def test_runner_counts_a_failure_turned_into_a_skip_as_failed(tmp_path: Path) -> None:
@@ -429,7 +430,7 @@ Api Is Up
     [Documentation]    Passes.
     [Tags]    health
     Log    up
-Security Headers Are Present
+Protective Headers Are Present
     [Documentation]    Fails, and the reserved tag turns the failure into a skip.
     [Tags]    health    robot:skip-on-failure
     Fail    X-Content-Type-Options is missing
@@ -445,10 +446,10 @@ Security Headers Are Present
         target.close()
     assert run.returncode == 30, run.console[-3000:]
     assert (
-        "FAIL  health / Security Headers Are Present: Skipped after a failure, counted as failed: "
+        "FAIL  health / Protective Headers Are Present: Skipped after a failure, counted as failed: "
         "Failed test skipped using 'robot:skip-on-failure' tag."
     ) in run.stdout
-    assert "Reason: 1 health check(s) failed: 'health / Security Headers Are Present'" in run.stdout
-    case = junit_cases(run.artifact("health"))["Security Headers Are Present"]
+    assert "Reason: 1 health check(s) failed: 'health / Protective Headers Are Present'" in run.stdout
+    case = junit_cases(run.artifact("health"))["Protective Headers Are Present"]
     assert case.find("failure") is not None and case.find("skipped") is None
     assert_valid_junit(run.artifact("health"))

@@ -81,6 +81,7 @@ class ReferenceApi:
         env = dict(os.environ)
         env.pop("REDIS_URL", None)
         env.pop("LATTICE_FAULTS", None)
+        env.pop("LATTICE_MUTATIONS", None)
         env.update(self.extra_env)
         env["DATABASE_URL"] = self.database_url
         if self.faults:
