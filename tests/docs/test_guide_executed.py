@@ -11,8 +11,10 @@ runs in the copy, so that ``tests/support/suite_model.py`` reads the copy's suit
   a new test (counts, pass-rate bands of the runner, the catch-all server) ran and passed;
 * no file of the copy but the guide's targets changed.
 
-To keep it to a few minutes the command gets a ``-k`` selection (:data:`SELECTION`): the checks an
+To keep it to a few minutes the command gets a ``-k`` selection (:func:`selection`): the checks an
 eleventh flow or a twelfth health check used to break, and the proof runs of the new tests only.
+``./run_tests.sh`` runs it once: the copy's run is one module fixture, and as a test of the documents
+it is never a suite-level check itself (tests/conftest.py), so the run in the copy cannot start it again.
 """
 
 from __future__ import annotations
@@ -52,20 +54,18 @@ LOCAL = {
     "pabot_results",
 }
 LOCAL_PATHS = ("docs/keywords/", "reference_api/data/", ".pabotsuitenames", "output.xml", "log.html", "report.html")
-#: The suite-level checks an added workflow test or health check used to break, and the new tests' proof runs.
-SELECTION = " or ".join(
-    (
-        "test_proofs_",  # every test declares a proof that names a known fault, mutation or stand-in
-        "every_flow_passes_against_a_healthy_api",  # the flows, by name, from the suite
-        "healthy_run_leaves_no_rows_behind",
-        "(every_check_passes_over_http and not https)",  # the health checks, by name, from the suite
-        "same_page_to_everything",  # the catch-all stand-in: every health check must fail there
-        "down_target_fails_every_test",
-        "(proof_of_each and (Lattice_Deletion or Request_Id))",  # the new tests under their proofs
-        "demo_end_to_end",  # the counts of a full run of the runner
-        "investigate_band_of",  # the pass-rate band that an eleventh flow moved (issue 14)
-        "healthy_classic_api",  # the second dialect passes every test it offers
-    )
+#: The suite-level checks an added workflow test or health check used to break (a ``-k`` selection);
+#: :func:`selection` adds the proof runs of the guide's new tests.
+CHECKS = (
+    "test_proofs_",  # every test declares a proof that names a known fault, mutation or stand-in
+    "every_flow_passes_against_a_healthy_api",  # the flows, by name, from the suite
+    "healthy_run_leaves_no_rows_behind",
+    "(every_check_passes_over_http and not https)",  # the health checks, by name, from the suite
+    "same_page_to_everything",  # the catch-all stand-in: every health check must fail there
+    "down_target_fails_every_test",
+    "demo_end_to_end",  # the counts of a full run of the runner
+    "investigate_band_of",  # the pass-rate band that an eleventh flow moved (issue 14)
+    "healthy_classic_api",  # the second dialect passes every test it offers
 )
 #: Checks that must be among those that ran and passed (each stands for a Python edit a new test once needed).
 USED_TO_BREAK = (
@@ -198,12 +198,12 @@ class GuideRun:
 
 @pytest.fixture(scope="module")
 def guide_run(tmp_path_factory: pytest.TempPathFactory) -> GuideRun:
-    """The project copied, the guide applied, its check command run once with :data:`SELECTION`."""
+    """The project copied, the guide applied, its check command run once with :func:`selection`."""
     root = tmp_path_factory.mktemp("guide-executed") / "project"
     before = copy_project(root)
     append_additions(root, guide_additions())
     junit = root.parent / "junit.xml"
-    command = f"{check_command()} -k {shlex.quote(SELECTION)} --junitxml={shlex.quote(str(junit))}"
+    command = f"{check_command()} -k {shlex.quote(selection())} --junitxml={shlex.quote(str(junit))}"
     env = {name: value for name, value in os.environ.items() if name not in UNSET and not name.startswith("PYTEST")}
     for name in ("PYTHONPATH", "VIRTUAL_ENV", "VENV", "PYTEST_WORKERS"):
         env.pop(name, None)
@@ -235,6 +235,17 @@ def run_bounded(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]
 def added_tests() -> list[Addition]:
     """The additions that are test cases (the ones appended to ``suites/``)."""
     return [addition for addition in guide_additions() if addition.target.startswith("suites/")]
+
+
+def id_name_of(addition: Addition) -> str:
+    """The name of the test case an addition to ``suites/`` adds, as pytest ids write it (``_`` for spaces)."""
+    return addition.text.strip().splitlines()[0].strip().replace(" ", "_")
+
+
+def selection() -> str:
+    """The ``-k`` expression: :data:`CHECKS` and the proof runs of the guide's new tests."""
+    new_tests = " or ".join(id_name_of(addition) for addition in added_tests())
+    return " or ".join((*CHECKS, f"(proof_of_each and ({new_tests}))"))
 
 
 def test_the_guide_adds_to_suites_keywords_and_data_only() -> None:
@@ -286,7 +297,7 @@ def test_the_new_tests_failed_under_their_proofs(guide_run: GuideRun) -> None:
     cases = guide_run.cases()
     ran = {node: outcome for node, outcome in cases.items() if outcome == "passed"}
     for addition in added_tests():
-        slug = addition.text.strip().splitlines()[0].replace(" ", "_")
+        slug = id_name_of(addition)
         proofs = [node for node in ran if "proof_of_each" in node and slug in node]
         assert proofs, f"no passing proof run of {slug} among {sorted(cases)}"
 
