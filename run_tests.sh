@@ -5,6 +5,7 @@
 #   (the reference API's tests, the suites against a healthy and a deliberately broken reference
 #   API, the runner's verdicts). Creates .venv and installs requirements-dev.txt when needed.
 # Usage: ./run_tests.sh [pytest arguments...]      e.g. ./run_tests.sh -k health -x
+#        ./run_tests.sh -m suites   the suite-level checks after adding a test (docs/adding-a-smoke-test.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -22,7 +22,7 @@ Lattice Deletion Flow
     [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it is refused as missing.
     [Tags]
     ...    lattices
-    ...    guards:mutate:DELETE /api/v1/lattices/*:status=500 -> answered 500
+    ...    guards:mutate:GET /api/v1/lattices/*:status=200 -> Step 'Read the deleted lattice
     ${id} =    Create Lattice    ${LATTICE_2D}
     Lattices Should Be Listed    ${id}
     Delete Lattice    ${id}

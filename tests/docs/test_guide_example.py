@@ -1,7 +1,8 @@
 """docs/adding-a-smoke-test.md cannot rot: its example is a real file that passes against the reference API.
 
 * the guide's Robot code block is exactly ``docs/examples/lattice_deletion.robot``, its Python
-  block exactly ``docs/examples/qa.py``, and the keywords it shows are in ``resources/lattices.resource``;
+  block exactly ``docs/examples/qa.py``, and the keywords it shows are in ``resources/lattices.resource``
+  (its additions, the blocks marked ``guide:append=``, are applied by test_guide_executed.py);
 * the example passes against a fresh reference API, with the guide's variables file, and its
   suite teardown leaves no row behind;
 * the example follows the conventions the guide teaches (name, tags, documentation, timeout).
@@ -28,7 +29,12 @@ TABLES = ("users", "subscriptions", "usage", "lattices", "webhooks", "webhook_de
 
 
 def _blocks(language: str) -> list[str]:
-    return [block.text for block in code_blocks(GUIDE) if block.language == language]
+    """The guide's code blocks in ``language``, except its additions (``guide:append=``, test_guide_executed.py)."""
+    return [
+        block.text
+        for block in code_blocks(GUIDE)
+        if block.language == language and not any(word.startswith("guide:append=") for word in block.info.split())
+    ]
 
 
 def test_guide_shows_the_example_file_exactly() -> None:
@@ -63,6 +69,7 @@ def test_example_follows_the_conventions_of_the_guide() -> None:
     test = suite.tests[0]
     assert test.name.endswith(" Flow")
     assert {"workflow", "critical", "lattices"} <= set(test.tags)
+    assert any(tag.startswith("guards:") for tag in test.tags), "the example declares its proof"
     assert test.doc.strip(), "the example test needs [Documentation]"
     assert str(test.timeout) == "30 seconds", "a smoke test stays under 30 seconds"
     assert suite.setup.name == "Create Test Identity"
