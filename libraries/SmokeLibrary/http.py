@@ -146,6 +146,24 @@ def json_body(response: requests.Response) -> Any:
         raise AssertionError(f"Expected a JSON body, but {describe_response(response)}") from None
 
 
+def assert_problem_details(response: requests.Response) -> None:
+    """Raises ``AssertionError`` unless ``response`` is RFC 9457 problem+json (``type``, ``title``,
+    ``detail``, and a ``status`` equal to the HTTP status)."""
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type != "application/problem+json":
+        raise AssertionError(f"Expected Content-Type application/problem+json, but {describe_response(response)}")
+    body = json_body(response)
+    members = ("type", "title", "status", "detail")
+    missing = [member for member in members if not isinstance(body, dict) or member not in body]
+    if missing:
+        raise AssertionError(f"Problem details lack {', '.join(missing)}: {describe_response(response)}")
+    if body["status"] != response.status_code:
+        raise AssertionError(
+            f"Problem member 'status' is {json.dumps(body['status'])} but the HTTP status is "
+            f"{response.status_code}: {describe_response(response)}"
+        )
+
+
 def resolves_to_loopback(host: str) -> bool:
     """Whether every address ``host`` resolves to is a loopback address (False if it does not resolve):
     a ``*.localhost`` name is local only if the resolver says so, not because of its spelling."""
@@ -686,22 +704,7 @@ class HttpKeywords:
         """
         if status is not None:
             self.response_status_should_be(response, status)
-        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if content_type != "application/problem+json":
-            raise AssertionError(f"Expected Content-Type application/problem+json, but {describe_response(response)}")
-        body = json_body(response)
-        missing = [
-            member
-            for member in ("type", "title", "status", "detail")
-            if not isinstance(body, dict) or member not in body
-        ]
-        if missing:
-            raise AssertionError(f"Problem details lack {', '.join(missing)}: {describe_response(response)}")
-        if body["status"] != response.status_code:
-            raise AssertionError(
-                f"Problem member 'status' is {json.dumps(body['status'])} but the HTTP status is "
-                f"{response.status_code}: {describe_response(response)}"
-            )
+        assert_problem_details(response)
 
     @keyword("Target Should Accept Credentials Safely")
     def target_should_accept_credentials_safely(self, url: str = "", allow_plaintext: bool | None = None) -> None:

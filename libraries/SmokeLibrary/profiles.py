@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from .http import describe_response, json_body
+from .http import assert_problem_details, describe_response, json_body
 from .masking import MaskedDict, json_or_none, keys_of, register_secret, values_at
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -302,20 +301,7 @@ class ProfileKeywords:
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         fmt = str(error_format).strip().lower()
         if fmt in ("problem+json", "problem", "rfc9457"):
-            if content_type != "application/problem+json":
-                raise AssertionError(
-                    f"Expected Content-Type application/problem+json, but {describe_response(response)}"
-                )
-            body = json_body(response)
-            members = ("type", "title", "status", "detail")
-            missing = [m for m in members if not isinstance(body, dict) or m not in body]
-            if missing:
-                raise AssertionError(f"Problem details lack {', '.join(missing)}: {describe_response(response)}")
-            if body["status"] != response.status_code:
-                raise AssertionError(
-                    f"Problem member 'status' is {json.dumps(body['status'])} but the HTTP status is "
-                    f"{response.status_code}: {describe_response(response)}"
-                )
+            assert_problem_details(response)
             return
         if fmt != "json":
             raise AssertionError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import robot
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNER = REPO_ROOT / "run_smoke.sh"
@@ -161,3 +164,20 @@ def output_metadata(path: Path) -> dict[str, str]:
     from robot.api import ExecutionResult
 
     return {str(name): str(value) for name, value in ExecutionResult(str(path)).suite.metadata.items()}
+
+
+def run_robot(source: Path, output: Path, *options: str, **settings: object) -> Path:
+    """Run Robot Framework in this process on ``source`` with output ``output`` only (no log, no report,
+    nothing on the console); ``options`` and ``settings`` as ``robot.run`` takes them. Returns ``output``."""
+    robot.run(
+        str(source),
+        *options,
+        output=str(output),
+        log="NONE",
+        report="NONE",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        **settings,
+    )
+    assert output.is_file()
+    return output

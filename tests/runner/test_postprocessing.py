@@ -18,7 +18,7 @@ import robot.api
 from smoke_runner import execution
 from smoke_runner.execution import RERUN_CANDIDATES, _merge, _rerun_candidates, write_results
 from smoke_runner.model import load_results
-from tests.runner.helpers import output_metadata
+from tests.runner.helpers import output_metadata, run_robot
 
 SUITE = """\
 *** Settings ***
@@ -48,20 +48,6 @@ Cannot Run
 """
 
 
-def _robot(source: Path, output: Path, **settings: object) -> Path:
-    robot.run(
-        str(source),
-        output=str(output),
-        log="NONE",
-        report="NONE",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-        **settings,
-    )
-    assert output.is_file()
-    return output
-
-
 def _without_timestamps(path: Path) -> str:
     return re.sub(r' generated="[^"]*"', "", path.read_text(encoding="utf-8"))
 
@@ -70,8 +56,8 @@ def _without_timestamps(path: Path) -> str:
 def attempts(tmp_path: Path) -> tuple[Path, Path, Path]:
     source = tmp_path / "workflows.robot"
     source.write_text(SUITE, encoding="utf-8")
-    first = _robot(source, tmp_path / "first.xml")
-    rerun = _robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
+    first = run_robot(source, tmp_path / "first.xml")
+    rerun = run_robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
     return source, first, rerun
 
 
@@ -146,7 +132,7 @@ def test_the_model_marked_for_the_rerun_is_not_the_merged_one(tmp_path: Path) ->
     folder.mkdir()
     (folder / "a_setup.robot").write_text(SETUP_FAILS, encoding="utf-8")
     (folder / "b_flow.robot").write_text(SUITE, encoding="utf-8")
-    first = _robot(folder, tmp_path / "first.xml")
+    first = run_robot(folder, tmp_path / "first.xml")
     workdir = tmp_path / "work"
     workdir.mkdir()
     assert _rerun_candidates(first, workdir) == (workdir / RERUN_CANDIDATES, [])

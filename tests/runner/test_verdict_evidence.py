@@ -34,6 +34,7 @@ from tests.runner.helpers import (
     junit_cases,
     junit_properties,
     output_metadata,
+    run_robot,
     run_runner,
 )
 from tests.support.suite_model import names_of, only_test_broken_by_fault
@@ -170,25 +171,10 @@ Stable Flow
 """
 
 
-def _robot(source: Path, output: Path, *options: str, **settings: object) -> Path:
-    robot.run(
-        str(source),
-        *options,
-        output=str(output),
-        log="NONE",
-        report="NONE",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-        **settings,
-    )
-    assert output.is_file()
-    return output
-
-
 def test_skip_after_a_failure_counts_as_failed_but_a_plain_skip_does_not(tmp_path: Path) -> None:
     source = tmp_path / "health.robot"
     source.write_text(SKIPS_SUITE)
-    output = _robot(source, tmp_path / "output.xml")
+    output = run_robot(source, tmp_path / "output.xml")
     results = load_results(output, {"health": source})
     tests = {test.name: test for test in results.tests}
     for name in ("Failure Turned Into A Skip By The Reserved Tag", "Skip In The Teardown After A Failure"):
@@ -204,8 +190,8 @@ def test_skip_after_a_failure_counts_as_failed_but_a_plain_skip_does_not(tmp_pat
 def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp_path: Path) -> None:
     source = tmp_path / "workflows.robot"
     source.write_text(ATTEMPTS_SUITE)
-    first = _robot(source, tmp_path / "first.xml", variable=["ATTEMPT:first"])
-    rerun = _robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
+    first = run_robot(source, tmp_path / "first.xml", variable=["ATTEMPT:first"])
+    rerun = run_robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
     merged = tmp_path / "output.xml"
     robot.rebot(
         str(first),
@@ -247,8 +233,8 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
 def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) -> None:
     source = tmp_path / "workflows.robot"
     source.write_text(ATTEMPTS_SUITE)
-    first = _robot(source, tmp_path / "first.xml", variable=["ATTEMPT:second"])
-    rerun = _robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
+    first = run_robot(source, tmp_path / "first.xml", variable=["ATTEMPT:second"])
+    rerun = run_robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
     merged = tmp_path / "output.xml"
     robot.rebot(
         str(first),
