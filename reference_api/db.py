@@ -24,7 +24,12 @@ class Database:
     SQLite files are opened with ``mode=rw`` after the schema is created and without a
     connection pool, so a file that is deleted or replaced while the service runs makes the
     next query (and ``/health``) fail instead of silently using a stale handle or a new file.
+    One extra connection (``_wal_keeper``) stays open and is never queried: while it is open,
+    closing a request's connection does not checkpoint and delete the write-ahead log, which would
+    cost every request an fsync. A deleted file still fails the next request, which connects anew.
     """
+
+    _wal_keeper: sqlite3.Connection | None = None
 
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
@@ -35,6 +40,8 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite:
             self.engine = self._sqlite_engine(url)
+            self._wal_keeper = sqlite3.connect(f"{self.engine.url.database}?mode=rw", uri=True, check_same_thread=False)
+            self._wal_keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # attaches the log
         else:
             self.engine = create_engine(
                 parsed,
@@ -98,5 +105,8 @@ class Database:
         return (time.perf_counter() - started) * 1000.0
 
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections (and the write-ahead log's keeper)."""
         self.engine.dispose()
+        if self._wal_keeper is not None:
+            self._wal_keeper.close()
+            self._wal_keeper = None
