@@ -119,6 +119,15 @@ def unexpected_status(response: requests.Response, expected: tuple[int | str, ..
     return f"expected HTTP {' or '.join(str(code) for code in allowed)}, but {describe_response(response)}"
 
 
+def assert_step_answer(step: str, response: requests.Response, expected: tuple[int | str, ...]) -> None:
+    """Raises ``AssertionError`` naming ``step``, the request and what came back unless ``response``
+    has one of the ``expected`` statuses; logs the step's request and status when it has."""
+    problem = unexpected_status(response, expected)
+    if problem:
+        raise AssertionError(f"Step '{step}': {problem}")
+    logger.info(f"Step '{step}': {response.request.method} {response.url} answered {response.status_code}")
+
+
 def tls_verification(verify: bool | str) -> bool | str:
     """``verify`` as ``requests`` takes it: True, or the path of an existing CA bundle (file or folder).
 
