@@ -526,7 +526,12 @@ class MaskingListener:
         message.message = mask_text(message.message)
 
     def end_keyword(self, data: Any, result: Any) -> None:
-        result.args = tuple(mask_text(str(arg)) for arg in result.args)
+        # Called for every keyword: the arguments are replaced only when masking changed one.
+        args = result.args
+        if args:
+            masked = tuple(mask_text(str(arg)) for arg in args)
+            if masked != args:
+                result.args = masked
         _mask_message_and_doc(result)
 
     def end_test(self, data: Any, result: Any) -> None:
@@ -538,10 +543,12 @@ class MaskingListener:
 
 def _mask_message_and_doc(result: Any) -> None:
     """Failure messages and documentation (Robot resolves variables such as ``${BASE_URL}`` in it)."""
-    if getattr(result, "message", None):
-        result.message = mask_text(result.message)
-    if getattr(result, "doc", None):
-        result.doc = mask_text(result.doc)
+    for name in ("message", "doc"):
+        text = getattr(result, name, None)
+        if text:
+            masked = mask_text(text)
+            if masked != text:
+                setattr(result, name, masked)
 
 
 def _masked_log_request(response: Any) -> None:
