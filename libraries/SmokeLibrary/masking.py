@@ -316,7 +316,7 @@ def register_environment_secrets() -> None:
     register_url_credentials(os.environ.get("PRODUCTION_URL", ""))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def _compiled_location(location: str) -> Any:
     try:
         return parse_jsonpath(location)
