@@ -109,7 +109,12 @@ def is_offered(operation: Mapping[str, Any]) -> bool:
     return str(offered).strip().lower() not in ("false", "no", "0", "off")
 
 
-def mapped_operation(operations: Mapping[str, Any], profile: str, name: str) -> Mapping[str, Any]:
+#: A profile's ``OPERATIONS`` (name: operation) as the hot keywords take it. Not ``Mapping[...]``: Robot
+#: Framework would check every member of the nested mapping on every call (dozens a request).
+OperationsMap = Any
+
+
+def mapped_operation(operations: OperationsMap, profile: str, name: str) -> Mapping[str, Any]:
     """Operation ``name`` of a profile's ``operations``; fails naming the profile when it is not mapped."""
     operation = operations.get(name) if isinstance(operations, Mapping) else None
     if not isinstance(operation, Mapping):
@@ -208,9 +213,7 @@ class ProfileKeywords:
         return is_offered(operation)
 
     @keyword("Offered Operation Of Profile")
-    def offered_operation_of_profile(
-        self, operations: Mapping[str, Mapping[str, Any]], profile: str, name: str
-    ) -> Mapping[str, Any]:
+    def offered_operation_of_profile(self, operations: OperationsMap, profile: str, name: str) -> Mapping[str, Any]:
         """Returns operation ``name`` of the profile ``profile`` (its ``operations``); skips the
         test when the profile says the operation is not offered.
 
@@ -227,7 +230,7 @@ class ProfileKeywords:
 
     @keyword("Request For Offered Operation")
     def request_for_offered_operation(
-        self, operations: Mapping[str, Mapping[str, Any]], profile: str, name: str, /, **values: Any
+        self, operations: OperationsMap, profile: str, name: str, /, **values: Any
     ) -> OperationRequest:
         """Returns the request of operation ``name`` of the profile ``profile`` (its ``operations``),
         filled with ``values``; skips or fails as `Offered Operation Of Profile` does.
@@ -246,7 +249,7 @@ class ProfileKeywords:
     def body_of_successful_answer(
         self,
         step: str,
-        operations: Mapping[str, Mapping[str, Any]],
+        operations: OperationsMap,
         profile: str,
         name: str,
         response: requests.Response,
@@ -274,7 +277,7 @@ class ProfileKeywords:
     def answer_should_be_a_refusal_of_kind(
         self,
         step: str,
-        operations: Mapping[str, Mapping[str, Any]],
+        operations: OperationsMap,
         profile: str,
         name: str,
         kind: str,
@@ -298,7 +301,7 @@ class ProfileKeywords:
 
     @keyword("Values At Read Location")
     def values_at_read_location(
-        self, body: Any, operations: Mapping[str, Mapping[str, Any]], name: str, what: str, /, **values: Any
+        self, body: Any, operations: OperationsMap, name: str, what: str, /, **values: Any
     ) -> list[Any]:
         """Returns every value the JSON ``body`` (an answer of operation ``name``) holds where the
         profile's ``operations`` read ``what`` (a list, maybe empty).
@@ -313,7 +316,7 @@ class ProfileKeywords:
 
     @keyword("Value At Read Location")
     def value_at_read_location(
-        self, body: Any, operations: Mapping[str, Mapping[str, Any]], name: str, what: str, /, **values: Any
+        self, body: Any, operations: OperationsMap, name: str, what: str, /, **values: Any
     ) -> Any:
         """Returns the (first) value the JSON ``body`` (an answer of operation ``name``) holds where
         the profile's ``operations`` read ``what``; fails naming the place and the answer's keys when
@@ -332,7 +335,7 @@ class ProfileKeywords:
 
     @keyword("Values At Read Locations")
     def values_at_read_locations(
-        self, body: Any, operations: Mapping[str, Mapping[str, Any]], name: str, /, *what: str
+        self, body: Any, operations: OperationsMap, name: str, /, *what: str
     ) -> dict[str, Any]:
         """Returns a dictionary of the values the JSON ``body`` (an answer of operation ``name``)
         holds where the profile's ``operations`` read each name in ``what``.
@@ -344,9 +347,7 @@ class ProfileKeywords:
         return {item: self.value_at_read_location(body, operations, name, item) for item in what}
 
     @keyword("Ids And Total Of Listing")
-    def ids_and_total_of_listing(
-        self, listing: Any, operations: Mapping[str, Mapping[str, Any]], name: str
-    ) -> tuple[list[Any], Any]:
+    def ids_and_total_of_listing(self, listing: Any, operations: OperationsMap, name: str) -> tuple[list[Any], Any]:
         """Returns the ids and the total of ``listing`` (an answer of operation ``name``), where the
         profile's ``operations`` read ``ids`` and ``total``.
 
