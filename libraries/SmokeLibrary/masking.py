@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from jsonpath_ng.exceptions import JSONPathError
-from jsonpath_ng.ext.parser import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import ExtendedJsonPathParser
 from jsonpath_ng.ext.string import DefintionInvalid as JSONPathFunctionError
 
 MASK = "***"
@@ -316,7 +316,21 @@ def register_environment_secrets() -> None:
     register_url_credentials(os.environ.get("PRODUCTION_URL", ""))
 
 
-@lru_cache(maxsize=64)
+_jsonpath_parser: ExtendedJsonPathParser | None = None
+_jsonpath_lock = threading.Lock()
+
+
+def parse_jsonpath(location: str) -> Any:
+    """``location`` parsed by jsonpath-ng's extended parser (JSONLibrary's), one parser reused: a new
+    one per expression, as ``jsonpath_ng.ext.parse`` makes, costs three times the parse."""
+    global _jsonpath_parser
+    with _jsonpath_lock:  # the parser keeps its state while it parses
+        if _jsonpath_parser is None:
+            _jsonpath_parser = ExtendedJsonPathParser()
+        return _jsonpath_parser.parse(location)
+
+
+@lru_cache(maxsize=512)
 def _compiled_location(location: str) -> Any:
     try:
         return parse_jsonpath(location)
@@ -526,7 +540,12 @@ class MaskingListener:
         message.message = mask_text(message.message)
 
     def end_keyword(self, data: Any, result: Any) -> None:
-        result.args = tuple(mask_text(str(arg)) for arg in result.args)
+        # Called for every keyword: the arguments are replaced only when masking changed one.
+        args = result.args
+        if args:
+            masked = tuple(mask_text(str(arg)) for arg in args)
+            if masked != args:
+                result.args = masked
         _mask_message_and_doc(result)
 
     def end_test(self, data: Any, result: Any) -> None:
@@ -538,10 +557,12 @@ class MaskingListener:
 
 def _mask_message_and_doc(result: Any) -> None:
     """Failure messages and documentation (Robot resolves variables such as ``${BASE_URL}`` in it)."""
-    if getattr(result, "message", None):
-        result.message = mask_text(result.message)
-    if getattr(result, "doc", None):
-        result.doc = mask_text(result.doc)
+    for name in ("message", "doc"):
+        text = getattr(result, name, None)
+        if text:
+            masked = mask_text(text)
+            if masked != text:
+                setattr(result, name, masked)
 
 
 def _masked_log_request(response: Any) -> None:

@@ -11,17 +11,17 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
-from robot.api import logger
+from robot.api import SkipExecution, logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from .http import assert_problem_details, describe_response, json_body
+from .http import assert_problem_details, assert_step_answer, describe_response, json_body
 from .masking import MaskedDict, json_or_none, keys_of, register_secret, values_at
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -109,6 +109,51 @@ def is_offered(operation: Mapping[str, Any]) -> bool:
     return str(offered).strip().lower() not in ("false", "no", "0", "off")
 
 
+#: A profile's ``OPERATIONS`` (name: operation) as the hot keywords take it. Not ``Mapping[...]``: Robot
+#: Framework would check every member of the nested mapping on every call (dozens a request).
+OperationsMap = Any
+
+
+def mapped_operation(operations: OperationsMap, profile: str, name: str) -> Mapping[str, Any]:
+    """Operation ``name`` of a profile's ``operations``; fails naming the profile when it is not mapped."""
+    operation = operations.get(name) if isinstance(operations, Mapping) else None
+    if not isinstance(operation, Mapping):
+        raise AssertionError(
+            f"{f'Profile {profile}' if profile else 'The profile'} does not map the operation '{name}' "
+            "(add it under OPERATIONS)"
+        )
+    return operation
+
+
+def statuses_of(operation: Mapping[str, Any], profile: str, name: str, kind: str) -> tuple[int | str, ...]:
+    """The ``kind`` statuses (``success``, ``duplicate``, ``invalid``...) of a profile's operation ``name``."""
+    statuses = operation.get(kind)
+    if statuses is None:
+        raise AssertionError(f"Profile {profile} gives no '{kind}' statuses for the operation '{name}'")
+    return tuple(statuses) if isinstance(statuses, (list, tuple)) else (statuses,)
+
+
+def read_location(operation: Mapping[str, Any], name: str, what: str, values: Mapping[str, Any]) -> str:
+    """The JSONPath where a profile's operation ``name`` reads ``what``, its ``{placeholders}`` filled."""
+    read = operation.get("read")
+    location = read.get(what) if isinstance(read, Mapping) else None
+    if not location:
+        raise AssertionError(
+            f"The profile's operation '{name}' reads no '{what}' (add it under OPERATIONS.{name}.read)"
+        )
+    return str(fill_template(location, values))
+
+
+def missing_locations(body: Any, locations: Iterable[str]) -> list[str]:
+    """The JSONPath expressions of ``locations`` at which the JSON ``body`` holds nothing."""
+    return [location for location in locations if not values_at(body, location)]
+
+
+def nothing_at(step: str, body: Any, missing: Iterable[str]) -> AssertionError:
+    """The failure of step ``step`` whose answer ``body`` holds nothing at ``missing`` (its keys, no values)."""
+    return AssertionError(f"Step '{step}': the answer holds nothing at {', '.join(missing)}; its keys: {_keys(body)}")
+
+
 class ProfileKeywords:
     """Keywords that read an API profile: requests from operations, the OpenAPI check, error formats."""
 
@@ -166,6 +211,156 @@ class ProfileKeywords:
         | ${offered} =    Operation Is Offered    ${OPERATIONS}[create_webhook]
         """
         return is_offered(operation)
+
+    @keyword("Offered Operation Of Profile")
+    def offered_operation_of_profile(self, operations: OperationsMap, profile: str, name: str) -> Mapping[str, Any]:
+        """Returns operation ``name`` of the profile ``profile`` (its ``operations``); skips the
+        test when the profile says the operation is not offered.
+
+        Fails when the profile does not map ``name``, and when the API's OpenAPI document (see
+        `Compare Operations With OpenAPI Answer`) has no such operation.
+
+        | ${mapped} =    Offered Operation Of Profile    ${OPERATIONS}    ${PROFILE_NAME}    find_path
+        """
+        operation = mapped_operation(operations, profile, name)
+        if not is_offered(operation):
+            raise SkipExecution(f"Operation '{name}' is not offered by this deployment (profile {profile})")
+        self.operation_should_be_documented(operation)
+        return operation
+
+    @keyword("Request For Offered Operation")
+    def request_for_offered_operation(
+        self, operations: OperationsMap, profile: str, name: str, /, **values: Any
+    ) -> OperationRequest:
+        """Returns the request of operation ``name`` of the profile ``profile`` (its ``operations``),
+        filled with ``values``; skips or fails as `Offered Operation Of Profile` does.
+
+        The request is the one `Request For Operation` makes (method, path, body and query of the
+        operation's templates; ``Secret`` values masked everywhere).
+
+        | ${request} =    Request For Offered Operation    ${OPERATIONS}    ${PROFILE_NAME}    read_lattice    id=${id}
+        """
+        request: OperationRequest = self.request_for_operation(
+            self.offered_operation_of_profile(operations, profile, name), **values
+        )
+        return request
+
+    @keyword("Body Of Successful Answer")
+    def body_of_successful_answer(
+        self,
+        step: str,
+        operations: OperationsMap,
+        profile: str,
+        name: str,
+        response: requests.Response,
+    ) -> Any:
+        """Fails unless ``response`` to operation ``name`` of the profile ``profile`` (its
+        ``operations``) has one of the operation's ``success`` statuses and a value at each of its
+        ``fields``; returns the answer's JSON body (``None`` when the answer has no body).
+
+        ``step`` names the step in failure messages, as `Step Should Answer` and `Values Should Be
+        Present` do: what was expected and what came back.
+
+        | ${body} =    Body Of Successful Answer    Log in    ${OPERATIONS}    ${PROFILE_NAME}    login    ${response}
+        """
+        operation = mapped_operation(operations, profile, name)
+        assert_step_answer(step, response, statuses_of(operation, profile, name, "success"))
+        if not response.content:
+            return None
+        body = json_body(response)
+        missing = missing_locations(body, operation.get("fields") or [])
+        if missing:
+            raise nothing_at(step, body, missing)
+        return body
+
+    @keyword("Answer Should Be A Refusal Of Kind")
+    def answer_should_be_a_refusal_of_kind(
+        self,
+        step: str,
+        operations: OperationsMap,
+        profile: str,
+        name: str,
+        kind: str,
+        response: requests.Response,
+        error_format: str,
+        message_location: str,
+    ) -> None:
+        """Fails unless ``response`` to operation ``name`` of the profile ``profile`` (its
+        ``operations``) has one of the operation's ``kind`` statuses and is an error answer in
+        ``error_format`` (see `Response Should Be An Error In Format`, with ``message_location``).
+
+        ``kind`` is a status list of the operation (``duplicate``, ``invalid``, ``refused``,
+        ``missing``...); ``step`` names the step in the failure message.
+
+        | Answer Should Be A Refusal Of Kind    Register twice    ${OPERATIONS}    ${PROFILE_NAME}    register
+        | ...    duplicate    ${response}    ${ERROR_FORMAT}    ${ERROR_MESSAGE_JSONPATH}
+        """
+        operation = mapped_operation(operations, profile, name)
+        assert_step_answer(step, response, statuses_of(operation, profile, name, kind))
+        self.response_should_be_an_error_in_format(response, error_format, message_location)
+
+    @keyword("Values At Read Location")
+    def values_at_read_location(
+        self, body: Any, operations: OperationsMap, name: str, what: str, /, **values: Any
+    ) -> list[Any]:
+        """Returns every value the JSON ``body`` (an answer of operation ``name``) holds where the
+        profile's ``operations`` read ``what`` (a list, maybe empty).
+
+        The place is the JSONPath ``OPERATIONS.name.read.what``, its ``{placeholders}`` filled from
+        ``values``; JSONPath as JSONLibrary's ``Get Value From Json`` reads it (the same parser,
+        jsonpath-ng's extended one), each expression parsed once per run.
+
+        | ${ids} =    Values At Read Location    ${listing}    ${OPERATIONS}    list_lattices    ids
+        """
+        return values_at(body, read_location(mapped_operation(operations, "", name), name, what, values))
+
+    @keyword("Value At Read Location")
+    def value_at_read_location(
+        self, body: Any, operations: OperationsMap, name: str, what: str, /, **values: Any
+    ) -> Any:
+        """Returns the (first) value the JSON ``body`` (an answer of operation ``name``) holds where
+        the profile's ``operations`` read ``what``; fails naming the place and the answer's keys when
+        nothing is there.
+
+        As `Values At Read Location`: ``values`` fill the place's ``{placeholders}``. The failure
+        reads "Step 'Read what of name': the answer holds nothing at $.place; its keys: ...".
+
+        | ${id} =    Value At Read Location    ${created}    ${OPERATIONS}    create_lattice    id
+        """
+        location = read_location(mapped_operation(operations, "", name), name, what, values)
+        found = values_at(body, location)
+        if not found:
+            raise nothing_at(f"Read {what} of {name}", body, [location])
+        return found[0]
+
+    @keyword("Values At Read Locations")
+    def values_at_read_locations(
+        self, body: Any, operations: OperationsMap, name: str, /, *what: str
+    ) -> dict[str, Any]:
+        """Returns a dictionary of the values the JSON ``body`` (an answer of operation ``name``)
+        holds where the profile's ``operations`` read each name in ``what``.
+
+        Each one as `Value At Read Location` reads it, with its failure when nothing is there.
+
+        | ${read} =    Values At Read Locations    ${stored}    ${OPERATIONS}    read_lattice    name    dimensions
+        """
+        return {item: self.value_at_read_location(body, operations, name, item) for item in what}
+
+    @keyword("Ids And Total Of Listing")
+    def ids_and_total_of_listing(self, listing: Any, operations: OperationsMap, name: str) -> tuple[list[Any], Any]:
+        """Returns the ids and the total of ``listing`` (an answer of operation ``name``), where the
+        profile's ``operations`` read ``ids`` and ``total``.
+
+        The total is the number of ids when the profile reads no ``total`` (a bare array); a total
+        the profile reads but the answer lacks fails as `Value At Read Location` does.
+
+        | ${ids}    ${total} =    Ids And Total Of Listing    ${listing}    ${OPERATIONS}    list_lattices
+        """
+        ids = self.values_at_read_location(listing, operations, name, "ids")
+        read = mapped_operation(operations, "", name).get("read")
+        if isinstance(read, Mapping) and read.get("total"):
+            return ids, self.value_at_read_location(listing, operations, name, "total")
+        return ids, len(ids)
 
     @keyword("Compare Operations With OpenAPI Document")
     def compare_operations_with_openapi_document(
@@ -274,11 +469,9 @@ class ProfileKeywords:
 
         | Values Should Be Present    Register the new user    ${user}    $.id    $.email
         """
-        missing = [location for location in locations if not values_at(body, location)]
+        missing = missing_locations(body, locations)
         if missing:
-            raise AssertionError(
-                f"Step '{step}': the answer holds nothing at {', '.join(missing)}; its keys: {_keys(body)}"
-            )
+            raise nothing_at(step, body, missing)
 
     @keyword("Response Should Be An Error In Format")
     def response_should_be_an_error_in_format(

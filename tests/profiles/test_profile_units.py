@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from robot.api import SkipExecution
 from robot.api.types import Secret
 
 from libraries.SmokeLibrary.masking import mask_text
@@ -168,3 +169,121 @@ def test_an_answer_without_an_openapi_document_only_notes_its_absence() -> None:
         keywords.operation_should_be_documented(operations["route"])
     document = answer(200, '{"openapi": "3.1.0", "paths": {"/grids": {"post": {}}}}', "application/json")
     assert keywords.compare_operations_with_openapi_answer(document, operations) == ["POST /grids/{id}/route"]
+
+
+OPERATIONS = {
+    "create": {
+        "method": "POST",
+        "path": "/grids",
+        "body": {"name": "{name}"},
+        "success": [201],
+        "invalid": [400, 422],
+        "fields": ["$.id", "$.name"],
+        "read": {"id": "$.id", "total": "$.total", "ids": "$.items[*].id", "item": "$.items[?(@.id == '{id}')]"},
+    },
+    "hidden": {"method": "GET", "path": "/hidden", "offered": False},
+}
+
+
+def test_an_offered_operation_of_the_profile_is_mapped_offered_and_documented() -> None:
+    keywords = ProfileKeywords()
+    assert keywords.offered_operation_of_profile(OPERATIONS, "custom", "create") is OPERATIONS["create"]
+    with pytest.raises(AssertionError, match=r"Profile custom does not map the operation 'route' \(add it"):
+        keywords.offered_operation_of_profile(OPERATIONS, "custom", "route")
+    with pytest.raises(SkipExecution, match=r"Operation 'hidden' is not offered by this deployment \(profile custom\)"):
+        keywords.offered_operation_of_profile(OPERATIONS, "custom", "hidden")
+    keywords.compare_operations_with_openapi_document({"paths": {"/other": {"post": {}}}}, OPERATIONS)
+    with pytest.raises(AssertionError, match="POST /grids is not offered by this API"):
+        keywords.request_for_offered_operation(OPERATIONS, "custom", "create", name="g")
+
+
+def test_the_request_of_an_offered_operation_is_filled_from_the_values() -> None:
+    request = ProfileKeywords().request_for_offered_operation(OPERATIONS, "custom", "create", name="grid 1")
+    assert (request.method, request.path, request.body) == ("POST", "/grids", {"name": "grid 1"})
+
+
+def test_a_successful_answer_needs_a_success_status_and_every_field() -> None:
+    keywords = ProfileKeywords()
+    body = keywords.body_of_successful_answer(
+        "Create", OPERATIONS, "custom", "create", answer(201, '{"id": "7", "name": "g"}', "application/json")
+    )
+    assert body == {"id": "7", "name": "g"}
+    with pytest.raises(AssertionError, match=r"Step 'Create': expected HTTP 201, but GET http://api/x answered 500"):
+        keywords.body_of_successful_answer("Create", OPERATIONS, "custom", "create", answer(500, "{}", "text/plain"))
+    with pytest.raises(AssertionError) as failure:
+        keywords.body_of_successful_answer(
+            "Create", OPERATIONS, "custom", "create", answer(201, '{"id": "secret-id-value"}', "application/json")
+        )
+    assert "Step 'Create': the answer holds nothing at $.name; its keys: id" in str(failure.value)
+    assert "secret-id-value" not in str(failure.value)
+    with pytest.raises(AssertionError, match="Expected a JSON body, but GET http://api/x answered 201"):
+        keywords.body_of_successful_answer("Create", OPERATIONS, "custom", "create", answer(201, "<html>", "text/html"))
+    empty = answer(201, "", "application/json")
+    assert keywords.body_of_successful_answer("Create", OPERATIONS, "custom", "create", empty) is None
+
+
+def test_a_refusal_needs_one_of_the_kinds_statuses_and_an_error_answer() -> None:
+    keywords = ProfileKeywords()
+    error = '{"error": {"message": "bad name"}}'
+    keywords.answer_should_be_a_refusal_of_kind(
+        "Bad",
+        OPERATIONS,
+        "custom",
+        "create",
+        "invalid",
+        answer(422, error, "application/json"),
+        "json",
+        "$.error.message",
+    )
+    with pytest.raises(
+        AssertionError, match=r"Step 'Bad': expected HTTP 400 or 422, but GET http://api/x answered 201"
+    ):
+        keywords.answer_should_be_a_refusal_of_kind(
+            "Bad", OPERATIONS, "custom", "create", "invalid", answer(201, "{}", "application/json"), "json", "$.m"
+        )
+    with pytest.raises(AssertionError, match=r"Expected an error message at \$.error.message"):
+        keywords.answer_should_be_a_refusal_of_kind(
+            "Bad",
+            OPERATIONS,
+            "custom",
+            "create",
+            "invalid",
+            answer(400, "{}", "application/json"),
+            "json",
+            "$.error.message",
+        )
+    with pytest.raises(AssertionError, match="Profile custom gives no 'duplicate' statuses for the operation 'create'"):
+        keywords.answer_should_be_a_refusal_of_kind(
+            "Bad", OPERATIONS, "custom", "create", "duplicate", answer(409, error, "application/json"), "json", "$.m"
+        )
+
+
+def test_values_are_read_where_the_profile_says_and_a_missing_one_is_named() -> None:
+    keywords = ProfileKeywords()
+    listing = {"items": [{"id": "a", "n": 1}, {"id": "b", "n": 2}], "total": 2}
+    assert keywords.values_at_read_location(listing, OPERATIONS, "create", "ids") == ["a", "b"]
+    assert keywords.value_at_read_location(listing, OPERATIONS, "create", "item", id="b") == {"id": "b", "n": 2}
+    assert keywords.values_at_read_locations(listing, OPERATIONS, "create", "ids", "total") == {"ids": "a", "total": 2}
+    assert keywords.ids_and_total_of_listing(listing, OPERATIONS, "create") == (["a", "b"], 2)
+    bare = {"create": {**OPERATIONS["create"], "read": {"ids": "$[*].id"}}}
+    assert keywords.ids_and_total_of_listing([{"id": "a"}], bare, "create") == (["a"], 1)
+    with pytest.raises(AssertionError) as failure:
+        keywords.value_at_read_location({"name": "hidden-value"}, OPERATIONS, "create", "id")
+    assert "Step 'Read id of create': the answer holds nothing at $.id; its keys: name" in str(failure.value)
+    assert "hidden-value" not in str(failure.value)
+    with pytest.raises(
+        AssertionError, match=r"operation 'create' reads no 'owner' \(add it under OPERATIONS.create.read\)"
+    ):
+        keywords.value_at_read_location(listing, OPERATIONS, "create", "owner")
+
+
+def test_each_jsonpath_expression_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from libraries.SmokeLibrary import masking
+
+    parsed: list[str] = []
+    real = masking.parse_jsonpath
+    monkeypatch.setattr(masking, "parse_jsonpath", lambda text: parsed.append(text) or real(text))
+    masking._compiled_location.cache_clear()
+    for _ in range(5):
+        ProfileKeywords().values_at_read_location({"items": [{"id": 1}]}, OPERATIONS, "create", "ids")
+    assert parsed == ["$.items[*].id"]

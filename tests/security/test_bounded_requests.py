@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def test_an_answer_within_the_cap_is_read_whole_and_not_marked() -> None:
         response = http.get(server.url + "/health")
     assert response.content == body
     assert not hasattr(response, "cut_at_bytes")
+
+
+def test_one_watchdog_thread_bounds_every_request_and_a_short_deadline_still_ends_first() -> None:
+    body = b'{"status": "healthy"}'
+    with HostileServer(fixed_body(body)) as fast, guarded_session(60) as http:
+        http.get(fast.url + "/health")
+        threads = threading.active_count()
+        for _ in range(20):
+            assert http.get(fast.url + "/health").content == body
+        assert threading.active_count() <= threads, "a thread per request outlived its request"
+    with HostileServer(trickle(limit_seconds=90)) as slow:
+        started = time.monotonic()
+        # a 60 s deadline is pending in the watchdog; this request's 2 s one ends before it
+        with pytest.raises(AnswerTimeout, match=r"within 2 s"), guarded_session(2) as short:
+            short.get(slow.url + "/slow")
+        assert time.monotonic() - started < 30
 
 
 def test_target_should_answer_gives_up_on_a_trickling_health_at_the_deadline() -> None:

@@ -7,15 +7,16 @@ generators are consumed completely, so a syntax error anywhere in the body fails
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import requests
-from prometheus_client.metrics_core import Metric
-from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
-from prometheus_client.parser import text_string_to_metric_families as parse_prometheus_text
 from robot.api import logger
 from robot.api.deco import keyword
 
 from ._common import as_list, describe
+
+if TYPE_CHECKING:  # prometheus_client is imported where a body is parsed: the workflows suite never needs it
+    from prometheus_client.metrics_core import Metric
 
 PROMETHEUS_TEXT = "text/plain"
 OPENMETRICS_TEXT = "application/openmetrics-text"
@@ -26,6 +27,9 @@ SAMPLE_SUFFIXES = ("", "_total", "_bucket", "_count", "_sum", "_created", "_gcou
 
 def parse_exposition(text: str, content_type: str) -> list[Metric]:
     """Parse a complete exposition; raises ``ValueError`` for a wrong content type or bad syntax."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
+    from prometheus_client.parser import text_string_to_metric_families as parse_prometheus_text
+
     media = content_type.split(";")[0].strip().lower()
     if media == OPENMETRICS_TEXT:
         return list(parse_openmetrics(text))  # type: ignore[no-untyped-call]

@@ -16,16 +16,18 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from robot.api import logger
 from robot.api.deco import keyword
 
 from ..http import current_target, is_local_host, target_timeout, target_url, tls_verification
 from ._common import log_table
+
+if TYPE_CHECKING:  # cryptography is imported where a certificate is read: the workflows suite never needs it
+    from cryptography import x509
 
 WEAK_SIGNATURE_HASHES = frozenset({"md5", "sha1"})
 MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
@@ -168,6 +170,8 @@ def inspect_certificate(
     except (ssl.SSLError, OSError) as error:
         report.failures.append(f"no TLS handshake with {host}:{port} is possible ({error})")
         return report
+    from cryptography import x509
+
     certificate = x509.load_der_x509_certificate(der)
     _describe(certificate, report)
     context, report.trust = verifying_context(ca_bundle)
@@ -205,6 +209,8 @@ def inspect_certificate(
 
 
 def _describe(certificate: x509.Certificate, report: CertificateReport) -> None:
+    from cryptography import x509
+
     report.subject = certificate.subject.rfc4514_string()
     report.issuer = certificate.issuer.rfc4514_string()
     try:
@@ -244,6 +250,8 @@ def _judge_dates(
 
 
 def _judge_key(certificate: x509.Certificate, report: CertificateReport, min_rsa_bits: int) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     key = certificate.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         report.key = f"RSA {key.key_size} bits"

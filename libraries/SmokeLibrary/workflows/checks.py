@@ -11,7 +11,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..http import describe_response, unexpected_status
+from ..http import assert_step_answer, describe_response
 from ..masking import json_or_none, values_at
 
 
@@ -68,10 +68,7 @@ class CheckKeywords:
 
         | Step Should Answer    Register a new user    ${response}    201
         """
-        problem = unexpected_status(response, expected)
-        if problem:
-            raise AssertionError(f"Step '{step}': {problem}")
-        logger.info(f"Step '{step}': {response.request.method} {response.url} answered {response.status_code}")
+        assert_step_answer(step, response, expected)
 
     @keyword("Step Should Be Refused As Unauthorized")
     def step_should_be_refused_as_unauthorized(
