@@ -36,8 +36,9 @@ class SmokeLibrary(HttpKeywords, ProfileKeywords, HealthKeywords, WorkflowKeywor
     - *API profiles* (``profiles.py``): `Request For Offered Operation`, `Request For Operation` and
       `Fill Template` (requests from a profile's operation templates), `Body Of Successful Answer` and
       `Answer Should Be A Refusal Of Kind` (an answer judged by the operation's statuses and fields),
-      `Value At Read Location` (values read where the profile says), `Compare Operations With OpenAPI
-      Document` and `Operation Should Be Documented` (the map checked before testing), and
+      `Read Location Of` (where the profile reads a value; `Values At Read Locations` reads several),
+      `Compare Operations With OpenAPI Document` and `Operation Should Be Documented` (the map checked
+      before testing), and
       `Response Should Be An Error In Format` (problem+json or a JSON error message).
     - *HTTP and secrets* (``http.py``): `Bearer Authentication For`,
       `Secret Field Of Response`, `Response Should Have No Value At`, `Response Status Should Be`,

@@ -299,7 +299,17 @@ class ProfileKeywords:
         assert_step_answer(step, response, statuses_of(operation, profile, name, kind))
         self.response_should_be_an_error_in_format(response, error_format, message_location)
 
-    @keyword("Values At Read Location")
+    @keyword("Read Location Of")
+    def read_location_of(self, operations: OperationsMap, name: str, what: str, /, **values: Any) -> str:
+        """Returns the JSONPath where the profile's ``operations`` read ``what`` in answers of operation
+        ``name`` (``OPERATIONS.name.read.what``), its ``{placeholders}`` filled from ``values``.
+
+        Fails, naming what to add to the profile, when the operation reads no ``what``.
+
+        | ${location} =    Read Location Of    ${OPERATIONS}    webhook_deliveries    record    id=${id}
+        """
+        return read_location(mapped_operation(operations, "", name), name, what, values)
+
     def values_at_read_location(
         self, body: Any, operations: OperationsMap, name: str, what: str, /, **values: Any
     ) -> list[Any]:
@@ -310,11 +320,10 @@ class ProfileKeywords:
         ``values``; JSONPath as JSONLibrary's ``Get Value From Json`` reads it (the same parser,
         jsonpath-ng's extended one), each expression parsed once per run.
 
-        | ${ids} =    Values At Read Location    ${listing}    ${OPERATIONS}    list_lattices    ids
+        ``values_at_read_location(listing, operations, "list_lattices", "ids")``
         """
         return values_at(body, read_location(mapped_operation(operations, "", name), name, what, values))
 
-    @keyword("Value At Read Location")
     def value_at_read_location(
         self, body: Any, operations: OperationsMap, name: str, what: str, /, **values: Any
     ) -> Any:
@@ -322,10 +331,10 @@ class ProfileKeywords:
         the profile's ``operations`` read ``what``; fails naming the place and the answer's keys when
         nothing is there.
 
-        As `Values At Read Location`: ``values`` fill the place's ``{placeholders}``. The failure
+        As ``values_at_read_location``: ``values`` fill the place's ``{placeholders}``. The failure
         reads "Step 'Read what of name': the answer holds nothing at $.place; its keys: ...".
 
-        | ${id} =    Value At Read Location    ${created}    ${OPERATIONS}    create_lattice    id
+        ``value_at_read_location(created, operations, "create_lattice", "id")``
         """
         location = read_location(mapped_operation(operations, "", name), name, what, values)
         found = values_at(body, location)
@@ -340,7 +349,7 @@ class ProfileKeywords:
         """Returns a dictionary of the values the JSON ``body`` (an answer of operation ``name``)
         holds where the profile's ``operations`` read each name in ``what``.
 
-        Each one as `Value At Read Location` reads it, with its failure when nothing is there.
+        Each one as ``value_at_read_location`` reads it, with its failure when nothing is there.
 
         | ${read} =    Values At Read Locations    ${stored}    ${OPERATIONS}    read_lattice    name    dimensions
         """
@@ -352,7 +361,7 @@ class ProfileKeywords:
         profile's ``operations`` read ``ids`` and ``total``.
 
         The total is the number of ids when the profile reads no ``total`` (a bare array); a total
-        the profile reads but the answer lacks fails as `Value At Read Location` does.
+        the profile reads but the answer lacks fails as ``value_at_read_location`` does.
 
         | ${ids}    ${total} =    Ids And Total Of Listing    ${listing}    ${OPERATIONS}    list_lattices
         """
