@@ -192,11 +192,19 @@ def _run_attempt(
     of the processes that finished or stopped gracefully: they are combined as well."""
     outputdir = workdir / attempt
     timed_out = False
+    early = EarlyReader(outputdir)
+
+    def watch(line: str) -> None:
+        early.notice(line)
+        if stream:
+            stream(line)
+
     try:
-        code = _run([*pabot, *pabot_command(plan, outputdir, rerun_of)], workdir, env, stream, deadline)
+        code = _run([*pabot, *pabot_command(plan, outputdir, rerun_of)], workdir, env, watch, deadline)
     except DeadlineExceeded:  # pabot's graceful stop usually still leaves what ran so far
         code, timed_out = -1, True
-    result, problems = combine_attempt(attempt_outputs(outputdir), TOP_SUITE_NAME if len(plan.sources) > 1 else None)
+    name = TOP_SUITE_NAME if len(plan.sources) > 1 else None
+    result, problems = combine_attempt(attempt_outputs(outputdir), name, early.read)
     for problem in problems:
         if stream:
             stream(f"[ WARNING ] {problem}: left out of the results")
@@ -213,14 +221,69 @@ def attempt_outputs(outputdir: Path) -> list[Path]:
     return sorted((outputdir / PABOT_RESULTS).glob("**/output.xml"), key=natural)
 
 
-def combine_attempt(outputs: Sequence[Path], name: str | None = None) -> tuple[Result | None, list[str]]:
+class EarlyReader:
+    """Reads the output of a pabot process as soon as pabot reports that the process ended (its
+    ``[ID:<n>] PASSED/FAILED ...`` line), in a thread, while the other processes and pabot's own
+    shutdown go on; ``read`` then hands out that model, or reads the file itself. A model read early
+    is used only when its file has not changed since (same size and modification time, before and
+    after the read): a line that came too early, or a file rewritten afterwards, costs a second
+    read, never a stale or partial model."""
+
+    _ENDED = re.compile(r"\[ID:(\d+)\] (?:PASSED|FAILED|IGNORED|Execution failed in) ")
+
+    def __init__(self, outputdir: Path) -> None:
+        self.outputdir = outputdir
+        self._threads: list[threading.Thread] = []
+        self._models: dict[Path, tuple[tuple[int, int], Result]] = {}
+
+    def notice(self, line: str) -> None:
+        """Start reading the output of the process that ``line`` (of pabot's console) says ended."""
+        match = self._ENDED.search(line)
+        if match:
+            path = self.outputdir / PABOT_RESULTS / match.group(1) / "output.xml"
+            thread = threading.Thread(target=self._read_early, args=(path,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _read_early(self, path: Path) -> None:
+        from robot.api import ExecutionResult
+        from robot.errors import DataError
+
+        with contextlib.suppress(OSError, DataError):
+            before = _signature(path)
+            result = ExecutionResult(str(path))
+            if _signature(path) == before:
+                self._models[path] = (before, result)
+
+    def read(self, path: Path) -> Result:
+        """The model of ``path``: the one read early if the file is unchanged, else read now."""
+        from robot.api import ExecutionResult
+
+        for thread in self._threads:
+            thread.join()
+        early = self._models.pop(path, None)
+        with contextlib.suppress(OSError):
+            if early is not None and early[0] == _signature(path):
+                return early[1]
+        return ExecutionResult(str(path))
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def combine_attempt(
+    outputs: Sequence[Path], name: str | None = None, read: Callable[[Path], Result] | None = None
+) -> tuple[Result | None, list[str]]:
     """The results of one attempt from the ``outputs`` of its pabot processes, combined as pabot's
     merge combines them: the first output's top-level suite takes in the suites (and tests) of the
     others, a suite met again (same name and source) is merged into the one already there, the top
     suite spans from the earliest start to the latest end, and the execution errors are joined.
     ``name`` (``Smoke`` with several sources, which robot already got as ``--name``) names the top
     suite. Return the results (None when no output could be read) and a line per output that could
-    not be read (a process killed while writing): those are left out, as pabot leaves them out."""
+    not be read (a process killed while writing): those are left out, as pabot leaves them out.
+    ``read`` reads one output (default ``ExecutionResult``; the runner gives ``EarlyReader.read``)."""
     from robot.api import ExecutionResult
     from robot.errors import DataError
 
@@ -228,9 +291,10 @@ def combine_attempt(outputs: Sequence[Path], name: str | None = None) -> tuple[R
     problems: list[str] = []
     for output in outputs:
         try:
-            result = ExecutionResult(str(output))
-        except DataError as error:
-            problems.append(f"the output of pabot process {output.parent.name} could not be read ({error.message})")
+            result = read(output) if read is not None else ExecutionResult(str(output))
+        except (DataError, OSError) as error:
+            reason = error.message if isinstance(error, DataError) else str(error)
+            problems.append(f"the output of pabot process {output.parent.name} could not be read ({reason})")
             continue
         if combined is None:
             combined = result

@@ -19,6 +19,7 @@ from robot.api import ExecutionResult
 
 from smoke_runner.execution import (
     TOP_SUITE_NAME,
+    EarlyReader,
     ExecutionPlan,
     _child_env,
     attempt_outputs,
@@ -27,6 +28,7 @@ from smoke_runner.execution import (
     run_pabot,
 )
 from smoke_runner.model import load_results
+from tests.runner.helpers import run_robot
 
 PASSES = """\
 *** Test Cases ***
@@ -258,3 +260,42 @@ def test_a_run_stopped_at_its_time_limit_keeps_what_ran(tmp_path: Path) -> None:
     stopped = next(test for test in outcome.result.suite.all_tests if test.name == "Takes Far Too Long")
     assert "interrupted" in stopped.message, stopped.message
     assert outcome.rerun is None, "no re-run after the time limit"
+
+
+def _robot_output(tmp_path: Path, index: int, text: str) -> Path:
+    source = tmp_path / f"suite{index}.robot"
+    source.write_text(text, encoding="utf-8")
+    folder = tmp_path / "pabot_results" / str(index)
+    folder.mkdir(parents=True, exist_ok=True)
+    return run_robot(source, folder / "output.xml")
+
+
+def test_an_output_read_early_is_used_only_while_its_file_is_unchanged(tmp_path: Path) -> None:
+    """pabot's line for a finished process starts reading its output at once; the model is handed
+    out only if the file is still the one read, else the file is read again."""
+    kept = _robot_output(tmp_path, 0, PASSES)
+    rewritten = _robot_output(tmp_path, 1, PASSES)
+    early = EarlyReader(tmp_path)
+    early.notice("2026-12-01 18:54:56.427107 [PID:1] [0] [ID:0] PASSED Smoke.Suite0 in 2.8 seconds")
+    early.notice("2026-12-01 18:54:56.427107 [PID:2] [1] [ID:1] FAILED Smoke.Suite1")
+    early.notice("2026-12-01 18:54:53.617594 [PID:3] [1] [ID:2] EXECUTING Smoke.Suite2")  # not ended: no read
+    for thread in early._threads:
+        thread.join()
+    assert set(early._models) == {kept, rewritten}
+    read_early = early._models[kept][1]
+    _robot_output(tmp_path, 1, FAILS)  # e.g. pabot's interrupt handling rewrites an output afterwards
+    assert early.read(kept) is read_early
+    fresh = early.read(rewritten)
+    assert {test.name: test.status for test in fresh.suite.all_tests} == {
+        "Always Fails": "FAIL",
+        "Passes Beside It": "PASS",
+    }
+
+
+def test_an_output_not_there_yet_is_read_at_the_end(tmp_path: Path) -> None:
+    early = EarlyReader(tmp_path)
+    early.notice("[PID:1] [0] [ID:0] Execution failed in Smoke.Suite0 with 1 failing test(s)")
+    output = _robot_output(tmp_path, 0, FAILS)  # written only after the line (a line too early)
+    combined, problems = combine_attempt([output], None, early.read)
+    assert combined is not None and problems == []
+    assert combined.statistics.total.failed == 1
