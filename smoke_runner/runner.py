@@ -18,7 +18,7 @@ from smoke_runner import REPO_ROOT, console
 from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.canary import CanaryError, run_canary
-from smoke_runner.dashboard import DashboardUpdate, finish_after_run, start_after_run
+from smoke_runner.dashboard import DashboardUpdate, begin_after_run, finish_after_run, prepare_update
 from smoke_runner.demo import DemoError, ReferenceApiProcess
 from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, write_output, write_pages
 from smoke_runner.history import append_history, failure_records, read_history, trend
@@ -323,6 +323,8 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     outcome = None
     try:
         outcome = run_pabot(context.plan, context.run_dir, console.passthrough)
+        if outcome.result is not None and not context.options.dryrun:  # imports while output.xml is written
+            context.dashboard = prepare_update(context.options.results_dir)
         if outcome.timed_out:
             context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
         if outcome.result is not None:
@@ -342,8 +344,11 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     if outcome is not None and outcome.result is not None:  # written once, with the verdict where people look
         metadata = verdict_metadata(decision, results, context.run_id, context.target)
         problem = write_output(outcome.result, context.run_dir, metadata)
-        if not problem and not context.options.dryrun:  # the trend dashboard reads the complete output.xml
-            context.dashboard = start_after_run(context.options.results_dir, context.run_dir, context.environment)
+        if context.dashboard is not None and problem:  # no complete output.xml to add
+            context.dashboard.stop()
+            context.dashboard = None
+        elif context.dashboard is not None:  # the trend dashboard reads the complete output.xml
+            context.dashboard = begin_after_run(context.dashboard, context.run_dir, context.environment)
     for suite in results.suites:
         write_suite_xunit(
             suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp, properties=properties

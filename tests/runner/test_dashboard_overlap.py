@@ -50,12 +50,17 @@ page.write_text("<html>dashboard</html>")
 """
 
 
-@pytest.fixture
-def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(params=["cold", "warm"])
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """The stand-in as ``robotdashboard``: started when output.xml is there ("cold", as any
+    robotdashboard on PATH), or run by the warm process readied before ("warm", as this
+    virtualenv's robotdashboard)."""
     script = tmp_path / "robotdashboard"
     script.write_text(STAND_IN.format(python=sys.executable), encoding="utf-8")
     script.chmod(0o755)
     monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: str(script))
+    warm = request.param == "warm"
+    monkeypatch.setattr(dashboard, "_warm_python", lambda command: sys.executable if warm else None)
     notes = tmp_path / "notes.json"
     monkeypatch.setenv("STAND_IN_NOTES", str(notes))
     return notes
@@ -114,8 +119,25 @@ def test_a_dashboard_that_does_not_finish_in_time_is_stopped_with_a_warning(
 def test_a_failing_dashboard_is_a_warning_with_its_last_line(tmp_path: Path, stand_in: Path) -> None:
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "output.xml").write_text("<robot/>", encoding="utf-8")
-    update = dashboard.start_after_run(tmp_path, tmp_path / "run")
+    update = dashboard.begin_after_run(dashboard.prepare_update(tmp_path), tmp_path / "run")
     assert update is not None and update.process is not None
     warning = dashboard.finish_after_run(update)  # the stand-in cannot read "<robot/>": exit code 1
     assert warning and "verdict unchanged" in warning and "exit code 1" in warning, warning
     assert update.output == [], "its output files are closed"
+
+
+def test_a_readied_dashboard_without_output_ends_quietly(tmp_path: Path, stand_in: Path) -> None:
+    """Readied when pabot ended, but no output.xml came (it could not be written): no warning."""
+    update = dashboard.prepare_update(tmp_path)
+    assert dashboard.begin_after_run(update, tmp_path) is None
+    assert update.process is None or update.process.poll() is not None
+    assert dashboard.finish_after_run(update) is None
+    assert not (tmp_path / dashboard.DASHBOARD_FILE).exists()
+
+
+def test_this_virtualenvs_robotdashboard_runs_warm() -> None:
+    command = dashboard.robotdashboard_command()
+    if command is None or Path(command).parent != Path(sys.executable).parent:
+        pytest.skip("robotdashboard is not installed in this virtualenv")
+    assert dashboard._warm_python(command) == sys.executable
+    assert dashboard._warm_python(str(Path(sys.executable).parent / "no-such-tool")) is None
