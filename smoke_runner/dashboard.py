@@ -74,7 +74,8 @@ def dashboard_arguments(
 
 #: The warm ``robotdashboard`` (``prepare_update``): this venv's Python imports robotdashboard's
 #: modules at once, then waits for the command line (a JSON list on one line of its stdin) and runs
-#: the ``robotdashboard`` script itself with it; an empty stdin (nothing to add) ends it.
+#: the ``robotdashboard`` script itself with it; an empty stdin (nothing to add) ends it. Its own
+#: command line ends with the script's path, so that it is recognisable in a process list.
 _WARM = """\
 import json, runpy, sys
 try:
@@ -213,7 +214,7 @@ def prepare_update(results_dir: Path, timeout: float | None = None) -> Dashboard
         return update
     python = _warm_python(update.command)
     if python is not None:
-        update._spawn([python, "-c", _WARM], subprocess.PIPE)
+        update._spawn([python, "-c", _WARM, update.command], subprocess.PIPE)  # named after what it runs
     return update
 
 
