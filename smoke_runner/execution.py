@@ -3,8 +3,8 @@
 pabot runs with ``--no-rebot``: it leaves each process's ``output.xml`` under
 ``pabot_results/<n>/`` and does not merge them itself. The runner combines them in this process
 with Robot's own result model, as pabot's merge would (``combine_attempt``: one top-level suite,
-``Smoke`` when several suites ran, its suites in pabot's process order, which is the order of the
-sources). Everything pabot leaves behind (``pabot_results/`` with its argument files,
+``Smoke`` when several suites ran, its suites in the order of pabot's processes: pabot sorts the
+suites by name). Everything pabot leaves behind (``pabot_results/`` with its argument files,
 ``.pabotsuitenames``, the per-process outputs) stays in a private work directory that is deleted
 afterwards; only the merged ``output.xml``, ``log.html`` and ``report.html`` reach the run's
 results folder.
@@ -213,7 +213,8 @@ def _run_attempt(
 
 def attempt_outputs(outputdir: Path) -> list[Path]:
     """The ``output.xml`` files pabot's processes left under ``outputdir`` (``pabot_results/<n>/``),
-    in the order pabot's own merge takes them: by process number, which follows the sources."""
+    in the order pabot's own merge takes them: by process number (pabot numbers the suites sorted by
+    name)."""
 
     def natural(path: Path) -> list[int | str]:
         return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", path.as_posix())]
