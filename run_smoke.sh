@@ -34,16 +34,21 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV" || die "could not create the virtual environment $VENV"
 fi
 VPY="$VENV/bin/python"
-"$VPY" -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
-    || die "the virtual environment $VENV has Python < 3.9; remove it or set SMOKE_VENV"
 
 demo=0
 for arg in "$@"; do [ "$arg" = "--demo" ] && demo=1; done
 
-importable() {  # importable MODULE... : true when every module can be found (without importing it)
-    "$VPY" -c 'import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))' "$@"
+# importable MODULE... : true when every module can be found (without importing it); exit code 3
+# when the venv's Python is older than 3.9 (one Python start checks both)
+importable() {
+    "$VPY" -c 'import sys
+if sys.version_info < (3, 9): sys.exit(3)
+import importlib.util
+sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))' "$@"
 }
-if ! importable robot pabot RequestsLibrary JSONLibrary requests prometheus_client cryptography; then
+if importable robot pabot RequestsLibrary JSONLibrary requests prometheus_client cryptography; then found=0; else found=$?; fi
+[ "$found" != 3 ] || die "the virtual environment $VENV has Python < 3.9; remove it or set SMOKE_VENV"
+if [ "$found" != 0 ]; then
     echo "== Installing requirements.txt into $VENV" >&2
     "$VPY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" \
         || die "pip install -r requirements.txt failed"

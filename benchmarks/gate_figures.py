@@ -225,13 +225,16 @@ def per_request(suite_seconds: float | None, server_seconds: float | None, reque
 
 def process_label(argv: Sequence[str]) -> str:
     """A short name for a process of the gate from its command line: the module run with ``-m``,
-    else the script a Python runs (``pabot``, ``robot``, ``rebot``), else the program's name."""
+    else the script a Python runs (``pabot``, ``robot``, ``rebot``), else the script named after a
+    Python's ``-c`` code (the runner's warm ``robotdashboard``), else the program's name."""
     if not argv:
         return "?"
     words = list(argv)
     if "-m" in words[:-1]:
         return words[words.index("-m") + 1]
     program = Path(words[0]).name
+    if program.startswith("python") and len(words) > 3 and words[1] == "-c":
+        return Path(words[3]).name
     if program.startswith("python") and len(words) > 1 and not words[1].startswith("-"):
         return Path(words[1]).name
     return program

@@ -1,19 +1,26 @@
-"""Runs the suites with pabot (one process per suite), re-runs failures once, merges with rebot.
+"""Runs the suites with pabot (one process per suite), re-runs failures once, merges the attempts.
 
-Everything pabot leaves behind (``pabot_results/`` with its argument files, ``.pabotsuitenames``,
-the intermediate outputs) stays in a private work directory that is deleted afterwards; only the
-merged ``output.xml``, ``log.html`` and ``report.html`` reach the run's results folder.
+pabot runs with ``--no-rebot``: it leaves each process's ``output.xml`` under
+``pabot_results/<n>/`` and does not merge them itself. The runner combines them in this process
+with Robot's own result model, as pabot's merge would (``combine_attempt``: one top-level suite,
+``Smoke`` when several suites ran, its suites in the order of pabot's processes: pabot sorts the
+suites by name). Everything pabot leaves behind (``pabot_results/`` with its argument files,
+``.pabotsuitenames``, the per-process outputs) stays in a private work directory that is deleted
+afterwards; only the merged ``output.xml``, ``log.html`` and ``report.html`` reach the run's
+results folder.
 
-After pabot, the attempts are read once and merged in this process with rebot's own model
-(``rebot --merge`` semantics, without a rebot process); the runner computes the verdict from that
-model and ``write_results`` writes ``output.xml``, ``log.html`` and ``report.html`` once, with the
-verdict as metadata.
+The first attempt is written to a file only when failures are re-run (``--rerunfailed`` reads
+it); the attempts are then merged with rebot's own model (``rebot --merge`` semantics, without a
+rebot process). The runner computes the verdict from the resulting model and ``write_output`` /
+``write_pages`` write ``output.xml``, then ``log.html`` and ``report.html``, once, with the verdict
+as metadata.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -30,13 +37,15 @@ from smoke_runner.guard import die_with_parent, remove_after_run
 
 if TYPE_CHECKING:
     from robot.conf import RebotSettings
-    from robot.result import Result, TestCase
+    from robot.result import Result, TestCase, TestSuite
 
 TOP_SUITE_NAME = "Smoke"
 FIRST_OUTPUT = "first.xml"
 #: Default time limit (seconds) of the tests, first run and re-run together (SMOKE_RUN_TIMEOUT).
 DEFAULT_TIME_LIMIT = 900.0
 RERUN_OUTPUT = "rerun.xml"
+#: Where pabot (``--no-rebot``) leaves the output of each of its processes, under ``--outputdir``.
+PABOT_RESULTS = "pabot_results"
 
 
 @dataclass
@@ -57,8 +66,8 @@ class ExecutionOutcome:
     """Paths of the results of each step, and why they are missing or incomplete."""
 
     output: Path | None  # where the merged output.xml goes (``write_results``), None when nothing ran
-    first: Path | None
-    rerun: Path | None
+    first: Path | None  # the first attempt's file: only when failures were re-run (None otherwise)
+    rerun: Path | None  # the re-run's file, when there was one
     error: str = ""
     timed_out: bool = False  # stopped at the plan's deadline; the results are incomplete
     result: Result | None = None  # the merged results, read once; written by ``write_results``
@@ -74,10 +83,11 @@ class DeadlineExceeded(Exception):
     """A command was stopped because the run reached its time limit."""
 
 
-def pabot_command(plan: ExecutionPlan, workdir: Path, output: str, rerun_of: Path | None = None) -> list[str]:
-    """The pabot command line (without the executable) for the first run or a re-run."""
-    command = ["--processes", str(plan.processes), "--no-pabotlib"]
-    command += ["--outputdir", str(workdir), "--output", output, "--log", "NONE", "--report", "NONE"]
+def pabot_command(plan: ExecutionPlan, outputdir: Path, rerun_of: Path | None = None) -> list[str]:
+    """The pabot command line (without the executable) for the first run or a re-run: each process's
+    output is left in ``outputdir/pabot_results/<n>/output.xml`` (``--no-rebot``, no merge by pabot)."""
+    command = ["--processes", str(plan.processes), "--no-pabotlib", "--no-rebot"]
+    command += ["--outputdir", str(outputdir), "--log", "NONE", "--report", "NONE"]
     if len(plan.sources) > 1:
         command += ["--name", TOP_SUITE_NAME]
     command += ["--runemptysuite", "--consolecolors", "off"]
@@ -110,64 +120,228 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
 
     ``stream`` receives pabot's console output line by line (None: discard it).
     """
+    global _last_read
     workdir = Path(tempfile.mkdtemp(prefix="smoke-pabot-"))
     remove_after_run(workdir)
     deadline = None if plan.time_limit is None else time.monotonic() + plan.time_limit
     stream = _relabel_workdir(stream, workdir)
     env = _child_env(plan)
     pabot = _executable(plan.bin_dir, "pabot")
+    rename = len(plan.sources) > 1
     try:
-        first = workdir / FIRST_OUTPUT
-        timed_out = False
-        try:
-            code = _run([pabot, *pabot_command(plan, workdir, FIRST_OUTPUT)], workdir, env, stream, deadline)
-        except DeadlineExceeded:  # pabot's graceful stop usually still writes what ran so far
-            code, timed_out = -1, True
-        outcome = ExecutionOutcome(None, first if first.exists() else None, None, timed_out=timed_out)
+        first, code, timed_out = _run_attempt([pabot], plan, workdir, "first", env, stream, deadline)
+        outcome = ExecutionOutcome(None, None, None, timed_out=timed_out)
         if timed_out:
             outcome.error = f"the tests did not finish within {plan.time_limit:g} s"
-        if outcome.first is None:
+        if first is None:
             outcome.error = outcome.error or f"pabot produced no output (exit code {code})"
             return outcome
-        outputs = [first]
-        candidates, measured = _rerun_candidates(first, workdir) if plan.rerun_failed and not timed_out else (None, [])
+        worth, measured = _rerun_worth(first) if plan.rerun_failed and not timed_out else (False, [])
         if measured and stream:
             stream(
                 f"Not re-running {len(measured)} failed test(s) tagged {NO_RERUN_TAG} (a measurement a second "
                 f"attempt would only repeat): {', '.join(measured)}"
             )
-        if candidates is not None:
-            rerun = workdir / RERUN_OUTPUT
+        outputs: list[Path] = []
+        if worth:
+            first_path = _save_attempt(first, workdir / FIRST_OUTPUT)  # --rerunfailed reads a file
+            candidates, _ = _rerun_candidates(first_path, workdir)
+            assert candidates is not None
             if stream:
                 stream("Re-running failed tests once to detect flaky tests ...")
-            try:
-                _run(
-                    [pabot, *pabot_command(plan, workdir, RERUN_OUTPUT, rerun_of=candidates)],
-                    workdir,
-                    env,
-                    stream,
-                    deadline,
-                )
-            except DeadlineExceeded:  # keep the first attempt's results, without the re-run
+            rerun, _, rerun_timed_out = _run_attempt(
+                [pabot], plan, workdir, "rerun", env, stream, deadline, rerun_of=candidates
+            )
+            if rerun_timed_out:  # keep the first attempt's results, without the re-run
                 outcome.timed_out = True
                 outcome.error = f"the re-run of failed tests did not finish within {plan.time_limit:g} s"
-            if rerun.exists() and not outcome.timed_out:
-                outcome.rerun = rerun
-                outputs.append(rerun)
-        outcome.result, problem = _merge(outputs, len(plan.sources) > 1)
+            elif rerun is not None:
+                outputs = [first_path, _save_attempt(rerun, workdir / RERUN_OUTPUT, keep=False)]
+        if outputs:
+            outcome.result, problem = _merge(outputs, rename)
+        else:
+            outcome.result, problem = _configured(first, rename)
         if outcome.result is None:
             outcome.error = f"rebot could not merge the outputs: {problem}"
         else:
             outcome.output = run_dir / "output.xml"
-        # keep the attempts readable for the model until the work directory is removed
-        kept = run_dir / ".attempts"
-        kept.mkdir(exist_ok=True)
-        outcome.first = Path(shutil.copy2(first, kept / FIRST_OUTPUT))
-        if outcome.rerun is not None:
-            outcome.rerun = Path(shutil.copy2(outcome.rerun, kept / RERUN_OUTPUT))
+        if outputs:  # keep the attempts readable for the model until the work directory is removed
+            kept = run_dir / ".attempts"
+            kept.mkdir(exist_ok=True)
+            outcome.first = Path(shutil.copy2(outputs[0], kept / FIRST_OUTPUT))
+            outcome.rerun = Path(shutil.copy2(outputs[1], kept / RERUN_OUTPUT))
         return outcome
     finally:
+        _last_read = None
         _remove(workdir)
+
+
+def _run_attempt(
+    pabot: list[str],
+    plan: ExecutionPlan,
+    workdir: Path,
+    attempt: str,
+    env: Mapping[str, str],
+    stream: Callable[[str], None] | None,
+    deadline: float | None,
+    rerun_of: Path | None = None,
+) -> tuple[Result | None, int, bool]:
+    """Run pabot once with its outputs in ``workdir/attempt``; return the attempt's combined results
+    (None when no process left a readable output), pabot's exit code (-1 when stopped at the
+    deadline) and whether it was stopped at the deadline. A stopped pabot still leaves the outputs
+    of the processes that finished or stopped gracefully: they are combined as well."""
+    outputdir = workdir / attempt
+    timed_out = False
+    early = EarlyReader(outputdir)
+
+    def watch(line: str) -> None:
+        early.notice(line)
+        if stream:
+            stream(line)
+
+    try:
+        code = _run([*pabot, *pabot_command(plan, outputdir, rerun_of)], workdir, env, watch, deadline)
+    except DeadlineExceeded:  # pabot's graceful stop usually still leaves what ran so far
+        code, timed_out = -1, True
+    name = TOP_SUITE_NAME if len(plan.sources) > 1 else None
+    result, problems = combine_attempt(attempt_outputs(outputdir), name, early.read)
+    for problem in problems:
+        if stream:
+            stream(f"[ WARNING ] {problem}: left out of the results")
+    return result, code, timed_out
+
+
+def attempt_outputs(outputdir: Path) -> list[Path]:
+    """The ``output.xml`` files pabot's processes left under ``outputdir`` (``pabot_results/<n>/``),
+    in the order pabot's own merge takes them: by process number (pabot numbers the suites sorted by
+    name)."""
+
+    def natural(path: Path) -> list[int | str]:
+        return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", path.as_posix())]
+
+    return sorted((outputdir / PABOT_RESULTS).glob("**/output.xml"), key=natural)
+
+
+class EarlyReader:
+    """Reads the output of a pabot process as soon as pabot reports that the process ended (its
+    ``[ID:<n>] PASSED/FAILED ...`` line), in a thread, while the other processes and pabot's own
+    shutdown go on; ``read`` then hands out that model, or reads the file itself. A model read early
+    is used only when its file has not changed since (same size and modification time, before and
+    after the read): a line that came too early, or a file rewritten afterwards, costs a second
+    read, never a stale or partial model."""
+
+    _ENDED = re.compile(r"\[ID:(\d+)\] (?:PASSED|FAILED|IGNORED|Execution failed in) ")
+
+    def __init__(self, outputdir: Path) -> None:
+        self.outputdir = outputdir
+        self._threads: list[threading.Thread] = []
+        self._models: dict[Path, tuple[tuple[int, int], Result]] = {}
+
+    def notice(self, line: str) -> None:
+        """Start reading the output of the process that ``line`` (of pabot's console) says ended."""
+        match = self._ENDED.search(line)
+        if match:
+            path = self.outputdir / PABOT_RESULTS / match.group(1) / "output.xml"
+            thread = threading.Thread(target=self._read_early, args=(path,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _read_early(self, path: Path) -> None:
+        from robot.api import ExecutionResult
+        from robot.errors import DataError
+
+        with contextlib.suppress(OSError, DataError):
+            before = _signature(path)
+            result = ExecutionResult(str(path))
+            if _signature(path) == before:
+                self._models[path] = (before, result)
+
+    def read(self, path: Path) -> Result:
+        """The model of ``path``: the one read early if the file is unchanged, else read now."""
+        from robot.api import ExecutionResult
+
+        for thread in self._threads:
+            thread.join()
+        early = self._models.pop(path, None)
+        with contextlib.suppress(OSError):
+            if early is not None and early[0] == _signature(path):
+                return early[1]
+        return ExecutionResult(str(path))
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def combine_attempt(
+    outputs: Sequence[Path], name: str | None = None, read: Callable[[Path], Result] | None = None
+) -> tuple[Result | None, list[str]]:
+    """The results of one attempt from the ``outputs`` of its pabot processes, combined as pabot's
+    merge combines them: the first output's top-level suite takes in the suites (and tests) of the
+    others, a suite met again (same name and source) is merged into the one already there, the top
+    suite spans from the earliest start to the latest end, and the execution errors are joined.
+    ``name`` (``Smoke`` with several sources, which robot already got as ``--name``) names the top
+    suite. Return the results (None when no output could be read) and a line per output that could
+    not be read (a process killed while writing): those are left out, as pabot leaves them out.
+    ``read`` reads one output (default ``ExecutionResult``; the runner gives ``EarlyReader.read``)."""
+    from robot.api import ExecutionResult
+    from robot.errors import DataError
+
+    combined: Result | None = None
+    problems: list[str] = []
+    for output in outputs:
+        try:
+            result = read(output) if read is not None else ExecutionResult(str(output))
+        except (DataError, OSError) as error:
+            reason = error.message if isinstance(error, DataError) else str(error)
+            problems.append(f"the output of pabot process {output.parent.name} could not be read ({reason})")
+            continue
+        if combined is None:
+            combined = result
+            continue
+        _merge_suite(combined.suite, result.suite)
+        combined.suite.metadata.update(result.suite.metadata)
+        combined.errors.add(result.errors)
+    if combined is not None and name:
+        combined.suite.name = name
+    return combined, problems
+
+
+def _merge_suite(into: TestSuite, other: TestSuite) -> None:
+    """Merge ``other`` (the same suite as run by another pabot process) into ``into``, as pabot's
+    ResultMerger does: unknown child suites and tests are appended, known child suites merged, the
+    setup and teardown keywords of ``other`` appended, and the times widened to cover both."""
+    ends = [end for end in (into.end_time, other.end_time) if end is not None]
+    starts = [start for start in (into.start_time, other.start_time) if start is not None]
+    for item in list(other.setup.body):
+        into.setup.body.append(item)
+    for item in list(other.teardown.body):
+        into.teardown.body.append(item)
+    for suite in list(other.suites):
+        known = next((mine for mine in into.suites if mine.name == suite.name and mine.source == suite.source), None)
+        if known is None:
+            into.suites.append(suite)
+        else:
+            _merge_suite(known, suite)
+    names = {test.full_name for test in into.tests}
+    for test in list(other.tests):
+        if test.full_name not in names:
+            into.tests.append(test)
+    into.elapsed_time = None
+    into.start_time = min(starts) if starts else None
+    into.end_time = max(ends) if ends else None
+
+
+def _save_attempt(result: Result, path: Path, keep: bool = True) -> Path:
+    """Write ``result`` to ``path``; with ``keep`` the model stays the one ``_read_once`` gives for
+    the file (``_rerun_candidates`` then does not read it back)."""
+    global _last_read
+    result.save(str(path))
+    if keep:
+        stat = path.stat()
+        _last_read = (path, stat.st_mtime_ns, stat.st_size, result)
+    return path
 
 
 def _relabel_workdir(stream: Callable[[str], None] | None, workdir: Path) -> Callable[[str], None] | None:
@@ -214,6 +388,22 @@ def _setup_failed(test: object) -> bool:
     return False
 
 
+def _failures(result: Result) -> tuple[list[TestCase], list[TestCase], list[str]]:
+    """The failed tests of ``result``, those worth a re-run, and the names of the failed tests
+    tagged `NO_RERUN_TAG` (their suite setup passed)."""
+    failed = [test for test in result.suite.all_tests if test.status == "FAIL"]
+    measured = [test.name for test in failed if _measured(test) and not _setup_failed(test)]
+    worth = [test for test in failed if not _setup_failed(test) and not _measured(test)]
+    return failed, worth, measured
+
+
+def _rerun_worth(result: Result) -> tuple[bool, list[str]]:
+    """Whether a failed test of ``result`` is worth a re-run (see ``_rerun_candidates``), and the
+    names of the failed tests tagged `NO_RERUN_TAG`."""
+    _failed, worth, measured = _failures(result)
+    return bool(worth), measured
+
+
 def _rerun_candidates(output: Path, workdir: Path) -> tuple[Path | None, list[str]]:
     """The output whose failed tests ``--rerunfailed`` should run again, or None when none is worth
     it, and the names of the failed tests tagged `NO_RERUN_TAG`. Tests that failed because their
@@ -224,10 +414,7 @@ def _rerun_candidates(output: Path, workdir: Path) -> tuple[Path | None, list[st
     slow deployment's SLA miss), at the price of the run's time. Ordinary failures are."""
     from robot.api import ExecutionResult
 
-    result = _read_once(output)
-    failed = [test for test in result.suite.all_tests if test.status == "FAIL"]
-    measured = [test.name for test in failed if _measured(test) and not _setup_failed(test)]
-    worth = [test for test in failed if not _setup_failed(test) and not _measured(test)]
+    failed, worth, measured = _failures(_read_once(output))
     if not worth:
         return None, measured
     if len(worth) == len(failed):
@@ -274,19 +461,30 @@ def _merge(outputs: Sequence[Path], rename: bool) -> tuple[Result | None, str]:
     from robot.api import ExecutionResult
     from robot.errors import DataError
 
-    settings = _rebot_settings(
-        merge=len(outputs) > 1, name=TOP_SUITE_NAME if rename else None, tagstatexclude=list(TAGSTAT_EXCLUDE)
-    )
     try:
         if len(outputs) == 1:
             result = _read_once(outputs[0])
         else:
             result = ExecutionResult(*[str(path) for path in outputs], merge=True)
-        result.configure(settings.status_rc, settings.suite_config, settings.statistics_config)
     except DataError as error:
         return None, error.message
     finally:
         _last_read = None
+    return _configured(result, rename, merge=len(outputs) > 1)
+
+
+def _configured(result: Result, rename: bool, merge: bool = False) -> tuple[Result | None, str]:
+    """``result`` configured as rebot configures what it read (``--name Smoke`` when ``rename``,
+    the tag statistics without `TAGSTAT_EXCLUDE`): (the result, "") or (None, why not)."""
+    from robot.errors import DataError
+
+    settings = _rebot_settings(
+        merge=merge, name=TOP_SUITE_NAME if rename else None, tagstatexclude=list(TAGSTAT_EXCLUDE)
+    )
+    try:
+        result.configure(settings.status_rc, settings.suite_config, settings.statistics_config)
+    except DataError as error:
+        return None, error.message
     return result, ""
 
 
@@ -294,23 +492,41 @@ def write_results(result: Result, run_dir: Path, metadata: Mapping[str, str] | N
     """Write ``run_dir``'s output.xml, log.html and report.html from ``result`` in one go, with
     ``metadata`` as top-level suite metadata (as ``rebot --metadata NAME:VALUE`` would add it, e.g.
     the verdict); return an error text, or None when all three were written."""
+    return write_output(result, run_dir, metadata) or write_pages(result, run_dir)
+
+
+def write_output(result: Result, run_dir: Path, metadata: Mapping[str, str] | None = None) -> str | None:
+    """Write ``run_dir``/output.xml from ``result`` with ``metadata`` as top-level suite metadata;
+    return an error text, or None when it was written (and closed: complete for its readers)."""
     from robot.errors import DataError
-    from robot.reporting.jsmodelbuilders import JsModelBuilder
-    from robot.reporting.logreportwriters import LogWriter, ReportWriter
 
     settings = _rebot_settings(
         metadata=[f"{name}:{value}" for name, value in (metadata or {}).items()],
         outputdir=str(run_dir),
         output="output.xml",
-        log="log.html",
-        report="report.html",
         tagstatexclude=list(TAGSTAT_EXCLUDE),
+    )
+    try:
+        result.suite.metadata.update(settings.suite_config["metadata"])  # as SuiteConfigurer adds it
+        result.save(settings.output)
+    except (DataError, OSError) as error:
+        return f"writing output.xml failed: {error}"
+    return None
+
+
+def write_pages(result: Result, run_dir: Path) -> str | None:
+    """Write ``run_dir``/log.html and report.html from ``result`` (after ``write_output``, which
+    added the metadata); return an error text, or None when both were written."""
+    from robot.errors import DataError
+    from robot.reporting.jsmodelbuilders import JsModelBuilder
+    from robot.reporting.logreportwriters import LogWriter, ReportWriter
+
+    settings = _rebot_settings(
+        outputdir=str(run_dir), log="log.html", report="report.html", tagstatexclude=list(TAGSTAT_EXCLUDE)
     )
     if settings.rpa is None:
         settings.rpa = result.rpa
     try:
-        result.suite.metadata.update(settings.suite_config["metadata"])  # as SuiteConfigurer adds it
-        result.save(settings.output)
         js_result = JsModelBuilder(
             log_path=settings.log,
             split_log=settings.split_log,
@@ -321,7 +537,7 @@ def write_results(result: Result, run_dir: Path, metadata: Mapping[str, str] | N
         js_result.remove_data_not_needed_in_report()
         ReportWriter(js_result).write(settings.report, settings.report_config)
     except (DataError, OSError) as error:
-        return f"writing output.xml, log.html and report.html failed: {error}"
+        return f"writing log.html and report.html failed: {error}"
     return None
 
 

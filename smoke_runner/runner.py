@@ -18,9 +18,9 @@ from smoke_runner import REPO_ROOT, console
 from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.canary import CanaryError, run_canary
-from smoke_runner.dashboard import refresh_after_run
+from smoke_runner.dashboard import DashboardUpdate, begin_after_run, finish_after_run, prepare_update
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, write_results
+from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, write_output, write_pages
 from smoke_runner.history import append_history, failure_records, read_history, trend
 from smoke_runner.metrics import build_registry, environment_name, push_metrics, run_finished, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
@@ -234,10 +234,15 @@ class RunContext:
     started: float
     warnings: list[str] = field(default_factory=list)
     time_limit_error: str | None = None
+    dashboard: DashboardUpdate | None = None  # robotdashboard, working while the other artifacts are written
 
     @property
     def target(self) -> str:
         return public_url(self.url)
+
+    @property
+    def environment(self) -> str:
+        return environment_name(self.options.environment, self.url, self.options.demo)
 
 
 def _run_against(
@@ -271,6 +276,9 @@ def _run_against(
         with contextlib.suppress(OSError):
             run_dir.rmdir()  # only if nothing was written yet
         raise
+    finally:
+        if context.dashboard is not None:  # interrupted before it was waited for: end it
+            context.dashboard.stop()
 
     def report() -> None:
         for warning in context.warnings:
@@ -315,6 +323,8 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     outcome = None
     try:
         outcome = run_pabot(context.plan, context.run_dir, console.passthrough)
+        if outcome.result is not None and not context.options.dryrun:  # imports while output.xml is written
+            context.dashboard = prepare_update(context.options.results_dir)
         if outcome.timed_out:
             context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
         if outcome.result is not None:
@@ -330,14 +340,21 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     if context.options.dryrun:
         decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
     properties = verdict_properties(decision, context.run_id, context.target)
+    problem = None
+    if outcome is not None and outcome.result is not None:  # written once, with the verdict where people look
+        metadata = verdict_metadata(decision, results, context.run_id, context.target)
+        problem = write_output(outcome.result, context.run_dir, metadata)
+        if context.dashboard is not None and problem:  # no complete output.xml to add
+            context.dashboard.stop()
+            context.dashboard = None
+        elif context.dashboard is not None:  # the trend dashboard reads the complete output.xml
+            context.dashboard = begin_after_run(context.dashboard, context.run_dir, context.environment)
     for suite in results.suites:
         write_suite_xunit(
             suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp, properties=properties
         )
-    if outcome is not None and outcome.result is not None:  # written once, with the verdict where people look
-        problem = write_results(
-            outcome.result, context.run_dir, verdict_metadata(decision, results, context.run_id, context.target)
-        )
+    if outcome is not None and outcome.result is not None:
+        problem = problem or write_pages(outcome.result, context.run_dir)
         if problem:
             context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
     return results, decision
@@ -390,7 +407,7 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
     run_name, run_dir = context.run_name, context.run_dir
     registry = build_registry(results, decision, duration)
     write_metrics(registry, run_dir / f"metrics_{run_name}.prom")
-    environment = environment_name(context.options.environment, context.url, context.options.demo)
+    environment = context.environment
     gateway = os.environ.get("PUSHGATEWAY_URL", "").strip()
     if gateway:
         error = push_metrics(registry, gateway, environment)
@@ -460,8 +477,9 @@ def _publish(context: RunContext, results: RunResults, decision: Decision) -> Pa
         update_latest(context.options.results_dir, run_name)
     except OSError as error:
         context.warnings.append(f"could not update {context.options.results_dir / 'latest'}: {error}")
-    if not context.options.dryrun:  # the trend dashboard (optional: a failure is only a warning)
-        problem = refresh_after_run(context.options.results_dir, run_dir, environment)
-        if problem:
-            context.warnings.append(problem)
+    # the trend dashboard, started once output.xml was written (optional: a failure is only a warning)
+    update, context.dashboard = context.dashboard, None
+    problem = finish_after_run(update)
+    if problem:
+        context.warnings.append(problem)
     return summary_path

@@ -236,6 +236,9 @@ def test_process_label_names_the_gate_processes() -> None:
     assert gf.process_label([python, "/work/.venv/bin/pabot", "--processes", "2"]) == "pabot"
     assert gf.process_label([python, "-u", "/work/.venv/bin/robot", "--outputdir", "x"]) == "python"
     assert gf.process_label(["bash", "/work/run_smoke.sh"]) == "bash"
+    warm = [python, "-c", "import json, runpy, sys", "/work/.venv/bin/robotdashboard"]  # the runner's warm one
+    assert gf.process_label(warm) == "robotdashboard"
+    assert gf.process_label([python, "-c", "pass"]) == "python"
     assert gf.process_label([]) == "?"
 
 
