@@ -294,6 +294,20 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def machine_speed(loops: int = 3) -> list[float]:
+    """Seconds this machine takes now for a fixed pure-Python loop (10 million additions), ``loops``
+    times: the same code's figures are comparable only between runs of a similar speed (a shared
+    virtual machine's CPU speed varies by a factor of 1.5 within minutes)."""
+    times = []
+    for _ in range(loops):
+        started = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def print_header(repeat: int, slow_repeat: int) -> None:
     print(
         f"gate benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, medians of {repeat} (min-max), "
@@ -304,6 +318,11 @@ def print_header(repeat: int, slow_repeat: int) -> None:
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
     print(f"  load average (1, 5, 15 min) at start: {load()}")
+    speed = machine_speed()
+    print(
+        f"  machine speed: {gf.median(speed):.2f} s {gf.spread(speed)} for a loop of "
+        "10 million Python additions (smaller is faster; compare figures only at a similar speed)"
+    )
 
 
 def print_time_figures(runs: Sequence[GateRun], label: str, wall_goal: str, cpu_goal: str = "") -> None:
