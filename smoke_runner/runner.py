@@ -172,7 +172,10 @@ def run(options: Options) -> int:
         check_python()
         check_requirements(options.demo)
         sources = resolve_sources(options.suites)
-        empty = [key for key, source in sources.items() if selected_test_count(source, options) == 0]
+        # Without a --test/--include/--exclude filter every test runs: no suite needs parsing here (a
+        # suite without any test is run as such, --runemptysuite), and Robot is not imported yet.
+        filtered = options.tests or options.include or options.exclude
+        empty = [key for key, source in sources.items() if filtered and selected_test_count(source, options) == 0]
         if len(empty) == len(sources):
             raise ConfigurationError("no test matches the --include/--exclude/--test filters")
         plan = ExecutionPlan(
