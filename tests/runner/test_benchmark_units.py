@@ -264,3 +264,22 @@ def test_profile_groups_find_the_entries_of_a_real_profile() -> None:
     ((_, calls, _),) = groups["compiled pattern .sub (every caller)"]
     assert calls == 25 + 7  # re.sub calls the compiled pattern's sub too
     assert groups["SmokeLibrary masking"] == []
+
+
+def test_compare_revisions_reads_the_benchmark_lines_it_compares() -> None:
+    from benchmarks.compare_revisions import FIGURE, SPEED, _median
+
+    lines = {
+        "  healthy: wall time                                         6.26 s  (5.8-10.0)   goal ≤ 5 s": "wall time",
+        "  demo: CPU time (user+sys, gate's processes)               11.92 s  (11.7-12.9)": "CPU time",
+        "  phase: set-up until pabot starts                           0.42 s  (0.4-0.5)": "set-up until pabot starts",
+    }
+    for line, name in lines.items():
+        found = FIGURE.match(line)
+        assert found is not None, line
+        assert (found["what"] or found["phase"]) == name
+    assert FIGURE.match("  health: HTTP requests                                     121.00") is None
+    speed = SPEED.search("  machine speed: 0.67 s (0.6-0.7) for a loop of 10 million Python additions")
+    assert speed is not None and speed["value"] == "0.67"
+    assert _median([3.0, 1.0, 2.0]) == "2.00 (1.00-3.00)"
+    assert _median([4.0, 1.0, 2.0, 3.0]) == "2.50 (1.00-4.00)"
