@@ -85,8 +85,7 @@ class Database:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout = 15000")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # busy timeout: connect_args' timeout (15 s)
             cursor.close()
 
         return engine

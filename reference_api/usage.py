@@ -23,11 +23,19 @@ def period_of(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+#: (user id, period start) of the rows this process has seen: a row is only ever deleted with its
+#: user, whose id is never used again, so it need not be looked up on every request.
+_KNOWN_ROWS: set[tuple[str, dt.date]] = set()
+
+
 def ensure_row(db: Database, user_id: str) -> None:
     """Make sure the current period's row exists (in its own short transaction)."""
     start, _ = period_of()
+    if (user_id, start) in _KNOWN_ROWS:
+        return
     with db.session() as session:
         if session.execute(select(Usage.user_id).where(Usage.user_id == user_id, Usage.period_start == start)).first():
+            _KNOWN_ROWS.add((user_id, start))
             return
         session.add(
             Usage(
@@ -36,8 +44,9 @@ def ensure_row(db: Database, user_id: str) -> None:
         )
         try:
             session.commit()
-        except IntegrityError:
+        except IntegrityError:  # another request created it meanwhile
             session.rollback()
+    _KNOWN_ROWS.add((user_id, start))
 
 
 def bump(session: Session, user_id: str, faults: Faults, **increments: int) -> None:
