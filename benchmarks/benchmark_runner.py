@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -448,9 +449,22 @@ def profile() -> None:
                     f"robot exit {measured.code}",
                 )
             )
+            kinds = element_counts(out / "output.xml", ("kw", "msg"))
+            print(gf.figure(f"  {suite}: keywords run (output.xml)", kinds["kw"], ""))
+            print(gf.figure(f"  {suite}: log messages (output.xml)", kinds["msg"], ""))
             for label, entries in profile_groups(stats).items():
                 for cumulative, calls, name in entries:
                     print(gf.figure(f"  {label}", cumulative, "s", f"{calls:>6} calls  {name[:60]}"))
+
+
+def element_counts(output: Path, tags: Sequence[str]) -> dict[str, int]:
+    """How many elements of each of ``tags`` ``output`` (an output.xml) holds (0 when it is missing)."""
+    counts = dict.fromkeys(tags, 0)
+    if output.exists():
+        for _, element in ElementTree.iterparse(output):
+            if element.tag in counts:
+                counts[element.tag] += 1
+    return counts
 
 
 def profile_groups(stats: pstats.Stats) -> dict[str, list[tuple[float, int, str]]]:
