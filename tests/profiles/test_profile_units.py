@@ -224,34 +224,20 @@ def test_a_successful_answer_needs_a_success_status_and_every_field() -> None:
 
 def test_a_refusal_needs_one_of_the_kinds_statuses_and_an_error_answer() -> None:
     keywords = ProfileKeywords()
+
+    def refusal(response: SimpleNamespace, location: str = "$.error.message") -> None:
+        keywords.answer_should_be_a_refusal_of_kind(
+            "Bad", OPERATIONS, "custom", "create", "invalid", response, "json", location
+        )
+
     error = '{"error": {"message": "bad name"}}'
-    keywords.answer_should_be_a_refusal_of_kind(
-        "Bad",
-        OPERATIONS,
-        "custom",
-        "create",
-        "invalid",
-        answer(422, error, "application/json"),
-        "json",
-        "$.error.message",
-    )
+    refusal(answer(422, error, "application/json"))
     with pytest.raises(
         AssertionError, match=r"Step 'Bad': expected HTTP 400 or 422, but GET http://api/x answered 201"
     ):
-        keywords.answer_should_be_a_refusal_of_kind(
-            "Bad", OPERATIONS, "custom", "create", "invalid", answer(201, "{}", "application/json"), "json", "$.m"
-        )
+        refusal(answer(201, "{}", "application/json"), "$.m")
     with pytest.raises(AssertionError, match=r"Expected an error message at \$.error.message"):
-        keywords.answer_should_be_a_refusal_of_kind(
-            "Bad",
-            OPERATIONS,
-            "custom",
-            "create",
-            "invalid",
-            answer(400, "{}", "application/json"),
-            "json",
-            "$.error.message",
-        )
+        refusal(answer(400, "{}", "application/json"))
     with pytest.raises(AssertionError, match="Profile custom gives no 'duplicate' statuses for the operation 'create'"):
         keywords.answer_should_be_a_refusal_of_kind(
             "Bad", OPERATIONS, "custom", "create", "duplicate", answer(409, error, "application/json"), "json", "$.m"
