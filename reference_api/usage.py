@@ -24,8 +24,16 @@ def period_of(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 
 #: (user id, period start) of the rows this process has seen: a row is only ever deleted with its
-#: user, whose id is never used again, so it need not be looked up on every request.
+#: user, whose id is never used again, so it need not be looked up on every request. At most
+#: ``_KNOWN_ROWS_MAX`` entries: a long-lived service forgets them all and looks them up again.
 _KNOWN_ROWS: set[tuple[str, dt.date]] = set()
+_KNOWN_ROWS_MAX = 10_000
+
+
+def _remember_row(user_id: str, start: dt.date) -> None:
+    if len(_KNOWN_ROWS) >= _KNOWN_ROWS_MAX:
+        _KNOWN_ROWS.clear()
+    _KNOWN_ROWS.add((user_id, start))
 
 
 def ensure_row(db: Database, user_id: str) -> None:
@@ -35,7 +43,7 @@ def ensure_row(db: Database, user_id: str) -> None:
         return
     with db.session() as session:
         if session.execute(select(Usage.user_id).where(Usage.user_id == user_id, Usage.period_start == start)).first():
-            _KNOWN_ROWS.add((user_id, start))
+            _remember_row(user_id, start)
             return
         session.add(
             Usage(
@@ -46,7 +54,7 @@ def ensure_row(db: Database, user_id: str) -> None:
             session.commit()
         except IntegrityError:  # another request created it meanwhile
             session.rollback()
-    _KNOWN_ROWS.add((user_id, start))
+    _remember_row(user_id, start)
 
 
 def bump(session: Session, user_id: str, faults: Faults, **increments: int) -> None:
