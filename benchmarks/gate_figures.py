@@ -225,7 +225,7 @@ def per_request(suite_seconds: float | None, server_seconds: float | None, reque
 
 def process_label(argv: Sequence[str]) -> str:
     """A short name for a process of the gate from its command line: the module run with ``-m``,
-    else the script a Python runs (``pabot``, ``robot``, ``rebot``), else the script named after a
+    else the script a Python runs (``pabot``, ``robot``, ``rebot``, ``robot_client.py``), else the script named after a
     Python's ``-c`` code (the runner's warm ``robotdashboard``), else the program's name."""
     if not argv:
         return "?"
@@ -235,8 +235,9 @@ def process_label(argv: Sequence[str]) -> str:
     program = Path(words[0]).name
     if program.startswith("python") and len(words) > 3 and words[1] == "-c":
         return Path(words[3]).name
-    if program.startswith("python") and len(words) > 1 and not words[1].startswith("-"):
-        return Path(words[1]).name
+    script = next((word for word in words[1:] if not word.startswith("-")), None)
+    if program.startswith("python") and "-c" not in words and script is not None:
+        return Path(script).name  # ``python -S robot_client.py``: the script, past the interpreter's flags
     return program
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from smoke_runner import REPO_ROOT, console
+from smoke_runner import REPO_ROOT, console, forkserver
 from smoke_runner.canary import (
     DEFAULT_KEEP,
     DEFAULT_METRICS_HOST,
@@ -254,16 +254,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the smoke tests; return the exit code (see docs/runner.md)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    try:
-        options = parse_options(argv)
-    except UsageError as error:
-        console.error(str(error))
-        console.usage(parser.format_usage().rstrip())
-        console.usage("Try --help. Exit code 2: usage error.")
-        return EXIT_USAGE
-    if options is None:
-        console.usage(parser.format_help())
-        return EXIT_USAGE
     # Ctrl-C and CI cancellation (SIGTERM) stop pabot and the demo API, then exit 130. SIGINT is
     # installed explicitly: shells start background jobs with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -271,7 +261,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         start_guard()  # nothing the run starts outlives it, even if the runner is killed (Linux)
-        return run(options)
+        # the fork server imports Robot Framework, pabot and the libraries while the options are
+        # parsed and the target is checked (smoke_runner/forkserver.py); a usage error stops it
+        with forkserver.serving(sys.executable) as served:
+            try:
+                options = parse_options(argv)
+            except UsageError as error:
+                console.error(str(error))
+                console.usage(parser.format_usage().rstrip())
+                console.usage("Try --help. Exit code 2: usage error.")
+                return EXIT_USAGE
+            if options is None:
+                console.usage(parser.format_help())
+                return EXIT_USAGE
+            return run(options, served)
     except KeyboardInterrupt:
         console.error("interrupted: no verdict (exit code 130)")
         return EXIT_INTERRUPTED

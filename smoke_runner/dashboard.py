@@ -24,12 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from smoke_runner import console
+from smoke_runner import console, forkserver
 from smoke_runner.guard import die_with_parent
 from smoke_runner.redact import redact
 
@@ -134,6 +134,7 @@ class DashboardUpdate:
     before: int | None = None  # the page's modification time before the update (None: no page)
     deadline: float = 0.0
     output: list[IO[bytes]] = field(default_factory=list)  # its stdout and stderr (temporary files)
+    served: dict[str, str] = field(default_factory=dict)  # the fork server it comes from (none: empty)
 
     @property
     def html(self) -> Path:
@@ -148,7 +149,7 @@ class DashboardUpdate:
                 stdin=stdin,
                 stdout=self.output[0],
                 stderr=self.output[1],
-                env={**os.environ, "NO_COLOR": "1"},
+                env={**os.environ, "NO_COLOR": "1", **self.served},
                 preexec_fn=die_with_parent(),  # killed with the runner, even on SIGKILL (Linux)
             )
         except OSError as error:
@@ -217,11 +218,15 @@ class DashboardUpdate:
         self.output = []
 
 
-def prepare_update(results_dir: Path, timeout: float | None = None) -> DashboardUpdate:
+def prepare_update(
+    results_dir: Path, timeout: float | None = None, served: Mapping[str, str] | None = None
+) -> DashboardUpdate:
     """Ready a dashboard update of ``results_dir`` before its output.xml exists: where
     ``robotdashboard`` is this virtualenv's script, a process starts now and imports it while the
     runner writes output.xml; ``begin`` then hands it the command line (within ``timeout`` of
-    that, by default ``DASHBOARD_TIMEOUT``, ``finish`` must see it done)."""
+    that, by default ``DASHBOARD_TIMEOUT``, ``finish`` must see it done). With ``served`` (the
+    run's fork server, ``forkserver.serving``) that process is forked from the server, with Robot
+    Framework already imported."""
     update = DashboardUpdate(results_dir, DASHBOARD_TIMEOUT if timeout is None else timeout)
     update.command = robotdashboard_command()
     if update.command is None:
@@ -229,7 +234,9 @@ def prepare_update(results_dir: Path, timeout: float | None = None) -> Dashboard
         return update
     python = _warm_python(update.command)
     if python is not None:
-        update._spawn([python, "-c", _WARM, update.command], subprocess.PIPE)  # named after what it runs
+        start = [*forkserver.client_command(python, "python"), "-c"] if served else [python, "-c"]
+        update.served = dict(served or {})
+        update._spawn([*start, _WARM, update.command], subprocess.PIPE)  # named after what it runs
     return update
 
 

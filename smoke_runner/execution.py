@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from smoke_runner import forkserver
 from smoke_runner.guard import die_with_parent, remove_after_run
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class ExecutionPlan:
     env: Mapping[str, str] = field(default_factory=dict)
     bin_dir: Path = field(default_factory=lambda: Path(sys.executable).parent)
     time_limit: float | None = None  # seconds for pabot and the re-run together; then they are stopped
+    forkserver: dict[str, str] = field(default_factory=dict)  # where pabot and robot come from (forkserver.py)
 
 
 @dataclass
@@ -126,10 +128,15 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
     deadline = None if plan.time_limit is None else time.monotonic() + plan.time_limit
     stream = _relabel_workdir(stream, workdir)
     env = _child_env(plan)
-    pabot = _executable(plan.bin_dir, "pabot")
+    pabot = [_executable(plan.bin_dir, "pabot")]
+    if plan.forkserver:  # pabot and its robot processes come from the run's fork server
+        env.update(plan.forkserver)
+        python = _executable(plan.bin_dir, "python")
+        pabot = [*forkserver.client_command(python, "pabot"), "--command", *forkserver.client_command(python)]
+        pabot += ["--end-command"]
     rename = len(plan.sources) > 1
     try:
-        first, code, timed_out = _run_attempt([pabot], plan, workdir, "first", env, stream, deadline)
+        first, code, timed_out = _run_attempt(pabot, plan, workdir, "first", env, stream, deadline)
         outcome = ExecutionOutcome(None, None, None, timed_out=timed_out)
         if timed_out:
             outcome.error = f"the tests did not finish within {plan.time_limit:g} s"
@@ -150,7 +157,7 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
             if stream:
                 stream("Re-running failed tests once to detect flaky tests ...")
             rerun, _, rerun_timed_out = _run_attempt(
-                [pabot], plan, workdir, "rerun", env, stream, deadline, rerun_of=candidates
+                pabot, plan, workdir, "rerun", env, stream, deadline, rerun_of=candidates
             )
             if rerun_timed_out:  # keep the first attempt's results, without the re-run
                 outcome.timed_out = True
@@ -237,11 +244,17 @@ class EarlyReader:
         self._threads: list[threading.Thread] = []
         self._models: dict[Path, tuple[tuple[int, int], Result]] = {}
 
+    @classmethod
+    def ended(cls, line: str) -> str | None:
+        """The number of the pabot process that ``line`` (of pabot's console) says ended, else None."""
+        match = cls._ENDED.search(line)
+        return match.group(1) if match else None
+
     def notice(self, line: str) -> None:
         """Start reading the output of the process that ``line`` (of pabot's console) says ended."""
-        match = self._ENDED.search(line)
-        if match:
-            path = self.outputdir / PABOT_RESULTS / match.group(1) / "output.xml"
+        number = self.ended(line)
+        if number is not None:
+            path = self.outputdir / PABOT_RESULTS / number / "output.xml"
             thread = threading.Thread(target=self._read_early, args=(path,), daemon=True)
             self._threads.append(thread)
             thread.start()

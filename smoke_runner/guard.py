@@ -35,7 +35,7 @@ GUARD_VARIABLE = "SMOKE_RUNNER_GUARD"
 _PR_SET_PDEATHSIG = 1
 _ROUNDS = 5  # kill rounds after the runner died (a process may be forking while we look)
 #: Only temporary folders with these name prefixes are ever removed by the guard.
-REMOVABLE_PREFIXES = ("smoke-demo-", "smoke-pabot-", "lattice-tls-")
+REMOVABLE_PREFIXES = ("smoke-demo-", "smoke-pabot-", "smoke-forkserver-", "lattice-tls-")
 _write_end: int | None = None  # the runner's end of the pipe to its guard
 
 

@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from smoke_runner import REPO_ROOT, console
+from smoke_runner import REPO_ROOT, console, forkserver
 from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.canary import CanaryError, run_canary
 from smoke_runner.dashboard import DashboardUpdate, begin_after_run, finish_after_run, prepare_update
 from smoke_runner.demo import DemoError, ReferenceApiProcess
-from smoke_runner.execution import DEFAULT_TIME_LIMIT, ExecutionPlan, run_pabot, write_output, write_pages
+from smoke_runner.execution import (
+    DEFAULT_TIME_LIMIT,
+    EarlyReader,
+    ExecutionPlan,
+    run_pabot,
+    write_output,
+    write_pages,
+)
 from smoke_runner.history import append_history, failure_records, read_history, trend
 from smoke_runner.metrics import build_registry, environment_name, push_metrics, run_finished, write_metrics
 from smoke_runner.model import RunResults, SuiteResult, load_results
@@ -164,8 +171,9 @@ def _target(options: Options) -> Iterator[str]:
             os.environ["CA_BUNDLE"] = saved_ca_bundle
 
 
-def run(options: Options) -> int:
-    """Execute one run; return the exit code."""
+def run(options: Options, served: dict[str, str] | None = None) -> int:
+    """Execute one run; return the exit code. ``served``: the run's fork server (``forkserver.serving``,
+    started by the command line); None starts one here, empty means none."""
     try:
         preflight_timeout, time_limit = check_time_settings()
         check_service_urls()
@@ -186,7 +194,7 @@ def run(options: Options) -> int:
             bin_dir=Path(sys.executable).parent,
             time_limit=time_limit,
         )
-        with _target(options) as url:
+        with _forkserver(served) as plan.forkserver, _target(options) as url:
             if options.every is not None:  # canary mode (docs/monitoring.md): run again and again
                 return _run_canary(url, options, sources, empty, plan, preflight_timeout)
             code, report = _run_against(url, options, sources, empty, plan, preflight_timeout)
@@ -195,6 +203,16 @@ def run(options: Options) -> int:
     except ConfigurationError as error:
         console.error(str(error))
         return EXIT_USAGE
+
+
+@contextlib.contextmanager
+def _forkserver(served: dict[str, str] | None) -> Iterator[dict[str, str]]:
+    """The fork server the command line started, or one started now (``run`` called directly)."""
+    if served is not None:
+        yield served
+        return
+    with forkserver.serving(sys.executable) as started:
+        yield started
 
 
 def _run_canary(
@@ -325,9 +343,14 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     console.step(f"Running {', '.join(ran)} with pabot ({context.plan.processes} processes)")
     outcome = None
     try:
-        outcome = run_pabot(context.plan, context.run_dir, console.passthrough)
-        if outcome.result is not None and not context.options.dryrun:  # imports while output.xml is written
-            context.dashboard = prepare_update(context.options.results_dir)
+        outcome = run_pabot(context.plan, context.run_dir, _ready_dashboard_early(context))
+        if outcome.result is None and context.dashboard is not None:  # nothing to add
+            context.dashboard.stop()
+            context.dashboard = None
+        elif outcome.result is not None and not context.options.dryrun and context.dashboard is None:
+            context.dashboard = prepare_update(  # imports while output.xml is written
+                context.options.results_dir, served=context.plan.forkserver
+            )
         if outcome.timed_out:
             context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
         if outcome.result is not None:
@@ -361,6 +384,18 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
         if problem:
             context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
     return results, decision
+
+
+def _ready_dashboard_early(context: RunContext) -> Callable[[str], None]:
+    """pabot's console to the console; when its first robot process has ended (the other runs on
+    and a core is free), the warm ``robotdashboard`` starts importing, ready for output.xml."""
+
+    def stream(line: str) -> None:
+        console.passthrough(line)
+        if context.dashboard is None and not context.options.dryrun and EarlyReader.ended(line) is not None:
+            context.dashboard = prepare_update(context.options.results_dir, served=context.plan.forkserver)
+
+    return stream
 
 
 def _report_dry_run(context: RunContext, results: RunResults, decision: Decision) -> tuple[int, Callable[[], None]]:

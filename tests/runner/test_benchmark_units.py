@@ -234,7 +234,8 @@ def test_process_label_names_the_gate_processes() -> None:
     python = "/work/.venv/bin/python"
     assert gf.process_label([python, "-m", "smoke_runner", "--demo"]) == "smoke_runner"
     assert gf.process_label([python, "/work/.venv/bin/pabot", "--processes", "2"]) == "pabot"
-    assert gf.process_label([python, "-u", "/work/.venv/bin/robot", "--outputdir", "x"]) == "python"
+    assert gf.process_label([python, "-u", "/work/.venv/bin/robot", "--outputdir", "x"]) == "robot"
+    assert gf.process_label([python, "-S", "/work/smoke_runner/robot_client.py", "-A", "f"]) == "robot_client.py"
     assert gf.process_label(["bash", "/work/run_smoke.sh"]) == "bash"
     warm = [python, "-c", "import json, runpy, sys", "/work/.venv/bin/robotdashboard"]  # the runner's warm one
     assert gf.process_label(warm) == "robotdashboard"

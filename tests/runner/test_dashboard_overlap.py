@@ -10,12 +10,13 @@ the page, which only works when it runs alongside the rest."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from robot.api import ExecutionResult
 
-from smoke_runner import dashboard, runner
+from smoke_runner import dashboard, forkserver, runner
 from smoke_runner.execution import ExecutionOutcome, ExecutionPlan
 from smoke_runner.preflight import ReachabilityResult
 from smoke_runner.run_options import Options
@@ -50,20 +51,31 @@ page.write_text("<html>dashboard</html>")
 """
 
 
-@pytest.fixture(params=["cold", "warm"])
-def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+#: The run's fork server while a "forked" stand-in test runs (else empty: none).
+SERVED: dict[str, str] = {}
+
+
+@pytest.fixture(params=["cold", "warm", "forked"])
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
     """The stand-in as ``robotdashboard``: started when output.xml is there ("cold", as any
     robotdashboard on PATH), or run by the warm process readied before ("warm", as this
-    virtualenv's robotdashboard)."""
+    virtualenv's robotdashboard), forked from the run's fork server ("forked", on Linux)."""
     script = tmp_path / "robotdashboard"
     script.write_text(STAND_IN.format(python=sys.executable), encoding="utf-8")
     script.chmod(0o755)
     monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: str(script))
-    warm = request.param == "warm"
+    warm = request.param != "cold"
     monkeypatch.setattr(dashboard, "_warm_python", lambda command: sys.executable if warm else None)
     notes = tmp_path / "notes.json"
     monkeypatch.setenv("STAND_IN_NOTES", str(notes))
-    return notes
+    if request.param != "forked":
+        yield notes
+        return
+    if not forkserver.supported():
+        pytest.skip("the fork server is Linux only")
+    with forkserver.serving(sys.executable) as served:
+        monkeypatch.setattr(sys.modules[__name__], "SERVED", served)
+        yield notes
 
 
 def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
@@ -79,7 +91,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
     monkeypatch.setattr(runner, "probe_target", lambda *args: ReachabilityResult(None, 200, 0.01))
     monkeypatch.setenv("SMOKE_RUN_ID", "overlap-test")
     options = Options(suites=["health"], results_dir=tmp_path / "results")
-    plan = ExecutionPlan(sources=[source], processes=1)
+    plan = ExecutionPlan(sources=[source], processes=1, forkserver=SERVED)
     code, report = runner._run_against("http://127.0.0.1:9", options, {"health": source}, [], plan, 5.0)
     report()
     return code, tmp_path / "results"
@@ -119,8 +131,9 @@ def test_a_dashboard_that_does_not_finish_in_time_is_stopped_with_a_warning(
 def test_a_failing_dashboard_is_a_warning_with_its_last_line(tmp_path: Path, stand_in: Path) -> None:
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "output.xml").write_text("<robot/>", encoding="utf-8")
-    update = dashboard.begin_after_run(dashboard.prepare_update(tmp_path), tmp_path / "run")
+    update = dashboard.begin_after_run(dashboard.prepare_update(tmp_path, served=SERVED), tmp_path / "run")
     assert update is not None and update.process is not None
+    assert ("robot_client.py" in " ".join(map(str, update.process.args))) == bool(SERVED)  # forked when served
     warning = dashboard.finish_after_run(update)  # the stand-in cannot read "<robot/>": exit code 1
     assert warning and "verdict unchanged" in warning and "exit code 1" in warning, warning
     assert update.output == [], "its output files are closed"
@@ -128,7 +141,7 @@ def test_a_failing_dashboard_is_a_warning_with_its_last_line(tmp_path: Path, sta
 
 def test_a_readied_dashboard_without_output_ends_quietly(tmp_path: Path, stand_in: Path) -> None:
     """Readied when pabot ended, but no output.xml came (it could not be written): no warning."""
-    update = dashboard.prepare_update(tmp_path)
+    update = dashboard.prepare_update(tmp_path, served=SERVED)
     assert dashboard.begin_after_run(update, tmp_path) is None
     assert update.process is None or update.process.poll() is not None
     assert dashboard.finish_after_run(update) is None

@@ -15,7 +15,7 @@ import pytest
 from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV, run_runner
 from tests.support.suite_model import only_test_broken_by_fault
 
-LEFTOVER_PREFIXES = ("lattice-tls-", "smoke-demo-", "smoke-pabot-", "pabot_temp_")
+LEFTOVER_PREFIXES = ("lattice-tls-", "smoke-demo-", "smoke-pabot-", "smoke-forkserver-", "pabot_temp_")
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="Linux /proc")
 

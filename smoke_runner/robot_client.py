@@ -1,0 +1,151 @@
+"""``robot`` (and ``pabot``) started from the run's fork server (``smoke_runner/forkserver.py``).
+
+pabot starts this script (``--command python -S robot_client.py --end-command``) where it would
+start ``robot``, and the runner starts it with ``--pabot`` first where it would start ``pabot``. It
+hands its arguments, working folder, environment and standard streams to the fork server, whose
+copy of itself runs ``robot`` (or pabot) with Robot Framework and the suites' libraries already
+imported, forwards the signals it gets (pabot's Ctrl-C and terminate, the runner's SIGINT) to that
+process, and exits with its exit code. When no fork server answers (none was started, or it ended)
+it becomes a plain ``python -m robot`` (``python -m pabot.pabot``) with the same arguments: never a
+run that does not happen.
+
+Standard library only, and nothing of this package: it starts with ``python -S`` in a few ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+from types import FrameType
+
+#: The fork server's socket (set by the runner for pabot and inherited from it).
+SOCKET_VARIABLE = "SMOKE_ROBOT_FORKSERVER"
+CONNECT_WAIT = 15.0  # seconds to wait for a fork server that is still starting (importing)
+#: pabot's Ctrl-C and terminate, and the hang-ups of a terminal (where the platform has them: this
+#: module is imported on Windows too, where it is never started)
+FORWARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
+NO_STATUS = 255  # the robot process ended without reporting an exit code (killed)
+
+
+#: A first argument that asks for another program than ``robot ARGS``: ``pabot ARGS``, or
+#: ``python -c CODE ARGS`` (the runner's warm robotdashboard).
+PROGRAM_FLAGS = {"--pabot": "pabot", "--python": "python"}
+#: What a program is when there is no server: this interpreter with these arguments first.
+PLAIN = {"robot": ["-m", "robot"], "pabot": ["-m", "pabot.pabot"], "python": []}
+
+
+def _plain(program: str, args: list[str]) -> None:
+    """Replace this process with ``python -m robot ARGS``, ``python -m pabot.pabot ARGS`` or
+    ``python ARGS`` (the interpreter that runs this script)."""
+    os.execv(sys.executable, [sys.executable, *PLAIN[program], *args])  # noqa: S606
+
+
+def _connect(path: str) -> socket.socket | None:
+    """The connection to the fork server at ``path``, waiting while it starts; None if none answers."""
+    deadline = time.monotonic() + CONNECT_WAIT
+    while True:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            client.connect(path)
+            return client
+        except (FileNotFoundError, ConnectionRefusedError):
+            client.close()
+            if time.monotonic() > deadline or not _server_may_start(path):
+                return None
+            time.sleep(0.02)
+        except OSError:
+            client.close()
+            return None
+
+
+def _server_may_start(path: str) -> bool:
+    """A fork server for ``path`` may still bind it: its folder exists and names a living process."""
+    folder = os.path.dirname(path)
+    pid_file = os.path.join(folder, "forkserver.pid")
+    try:
+        with open(pid_file, encoding="ascii") as handle:
+            os.kill(int(handle.read().strip()), 0)
+    except FileNotFoundError:
+        return os.path.isdir(folder)  # written just before the server starts importing
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _request(program: str, args: list[str]) -> bytes:
+    body = json.dumps({"program": program, "args": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+    return struct.pack("!I", len(body)) + body
+
+
+class _Forwarder:
+    """Signals received before the robot process is known are passed on once it is."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.pending: list[int] = []
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if self.pid is None:
+            self.pending.append(signum)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
+
+    def known(self, pid: int) -> None:
+        self.pid = pid
+        for signum in self.pending:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+        self.pending.clear()
+
+
+def _exit_code(connection: socket.socket, received: bytes) -> int | None:
+    """The exit code of the ``exit N`` line that the process (or the server, once it reaped it)
+    sends; None when the connection ends without one."""
+    while True:
+        for line in received.decode("ascii", errors="replace").splitlines(keepends=True):
+            if line.startswith("exit ") and line.endswith("\n"):
+                return int(line.split()[1])
+        chunk = connection.recv(4096)
+        if not chunk:
+            return None
+        received += chunk
+
+
+def main(argv: list[str]) -> int:
+    program = PROGRAM_FLAGS.get(argv[0], "robot") if argv else "robot"
+    args = argv[1:] if program != "robot" else argv
+    path = os.environ.get(SOCKET_VARIABLE, "")
+    connection = _connect(path) if path else None
+    if connection is None:
+        _plain(program, args)
+    assert connection is not None
+    forward = _Forwarder()
+    for signum in FORWARDED:
+        signal.signal(signum, forward)
+    with connection:
+        socket.send_fds(connection, [_request(program, args)], [0, 1, 2])
+        received = b""
+        while not received.endswith(b"\n"):  # the process's pid comes first
+            chunk = connection.recv(64)
+            if not chunk:  # the server refused or lost the request: run it here, never not at all
+                connection.close()
+                _plain(program, args)
+            received += chunk
+        first, _, rest = received.partition(b"\n")
+        forward.known(int(first.split()[1]))
+        code = _exit_code(connection, rest)
+    if code is None:
+        sys.stderr.write(f"robot_client: {program} process {forward.pid} ended without an exit code\n")
+        return NO_STATUS
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,209 @@
+"""The fork server (``smoke_runner/forkserver.py``) runs each of pabot's robot processes as a copy of
+a process with Robot Framework already imported. What pabot sees must be what a plain ``robot``
+gives: the same exit code, output, working folder and environment; its signals reach the robot
+process; a robot process whose client is killed stops; stopping the server leaves nothing behind;
+without a server the client is a plain ``robot``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from robot.api import ExecutionResult
+
+from smoke_runner import forkserver, robot_client
+
+pytestmark = pytest.mark.skipif(not forkserver.supported(), reason="Linux: fork, prctl and /proc")
+
+SUITE = """\
+*** Settings ***
+Library    OperatingSystem
+
+*** Test Cases ***
+Environment And Folder Reach The Robot Process
+    [Documentation]    The client's environment and working folder are the robot process's.
+    Should Be Equal    %{FORK_MARK}    from-the-client
+    Should Be Equal    ${{os.getcwd()}}    %{EXPECTED_CWD}
+    Create File    %{PID_FILE}    ${{str(os.getpid())}} ${{str(os.getppid())}}
+Failing Test Sets The Exit Code
+    [Documentation]    Fails: the exit code says 1 failed test.
+    Should Be Equal    ${1}    ${2}
+"""
+
+SLEEPS = """\
+*** Settings ***
+Library    OperatingSystem
+
+*** Test Cases ***
+Sleeps Until Stopped
+    [Documentation]    Stands for a long test that is stopped from outside.
+    Create File    %{PID_FILE}    ${{str(os.getpid())}}
+    Sleep    60 s
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[dict[str, str]]:
+    with forkserver.serving(sys.executable) as served:
+        assert served, "the fork server should be available on Linux"
+        yield served
+
+
+def _client(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*forkserver.client_command(sys.executable), *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _suite(folder: Path, text: str) -> Path:
+    path = folder / "suite.robot"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _wait_for(path: Path, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while not (path.exists() and path.read_text().strip()):
+        assert time.monotonic() < deadline, f"{path} was not written within {seconds} s"
+        time.sleep(0.05)
+    return path.read_text()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_forked_robot_run_gets_the_clients_folder_environment_streams_and_exit_code(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    suite = _suite(tmp_path, SUITE)
+    pid_file = tmp_path / "pids"
+    env = {**server, "FORK_MARK": "from-the-client", "EXPECTED_CWD": str(tmp_path), "PID_FILE": str(pid_file)}
+    client = _client(["--outputdir", "out", "--log", "NONE", "--report", "NONE", suite.name], tmp_path, env)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 1, (stdout, stderr)  # one failed test, as robot says it
+    assert "2 tests, 1 passed, 1 failed" in stdout
+    result = ExecutionResult(str(tmp_path / "out" / "output.xml"))  # relative --outputdir: the client's folder
+    assert [test.status for test in result.suite.tests] == ["PASS", "FAIL"], result.suite.tests[0].message
+    robot_pid, parent = (int(value) for value in pid_file.read_text().split())
+    assert robot_pid != client.pid
+    server_pid = int(Path(server[robot_client.SOCKET_VARIABLE]).with_name(forkserver.PID_NAME).read_text())
+    assert parent == server_pid  # forked from the server, not started by the client
+
+
+def test_a_passing_run_exits_0_through_the_client(server: dict[str, str], tmp_path: Path) -> None:
+    suite = _suite(tmp_path, SUITE.split("Failing Test")[0])
+    env = {**server, "FORK_MARK": "from-the-client", "EXPECTED_CWD": str(tmp_path), "PID_FILE": str(tmp_path / "p")}
+    client = _client(["--output", "NONE", "--log", "NONE", "--report", "NONE", suite.name], tmp_path, env)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 0, (stdout, stderr)
+
+
+def test_signals_sent_to_the_client_reach_the_robot_process(server: dict[str, str], tmp_path: Path) -> None:
+    suite = _suite(tmp_path, SLEEPS)
+    pid_file = tmp_path / "pid"
+    client = _client(["--outputdir", "out", suite.name], tmp_path, {**server, "PID_FILE": str(pid_file)})
+    robot_pid = int(_wait_for(pid_file))
+    client.send_signal(signal.SIGTERM)  # what pabot's termination sends
+    stdout, _ = client.communicate(timeout=30)
+    assert client.returncode != 0
+    assert "Execution terminated by signal" in stdout  # Robot's graceful stop, with its output written
+    assert ExecutionResult(str(tmp_path / "out" / "output.xml")).suite.tests[0].status == "FAIL"
+    assert _gone_within(robot_pid, 10)
+
+
+def test_a_robot_process_whose_client_is_killed_stops(server: dict[str, str], tmp_path: Path) -> None:
+    suite = _suite(tmp_path, SLEEPS)
+    pid_file = tmp_path / "pid"
+    client = _client(["--outputdir", "out", suite.name], tmp_path, {**server, "PID_FILE": str(pid_file)})
+    robot_pid = int(_wait_for(pid_file))
+    client.kill()
+    client.wait()
+    assert _gone_within(robot_pid, forkserver.ORPHAN_GRACE + 5)
+
+
+def test_stopping_the_server_ends_its_robot_processes_at_once(tmp_path: Path) -> None:
+    suite = _suite(tmp_path, SLEEPS)
+    pid_file = tmp_path / "pid"
+    with forkserver.serving(sys.executable) as served:
+        client = _client(["--outputdir", "out", suite.name], tmp_path, {**served, "PID_FILE": str(pid_file)})
+        robot_pid = int(_wait_for(pid_file))
+        folder = Path(served[robot_client.SOCKET_VARIABLE]).parent
+        started = time.monotonic()
+    assert time.monotonic() - started < 5
+    assert _gone_within(robot_pid, 2)
+    assert not folder.exists()  # the socket's private folder is removed
+    client.communicate(timeout=30)
+    assert client.returncode == 128 + signal.SIGKILL  # killed, as a shell reports it (told by the server)
+
+
+def test_without_a_server_the_client_is_a_plain_robot(tmp_path: Path) -> None:
+    suite = _suite(tmp_path, SUITE.split("Failing Test")[0])
+    env = {"FORK_MARK": "from-the-client", "EXPECTED_CWD": str(tmp_path), "PID_FILE": str(tmp_path / "pids")}
+    client = _client(["--output", "NONE", "--report", "NONE", "--log", "NONE", suite.name], tmp_path, env)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 0, (stdout, stderr)
+    robot_pid, _parent = (int(value) for value in (tmp_path / "pids").read_text().split())
+    assert robot_pid == client.pid  # the client became robot (exec)
+
+
+def test_a_server_that_died_is_not_waited_for(tmp_path: Path) -> None:
+    folder = tmp_path / "fs"
+    folder.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (folder / forkserver.PID_NAME).write_text(dead.stdout.strip())
+    suite = _suite(tmp_path, SUITE.split("Failing Test")[0])
+    env = {
+        robot_client.SOCKET_VARIABLE: str(folder / forkserver.SOCKET_NAME),
+        "FORK_MARK": "from-the-client",
+        "EXPECTED_CWD": str(tmp_path),
+        "PID_FILE": str(tmp_path / "pids"),
+    }
+    started = time.monotonic()
+    client = _client(["--output", "NONE", "--report", "NONE", "--log", "NONE", suite.name], tmp_path, env)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 0, (stdout, stderr)
+    assert time.monotonic() - started < robot_client.CONNECT_WAIT  # a plain robot at once, not after the wait
+
+
+def test_pabot_and_its_robot_processes_all_come_from_the_server(server: dict[str, str], tmp_path: Path) -> None:
+    suite = _suite(tmp_path, SUITE)
+    pid_file = tmp_path / "pids"
+    env = {**server, "FORK_MARK": "from-the-client", "EXPECTED_CWD": str(tmp_path), "PID_FILE": str(pid_file)}
+    command = forkserver.client_command(sys.executable, "pabot")[-1:]  # --pabot
+    robot = forkserver.client_command(sys.executable)
+    args = [*command, "--processes", "1", "--command", *robot, "--end-command", "--outputdir", "out", suite.name]
+    client = _client(args, tmp_path, env)
+    stdout, stderr = client.communicate(timeout=180)
+    assert client.returncode == 1, (stdout, stderr)  # pabot's exit code: one failed test
+    assert "2 tests, 1 passed, 1 failed" in stdout
+    result = ExecutionResult(str(tmp_path / "out" / "output.xml"))  # pabot's own merge
+    assert [test.status for test in result.suite.tests] == ["PASS", "FAIL"]
+    _robot_pid, parent = (int(value) for value in pid_file.read_text().split())
+    server_pid = int(Path(server[robot_client.SOCKET_VARIABLE]).with_name(forkserver.PID_NAME).read_text())
+    assert parent == server_pid
