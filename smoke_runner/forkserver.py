@@ -21,7 +21,8 @@ Nothing outlives the run:
 * the server dies with the runner (parent-death signal) and its processes with the server;
 * they carry the run's guard token in ``/proc/PID/environ`` (the server was started with it);
 * the client forwards the signals it gets (pabot's SIGTERM for a robot process, the runner's SIGINT
-  for pabot) to its process, and exits with its exit code;
+  for pabot) to its process, and exits with its exit code (a signal before the process started
+  ends the client at once);
 * a process whose client ends (killed) stops itself as its client would have been stopped (robot:
   SIGTERM, pabot: SIGINT), then is killed after ``ORPHAN_GRACE`` seconds;
 * ``stop`` (SIGTERM) makes the server SIGKILL whatever process is left, reap it and exit.

@@ -27,6 +27,7 @@ from types import FrameType
 #: The fork server's socket (set by the runner for pabot and inherited from it).
 SOCKET_VARIABLE = "SMOKE_ROBOT_FORKSERVER"
 CONNECT_WAIT = 15.0  # seconds to wait for a fork server that is still starting (importing)
+PID_WAIT = 120.0  # seconds to wait for the server to start the process (it imports the libraries first)
 #: pabot's Ctrl-C and terminate, and the hang-ups of a terminal (where the platform has them: this
 #: module is imported on Windows too, where it is never started)
 FORWARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
@@ -84,25 +85,18 @@ def _request(program: str, args: list[str]) -> bytes:
 
 
 class _Forwarder:
-    """Signals received before the robot process is known are passed on once it is."""
+    """Passes the signals this client gets on to its process. One that comes before the process
+    is known ends the client at once (128 + the signal, as for a process killed before it ran): the
+    server's process, should it still be started, finds its client gone and stops itself."""
 
     def __init__(self) -> None:
         self.pid: int | None = None
-        self.pending: list[int] = []
 
     def __call__(self, signum: int, _frame: FrameType | None) -> None:
         if self.pid is None:
-            self.pending.append(signum)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signum)
-
-    def known(self, pid: int) -> None:
-        self.pid = pid
-        for signum in self.pending:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signum)
-        self.pending.clear()
+            raise SystemExit(128 + signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
 
 
 def _exit_code(connection: socket.socket, received: bytes) -> int | None:
@@ -132,14 +126,19 @@ def main(argv: list[str]) -> int:
     with connection:
         socket.send_fds(connection, [_request(program, args)], [0, 1, 2])
         received = b""
-        while not received.endswith(b"\n"):  # the process's pid comes first
-            chunk = connection.recv(64)
-            if not chunk:  # the server refused or lost the request: run it here, never not at all
+        connection.settimeout(PID_WAIT)
+        while b"\n" not in received:  # the process's pid comes first
+            try:
+                chunk = connection.recv(64)
+            except TimeoutError:
+                chunk = b""
+            if not chunk:  # the server refused, lost or never started it: run it here, never not at all
                 connection.close()
                 _plain(program, args)
             received += chunk
+        connection.settimeout(None)  # the program runs as long as it runs (pabot and the runner bound it)
         first, _, rest = received.partition(b"\n")
-        forward.known(int(first.split()[1]))
+        forward.pid = int(first.split()[1])
         code = _exit_code(connection, rest)
     if code is None:
         sys.stderr.write(f"robot_client: {program} process {forward.pid} ended without an exit code\n")

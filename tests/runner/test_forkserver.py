@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -207,3 +208,21 @@ def test_pabot_and_its_robot_processes_all_come_from_the_server(server: dict[str
     _robot_pid, parent = (int(value) for value in pid_file.read_text().split())
     server_pid = int(Path(server[robot_client.SOCKET_VARIABLE]).with_name(forkserver.PID_NAME).read_text())
     assert parent == server_pid
+
+
+def test_a_client_stopped_before_its_process_started_ends_at_once(tmp_path: Path) -> None:
+    """pabot's terminate (or the runner's Ctrl-C) before the server started the process: the client
+    does not wait for it (up to PID_WAIT), it ends as a process killed before it ran."""
+    folder = tmp_path / "fs"
+    folder.mkdir()
+    (folder / forkserver.PID_NAME).write_text(str(os.getpid()))  # a living "server" that never answers
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(folder / forkserver.SOCKET_NAME))
+        listener.listen(1)
+        client = _client(["--version"], tmp_path, {robot_client.SOCKET_VARIABLE: str(folder / forkserver.SOCKET_NAME)})
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(1 << 16)  # the request arrived: the client now waits for the process's pid
+            client.send_signal(signal.SIGTERM)
+            client.communicate(timeout=10)
+    assert client.returncode == 128 + signal.SIGTERM
