@@ -71,6 +71,7 @@ WARM_MODULES = (
     "secrets",
 )
 PROGRAMS = ("robot", "pabot", "python")  # python: ``python -c CODE ARGS`` (the warm robotdashboard)
+REQUEST_WAIT = 5.0  # seconds a connected client has to send its request
 ORPHAN_GRACE = 10.0  # seconds a robot process whose client died gets for its graceful stop
 SOCKET_NAME = "robot.sock"
 FOLDER_PREFIX = "smoke-forkserver-"
@@ -143,14 +144,19 @@ def stop(process: subprocess.Popen[Any]) -> None:
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
     """One request (JSON: program, args, cwd, env) and the client's stdin, stdout and stderr."""
     data, fds, _flags, _address = socket.recv_fds(connection, 1 << 16, 3)
-    while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
-        chunk = connection.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("the client closed the connection mid-request")
-        data += chunk
-    request: dict[str, Any] = json.loads(data[4 : 4 + struct.unpack("!I", data[:4])[0]])
-    if request.get("program") not in PROGRAMS or len(fds) != 3:
-        raise ValueError(f"not a request this server runs: {request.get('program')!r}")
+    try:
+        while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
+            chunk = connection.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("the client closed the connection mid-request")
+            data += chunk
+        request: dict[str, Any] = json.loads(data[4 : 4 + struct.unpack("!I", data[:4])[0]])
+        if request.get("program") not in PROGRAMS or len(fds) != 3:
+            raise ValueError(f"not a request this server runs: {request.get('program')!r}")
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
     return request, fds
 
 
@@ -280,11 +286,13 @@ class _Server:
 
     def _accept(self) -> None:
         connection, _ = self.listener.accept()
+        connection.settimeout(REQUEST_WAIT)  # a client that connects and sends nothing does not hold up the rest
         try:
             request, fds = _receive(connection)
-        except (OSError, ValueError, ConnectionError):
+        except (OSError, ValueError):
             connection.close()
             return
+        connection.settimeout(None)
         if self.ready or request["program"] == "pabot":
             self._fork(connection, request, fds)
         else:
