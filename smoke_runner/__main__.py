@@ -12,7 +12,9 @@ import contextlib
 import os
 import sys
 
-from smoke_runner.cli import main
+from smoke_runner import forkserver
+from smoke_runner.guard import start_guard
+from smoke_runner.verdict import EXIT_INTERRUPTED
 
 
 def _exit_now(code: int) -> None:
@@ -22,5 +24,19 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
+def _main() -> int:
+    """The fork server starts before the runner's own modules (and Robot Framework) are imported:
+    it is ready for pabot and the robot processes that much sooner (``smoke_runner/forkserver.py``)."""
+    try:
+        start_guard()  # first: the fork server and everything after it carry the guard's token
+        with forkserver.serving(sys.executable) as served:
+            from smoke_runner.cli import main  # imported after the fork server's start
+
+            return main(served=served)
+    except KeyboardInterrupt:  # a Ctrl-C before the runner's own handling is in place
+        sys.stderr.write(f"interrupted: no verdict (exit code {EXIT_INTERRUPTED})\n")
+        return EXIT_INTERRUPTED
+
+
 if __name__ == "__main__":
-    _exit_now(main())
+    _exit_now(_main())

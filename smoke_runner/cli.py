@@ -250,8 +250,9 @@ def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the smoke tests; return the exit code (see docs/runner.md)."""
+def main(argv: Sequence[str] | None = None, served: dict[str, str] | None = None) -> int:
+    """Run the smoke tests; return the exit code (see docs/runner.md). ``served``: the fork server
+    ``python -m smoke_runner`` started before importing this module (None: one is started here)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # Ctrl-C and CI cancellation (SIGTERM) stop pabot and the demo API, then exit 130. SIGINT is
@@ -263,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         start_guard()  # nothing the run starts outlives it, even if the runner is killed (Linux)
         # the fork server imports Robot Framework, pabot and the libraries while the options are
         # parsed and the target is checked (smoke_runner/forkserver.py); a usage error stops it
-        with forkserver.serving(sys.executable) as served:
+        with forkserver.reused_or_serving(served, sys.executable) as served:
             try:
                 options = parse_options(argv)
             except UsageError as error:

@@ -127,6 +127,16 @@ def serving(python: str) -> Iterator[dict[str, str]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def reused_or_serving(served: dict[str, str] | None, python: str) -> Iterator[dict[str, str]]:
+    """``served`` (a fork server started by the caller's caller) when given, else a new one."""
+    if served is not None:
+        yield served
+        return
+    with serving(python) as started:
+        yield started
+
+
 def stop(process: subprocess.Popen[Any]) -> None:
     """End the server: SIGTERM (it kills any robot process left and reaps them), SIGKILL after 5 s."""
     with contextlib.suppress(ProcessLookupError):

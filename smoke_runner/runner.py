@@ -194,7 +194,7 @@ def run(options: Options, served: dict[str, str] | None = None) -> int:
             bin_dir=Path(sys.executable).parent,
             time_limit=time_limit,
         )
-        with _forkserver(served) as plan.forkserver, _target(options) as url:
+        with forkserver.reused_or_serving(served, sys.executable) as plan.forkserver, _target(options) as url:
             if options.every is not None:  # canary mode (docs/monitoring.md): run again and again
                 return _run_canary(url, options, sources, empty, plan, preflight_timeout)
             code, report = _run_against(url, options, sources, empty, plan, preflight_timeout)
@@ -203,16 +203,6 @@ def run(options: Options, served: dict[str, str] | None = None) -> int:
     except ConfigurationError as error:
         console.error(str(error))
         return EXIT_USAGE
-
-
-@contextlib.contextmanager
-def _forkserver(served: dict[str, str] | None) -> Iterator[dict[str, str]]:
-    """The fork server the command line started, or one started now (``run`` called directly)."""
-    if served is not None:
-        yield served
-        return
-    with forkserver.serving(sys.executable) as started:
-        yield started
 
 
 def _run_canary(
