@@ -5,7 +5,7 @@ A cold ``robot`` process spends about 0.6 s of CPU before its suite starts: star
 importing Robot Framework (0.3 s), RequestsLibrary with requests and JSONLibrary with jsonschema
 (0.25 s); a cold ``pabot`` imports Robot Framework too. With two suites (and a re-run) that was paid
 three to five times per run, most of it on the critical path. The runner starts this server once
-per run, as soon as its options are checked: it imports Robot Framework and pabot, opens its socket
+per run, first thing (``python -m smoke_runner``): it imports Robot Framework and pabot, opens its socket
 (a Unix socket in a private temporary folder), then imports the libraries. The runner starts
 ``smoke_runner/robot_client.py --pabot`` instead of ``pabot``, and pabot starts the client instead
 of ``robot`` (``--command ... --end-command``); the client hands its arguments, working folder,
