@@ -220,6 +220,8 @@ def _become(program: str, connection: socket.socket, request: dict[str, Any], fd
         os.environ.update(request["env"])
         sys.argv = [os.path.join(os.path.dirname(sys.executable), program), *request["args"]]
         sys.path[0] = os.path.dirname(sys.argv[0])  # as for the program's script: not this package's folder
+        if _client_gone(connection):  # it gave up waiting and runs the program itself: never twice
+            os._exit(robot_client.NO_STATUS)
         finished = threading.Event()
         threading.Thread(target=_stop_when_orphaned, args=(program, connection, finished), daemon=True).start()
         connection.sendall(f"pid {os.getpid()}\n".encode())
@@ -238,6 +240,19 @@ def _become(program: str, connection: socket.socket, request: dict[str, Any], fd
         with contextlib.suppress(OSError):
             connection.sendall(f"exit {code}\n".encode())
         os._exit(code if 0 <= code <= 255 else robot_client.NO_STATUS)
+
+
+def _client_gone(connection: socket.socket) -> bool:
+    """Whether the client has closed its end (it sends nothing after its request)."""
+    connection.setblocking(False)
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        connection.setblocking(True)
 
 
 def _stop_when_orphaned(program: str, connection: socket.socket, finished: threading.Event) -> None:

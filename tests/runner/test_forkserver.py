@@ -6,9 +6,11 @@ without a server the client is a plain ``robot``."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -226,3 +228,25 @@ def test_a_client_stopped_before_its_process_started_ends_at_once(tmp_path: Path
             client.send_signal(signal.SIGTERM)
             client.communicate(timeout=10)
     assert client.returncode == 128 + signal.SIGTERM
+
+
+def test_a_request_whose_client_already_left_is_not_run(server: dict[str, str], tmp_path: Path) -> None:
+    """A client that gave up waiting runs the program itself: the server must not run it a second time."""
+    suite = _suite(tmp_path, SLEEPS)
+    env = {**os.environ, "PID_FILE": str(tmp_path / "pid")}
+    body = json.dumps(
+        {"program": "robot", "args": ["--outputdir", "out", suite.name], "cwd": str(tmp_path), "env": env}
+    )
+    _wait_for_socket(Path(server[robot_client.SOCKET_VARIABLE]))
+    with open(os.devnull, "rb+") as null, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as gone:
+        gone.connect(server[robot_client.SOCKET_VARIABLE])
+        socket.send_fds(gone, [struct.pack("!I", len(body)) + body.encode()], [null.fileno()] * 3)
+    time.sleep(3)  # a robot started now would be stopped (its client is gone) and still write its output
+    assert not (tmp_path / "out").exists()
+
+
+def _wait_for_socket(path: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"the fork server did not open {path} within {seconds} s"
+        time.sleep(0.05)
