@@ -77,6 +77,7 @@ CLEARED = (
     "CA_BUNDLE",
     "ROBOT_OPTIONS",
     "REDIS_URL",
+    "SMOKE_FORKSERVER",  # the gate as it runs by default (with its fork server on Linux)
     # as on a QA machine or a CI agent: Python keeps the project's compiled bytecode (__pycache__)
     # between runs; a sandbox that forbids it would charge every process for compiling our modules
     "PYTHONDONTWRITEBYTECODE",

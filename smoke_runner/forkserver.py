@@ -27,8 +27,8 @@ Nothing outlives the run:
   SIGTERM, pabot: SIGINT), then is killed after ``ORPHAN_GRACE`` seconds;
 * ``stop`` (SIGTERM) makes the server SIGKILL whatever process is left, reap it and exit.
 
-Where there is no fork (Windows), no ``prctl`` (macOS) or a socket path would be too long, the
-runner does not start the server and pabot and robot start as usual.
+Where there is no fork (Windows), no ``prctl`` (macOS) or a socket path would be too long, or
+with ``SMOKE_FORKSERVER=0``, the runner does not start the server and pabot and robot start as usual.
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ WARM_MODULES = (
     "secrets",
 )
 PROGRAMS = ("robot", "pabot", "python")  # python: ``python -c CODE ARGS`` (the warm robotdashboard)
+#: ``SMOKE_FORKSERVER=0`` (or false, no, off): no fork server, cold pabot and robot processes.
+SWITCH_VARIABLE = "SMOKE_FORKSERVER"
+SWITCHED_OFF = ("0", "false", "no", "off")
 REQUEST_WAIT = 5.0  # seconds a connected client has to send its request
 ORPHAN_GRACE = 10.0  # seconds a robot process whose client died gets for its graceful stop
 SOCKET_NAME = "robot.sock"
@@ -100,7 +103,7 @@ def serving(python: str) -> Iterator[dict[str, str]]:
     """Run a fork server while the block runs; yields the environment variables that lead pabot's
     clients to it (empty when it is not available). Started early, it imports while the runner
     checks the target (and starts the demo API); its socket is in a private temporary folder."""
-    if not supported():
+    if not supported() or os.environ.get(SWITCH_VARIABLE, "").strip().lower() in SWITCHED_OFF:
         yield {}
         return
     folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))

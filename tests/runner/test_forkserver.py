@@ -250,3 +250,10 @@ def _wait_for_socket(path: Path, seconds: float = 30) -> None:
     while not path.exists():
         assert time.monotonic() < deadline, f"the fork server did not open {path} within {seconds} s"
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize("value", ["0", "false", "Off"])
+def test_smoke_forkserver_0_turns_the_server_off(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(forkserver.SWITCH_VARIABLE, value)
+    with forkserver.serving(sys.executable) as served:
+        assert served == {}  # pabot and robot start cold, as without fork (ExecutionPlan.forkserver empty)
