@@ -8,7 +8,8 @@ optional: when ``robotdashboard`` is missing or fails, the run gets a warning an
 exit code stay what they are.
 
 The runner readies ``robotdashboard`` (``prepare_update``: where it is this virtualenv's script, a
-process that imports it at once) when pabot has ended, hands it the run's ``output.xml`` as soon as
+process that imports it at once, forked from the run's fork server on Linux) when the first suite's
+process has ended (at the latest when pabot has), hands it the run's ``output.xml`` as soon as
 that is written (``DashboardUpdate.begin``) and lets it work while it writes the log, the report
 and its own artifacts; it then waits for it (``DashboardUpdate.finish``, within
 ``DASHBOARD_TIMEOUT`` of ``begin``).

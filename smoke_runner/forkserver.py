@@ -303,7 +303,7 @@ class _Server:
     def become_ready(self) -> None:
         """Start the robot processes that were asked for while the libraries were imported."""
         self.ready = True
-        while self.waiting:
+        while self.waiting and not self.stopping:  # stopped meanwhile: they are closed, never started
             self._fork(*self.waiting.pop(0))
 
     def serve(self) -> None:
@@ -406,6 +406,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)  # wakes the wait: a child to reap
     for name in WARM_MODULES:  # pabot may start meanwhile: it gets to its robot processes sooner
         server.poll(0)
+        if server.stopping:  # the run ended (a usage error, a failed preflight): import no further
+            break
         _import(name)
     server.become_ready()
     server.serve()

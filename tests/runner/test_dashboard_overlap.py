@@ -140,7 +140,7 @@ def test_a_failing_dashboard_is_a_warning_with_its_last_line(tmp_path: Path, sta
 
 
 def test_a_readied_dashboard_without_output_ends_quietly(tmp_path: Path, stand_in: Path) -> None:
-    """Readied when pabot ended, but no output.xml came (it could not be written): no warning."""
+    """Readied while the suites ran, but no output.xml came (it could not be written): no warning."""
     update = dashboard.prepare_update(tmp_path, served=SERVED)
     assert dashboard.begin_after_run(update, tmp_path) is None
     assert update.process is None or update.process.poll() is not None
