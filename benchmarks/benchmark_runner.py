@@ -157,8 +157,9 @@ def _sample_memory(root: int, peaks: dict[str, float], done: threading.Event) ->
                 if hwm is not None and any(argv):  # a zombie has no command line and no memory
                     label = gf.process_label([word for word in argv if word])
                     comm = Path(f"/proc/{pid}/comm").read_text().strip()
-                    if label == "smoke_runner.forkserver" and not comm.startswith("python"):
-                        label = f"{comm} (forked by the fork server)"  # named after what it runs
+                    if label in ("smoke_runner", "smoke_runner.forkserver") and not comm.startswith("python"):
+                        # forked: the server from the runner, the rest from the server (named after what it runs)
+                        label = "fork server" if comm == "forkserver" else f"{comm} (forked by the fork server)"
                     peaks[label] = max(peaks.get(label, 0.0), gf.mib(int(hwm)))
 
 

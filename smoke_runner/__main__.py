@@ -25,11 +25,13 @@ def _exit_now(code: int) -> None:
 
 
 def _main() -> int:
-    """The fork server starts before the runner's own modules (and Robot Framework) are imported:
-    it is ready for pabot and the robot processes that much sooner (``smoke_runner/forkserver.py``)."""
+    """The fork server starts before the runner's own modules are imported: this process imports
+    Robot Framework and requests, which it needs itself, and forks the server, which imports pabot
+    and the suites' libraries while the runner checks its options and the target
+    (``smoke_runner/forkserver.py``)."""
     try:
         start_guard()  # first: the fork server and everything after it carry the guard's token
-        with forkserver.serving(sys.executable) as served:
+        with forkserver.serving(sys.executable, fork=True) as served:
             from smoke_runner.cli import main  # imported after the fork server's start
 
             return main(served=served)

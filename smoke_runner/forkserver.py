@@ -5,8 +5,9 @@ A cold ``robot`` process spends about 0.6 s of CPU before its suite starts: star
 importing Robot Framework (0.3 s), RequestsLibrary with requests and JSONLibrary with jsonschema
 (0.25 s); a cold ``pabot`` imports Robot Framework too. With two suites (and a re-run) that was paid
 three to five times per run, most of it on the critical path. The runner starts this server once
-per run, first thing (``python -m smoke_runner``): it imports Robot Framework and pabot, opens its socket
-(a Unix socket in a private temporary folder), then imports the libraries. The runner starts
+per run, first thing (``python -m smoke_runner``): it imports Robot Framework and requests, which it
+needs itself, and forks the server (``serving(..., fork=True)``), which imports pabot, opens its
+socket (a Unix socket in a private temporary folder), then imports the libraries. The runner starts
 ``smoke_runner/robot_client.py --pabot`` instead of ``pabot``, and pabot starts the client instead
 of ``robot`` (``--command ... --end-command``); the client hands its arguments, working folder,
 environment and standard streams to the server, which forks a process that becomes that run (pabot
@@ -36,7 +37,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import json
 import os
 import selectors
 import shutil
@@ -48,13 +48,17 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from smoke_runner import robot_client
-from smoke_runner.guard import die_with_parent, remove_after_run, supported
+from smoke_runner.guard import die_with_parent, forget_guard, remove_after_run, supported
 
+#: Imported by the runner before it forks the server (``serving(..., fork=True)``): the runner
+#: needs them too, so the two processes share them instead of importing them twice.
+SHARED_MODULES = ("robot", "robot.run", "requests")
 #: Imported first (what pabot's process needs), then the socket is open: pabot can start.
 FIRST_MODULES = ("robot", "robot.run", "pabot.pabot")
 #: Imported next, before any robot process is started (what each suite's process imports).
@@ -99,10 +103,15 @@ def client_command(python: str, program: str = "robot") -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(python: str) -> Iterator[dict[str, str]]:
+def serving(python: str, fork: bool = False) -> Iterator[dict[str, str]]:
     """Run a fork server while the block runs; yields the environment variables that lead pabot's
     clients to it (empty when it is not available). Started early, it imports while the runner
-    checks the target (and starts the demo API); its socket is in a private temporary folder."""
+    checks the target (and starts the demo API); its socket is in a private temporary folder.
+
+    ``fork``: this process is the runner's own (``python -m smoke_runner``, single-threaded so far):
+    it imports ``SHARED_MODULES``, which it needs itself, and forks the server, which then has them
+    too. Otherwise (an in-process runner, the tests) the server is a new ``python -m
+    smoke_runner.forkserver`` and imports everything itself."""
     if not supported() or os.environ.get(SWITCH_VARIABLE, "").strip().lower() in SWITCHED_OFF:
         yield {}
         return
@@ -113,14 +122,7 @@ def serving(python: str) -> Iterator[dict[str, str]]:
             yield {}
             return
         socket_path = folder / SOCKET_NAME
-        process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
-            [python, "-m", "smoke_runner.forkserver", str(socket_path)],
-            cwd=str(Path(__file__).resolve().parent.parent),  # where ``-m smoke_runner.forkserver`` is found
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C of the terminal is the runner's to pass on, gracefully
-            preexec_fn=die_with_parent(),  # prctl only: no locks taken
-        )
+        process = _fork_server(socket_path) if fork else _start_server(python, socket_path)
         (folder / PID_NAME).write_text(str(process.pid), encoding="ascii")
         try:
             yield {robot_client.SOCKET_VARIABLE: str(socket_path)}
@@ -140,7 +142,97 @@ def reused_or_serving(served: dict[str, str] | None, python: str) -> Iterator[di
         yield started
 
 
-def stop(process: subprocess.Popen[Any]) -> None:
+def _start_server(python: str, socket_path: Path) -> subprocess.Popen[Any]:
+    """The server as a new process: ``python -m smoke_runner.forkserver SOCKET``."""
+    return subprocess.Popen(  # noqa: S603 - this interpreter, this module
+        [python, "-m", "smoke_runner.forkserver", str(socket_path)],
+        cwd=str(Path(__file__).resolve().parent.parent),  # where ``-m smoke_runner.forkserver`` is found
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C of the terminal is the runner's to pass on, gracefully
+        preexec_fn=die_with_parent(),  # prctl only: no locks taken
+    )
+
+
+class ForkedServer:
+    """The server forked from the runner (``_fork_server``), stopped like a ``subprocess.Popen``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """Its exit code once it has ended (it is reaped then), else None."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: it has ended
+                pid, status = self.pid, 255 << 8
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for its end (``subprocess.TimeoutExpired`` after ``timeout`` seconds)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"fork server {self.pid}", timeout or 0.0)
+            time.sleep(0.01)
+        return code
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, signum: int) -> None:
+        if self.poll() is None:  # not reaped yet: the pid is still its own
+            os.kill(self.pid, signum)
+
+
+def _fork_server(socket_path: Path) -> ForkedServer:
+    """Import ``SHARED_MODULES`` here, then fork the server (``main``) from this process. The child
+    is what ``_start_server`` starts: its own session, stdin and stdout on /dev/null, stderr kept,
+    dead when the runner dies, no other file of the runner open (the guard's pipe among them)."""
+    for name in SHARED_MODULES:
+        _import(name)
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+        stream.flush()
+    runner = os.getpid()
+    pid = os.fork()
+    if pid:
+        return ForkedServer(pid)
+    code = 1
+    try:
+        os.setsid()  # a Ctrl-C of the terminal is the runner's to pass on, gracefully
+        _set_parent_death_signal_and_name("forkserver")
+        if os.getppid() != runner:  # the runner died before the parent-death signal was set
+            os._exit(code)
+        forget_guard()
+        _close_files_but_stdio()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        code = main([str(socket_path)])
+    except BaseException:  # noqa: BLE001 - reported on stderr, then exit
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _close_files_but_stdio() -> None:
+    """Close every file descriptor above stderr (as ``subprocess`` does for a new process)."""
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) > 2:
+            with contextlib.suppress(OSError):  # among them the folder listing's own, already closed
+                os.close(int(name))
+
+
+def stop(process: subprocess.Popen[Any] | ForkedServer) -> None:
     """End the server: SIGTERM (it kills any robot process left and reaps them), SIGKILL after 5 s."""
     with contextlib.suppress(ProcessLookupError):
         process.terminate()
@@ -155,7 +247,8 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    """One request (JSON: program, args, cwd, env) and the client's stdin, stdout and stderr."""
+    """One request (``robot_client.encode_request``: program, args, cwd, env) and the client's
+    stdin, stdout and stderr."""
     data, fds, _flags, _address = socket.recv_fds(connection, 1 << 16, 3)
     try:
         while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
@@ -163,7 +256,7 @@ def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
             if not chunk:
                 raise ConnectionError("the client closed the connection mid-request")
             data += chunk
-        request: dict[str, Any] = json.loads(data[4 : 4 + struct.unpack("!I", data[:4])[0]])
+        request: dict[str, Any] = robot_client.decode_request(data[4 : 4 + struct.unpack("!I", data[:4])[0]])
         if request.get("program") not in PROGRAMS or len(fds) != 3:
             raise ValueError(f"not a request this server runs: {request.get('program')!r}")
     except BaseException:

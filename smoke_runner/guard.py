@@ -84,6 +84,13 @@ def start_guard() -> str | None:
     return token
 
 
+def forget_guard() -> None:
+    """In a process forked from the runner (its fork server): this process does not hold the
+    runner's end of the pipe to the guard (it closes the descriptor itself) and registers nothing."""
+    global _write_end
+    _write_end = None
+
+
 def remove_after_run(folder: Path) -> None:
     """Have the guard remove ``folder`` (a temporary folder named ``REMOVABLE_PREFIXES``...) should
     the runner die without removing it itself."""

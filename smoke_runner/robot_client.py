@@ -9,13 +9,12 @@ process, and exits with its exit code. When no fork server answers (none was sta
 it becomes a plain ``python -m robot`` (``python -m pabot.pabot``) with the same arguments: never a
 run that does not happen.
 
-Standard library only, and nothing of this package: it starts with ``python -S`` in a few ms.
+Standard library only, and nothing of this package: it starts with ``python -S`` in a few ms
+(nor ``json``, ``re`` or ``contextlib``: the request is NUL-separated text, ``encode_request``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import signal
 import socket
@@ -79,9 +78,30 @@ def _server_may_start(path: str) -> bool:
     return True
 
 
-def _request(program: str, args: list[str]) -> bytes:
-    body = json.dumps({"program": program, "args": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+def encode_request(program: str, args: list[str], cwd: str, env: dict[str, str]) -> bytes:
+    """The request as the server reads it (``decode_request``): its length, then program, folder,
+    argument count, the arguments and the ``NAME=VALUE`` environment, NUL-separated (no argument,
+    folder or environment entry can hold a NUL; undecodable bytes travel as they came)."""
+    fields = [program, cwd, str(len(args)), *args, *(f"{name}={value}" for name, value in env.items())]
+    body = "\0".join(fields).encode("utf-8", "surrogateescape")
     return struct.pack("!I", len(body)) + body
+
+
+def decode_request(body: bytes) -> dict[str, object]:
+    """``encode_request``'s body as ``{"program", "cwd", "args", "env"}``; ValueError when malformed."""
+    fields = body.decode("utf-8", "surrogateescape").split("\0")
+    if len(fields) < 3 or not fields[2].isdigit() or len(fields) < 3 + int(fields[2]):
+        raise ValueError("not a request of robot_client")
+    count = int(fields[2])
+    entries = [entry.partition("=") for entry in fields[3 + count :]]
+    if any(not separator for _name, separator, _value in entries):
+        raise ValueError("an environment entry without '='")
+    env = {name: value for name, _separator, value in entries}
+    return {"program": fields[0], "cwd": fields[1], "args": fields[3 : 3 + count], "env": env}
+
+
+def _request(program: str, args: list[str]) -> bytes:
+    return encode_request(program, args, os.getcwd(), dict(os.environ))
 
 
 class _Forwarder:
@@ -95,8 +115,10 @@ class _Forwarder:
     def __call__(self, signum: int, _frame: FrameType | None) -> None:
         if self.pid is None:
             raise SystemExit(128 + signum)
-        with contextlib.suppress(ProcessLookupError):
+        try:  # noqa: SIM105 - contextlib.suppress would cost this script's start an import
             os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _exit_code(connection: socket.socket, received: bytes) -> int | None:

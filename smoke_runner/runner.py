@@ -18,7 +18,7 @@ from smoke_runner import REPO_ROOT, console, forkserver
 from smoke_runner.alerts import build_message, send_alert
 from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.canary import CanaryError, run_canary
-from smoke_runner.dashboard import DashboardUpdate, begin_after_run, finish_after_run, prepare_update
+from smoke_runner.dashboard import DashboardUpdate, begin_after_run, finish_after_run, prepare_update, runs_kept
 from smoke_runner.demo import DemoError, ReferenceApiProcess
 from smoke_runner.execution import (
     DEFAULT_TIME_LIMIT,
@@ -108,6 +108,14 @@ def _seconds_env(name: str, default: float) -> float:
     return value
 
 
+def check_dashboard_runs() -> None:
+    """``SMOKE_DASHBOARD_RUNS`` is a whole number (a configuration error, exit code 2, otherwise)."""
+    try:
+        runs_kept()
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+
+
 def check_time_settings() -> tuple[float, float]:
     """Check API_TIMEOUT (read by the suites), PREFLIGHT_TIMEOUT and SMOKE_RUN_TIMEOUT; return the
     preflight timeout and the run's time limit."""
@@ -176,6 +184,7 @@ def run(options: Options, served: dict[str, str] | None = None) -> int:
     started by the command line); None starts one here, empty means none."""
     try:
         preflight_timeout, time_limit = check_time_settings()
+        check_dashboard_runs()
         check_service_urls()
         check_python()
         check_requirements(options.demo)

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from smoke_runner.dashboard import DASHBOARD_FILE, DATABASE_FILE, dashboard_arguments, robotdashboard_command
+from smoke_runner.dashboard import (
+    DASHBOARD_FILE,
+    DATABASE_FILE,
+    DEFAULT_RUNS,
+    dashboard_arguments,
+    robotdashboard_command,
+)
 from tests.runner.helpers import run_runner
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import names_of
@@ -51,6 +58,52 @@ def test_dashboard_arguments_embed_the_dependencies_and_use_the_database_beside_
     args = dashboard_arguments([tmp_path / "run" / "output.xml"], tmp_path / DATABASE_FILE, tmp_path / DASHBOARD_FILE)
     assert args[args.index("--offlinedependencies") + 1] == "true"
     assert args[args.index("--databasepath") + 1] == str(tmp_path / DATABASE_FILE)
+    assert args[args.index("--removeruns") + 1] == f"limit={DEFAULT_RUNS}"
+
+
+def test_the_dashboard_keeps_the_newest_runs_only_as_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three runs added one after another with ``SMOKE_DASHBOARD_RUNS=2``: the database keeps the
+    newest two (the page's build time and size grow with every run it keeps)."""
+    from smoke_runner import dashboard
+
+    if robotdashboard_command() is None:
+        pytest.skip("needs robotframework-dashboard")
+    suite = tmp_path / "one.robot"
+    suite.write_text("*** Test Cases ***\nPasses\n    No Operation\n", encoding="utf-8")
+    outputs = []
+    for number in range(3):
+        output = tmp_path / f"run{number}" / "output.xml"
+        ran = subprocess.run(
+            [sys.executable, "-m", "robot", "--output", str(output), "--log", "NONE", "--report", "NONE", str(suite)],
+            capture_output=True,
+            check=False,
+        )
+        assert ran.returncode == 0, ran.stdout
+        outputs.append(output)
+    monkeypatch.setenv(dashboard.RUNS_VARIABLE, "2")
+    for output in outputs:
+        page, problem = dashboard.update_dashboard(tmp_path, [output])
+        assert problem is None and page is not None
+    with sqlite3.connect(tmp_path / DATABASE_FILE) as database:
+        kept = [row[0] for row in database.execute("SELECT path FROM runs ORDER BY run_start")]
+    assert [Path(path).parent.name for path in kept] == ["run1", "run2"]
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "2.5", "٣"])
+def test_a_dashboard_run_count_that_is_not_a_whole_number_is_refused(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smoke_runner import dashboard
+    from smoke_runner.preflight import ConfigurationError
+    from smoke_runner.runner import check_dashboard_runs
+
+    monkeypatch.setenv(dashboard.RUNS_VARIABLE, value)
+    with pytest.raises(ConfigurationError, match="SMOKE_DASHBOARD_RUNS must be a whole number"):
+        check_dashboard_runs()
+    monkeypatch.setenv(dashboard.RUNS_VARIABLE, "0")
+    assert "--removeruns" not in dashboard_arguments([Path("o.xml")], Path("d.db"), Path("d.html"), keep=0)
 
 
 @needs_tools

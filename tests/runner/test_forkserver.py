@@ -234,13 +234,12 @@ def test_a_request_whose_client_already_left_is_not_run(server: dict[str, str], 
     """A client that gave up waiting runs the program itself: the server must not run it a second time."""
     suite = _suite(tmp_path, SLEEPS)
     env = {**os.environ, "PID_FILE": str(tmp_path / "pid")}
-    body = json.dumps(
-        {"program": "robot", "args": ["--outputdir", "out", suite.name], "cwd": str(tmp_path), "env": env}
-    )
+    request = robot_client.encode_request("robot", ["--outputdir", "out", suite.name], str(tmp_path), env)
+    assert robot_client.decode_request(request[4:])["args"] == ["--outputdir", "out", suite.name]
     _wait_for_socket(Path(server[robot_client.SOCKET_VARIABLE]))
     with open(os.devnull, "rb+") as null, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as gone:
         gone.connect(server[robot_client.SOCKET_VARIABLE])
-        socket.send_fds(gone, [struct.pack("!I", len(body)) + body.encode()], [null.fileno()] * 3)
+        socket.send_fds(gone, [request], [null.fileno()] * 3)
     time.sleep(3)  # a robot started now would be stopped (its client is gone) and still write its output
     assert not (tmp_path / "out").exists()
 
@@ -257,3 +256,78 @@ def test_smoke_forkserver_0_turns_the_server_off(value: str, monkeypatch: pytest
     monkeypatch.setenv(forkserver.SWITCH_VARIABLE, value)
     with forkserver.serving(sys.executable) as served:
         assert served == {}  # pabot and robot start cold, as without fork (ExecutionPlan.forkserver empty)
+
+
+def test_a_request_travels_whole_and_a_malformed_one_is_refused() -> None:
+    env = {"EMPTY": "", "WITH_EQUALS": "a=b=c", "UNDECODABLE": os.fsdecode(b"\xff\xfe"), "UNICODE": "ä€"}
+    for args in ([], ["--variable", "NAME:a=b", ""], ["--test", "Ä Test"]):
+        request = robot_client.encode_request("robot", args, "/tmp", env)
+        assert struct.unpack("!I", request[:4])[0] == len(request) - 4
+        assert robot_client.decode_request(request[4:]) == {"program": "robot", "cwd": "/tmp", "args": args, "env": env}
+    for malformed in (
+        b"",
+        b"robot\0/tmp",
+        b"robot\0/tmp\0two\0a",
+        b"robot\0/tmp\x003\0a",
+        b"robot\0/tmp\x000\0NO_EQUALS",
+    ):
+        with pytest.raises(ValueError):
+            robot_client.decode_request(malformed)
+
+
+FORKED = """
+import json, os, subprocess, sys
+from pathlib import Path
+from smoke_runner import forkserver, robot_client
+
+held, kept = os.pipe()  # like the guard's pipe: the server must not hold it
+os.set_inheritable(kept, False)
+with forkserver.serving(sys.executable, fork=True) as served:
+    socket_path = Path(served[robot_client.SOCKET_VARIABLE])
+    server = int(socket_path.with_name(forkserver.PID_NAME).read_text())
+    run = subprocess.run(
+        [*forkserver.client_command(sys.executable), "--output", "NONE", "--report", "NONE", sys.argv[1]],
+        env={**os.environ, **served},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    stat = Path(f"/proc/{server}/stat").read_text().rsplit(")", 1)[1].split()
+    descriptors = [os.readlink(f"/proc/{server}/fd/{fd}") for fd in os.listdir(f"/proc/{server}/fd")]
+    comm = Path(f"/proc/{server}/comm").read_text().strip()
+print(json.dumps({
+    "runner": os.getpid(), "server": server, "parent": int(stat[1]), "session": int(stat[3]), "code": run.returncode,
+    "pipe": os.readlink(f"/proc/self/fd/{kept}"), "descriptors": descriptors, "comm": comm,
+    "robot_parent": Path(sys.argv[2]).read_text().split()[1], "alive_after": Path(f"/proc/{server}").exists(),
+}))
+"""
+
+
+def test_the_runner_forks_its_server_which_holds_none_of_its_files(tmp_path: Path) -> None:
+    """``python -m smoke_runner`` forks the server (``serving(..., fork=True)``) after importing what
+    both need: the server is the runner's child in a session of its own, holds none of the runner's
+    files (the guard's pipe among them: the guard must see the runner's end), runs the robot
+    processes, and is gone (reaped) when the block ends."""
+    suite = _suite(tmp_path, SUITE.split("Failing Test")[0])
+    pid_file = tmp_path / "pids"
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED, encoding="utf-8")
+    env = {**os.environ, "FORK_MARK": "from-the-client", "EXPECTED_CWD": str(tmp_path), "PID_FILE": str(pid_file)}
+    env["PYTHONPATH"] = str(Path(forkserver.__file__).resolve().parent.parent)
+    ran = subprocess.run(
+        [sys.executable, str(script), str(suite), str(pid_file)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    seen = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert seen["code"] == 0
+    assert seen["parent"] == seen["runner"] and seen["session"] == seen["server"]  # setsid: its own session
+    assert seen["comm"] == "forkserver"
+    assert seen["pipe"] not in seen["descriptors"], seen["descriptors"]
+    assert int(seen["robot_parent"]) == seen["server"]
+    assert not seen["alive_after"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -43,12 +43,14 @@ def throwaway_password() -> str:
 
 @dataclass(frozen=True)
 class TestIdentity:
-    """An email and its password (a ``Secret``) that this run registered or tried to register."""
+    """An email and its password (a ``Secret``) that this run registered or tried to register, and
+    the access token (a ``Secret``) of its last login in the run, if it logged in."""
 
     __test__ = False  # not a pytest test class
 
     email: str
     password: Secret
+    token: Secret | None = None
 
     def __str__(self) -> str:
         return self.email
@@ -69,6 +71,15 @@ class IdentityRegistry:
             identity = TestIdentity(email, password)
             self._items.append(identity)
             return identity
+
+    def remember_token(self, email: str, token: Secret) -> bool:
+        """Keep ``token`` with the identity of ``email``; False when no such identity is remembered."""
+        with self._lock:
+            for number, item in enumerate(self._items):
+                if item.email == email:
+                    self._items[number] = replace(item, token=token)
+                    return True
+            return False
 
     def all(self) -> list[TestIdentity]:
         with self._lock:
@@ -121,11 +132,26 @@ class IdentityKeywords:
         logger.info(f"Test identity {email} will be removed by the suite teardown")
         return identity
 
+    @keyword("Remember Token Of Test Identity")
+    def remember_token_of_test_identity(self, email: str, token: Secret) -> None:
+        """Keeps ``token`` (a ``Secret``, from a login of ``email``) for the suite teardown, which
+        deletes the user with it instead of logging in once more.
+
+        Nothing is kept for an email that `Remember Test Identity` did not record (a user this run
+        did not create is never deleted).
+
+        | Remember Token Of Test Identity    ${email}    ${token}
+        """
+        register_secret(token.value)
+        if self.identities.remember_token(email, token):
+            logger.info(f"The suite teardown deletes {email} with the token of this login")
+
     @keyword("Test Identities Of This Run")
     def test_identities_of_this_run(self) -> list[TestIdentity]:
         """Returns every identity remembered by `Remember Test Identity`, oldest first.
 
-        Each item has ``email`` and ``password`` (a ``Secret``).
+        Each item has ``email``, ``password`` (a ``Secret``) and ``token`` (the ``Secret`` of its
+        last login in the run, or None).
 
         | ${identities} =    Test Identities Of This Run
         """
