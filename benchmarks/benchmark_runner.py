@@ -50,7 +50,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -60,11 +60,18 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import gate_figures as gf  # noqa: E402
 from benchmarks.gate_figures import STATS_PATH  # noqa: E402
+from smoke_runner.dashboard import (  # noqa: E402
+    DASHBOARD_FILE,
+    DATABASE_FILE,
+    dashboard_arguments,
+    robotdashboard_command,
+    runs_kept,
+)
 
 RUNNER = REPO_ROOT / "run_smoke.sh"
 SUITES = ("health", "workflows")
 # profile last: loading a profile grows the benchmark, and a forked child starts with its parent's ru_maxrss
-SECTIONS = ("healthy", "suites", "demo", "slow", "ports", "floor", "profile")
+SECTIONS = ("healthy", "suites", "demo", "slow", "ports", "floor", "dashboard", "profile")
 CLEARED = (
     "PRODUCTION_URL",
     "PUSHGATEWAY_URL",
@@ -582,6 +589,56 @@ def floor(repeat: int) -> None:
     print(gf.figure("floor: CPU time", gf.median(run.cpu for run in runs)))
 
 
+def _past_run(output: Path, days_ago: int, folder: Path) -> Path:
+    """A copy of ``output`` whose every timestamp lies ``days_ago`` days earlier (another run to
+    robotdashboard, which tells runs apart by their start)."""
+    text = output.read_text(encoding="utf-8")
+    shifted = re.sub(
+        r"(\d{4}-\d{2}-\d{2})T",
+        lambda match: f"{date.fromisoformat(match.group(1)) - timedelta(days=days_ago)}T",
+        text,
+    )
+    copy = folder / f"past{days_ago}" / "output.xml"
+    copy.parent.mkdir()
+    copy.write_text(shifted, encoding="utf-8")
+    return copy
+
+
+def dashboard(repeat: int) -> None:
+    """The dashboard's update after a healthy run, as the runner makes it, into an empty database and
+    into one that already holds as many runs as it keeps (``SMOKE_DASHBOARD_RUNS``): a results
+    folder in use, which the other sections' fresh folders are not."""
+    keep = runs_kept()
+    print(f"\ndashboard update after a healthy run: empty database, and {keep} runs kept (SMOKE_DASHBOARD_RUNS)")
+    command = robotdashboard_command()
+    if command is None:
+        print("  robotdashboard is not installed")
+        return
+    with TimedApi() as api, tempfile.TemporaryDirectory(prefix="smoke-bench-dash-") as folder:
+        results = Path(folder)
+        measure(["bash", str(RUNNER), "--results-dir", str(results / "gate")], base_env({"PRODUCTION_URL": api.url}))
+        outputs = [path for path in (results / "gate").glob("*/output.xml") if not path.parent.is_symlink()]
+        if not outputs:
+            print("  the healthy run wrote no output.xml")
+            return
+        past = [_past_run(outputs[0], days, results) for days in range(keep, 0, -1)]
+        for label, history in (("empty database", []), (f"{keep} runs kept", past)):
+            runs = []
+            for number in range(repeat):
+                target = results / f"{label.split()[0]}{number}"
+                target.mkdir()
+                if history:  # the runs before this one, added without a page
+                    args = [a for path in history for a in ("--outputpath", str(path))]
+                    args += ["--databasepath", str(target / DATABASE_FILE), "--generatedashboard", "false"]
+                    measure([command, *args, "--listruns", "false"], base_env(), target)
+                args = dashboard_arguments(outputs, target / DATABASE_FILE, target / DASHBOARD_FILE, keep=keep)
+                runs.append((measure([command, *args], base_env(), target), (target / DASHBOARD_FILE).stat().st_size))
+            walls = [run.wall for run, _ in runs]
+            print(gf.figure(f"dashboard, {label}: wall time", gf.median(walls), "s", gf.spread(walls)))
+            print(gf.figure(f"dashboard, {label}: CPU time", gf.median(run.cpu for run, _ in runs)))
+            print(gf.figure(f"dashboard, {label}: page size", gf.median(size / 1024 for _, size in runs), "KiB"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; medians are shown (default 3)")
@@ -607,6 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ports(options.repeat)
         elif section == "floor":
             floor(options.repeat)
+        elif section == "dashboard":
+            dashboard(options.repeat)
         sys.stdout.flush()
     print(f"\n  load average (1, 5, 15 min) at end: {load()}")
     return 0

@@ -284,3 +284,17 @@ def test_compare_revisions_reads_the_benchmark_lines_it_compares() -> None:
     assert speed is not None and speed["value"] == "0.67"
     assert _median([3.0, 1.0, 2.0]) == "2.00 (1.00-3.00)"
     assert _median([4.0, 1.0, 2.0, 3.0]) == "2.50 (1.00-4.00)"
+
+
+def test_a_past_run_for_the_dashboard_section_moves_every_timestamp_back(tmp_path: Path) -> None:
+    from benchmarks.benchmark_runner import _past_run
+
+    output = tmp_path / "output.xml"
+    output.write_text(
+        '<robot generated="2026-03-01T10:00:00.000000"><suite><status start="2026-03-01T10:00:01.5" '
+        'elapsed="1.0"/></suite></robot>',
+        encoding="utf-8",
+    )
+    copy = _past_run(output, 2, tmp_path).read_text(encoding="utf-8")
+    assert 'generated="2026-02-27T10:00:00.000000"' in copy and 'start="2026-02-27T10:00:01.5"' in copy
+    assert "2026-03-01" not in copy

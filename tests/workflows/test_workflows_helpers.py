@@ -48,6 +48,15 @@ def test_identity_registry_remembers_each_email_once_in_order_and_forgets(keywor
     assert WorkflowKeywords().test_identities_of_this_run() == []
 
 
+def test_a_login_token_is_kept_only_for_a_remembered_identity(keywords: WorkflowKeywords) -> None:
+    keywords.remember_test_identity("a@example.com", Secret("password-one-1"))
+    keywords.remember_token_of_test_identity("a@example.com", Secret("token-of-a-login"))
+    keywords.remember_token_of_test_identity("stranger@example.com", Secret("token-of-a-stranger"))
+    (identity,) = keywords.test_identities_of_this_run()
+    assert identity.token is not None and identity.token.value == "token-of-a-login"
+    assert "token-of-a-login" not in mask_text("Bearer token-of-a-login, token-of-a-login")
+
+
 def test_numbered_items_from_a_template(keywords: WorkflowKeywords) -> None:
     template = {"name": "{name}", "dimensions": "{dimensions}", "blocked": "{blocked}"}
     values = {"name": "x", "dimensions": [4, 4], "blocked": [[1, 1]]}

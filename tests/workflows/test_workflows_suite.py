@@ -21,7 +21,7 @@ import pytest
 
 from tests.support.artifacts import artifacts_containing, readable_text, spellings_in
 from tests.support.proof_run import describe, proof_api, proof_env, proof_run_problems
-from tests.support.robot_run import RobotRun, run_suite
+from tests.support.robot_run import REPO_ROOT, RobotRun, run_suite
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import (
     ProofRun,
@@ -234,6 +234,33 @@ def test_a_user_deletion_that_keeps_the_user_fails_the_teardown(tmp_path: Path) 
             "can still log in after 3 deletions: DELETE /api/v1/users/me succeeded but the user was not removed"
             in message
         ), message
+
+
+STALE_TOKEN_SUITE = """\
+*** Settings ***
+Documentation       A token that no longer works, remembered for the teardown: the user is still removed.
+Resource            {resources}/identity.resource
+Suite Setup         Create Test Identity
+Suite Teardown      Remove Test Data
+
+
+*** Test Cases ***
+A Remembered Token That No Longer Works Still Lets The Teardown Remove The User
+    [Documentation]    The run identity's remembered token is replaced by a forged one (answered 401).
+    ${{forged}} =    Evaluate    robot.api.types.Secret("not-a-token-" + "x" * 20)    modules=robot.api.types
+    Remember Token Of Test Identity    ${{TEST_EMAIL}}    ${{forged}}
+"""
+
+
+def test_a_remembered_token_that_no_longer_works_still_lets_the_teardown_remove_the_user(tmp_path: Path) -> None:
+    suite = tmp_path / "stale_token.robot"
+    suite.write_text(STALE_TOKEN_SUITE.format(resources=REPO_ROOT / "resources"), encoding="utf-8")
+    with ReferenceApi() as api:
+        run = run_suite(suite, api.base_url, tmp_path / "results", env={"TEST_PASSWORD": PASSWORD}, timeout=120)
+        assert run.returncode == 0, run.stdout
+        assert_no_rows_left(api, run)
+    log = readable_text(run.output_dir / "output.xml")
+    assert "deleted nothing (status 401): logging in" in log
 
 
 # -- the target itself -------------------------------------------------------------------------
