@@ -35,6 +35,7 @@ from .masking import (
     register_secret_locations,
     values_at,
 )
+from .session_environment import remember_environment_settings
 
 EXCERPT_LIMIT = 300
 #: Default size cap of an answer (``${MAX_RESPONSE_BYTES}`` in the suites): the rest is not read.
@@ -578,11 +579,12 @@ def guard_session(
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     allow_plaintext: bool = False,
 ) -> requests.Session:
-    """Mount a `GuardedAdapter` on ``session`` for http:// and https:// and return the session."""
+    """Mount a `GuardedAdapter` on ``session`` for http:// and https:// and return the session
+    (which reads the proxy and CA-bundle variables once per target: ``session_environment``)."""
     adapter = GuardedAdapter(timeout, max_bytes, allow_plaintext)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    return session
+    return remember_environment_settings(session)
 
 
 def guarded_session(
