@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from smoke_runner import forkserver
 from smoke_runner.guard import die_with_parent, remove_after_run
+from smoke_runner.output_watch import PABOT_RESULTS, OutputWatcher
 
 if TYPE_CHECKING:
     from robot.conf import RebotSettings
@@ -45,8 +46,8 @@ FIRST_OUTPUT = "first.xml"
 #: Default time limit (seconds) of the tests, first run and re-run together (SMOKE_RUN_TIMEOUT).
 DEFAULT_TIME_LIMIT = 900.0
 RERUN_OUTPUT = "rerun.xml"
-#: Where pabot (``--no-rebot``) leaves the output of each of its processes, under ``--outputdir``.
-PABOT_RESULTS = "pabot_results"
+#: pabot's exit code at its normal end with ``--no-rebot`` (it compiles no results, so counts no failures).
+PABOT_NO_REBOT_EXIT = 253
 
 
 @dataclass
@@ -73,6 +74,14 @@ class ExecutionOutcome:
     error: str = ""
     timed_out: bool = False  # stopped at the plan's deadline; the results are incomplete
     result: Result | None = None  # the merged results, read once; written by ``write_results``
+    ending: Callable[[bool], str | None] | None = None  # pabot, still ending: ``end_pabot``
+
+    def end_pabot(self, stop: bool = False) -> str | None:
+        """Wait for pabot's own end (``stop``: stop it now), when ``run_pabot`` returned before it:
+        every suite's output was complete and read, and nothing was to be re-run. Return a warning
+        when pabot did not end as it should have; None otherwise (or when it had ended already)."""
+        ending, self.ending = self.ending, None
+        return ending(stop) if ending is not None else None
 
 
 #: Tag patterns kept out of the tag statistics of the output.xml, log and report the runner writes
@@ -116,11 +125,20 @@ def _child_env(plan: ExecutionPlan) -> dict[str, str]:
     return env
 
 
-def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] | None = None) -> ExecutionOutcome:
+def run_pabot(
+    plan: ExecutionPlan,
+    run_dir: Path,
+    stream: Callable[[str], None] | None = None,
+    on_output: Callable[[], None] | None = None,
+) -> ExecutionOutcome:
     """Run the suites, re-run failures once and merge the attempts (``outcome.result``); the caller
     writes ``run_dir``/output.xml, log.html and report.html with ``write_results``.
 
-    ``stream`` receives pabot's console output line by line (None: discard it).
+    ``stream`` receives pabot's console output line by line (None: discard it); ``on_output`` is
+    called once the first suite's output is complete (the other suite may still run). When every
+    suite's output of the first attempt is complete and nothing is to be re-run, this returns
+    without waiting for pabot's own end: the caller ends it with ``outcome.end_pabot()`` (pabot's
+    console lines go on reaching ``stream`` meanwhile).
     """
     global _last_read
     workdir = Path(tempfile.mkdtemp(prefix="smoke-pabot-"))
@@ -135,15 +153,24 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
         pabot = [*forkserver.client_command(python, "pabot"), "--command", *forkserver.client_command(python)]
         pabot += ["--end-command"]
     rename = len(plan.sources) > 1
+    ending: RunningCommand | None = None
+    handed_over = False
     try:
-        first, code, timed_out = _run_attempt(pabot, plan, workdir, "first", env, stream, deadline)
+        first, code, timed_out, ending = _run_attempt(
+            pabot, plan, workdir, "first", env, stream, deadline, expected=len(plan.sources), on_first=on_output
+        )
+        worth, measured = _rerun_worth(first) if first and plan.rerun_failed and not timed_out else (False, [])
+        if ending is not None and (first is None or worth):  # pabot must end before anything else starts
+            code, timed_out = _finish(ending)
+            ending = None
+            if timed_out:
+                worth, measured = False, []
         outcome = ExecutionOutcome(None, None, None, timed_out=timed_out)
         if timed_out:
             outcome.error = f"the tests did not finish within {plan.time_limit:g} s"
         if first is None:
             outcome.error = outcome.error or f"pabot produced no output (exit code {code})"
             return outcome
-        worth, measured = _rerun_worth(first) if plan.rerun_failed and not timed_out else (False, [])
         if measured and stream:
             stream(
                 f"Not re-running {len(measured)} failed test(s) tagged {NO_RERUN_TAG} (a measurement a second "
@@ -156,7 +183,7 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
             assert candidates is not None
             if stream:
                 stream("Re-running failed tests once to detect flaky tests ...")
-            rerun, _, rerun_timed_out = _run_attempt(
+            rerun, _, rerun_timed_out, _ = _run_attempt(  # no early end: pabot ends before this returns
                 pabot, plan, workdir, "rerun", env, stream, deadline, rerun_of=candidates
             )
             if rerun_timed_out:  # keep the first attempt's results, without the re-run
@@ -177,10 +204,47 @@ def run_pabot(plan: ExecutionPlan, run_dir: Path, stream: Callable[[str], None] 
             kept.mkdir(exist_ok=True)
             outcome.first = Path(shutil.copy2(outputs[0], kept / FIRST_OUTPUT))
             outcome.rerun = Path(shutil.copy2(outputs[1], kept / RERUN_OUTPUT))
+        if ending is not None:  # handed over: the work folder stays until pabot has ended
+            outcome.ending, ending = _ending(ending, workdir, plan), None
+            handed_over = True
         return outcome
     finally:
         _last_read = None
-        _remove(workdir)
+        if ending is not None:  # an error or an interrupt before it was handed over: stop it
+            ending.stop()
+        if not handed_over:
+            _remove(workdir)
+
+
+def _finish(running: RunningCommand) -> tuple[int, bool]:
+    """Wait for ``running``'s end: (its exit code, False), or (-1, True) when stopped at the deadline."""
+    try:
+        return running.finish(), False
+    except DeadlineExceeded:
+        return -1, True
+
+
+def _ending(running: RunningCommand, workdir: Path, plan: ExecutionPlan) -> Callable[[bool], str | None]:
+    """What ``ExecutionOutcome.end_pabot`` calls: wait for pabot (or stop it), then remove its work folder."""
+
+    def end(stop: bool) -> str | None:
+        try:
+            if stop:
+                running.stop()
+                return None
+            code, timed_out = _finish(running)
+            if timed_out:
+                return (
+                    f"pabot did not end by itself after every suite had ended; it was stopped at the time "
+                    f"limit ({plan.time_limit:g} s, SMOKE_RUN_TIMEOUT). The results were complete."
+                )
+            if code not in (0, PABOT_NO_REBOT_EXIT):
+                return f"pabot ended with exit code {code} after every suite had passed (normal: {PABOT_NO_REBOT_EXIT})"
+            return None
+        finally:
+            _remove(workdir)
+
+    return end
 
 
 def _run_attempt(
@@ -192,30 +256,46 @@ def _run_attempt(
     stream: Callable[[str], None] | None,
     deadline: float | None,
     rerun_of: Path | None = None,
-) -> tuple[Result | None, int, bool]:
+    expected: int | None = None,
+    on_first: Callable[[], None] | None = None,
+) -> tuple[Result | None, int, bool, RunningCommand | None]:
     """Run pabot once with its outputs in ``workdir/attempt``; return the attempt's combined results
     (None when no process left a readable output), pabot's exit code (-1 when stopped at the
-    deadline) and whether it was stopped at the deadline. A stopped pabot still leaves the outputs
-    of the processes that finished or stopped gracefully: they are combined as well."""
-    outputdir = workdir / attempt
-    timed_out = False
-    early = EarlyReader(outputdir)
+    deadline), whether it was stopped at the deadline, and pabot itself when it is still ending.
 
-    def watch(line: str) -> None:
-        early.notice(line)
-        if stream:
-            stream(line)
+    Each process's output is read as soon as it is complete (``OutputWatcher``; ``on_first`` is
+    called, in this thread, after the first). Once ``expected`` outputs are read this returns without waiting for
+    pabot's own end (exit code 0 until it has ended). A stopped pabot still leaves the outputs of
+    the processes that finished or stopped gracefully: they are combined as well."""
+    outputdir = workdir / attempt
+    code, timed_out, still_ending = 0, False, None
+    watcher = OutputWatcher(outputdir, expected).start()
+    first_told = False
+
+    def woken() -> bool:  # in this thread: what on_first starts is this thread's child (parent-death signal)
+        nonlocal first_told
+        if watcher.first.is_set() and not first_told:
+            first_told = True
+            if on_first is not None:
+                with contextlib.suppress(Exception):  # the dashboard is optional: never the run's end
+                    on_first()
+        return watcher.complete.is_set() and not running.expired.is_set()  # stopped at the deadline: wait
 
     try:
-        code = _run([*pabot, *pabot_command(plan, outputdir, rerun_of)], workdir, env, watch, deadline)
-    except DeadlineExceeded:  # pabot's graceful stop usually still leaves what ran so far
-        code, timed_out = -1, True
+        command = [*pabot, *pabot_command(plan, outputdir, rerun_of)]
+        running = RunningCommand.start(command, workdir, env, stream, deadline, watcher.wake)
+        if running.wait(woken):
+            code, timed_out = _finish(running)  # pabot's graceful stop usually still leaves what ran so far
+        else:
+            still_ending = running
+    finally:
+        watcher.stop()
     name = TOP_SUITE_NAME if len(plan.sources) > 1 else None
-    result, problems = combine_attempt(attempt_outputs(outputdir), name, early.read)
+    result, problems = combine_attempt(attempt_outputs(outputdir), name, watcher.read)
     for problem in problems:
         if stream:
             stream(f"[ WARNING ] {problem}: left out of the results")
-    return result, code, timed_out
+    return result, code, timed_out, still_ending
 
 
 def attempt_outputs(outputdir: Path) -> list[Path]:
@@ -229,64 +309,6 @@ def attempt_outputs(outputdir: Path) -> list[Path]:
     return sorted((outputdir / PABOT_RESULTS).glob("**/output.xml"), key=natural)
 
 
-class EarlyReader:
-    """Reads the output of a pabot process as soon as pabot reports that the process ended (its
-    ``[ID:<n>] PASSED/FAILED ...`` line), in a thread, while the other processes and pabot's own
-    shutdown go on; ``read`` then hands out that model, or reads the file itself. A model read early
-    is used only when its file has not changed since (same size and modification time, before and
-    after the read): a line that came too early, or a file rewritten afterwards, costs a second
-    read, never a stale or partial model."""
-
-    _ENDED = re.compile(r"\[ID:(\d+)\] (?:PASSED|FAILED|IGNORED|Execution failed in) ")
-
-    def __init__(self, outputdir: Path) -> None:
-        self.outputdir = outputdir
-        self._threads: list[threading.Thread] = []
-        self._models: dict[Path, tuple[tuple[int, int], Result]] = {}
-
-    @classmethod
-    def ended(cls, line: str) -> str | None:
-        """The number of the pabot process that ``line`` (of pabot's console) says ended, else None."""
-        match = cls._ENDED.search(line)
-        return match.group(1) if match else None
-
-    def notice(self, line: str) -> None:
-        """Start reading the output of the process that ``line`` (of pabot's console) says ended."""
-        number = self.ended(line)
-        if number is not None:
-            path = self.outputdir / PABOT_RESULTS / number / "output.xml"
-            thread = threading.Thread(target=self._read_early, args=(path,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _read_early(self, path: Path) -> None:
-        from robot.api import ExecutionResult
-        from robot.errors import DataError
-
-        with contextlib.suppress(OSError, DataError):
-            before = _signature(path)
-            result = ExecutionResult(str(path))
-            if _signature(path) == before:
-                self._models[path] = (before, result)
-
-    def read(self, path: Path) -> Result:
-        """The model of ``path``: the one read early if the file is unchanged, else read now."""
-        from robot.api import ExecutionResult
-
-        for thread in self._threads:
-            thread.join()
-        early = self._models.pop(path, None)
-        with contextlib.suppress(OSError):
-            if early is not None and early[0] == _signature(path):
-                return early[1]
-        return ExecutionResult(str(path))
-
-
-def _signature(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
-
-
 def combine_attempt(
     outputs: Sequence[Path], name: str | None = None, read: Callable[[Path], Result] | None = None
 ) -> tuple[Result | None, list[str]]:
@@ -297,7 +319,7 @@ def combine_attempt(
     ``name`` (``Smoke`` with several sources, which robot already got as ``--name``) names the top
     suite. Return the results (None when no output could be read) and a line per output that could
     not be read (a process killed while writing): those are left out, as pabot leaves them out.
-    ``read`` reads one output (default ``ExecutionResult``; the runner gives ``EarlyReader.read``)."""
+    ``read`` reads one output (default ``ExecutionResult``; the runner gives ``OutputWatcher.read``)."""
     from robot.api import ExecutionResult
     from robot.errors import DataError
 
@@ -554,52 +576,118 @@ def write_pages(result: Result, run_dir: Path) -> str | None:
     return None
 
 
-def _run(
-    command: list[str],
-    cwd: Path,
-    env: Mapping[str, str],
-    stream: Callable[[str], None] | None,
-    deadline: float | None = None,
-) -> int:
-    """Run ``command`` in its own session, streaming its output. On an interrupt (Ctrl-C, SIGTERM)
+class RunningCommand:
+    """A command (pabot) running in its own session, its output streamed line by line from a thread.
+
+    ``wait`` returns when its output has ended or ``wake`` was set (by the ``OutputWatcher``);
+    ``finish`` waits for its exit; ``stop`` stops it. On an interrupt (Ctrl-C, SIGTERM) while waiting,
     pabot is stopped with SIGINT (its graceful shutdown ends the robot processes it started in their
     own sessions); whatever is left after a few seconds is killed. At ``deadline`` (monotonic) the
-    command is stopped the same way and ``DeadlineExceeded`` is raised."""
-    kwargs: dict[str, object] = {}
-    if os.name == "nt":
-        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    else:
-        kwargs["start_new_session"] = True
-        kwargs["preexec_fn"] = die_with_parent()  # killed with the runner, even on SIGKILL (Linux)
-    process = subprocess.Popen(  # type: ignore[call-overload]  # noqa: S603 - kwargs by platform
-        command,
-        cwd=cwd,
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        **kwargs,
-    )
-    assert process.stdout is not None
-    expired = threading.Event()
-    watchdog = _watchdog(process, deadline, expired)
-    try:
-        for line in process.stdout:
-            if stream:
-                stream(line.rstrip("\n"))
-        code: int = process.wait()
-    except BaseException:
-        stop_process_tree(process)
-        raise
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
-            watchdog.join()  # an expiry in progress finishes stopping the process tree first
-    if expired.is_set():
-        raise DeadlineExceeded(" ".join(command[:1]))
-    return code
+    command is stopped the same way and ``finish`` raises ``DeadlineExceeded``."""
+
+    def __init__(
+        self, command: list[str], process: subprocess.Popen[str], deadline: float | None, wake: threading.Event
+    ) -> None:
+        self.command = command
+        self.process = process
+        self.wake = wake  # set when the output ends (and by whoever else may end the wait)
+        self.ended = threading.Event()  # the output has ended
+        self.expired = threading.Event()
+        self.failure: Exception | None = None  # raised by ``stream``: the command was stopped
+        self.watchdog = _watchdog(process, deadline, self.expired)
+        self.reader: threading.Thread | None = None
+
+    @classmethod
+    def start(
+        cls,
+        command: list[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        stream: Callable[[str], None] | None,
+        deadline: float | None = None,
+        wake: threading.Event | None = None,
+    ) -> RunningCommand:
+        """Start ``command`` in ``cwd`` with ``env``; its output lines go to ``stream``."""
+        kwargs: dict[str, object] = {}
+        if os.name == "nt":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        else:
+            kwargs["start_new_session"] = True
+            kwargs["preexec_fn"] = die_with_parent()  # killed with the runner, even on SIGKILL (Linux)
+        process = subprocess.Popen(  # type: ignore[call-overload]  # noqa: S603 - kwargs by platform
+            command,
+            cwd=cwd,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            **kwargs,
+        )
+        running = cls(command, process, deadline, wake or threading.Event())
+        running.reader = threading.Thread(target=running._read, args=(stream,), name="pabot-output", daemon=True)
+        running.reader.start()
+        return running
+
+    def _read(self, stream: Callable[[str], None] | None) -> None:
+        assert self.process.stdout is not None
+        try:
+            for line in self.process.stdout:
+                if stream is None or self.failure is not None:
+                    continue  # read on: a full pipe would block pabot
+                try:
+                    stream(line.rstrip("\n"))
+                except Exception as error:  # noqa: BLE001 - raised by finish, once the command is stopped
+                    self.failure = error
+                    threading.Thread(target=stop_process_tree, args=(self.process,), daemon=True).start()
+        finally:
+            self.ended.set()
+            self.wake.set()
+
+    def wait(self, woken: Callable[[], bool]) -> bool:
+        """Wait until the output has ended (True) or ``woken()``, asked in this thread each time
+        ``wake`` is set, says to wait no longer (False: the command runs on)."""
+        try:
+            while True:
+                self.wake.wait(0.5)
+                self.wake.clear()  # cleared before looking: what is set from now on wakes it again
+                if self.ended.is_set():
+                    return True
+                if woken():
+                    return False
+        except BaseException:
+            self.stop()
+            raise
+
+    def finish(self) -> int:
+        """Wait for the command's end; its exit code (``DeadlineExceeded`` when stopped at the deadline)."""
+        try:
+            if self.reader is not None:
+                self.reader.join()
+            code: int = self.process.wait()
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            self._end_watchdog()
+        if self.failure is not None:
+            raise self.failure
+        if self.expired.is_set():
+            raise DeadlineExceeded(" ".join(self.command[:1]))
+        return code
+
+    def stop(self) -> None:
+        """Stop the command (and what it started) now."""
+        stop_process_tree(self.process)
+        if self.reader is not None:
+            self.reader.join(timeout=10)
+        self._end_watchdog()
+
+    def _end_watchdog(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog.join()  # an expiry in progress finishes stopping the process tree first
 
 
 def _watchdog(

@@ -22,7 +22,6 @@ from smoke_runner.dashboard import DashboardUpdate, begin_after_run, finish_afte
 from smoke_runner.demo import DemoError, ReferenceApiProcess
 from smoke_runner.execution import (
     DEFAULT_TIME_LIMIT,
-    EarlyReader,
     ExecutionPlan,
     run_pabot,
     write_output,
@@ -341,60 +340,67 @@ def _execute(context: RunContext, preflight_timeout: float) -> tuple[RunResults,
     context.warnings += [f"suite {key}: no test matches the filters, not run" for key in context.empty]
     console.step(f"Running {', '.join(ran)} with pabot ({context.plan.processes} processes)")
     outcome = None
-    try:
-        outcome = run_pabot(context.plan, context.run_dir, _ready_dashboard_early(context))
-        if outcome.result is None and context.dashboard is not None:  # nothing to add
-            context.dashboard.stop()
-            context.dashboard = None
-        elif outcome.result is not None and not context.options.dryrun and context.dashboard is None:
-            context.dashboard = prepare_update(  # imports while output.xml is written
-                context.options.results_dir, served=context.plan.forkserver
+    try:  # pabot may still be ending (every suite's output complete): it ends before the verdict
+        try:
+            outcome = run_pabot(context.plan, context.run_dir, console.passthrough, _ready_dashboard_early(context))
+            if outcome.result is None and context.dashboard is not None:  # nothing to add
+                context.dashboard.stop()
+                context.dashboard = None
+            elif outcome.result is not None and not context.options.dryrun and context.dashboard is None:
+                context.dashboard = prepare_update(  # imports while output.xml is written
+                    context.options.results_dir, served=context.plan.forkserver
+                )
+            if outcome.timed_out:
+                context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
+            if outcome.result is not None:
+                results = load_results(outcome.result, ran, outcome.first, outcome.rerun)
+            else:
+                context.warnings.append(outcome.error)
+                results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in ran])
+        finally:
+            shutil.rmtree(context.run_dir / ".attempts", ignore_errors=True)
+        for key in context.empty:  # selected, but the filters left no test in it
+            results.suites.insert(list(context.sources).index(key), SuiteResult(key=key, name=key.title()))
+        decision = decide(results, time_limit_error=context.time_limit_error)
+        if context.options.dryrun:
+            decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
+        properties = verdict_properties(decision, context.run_id, context.target)
+        problem = None
+        if outcome is not None and outcome.result is not None:  # written once, with the verdict where people look
+            metadata = verdict_metadata(decision, results, context.run_id, context.target)
+            problem = write_output(outcome.result, context.run_dir, metadata)
+            if context.dashboard is not None and problem:  # no complete output.xml to add
+                context.dashboard.stop()
+                context.dashboard = None
+            elif context.dashboard is not None:  # the trend dashboard reads the complete output.xml
+                context.dashboard = begin_after_run(context.dashboard, context.run_dir, context.environment)
+        for suite in results.suites:
+            write_suite_xunit(
+                suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp, properties=properties
             )
-        if outcome.timed_out:
-            context.time_limit_error = f"{outcome.error} (SMOKE_RUN_TIMEOUT); stopped, results incomplete"
-        if outcome.result is not None:
-            results = load_results(outcome.result, ran, outcome.first, outcome.rerun)
-        else:
-            context.warnings.append(outcome.error)
-            results = RunResults([SuiteResult(key=key, name=key.title(), ran=False) for key in ran])
-    finally:
-        shutil.rmtree(context.run_dir / ".attempts", ignore_errors=True)
-    for key in context.empty:  # selected, but the filters left no test in it
-        results.suites.insert(list(context.sources).index(key), SuiteResult(key=key, name=key.title()))
-    decision = decide(results, time_limit_error=context.time_limit_error)
-    if context.options.dryrun:
-        decision.reason += " (DRY RUN: keywords were not executed, the target was not contacted)"
-    properties = verdict_properties(decision, context.run_id, context.target)
-    problem = None
-    if outcome is not None and outcome.result is not None:  # written once, with the verdict where people look
-        metadata = verdict_metadata(decision, results, context.run_id, context.target)
-        problem = write_output(outcome.result, context.run_dir, metadata)
-        if context.dashboard is not None and problem:  # no complete output.xml to add
-            context.dashboard.stop()
-            context.dashboard = None
-        elif context.dashboard is not None:  # the trend dashboard reads the complete output.xml
-            context.dashboard = begin_after_run(context.dashboard, context.run_dir, context.environment)
-    for suite in results.suites:
-        write_suite_xunit(
-            suite, context.run_dir / f"{suite.key}_{context.run_name}.xml", timestamp, properties=properties
-        )
-    if outcome is not None and outcome.result is not None:
-        problem = problem or write_pages(outcome.result, context.run_dir)
-        if problem:
-            context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
+        if outcome is not None and outcome.result is not None:
+            problem = problem or write_pages(outcome.result, context.run_dir)
+            if problem:
+                context.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
+    except BaseException:
+        if outcome is not None:
+            outcome.end_pabot(stop=True)
+        raise
+    if outcome is not None and (ended := outcome.end_pabot()) is not None:
+        context.warnings.append(ended)
     return results, decision
 
 
-def _ready_dashboard_early(context: RunContext) -> Callable[[str], None]:
-    """pabot's console to the console; when its first robot process has ended (the other runs on
-    and a core is free), the warm ``robotdashboard`` starts importing, ready for output.xml."""
+def _ready_dashboard_early(context: RunContext) -> Callable[[], None]:
+    """Called (in ``run_pabot``'s thread: the process it starts dies with that thread's end only)
+    when the first suite's output is complete: the other suite runs on and a core is free, so the
+    warm ``robotdashboard`` starts importing, ready for output.xml."""
 
-    def stream(line: str) -> None:
-        console.passthrough(line)
-        if context.dashboard is None and not context.options.dryrun and EarlyReader.ended(line) is not None:
+    def ready() -> None:
+        if context.dashboard is None and not context.options.dryrun:
             context.dashboard = prepare_update(context.options.results_dir, served=context.plan.forkserver)
 
-    return stream
+    return ready
 
 
 def _report_dry_run(context: RunContext, results: RunResults, decision: Decision) -> tuple[int, Callable[[], None]]:

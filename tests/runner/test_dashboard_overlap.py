@@ -84,7 +84,9 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
     source.write_text(SUITE, encoding="utf-8")
     output = run_robot(source, tmp_path / "robot.xml")
 
-    def fake_pabot(plan: ExecutionPlan, run_dir: Path, stream: object = None) -> ExecutionOutcome:
+    def fake_pabot(
+        plan: ExecutionPlan, run_dir: Path, stream: object = None, on_output: object = None
+    ) -> ExecutionOutcome:
         return ExecutionOutcome(run_dir / "output.xml", None, None, result=ExecutionResult(str(output)))
 
     monkeypatch.setattr(runner, "run_pabot", fake_pabot)

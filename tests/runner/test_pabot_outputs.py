@@ -11,6 +11,8 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,6 @@ from robot.api import ExecutionResult
 
 from smoke_runner.execution import (
     TOP_SUITE_NAME,
-    EarlyReader,
     ExecutionPlan,
     _child_env,
     attempt_outputs,
@@ -28,6 +29,7 @@ from smoke_runner.execution import (
     run_pabot,
 )
 from smoke_runner.model import load_results
+from smoke_runner.output_watch import OutputWatcher, is_complete
 from tests.runner.helpers import run_robot
 
 PASSES = """\
@@ -235,6 +237,7 @@ def test_a_healthy_attempt_writes_no_file_of_its_own(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     outcome = run_pabot(ExecutionPlan(sources=sources, processes=1, bin_dir=BIN), run_dir)
+    assert outcome.end_pabot() is None  # pabot may still have been ending: it ends well
     assert outcome.result is not None and outcome.first is None and outcome.rerun is None
     assert [suite.name for suite in outcome.result.suite.suites] == ["Health", "Workflows"]
     assert outcome.result.statistics.total.passed == 4
@@ -271,31 +274,105 @@ def _robot_output(tmp_path: Path, index: int, text: str) -> Path:
 
 
 def test_an_output_read_early_is_used_only_while_its_file_is_unchanged(tmp_path: Path) -> None:
-    """pabot's line for a finished process starts reading its output at once; the model is handed
-    out only if the file is still the one read, else the file is read again."""
+    """Each complete output is read as soon as it is there; the model is handed out only if the
+    file is still the one read, else the file is read again."""
     kept = _robot_output(tmp_path, 0, PASSES)
     rewritten = _robot_output(tmp_path, 1, PASSES)
-    early = EarlyReader(tmp_path)
-    early.notice("2026-12-01 18:54:56.427107 [PID:1] [0] [ID:0] PASSED Smoke.Suite0 in 2.8 seconds")
-    early.notice("2026-12-01 18:54:56.427107 [PID:2] [1] [ID:1] FAILED Smoke.Suite1")
-    early.notice("2026-12-01 18:54:53.617594 [PID:3] [1] [ID:2] EXECUTING Smoke.Suite2")  # not ended: no read
-    for thread in early._threads:
-        thread.join()
-    assert set(early._models) == {kept, rewritten}
-    read_early = early._models[kept][1]
+    watcher = OutputWatcher(tmp_path, expected=2).start()
+    assert watcher.complete.wait(30), "two complete outputs were not read"
+    watcher.stop()
+    read_early = watcher.read(kept)
+    assert watcher.read(kept) is read_early
     _robot_output(tmp_path, 1, FAILS)  # e.g. pabot's interrupt handling rewrites an output afterwards
-    assert early.read(kept) is read_early
-    fresh = early.read(rewritten)
+    fresh = watcher.read(rewritten)
     assert {test.name: test.status for test in fresh.suite.all_tests} == {
         "Always Fails": "FAIL",
         "Passes Beside It": "PASS",
     }
 
 
-def test_an_output_not_there_yet_is_read_at_the_end(tmp_path: Path) -> None:
-    early = EarlyReader(tmp_path)
-    early.notice("[PID:1] [0] [ID:0] Execution failed in Smoke.Suite0 with 1 failing test(s)")
-    output = _robot_output(tmp_path, 0, FAILS)  # written only after the line (a line too early)
-    combined, problems = combine_attempt([output], None, early.read)
+def test_an_output_still_being_written_is_read_once_complete(tmp_path: Path) -> None:
+    output = _robot_output(tmp_path, 0, FAILS)
+    text = output.read_bytes()
+    cut = text.rindex(b"</robot>")
+    output.write_bytes(text[:cut])  # Robot Framework writes the root's end tag last
+    assert not is_complete(output) and is_complete(_robot_output(tmp_path, 1, PASSES))
+    watcher = OutputWatcher(tmp_path, expected=2).start()
+    try:
+        assert not watcher.complete.wait(0.5), "an incomplete output counted as complete"
+        assert watcher.first.is_set() and watcher.wake.is_set()  # the complete one: the dashboard may get ready
+        output.write_bytes(text)
+        assert watcher.complete.wait(30)
+    finally:
+        watcher.stop()
+    combined, problems = combine_attempt([output], None, watcher.read)
     assert combined is not None and problems == []
     assert combined.statistics.total.failed == 1
+
+
+FAKE_PABOT = """#!{python}
+import os, shutil, sys, time
+args = sys.argv[1:]
+results = os.path.join(args[args.index("--outputdir") + 1], "pabot_results")
+for number, prepared in enumerate(os.environ["FAKE_OUTPUTS"].split(os.pathsep)):
+    os.makedirs(os.path.join(results, str(number)))
+    shutil.copy(prepared, os.path.join(results, str(number), "output.xml"))
+print("every process has ended", flush=True)
+time.sleep(float(os.environ["FAKE_LINGER"]))  # pabot's own end: polling, flushing, stopping threads
+print("Elapsed time: at last", flush=True)
+sys.exit(int(os.environ["FAKE_EXIT"]))
+"""
+
+
+def _fake_pabot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linger: float, code: int = 0) -> Path:
+    """A ``pabot`` that leaves complete outputs of two passing suites, then lingers before it ends."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "pabot"
+    script.write_text(FAKE_PABOT.format(python=sys.executable), encoding="utf-8")
+    script.chmod(0o755)
+    (tmp_path / "prepared").mkdir()
+    outputs = [_robot_output(tmp_path / "prepared", number, PASSES) for number in range(2)]
+    monkeypatch.setenv("FAKE_OUTPUTS", os.pathsep.join(str(output) for output in outputs))
+    monkeypatch.setenv("FAKE_LINGER", str(linger))
+    monkeypatch.setenv("FAKE_EXIT", str(code))
+    return bin_dir
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pabot")
+def test_the_results_are_ready_before_pabot_has_ended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every suite's output complete and nothing to re-run: ``run_pabot`` returns at once, pabot's
+    own end is waited for later (``end_pabot``), and only then is its work folder removed."""
+    bin_dir = _fake_pabot(tmp_path, monkeypatch, linger=4)
+    sources = _sources(tmp_path, health=PASSES, workflows=PASSES)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    lines: list[str] = []
+    before = set(Path(tempfile.gettempdir()).glob("smoke-pabot-*"))
+    started = time.monotonic()
+    outcome = run_pabot(ExecutionPlan(sources=sources, processes=2, bin_dir=bin_dir), run_dir, lines.append)
+    returned = time.monotonic() - started
+    assert returned < 3.5, f"run_pabot waited for pabot's own end ({returned:.1f} s)"
+    assert outcome.result is not None and outcome.result.statistics.total.passed == 4
+    assert outcome.ending is not None and "Elapsed time: at last" not in lines
+    workdirs = set(Path(tempfile.gettempdir()).glob("smoke-pabot-*")) - before
+    assert workdirs, "pabot's work folder is kept while pabot still runs in it"
+    assert outcome.end_pabot() is None
+    assert "Elapsed time: at last" in lines  # pabot's lines all reached the console before the verdict
+    assert not [folder for folder in workdirs if folder.exists()], "the work folder outlived pabot"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pabot")
+@pytest.mark.parametrize(("linger", "code", "warning"), [(0.5, 3, "exit code 3"), (60, 0, "stopped at the time limit")])
+def test_a_pabot_that_ends_badly_after_its_suites_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linger: float, code: int, warning: str
+) -> None:
+    bin_dir = _fake_pabot(tmp_path, monkeypatch, linger=linger, code=code)
+    sources = _sources(tmp_path, health=PASSES, workflows=PASSES)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    plan = ExecutionPlan(sources=sources, processes=2, bin_dir=bin_dir, time_limit=5)
+    outcome = run_pabot(plan, run_dir)
+    assert outcome.result is not None and outcome.result.statistics.total.passed == 4
+    ended = outcome.end_pabot()
+    assert ended is not None and warning in ended, ended
