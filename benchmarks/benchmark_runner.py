@@ -60,13 +60,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import gate_figures as gf  # noqa: E402
 from benchmarks.gate_figures import STATS_PATH  # noqa: E402
-from smoke_runner.dashboard import (  # noqa: E402
-    DASHBOARD_FILE,
-    DATABASE_FILE,
-    dashboard_arguments,
-    robotdashboard_command,
-    runs_kept,
-)
 
 RUNNER = REPO_ROOT / "run_smoke.sh"
 SUITES = ("health", "workflows")
@@ -608,6 +601,15 @@ def dashboard(repeat: int) -> None:
     """The dashboard's update after a healthy run, as the runner makes it, into an empty database and
     into one that already holds as many runs as it keeps (``SMOKE_DASHBOARD_RUNS``): a results
     folder in use, which the other sections' fresh folders are not."""
+    # imported here: compare_revisions.py runs this benchmark in the checkouts of older revisions too
+    from smoke_runner.dashboard import (
+        DASHBOARD_FILE,
+        DATABASE_FILE,
+        dashboard_arguments,
+        robotdashboard_command,
+        runs_kept,
+    )
+
     keep = runs_kept()
     print(f"\ndashboard update after a healthy run: empty database, and {keep} runs kept (SMOKE_DASHBOARD_RUNS)")
     command = robotdashboard_command()

@@ -60,6 +60,9 @@ def measure(tree: Path, section: str) -> dict[str, float]:
         check=False,
     )
     figures: dict[str, float] = {}
+    if completed.returncode != 0:  # said, not left out silently: a revision without figures is a failed run
+        tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
+        sys.stderr.write(f"{tree}: the benchmark failed (exit code {completed.returncode}): {' | '.join(tail)}\n")
     for line in completed.stdout.splitlines():
         if speed := SPEED.search(line):
             figures["machine speed (loop)"] = float(speed["value"])
