@@ -345,9 +345,11 @@ def print_memory(runs: Sequence[GateRun], label: str) -> None:
     """The largest ru_maxrss of one process, and the peak (VmHWM) of each kind of process seen."""
     peak = max(run.measured.peak_mib for run in runs)
     floor = max(run.measured.inherited_mib for run in runs)
-    detail = f"(at least the benchmark's own {floor:.0f} MiB)"
-    print(gf.figure(f"{label}: peak memory of one process (ru_maxrss)", peak, "MiB", detail, GOALS["memory"]))
     names = sorted({name for run in runs for name in run.measured.peaks})
+    with_target = "reference_api" in names  # --demo: the API it starts is under the runner too
+    detail = f"(at least the benchmark's own {floor:.0f} MiB" + (", the demo's API included)" if with_target else ")")
+    goal = "" if with_target else GOALS["memory"]  # the goal is the gate's: see the lines below
+    print(gf.figure(f"{label}: peak memory of one process (ru_maxrss)", peak, "MiB", detail, goal))
     for name in sorted(names, key=lambda n: -max(run.measured.peaks.get(n, 0.0) for run in runs)):
         value = max(run.measured.peaks.get(name, 0.0) for run in runs)
         target = name == "reference_api"  # the demo's target, not the gate
