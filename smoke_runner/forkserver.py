@@ -74,6 +74,11 @@ WARM_MODULES = (
     "netrc",
     "secrets",
 )
+#: Imported next by path, as the suites' ``Library    ../libraries/SmokeLibrary/`` imports it (the folder
+#: on ``sys.path`` for the import only): Robot Framework reuses a module imported from the same
+#: folder, and imports afresh one of that name from another. Only modules that read nothing of the
+#: environment when they are imported (the server's environment is not the robot process's).
+WARM_BY_PATH = (("libraries", "SmokeLibrary"),)
 PROGRAMS = ("robot", "pabot", "python")  # python: ``python -c CODE ARGS`` (the warm robotdashboard)
 #: ``SMOKE_FORKSERVER=0`` (or false, no, off): no fork server, cold pabot and robot processes.
 SWITCH_VARIABLE = "SMOKE_FORKSERVER"
@@ -483,6 +488,16 @@ def _import(name: str) -> None:
         __import__(name)
 
 
+def _import_by_path(folder: str, name: str) -> None:
+    """Import ``name`` from the repository's ``folder`` as Robot Framework imports a library by path."""
+    path = str(Path(__file__).resolve().parent.parent / folder)
+    sys.path.insert(0, path)
+    try:
+        _import(name)
+    finally:
+        sys.path.remove(path)
+
+
 def main(argv: list[str]) -> int:
     """``python -m smoke_runner.forkserver SOCKET``: import Robot Framework and pabot, listen, then
     import the robot processes' libraries (serving pabot meanwhile) and serve until SIGTERM."""
@@ -497,11 +512,12 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, end)
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)  # wakes the wait: a child to reap
-    for name in WARM_MODULES:  # pabot may start meanwhile: it gets to its robot processes sooner
+    warm = [(_import, (name,)) for name in WARM_MODULES] + [(_import_by_path, entry) for entry in WARM_BY_PATH]
+    for load, args in warm:  # pabot may start meanwhile: it gets to its robot processes sooner
         server.poll(0)
         if server.stopping:  # the run ended (a usage error, a failed preflight): import no further
             break
-        _import(name)
+        load(*args)
     server.become_ready()
     server.serve()
     with contextlib.suppress(OSError):

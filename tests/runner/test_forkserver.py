@@ -331,3 +331,26 @@ def test_the_runner_forks_its_server_which_holds_none_of_its_files(tmp_path: Pat
     assert seen["pipe"] not in seen["descriptors"], seen["descriptors"]
     assert int(seen["robot_parent"]) == seen["server"]
     assert not seen["alive_after"]
+
+
+PRE_IMPORTED = """\
+*** Test Cases ***
+SmokeLibrary Comes Imported And Robot Framework Reuses It
+    [Documentation]    The server imported it from the repository's libraries folder, as the suites import it.
+    ${before} =    Evaluate    id(sys.modules['SmokeLibrary'])    modules=sys
+    Import Library    %{LIBRARIES}/SmokeLibrary/
+    ${after} =    Evaluate    id(sys.modules['SmokeLibrary'])    modules=sys
+    Should Be Equal    ${before}    ${after}
+"""
+
+
+def test_the_suites_library_comes_imported_and_is_reused(server: dict[str, str], tmp_path: Path) -> None:
+    suite = _suite(tmp_path, PRE_IMPORTED)
+    libraries = Path(forkserver.__file__).resolve().parent.parent / "libraries"
+    client = _client(
+        ["--output", "NONE", "--report", "NONE", "--log", "NONE", suite.name],
+        tmp_path,
+        {**server, "LIBRARIES": str(libraries)},
+    )
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 0, (stdout, stderr)
