@@ -235,11 +235,14 @@ def _ending(running: RunningCommand, workdir: Path, plan: ExecutionPlan) -> Call
             code, timed_out = _finish(running)
             if timed_out:
                 return (
-                    f"pabot did not end by itself after every suite had ended; it was stopped at the time "
+                    f"pabot did not end by itself after every suite's output was complete; it was stopped at the time "
                     f"limit ({plan.time_limit:g} s, SMOKE_RUN_TIMEOUT). The results were complete."
                 )
             if code not in (0, PABOT_NO_REBOT_EXIT):
-                return f"pabot ended with exit code {code} after every suite had passed (normal: {PABOT_NO_REBOT_EXIT})"
+                return (
+                    f"pabot ended with exit code {code} after every suite's output was complete "
+                    f"(normal: {PABOT_NO_REBOT_EXIT})"
+                )
             return None
         finally:
             _remove(workdir)
