@@ -79,6 +79,8 @@ WARM_MODULES = (
 #: folder, and imports afresh one of that name from another. Only modules that read nothing of the
 #: environment when they are imported (the server's environment is not the robot process's).
 WARM_BY_PATH = (("libraries", "SmokeLibrary"),)
+#: Then Robot Framework's import cache is filled: the suites' resource files parsed, BuiltIn's and
+#: Collections' keywords created (``warm_imports``), as each robot process would do it again.
 PROGRAMS = ("robot", "pabot", "python")  # python: ``python -c CODE ARGS`` (the warm robotdashboard)
 #: ``SMOKE_FORKSERVER=0`` (or false, no, off): no fork server, cold pabot and robot processes.
 SWITCH_VARIABLE = "SMOKE_FORKSERVER"
@@ -498,6 +500,14 @@ def _import_by_path(folder: str, name: str) -> None:
         sys.path.remove(path)
 
 
+def _warm_imports() -> None:
+    """Put ``warm_imports.WarmImporter`` in Robot Framework's place, filled with this repository's
+    resource files and Robot's stateless libraries."""
+    from smoke_runner import warm_imports  # imports Robot Framework: only in the server
+
+    warm_imports.install(Path(__file__).resolve().parent.parent)
+
+
 def main(argv: list[str]) -> int:
     """``python -m smoke_runner.forkserver SOCKET``: import Robot Framework and pabot, listen, then
     import the robot processes' libraries (serving pabot meanwhile) and serve until SIGTERM."""
@@ -513,6 +523,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, end)
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)  # wakes the wait: a child to reap
     warm = [(_import, (name,)) for name in WARM_MODULES] + [(_import_by_path, entry) for entry in WARM_BY_PATH]
+    warm.append((_warm_imports, ()))
     for load, args in warm:  # pabot may start meanwhile: it gets to its robot processes sooner
         server.poll(0)
         if server.stopping:  # the run ended (a usage error, a failed preflight): import no further
