@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from smoke_runner import console, forkserver
+from smoke_runner import REPO_ROOT, console, forkserver
 from smoke_runner.guard import die_with_parent
 from smoke_runner.redact import redact
 
@@ -93,9 +93,11 @@ def dashboard_arguments(
 
 
 #: The warm ``robotdashboard`` (``prepare_update``): this venv's Python imports robotdashboard's
-#: modules at once, then waits for the command line (a JSON list on one line of its stdin) and runs
+#: modules at once and lets it take its merged JavaScript from the cache (``dashboard_js``; the
+#: repository's folder, the argument after the script, is on ``sys.path`` for that import only),
+#: then waits for the command line (a JSON list on one line of its stdin) and runs
 #: the ``robotdashboard`` script itself with it; an empty stdin (nothing to add) ends it. Its own
-#: command line ends with the script's path, so that it is recognisable in a process list. When the
+#: command line names the script right after the code, so that it is recognisable in a process list. When the
 #: script is done (its database committed, its page written and closed) it ends with ``os._exit``
 #: after flushing its output: Python's teardown would add about 0.1 s. A traceback is printed as
 #: Python prints it, with exit code 1.
@@ -105,6 +107,15 @@ try:
     import robotframework_dashboard.main
 except ImportError:
     pass
+else:
+    sys.path.insert(0, sys.argv[2])
+    try:
+        from smoke_runner.dashboard_js import remember_js_block
+        remember_js_block()
+    except ImportError:
+        pass
+    finally:
+        sys.path.remove(sys.argv[2])
 line = sys.stdin.readline()
 if not line:
     sys.exit(0)
@@ -256,7 +267,7 @@ def prepare_update(
     if python is not None:
         start = [*forkserver.client_command(python, "python"), "-c"] if served else [python, "-c"]
         update.served = dict(served or {})
-        update._spawn([*start, _WARM, update.command], subprocess.PIPE)  # named after what it runs
+        update._spawn([*start, _WARM, update.command, str(REPO_ROOT)], subprocess.PIPE)  # named after what it runs
     return update
 
 
