@@ -49,7 +49,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -522,8 +522,8 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, end)
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)  # wakes the wait: a child to reap
-    warm = [(_import, (name,)) for name in WARM_MODULES] + [(_import_by_path, entry) for entry in WARM_BY_PATH]
-    warm.append((_warm_imports, ()))
+    warm: list[tuple[Callable[..., None], tuple[str, ...]]] = [(_import, (name,)) for name in WARM_MODULES]
+    warm += [(_import_by_path, entry) for entry in WARM_BY_PATH] + [(_warm_imports, ())]
     for load, args in warm:  # pabot may start meanwhile: it gets to its robot processes sooner
         server.poll(0)
         if server.stopping:  # the run ended (a usage error, a failed preflight): import no further

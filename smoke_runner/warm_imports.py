@@ -15,8 +15,11 @@ Kept is only what does not depend on the process:
   one instance per robot process, made in the server).
 
 A resource file that changed after it was parsed is parsed again (its modification time, size or
-inode differ), and so is one imported in another language than English (``--language`` or a
-suite's ``Language:`` header), as Robot would parse it. When Robot's internals are not what this
+inode differ). One that Robot warns about or fails to parse is left to each process, which
+reports its problems where it always has (its console, output.xml, log.html). What is kept was
+parsed in English, which is part of every language set: a file that parses cleanly in English
+holds nothing of another language (another language's headers and settings are errors in
+English), so ``--language`` would parse it the same. When Robot's internals are not what this
 module expects (another version), the server installs nothing: each process imports as before.
 """
 
@@ -27,7 +30,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from robot.conf import Languages
 from robot.output import LOGGER
 from robot.running import namespace
 from robot.running.builder import ResourceFileBuilder
@@ -50,10 +52,6 @@ def signature(path: str) -> Signature | None:
     return status.st_mtime_ns, status.st_size, status.st_ino
 
 
-def _english_only(lang: Any) -> bool:
-    return [language.code for language in Languages(lang)] == ["en"]
-
-
 class WarmImporter(Importer):  # type: ignore[misc]  # Robot Framework is untyped
     """Robot's ``Importer`` whose ``reset`` keeps what the fork server parsed and created."""
 
@@ -63,14 +61,25 @@ class WarmImporter(Importer):  # type: ignore[misc]  # Robot Framework is untype
         self.warm_libraries: list[tuple[tuple[str, list[Any], dict[str, Any]], Any]] = []
 
     def warm(self, resources: Iterable[Path], libraries: Iterable[str]) -> None:
-        """Parse ``resources`` and create the keywords of ``libraries`` (names, no arguments)."""
-        for path in resources:
-            before = signature(str(path))
-            resource = self.import_resource(str(path))
-            self.warm_resources.append((str(path), before, resource))
-        for name in libraries:
-            library = self.import_library(name, (), None, None)
-            self.warm_libraries.append(((name, library.init.positional, library.init.named), library))
+        """Parse ``resources`` and create the keywords of ``libraries`` (names, no arguments).
+
+        Robot's messages go to its message cache only (a forked robot process relays them to its
+        own logs, as it relays the messages of its own start). A resource file whose parsing
+        warns or fails is not kept, and its messages are dropped: each robot process parses it
+        itself and reports its problems where it always has."""
+        messages = LOGGER._message_cache  # noqa: SLF001 - Robot keeps no other record of them
+        with LOGGER.cache_only:
+            for path in resources:
+                before, first = signature(str(path)), len(messages)
+                resource = ResourceFileBuilder().build(str(path))
+                if any(message.level in ("WARN", "ERROR") for message in messages[first:]):
+                    del messages[first:]
+                    continue
+                self._resource_cache[str(path)] = resource
+                self.warm_resources.append((str(path), before, resource))
+            for name in libraries:
+                library = self.import_library(name, (), None, None)
+                self.warm_libraries.append(((name, library.init.positional, library.init.named), library))
 
     def reset(self) -> None:
         """Empty the cache as Robot Framework does at the start of a run, then put back what was
@@ -81,15 +90,6 @@ class WarmImporter(Importer):  # type: ignore[misc]  # Robot Framework is untype
                 self._resource_cache[path] = resource
         for key, library in self.warm_libraries:
             self._library_cache[key] = library
-
-    def import_resource(self, path: str, lang: Any = None) -> Any:
-        """Robot's import, but a resource file parsed in the server (in English) is parsed again
-        when it is imported in another language."""
-        if lang is not None and path in self._resource_cache and not _english_only(lang):
-            cached = self._resource_cache[path]
-            if any(cached is resource for _path, _before, resource in self.warm_resources):
-                self._resource_cache[path] = ResourceFileBuilder(lang=lang).build(path)
-        return super().import_resource(path, lang)
 
 
 def resource_files(root: Path) -> list[Path]:
@@ -102,8 +102,7 @@ def install(root: Path) -> WarmImporter | None:
     Robot's place; None (Robot's importer left as it is) when anything of it fails."""
     importer = WarmImporter()
     try:
-        with LOGGER.cache_only:  # what parsing reports (errors in a file) is relayed in each process
-            importer.warm(resource_files(root), WARM_LIBRARIES)
+        importer.warm(resource_files(root), WARM_LIBRARIES)
         importer.reset()  # Robot's internals are as expected: the cache takes the entries back
     except Exception:  # noqa: BLE001 - another Robot version: the robot processes import as before
         return None

@@ -354,3 +354,35 @@ def test_the_suites_library_comes_imported_and_is_reused(server: dict[str, str],
     )
     stdout, stderr = client.communicate(timeout=120)
     assert client.returncode == 0, (stdout, stderr)
+
+
+PARSED_ONCE = """\
+*** Settings ***
+Library     Collections
+Resource    %{REPOSITORY}/variables/api.resource
+
+*** Test Cases ***
+The Profile Is Loaded
+    [Documentation]    The resource file the server parsed still sets its variables in this process.
+    Should Be Equal    ${ANONYMOUS_SESSION}    anonymous
+    Dictionary Should Contain Key    ${OPERATIONS}    login
+"""
+
+
+def test_robot_processes_find_the_suites_resource_files_parsed_by_the_server(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    suite = _suite(tmp_path, PARSED_ONCE)
+    repository = Path(forkserver.__file__).resolve().parent.parent
+    syslog = tmp_path / "syslog.txt"
+    client = _client(
+        ["--output", "NONE", "--report", "NONE", "--log", "NONE", suite.name],
+        tmp_path,
+        {**server, "REPOSITORY": str(repository), "ROBOT_SYSLOG_FILE": str(syslog)},
+    )
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 0, (stdout, stderr)
+    log = syslog.read_text(encoding="utf-8")
+    assert f"Found resource file '{repository / 'variables' / 'api.resource'}' from cache." in log
+    assert "Found library 'BuiltIn' with arguments [ ] from cache." in log
+    assert "Found library 'Collections' with arguments [ ] from cache." in log
