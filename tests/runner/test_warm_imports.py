@@ -156,6 +156,15 @@ def test_a_resource_file_with_problems_is_left_to_each_process_which_reports_the
     assert "Found resource file" not in cold_syslog  # the cold run is the reference: nothing cached
 
 
+def _python(code: str) -> Any:
+    """What ``code``, run by this Python in a process of its own, prints as JSON."""
+    completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
 def test_the_repositorys_resource_files_are_all_kept() -> None:
     """Every resource file of the suites parses cleanly, so every one is parsed once per run."""
     code = (
@@ -164,11 +173,7 @@ def test_the_repositorys_resource_files_are_all_kept() -> None:
         "print(json.dumps([importer is namespace.IMPORTER, [p for p, _b, _r in importer.warm_resources], "
         "[key[0] for key, _l in importer.warm_libraries]]))"
     )
-    completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert completed.returncode == 0, completed.stderr
-    installed, resources, libraries = json.loads(completed.stdout)
+    installed, resources, libraries = _python(code)
     assert installed
     assert resources == [str(path) for path in warm_imports.resource_files(REPO_ROOT)]
     assert len(resources) >= 9  # resources/ and variables/
@@ -181,8 +186,4 @@ def test_when_robots_internals_are_not_as_expected_nothing_is_installed() -> Non
         "before = namespace.IMPORTER; del warm_imports.Importer.import_library; "
         "print(json.dumps([warm_imports.install(REPO_ROOT) is None, namespace.IMPORTER is before]))"
     )
-    completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout) == [True, True]
+    assert _python(code) == [True, True]
