@@ -94,7 +94,8 @@ def dashboard_arguments(
 
 #: The warm ``robotdashboard`` (``prepare_update``): this venv's Python imports robotdashboard's
 #: modules at once and lets it take its merged JavaScript from the cache (``dashboard_js``; the
-#: repository's folder, the argument after the script, is on ``sys.path`` for that import only),
+#: repository's folder, the argument after the script, is on ``sys.path`` for that import only;
+#: anything going wrong there leaves robotdashboard as it is),
 #: then waits for the command line (a JSON list on one line of its stdin) and runs
 #: the ``robotdashboard`` script itself with it; an empty stdin (nothing to add) ends it. Its own
 #: command line names the script right after the code, so that it is recognisable in a process list. When the
@@ -112,7 +113,7 @@ else:
     try:
         from smoke_runner.dashboard_js import remember_js_block
         remember_js_block()
-    except ImportError:
+    except Exception:
         pass
     finally:
         sys.path.remove(sys.argv[2])

@@ -10,9 +10,10 @@ there, and merged and written there when it is not.
 
 The file's name is a digest of robotdashboard's version and of every file the block is made from
 (path, size, modification time) and of the merging code itself: an upgrade, a reinstall or an
-edited file makes a new one. The page is byte for byte the page robotdashboard makes without it
-(tested). A cache folder that cannot be written costs nothing but the saving; a robotdashboard
-without that method (another version) is left alone.
+edited file makes a new one, and the folder keeps the ``KEEP`` most recently used. The page is
+byte for byte the page robotdashboard makes without it (tested). A cache folder that cannot be
+written costs nothing but the saving; a robotdashboard without that method (another version) is
+left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from pathlib import Path
 from typing import Any
 
 CACHE_FOLDER = "smoke-gate"
+#: How many merged blocks the folder keeps (the most recently used): one per installation that
+#: uses the folder (a reinstalled virtualenv is a new one), each about 850 kB.
+KEEP = 4
+PREFIX = "dashboard-js-"
 
 
 def cache_dir() -> Path:
@@ -57,6 +62,17 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
+def _prune(folder: Path) -> None:
+    """Keep the ``KEEP`` most recently used blocks of ``folder``."""
+    blocks = []
+    for path in folder.glob(f"{PREFIX}*.html"):
+        with contextlib.suppress(OSError):  # another run may prune at the same time
+            blocks.append((path.stat().st_mtime_ns, path))
+    for _used, path in sorted(blocks, reverse=True)[KEEP:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
 def remember_js_block(folder: Path | None = None) -> bool:
     """Make robotdashboard's ``get_js_block`` read the merged block from ``folder`` (by default
     ``cache_dir()``), merging and writing it there when it is missing. False (nothing changed)
@@ -70,18 +86,25 @@ def remember_js_block(folder: Path | None = None) -> bool:
     merge = getattr(processor_class, "get_js_block", None)
     if processor_class is None or merge is None or not hasattr(processor_class, "_gather_files"):
         return False
-    where = folder or cache_dir()
+    try:
+        where = folder or cache_dir()
+    except RuntimeError:  # no home folder to be found: nothing to remember it in
+        return False
 
     def get_js_block(self: Any) -> str:
         try:
-            path = where / f"dashboard-js-{_digest(self, dependencies, str(__version__))}.html"
+            path = where / f"{PREFIX}{_digest(self, dependencies, str(__version__))}.html"
         except (OSError, AttributeError, TypeError):  # robotdashboard's files are not as expected
             return str(merge(self))
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            return path.read_text(encoding="utf-8")
+            block = path.read_text(encoding="utf-8")
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used now: kept longest
+            return block
         block = str(merge(self))
         with contextlib.suppress(OSError):
             _write(path, block)
+            _prune(where)
         return block
 
     processor_class.get_js_block = get_js_block

@@ -75,9 +75,9 @@ def test_the_page_is_the_page_robotdashboard_makes_without_the_cache(
         assert problem is None, attempt
         assert page is not None
         pages.append(page.read_text(encoding="utf-8"))
-        entries.append({path.name: path.stat().st_mtime_ns for path in (tmp_path / "cache" / "smoke-gate").iterdir()})
+        entries.append({path.name: path.stat().st_ino for path in (tmp_path / "cache" / "smoke-gate").iterdir()})
     assert len(entries[0]) == 1  # the first update wrote the block
-    assert entries[1] == entries[0]  # the second read it: nothing written again
+    assert entries[1] == entries[0]  # the second read it: not written again (a new file, a new inode)
     assert pages == [expected, expected]
 
 
@@ -141,3 +141,29 @@ def test_the_cache_folder_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert dashboard_js.cache_dir() == tmp_path / "home" / ".cache" / "smoke-gate"
+
+
+def test_the_folder_keeps_the_most_recently_used_blocks(tmp_path: Path) -> None:
+    for age in range(dashboard_js.KEEP + 3):
+        path = tmp_path / f"{dashboard_js.PREFIX}{age}.html"
+        path.write_text("block", encoding="utf-8")
+        os.utime(path, ns=(10**18 - age, 10**18 - age))  # 0 is the most recently used
+    (tmp_path / "something-else.txt").write_text("not ours", encoding="utf-8")
+    dashboard_js._prune(tmp_path)
+    kept = sorted(path.name for path in tmp_path.iterdir())
+    assert kept == sorted(
+        [f"{dashboard_js.PREFIX}{age}.html" for age in range(dashboard_js.KEEP)] + ["something-else.txt"]
+    )
+
+
+def test_without_a_home_folder_nothing_is_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    dependencies = pytest.importorskip("robotframework_dashboard.dependencies")
+    original = dependencies.DependencyProcessor.get_js_block
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert dashboard_js.remember_js_block() is False
+    assert dependencies.DependencyProcessor.get_js_block is original
