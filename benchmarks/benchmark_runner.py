@@ -19,7 +19,11 @@ beside them (docs/performance.md explains every figure):
   but ``/metrics`` 0.9 s late (``LATTICE_FAULTS=slow_responses LATTICE_SLOW_MS=900``, harsher: the
   logins and writes too): time to verdict, the verdict, the failed tests and their messages' first line;
 - **ports**: time to verdict against a closed port and a port that accepts but never answers;
-- **floor**: bare ``pabot --processes 2`` over two one-test suites.
+- **floor**: bare ``pabot --processes 2`` over two one-test suites;
+- **processes**: the healthy gate's CPU time by kind of process (the runner, the fork server, each
+  robot process, pabot, the dashboard...), each process's user+sys time read from ``/proc`` every
+  10 ms (at most the last 10 ms of a process are missed; the sum is printed beside the measured
+  total).
 
 Phase boundaries come from what a run shows anyway: the runner's console lines (timestamped as
 they arrive; ``PYTHONUNBUFFERED=1`` so they are not held back in a pipe buffer), the start and
@@ -41,6 +45,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,7 +69,7 @@ from benchmarks.gate_figures import STATS_PATH  # noqa: E402
 RUNNER = REPO_ROOT / "run_smoke.sh"
 SUITES = ("health", "workflows")
 # profile last: loading a profile grows the benchmark, and a forked child starts with its parent's ru_maxrss
-SECTIONS = ("healthy", "suites", "demo", "slow", "ports", "floor", "dashboard", "profile")
+SECTIONS = ("healthy", "suites", "demo", "slow", "ports", "floor", "dashboard", "processes", "profile")
 CLEARED = (
     "PRODUCTION_URL",
     "PUSHGATEWAY_URL",
@@ -107,6 +112,7 @@ PROFILE_GROUPS: dict[str, tuple[str, str, int]] = {
     "socket reads (waiting for the server)": ("~", "recv_into", 1),
 }
 SAMPLE_EVERY = 0.2  # seconds between two looks at the memory of the run's processes
+CPU_SAMPLE_EVERY = 0.01  # seconds between two looks at the CPU time of the run's processes (``processes``)
 
 
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -127,6 +133,7 @@ class Measured:
     code: int
     lines: list[tuple[float, str]] = field(default_factory=list)
     peaks: dict[str, float] = field(default_factory=dict)  # process label -> largest VmHWM seen, MiB
+    cpu_seen: dict[int, tuple[str, float]] = field(default_factory=dict)  # pid -> (label, user+sys seen last)
     inherited_mib: float = 0.0  # the benchmark's own peak when it started the command (a floor of ru_maxrss)
 
 
@@ -146,26 +153,68 @@ def _descendants(root: int) -> list[int]:
     return sorted(found)
 
 
+def _label(pid: int) -> str | None:
+    """What process ``pid`` of the gate is (``gf.process_label``, or for a process forked from the
+    runner or the fork server the name it gave itself); None for a zombie (no command line)."""
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    if not any(argv):
+        return None
+    label = gf.process_label([word for word in argv if word])
+    comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    if label in ("smoke_runner", "smoke_runner.forkserver") and not comm.startswith("python"):
+        # forked: the server from the runner, the rest from the server (named after what it runs)
+        label = "fork server" if comm == "forkserver" else f"{comm} (forked by the fork server)"
+    return label
+
+
 def _sample_memory(root: int, peaks: dict[str, float], done: threading.Event) -> None:
     """Until ``done``: the largest VmHWM (peak resident memory) of every process under ``root``, by label."""
     while not done.wait(SAMPLE_EVERY):
         for pid in _descendants(root):
             with contextlib.suppress(OSError, ValueError):
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
                 status = Path(f"/proc/{pid}/status").read_text()
                 hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), None)
-                if hwm is not None and any(argv):  # a zombie has no command line and no memory
-                    label = gf.process_label([word for word in argv if word])
-                    comm = Path(f"/proc/{pid}/comm").read_text().strip()
-                    if label in ("smoke_runner", "smoke_runner.forkserver") and not comm.startswith("python"):
-                        # forked: the server from the runner, the rest from the server (named after what it runs)
-                        label = "fork server" if comm == "forkserver" else f"{comm} (forked by the fork server)"
+                label = _label(pid)
+                if hwm is not None and label is not None:  # a zombie has no command line and no memory
                     peaks[label] = max(peaks.get(label, 0.0), gf.mib(int(hwm)))
 
 
-def measure(command: Sequence[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> Measured:
+def _sample_cpu(root: int, seen: dict[int, tuple[str, float]], done: threading.Event) -> None:
+    """Until ``done``: every ``CPU_SAMPLE_EVERY`` seconds the user+sys time of each process under
+    ``root`` (looked for anew every 50 ms), with its label: ``seen[pid] = (label, seconds)``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    labels: dict[int, str] = {}
+    pids: list[int] = []
+    look_again = 0.0
+    while not done.wait(CPU_SAMPLE_EVERY):
+        if (
+            time.monotonic() >= look_again
+        ):  # new processes, and new names (bash execs the runner, a fork renames itself)
+            pids, look_again = _descendants(root), time.monotonic() + 0.05
+            for pid in pids:
+                with contextlib.suppress(OSError, ValueError):
+                    labels[pid] = _label(pid) or labels.get(pid, "")
+        for pid in pids:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                if labels.get(pid):
+                    seen[pid] = (labels[pid], seconds)
+
+
+def cpu_by_label(seen: dict[int, tuple[str, float]]) -> dict[str, tuple[float, int]]:
+    """The CPU seconds and the number of processes of each label in ``seen`` (``_sample_cpu``)."""
+    totals: dict[str, tuple[float, int]] = {}
+    for label, seconds in seen.values():
+        total, count = totals.get(label, (0.0, 0))
+        totals[label] = (total + seconds, count + 1)
+    return totals
+
+
+def measure(command: Sequence[str], env: dict[str, str], cwd: Path = REPO_ROOT, sample_cpu: bool = False) -> Measured:
     """Run ``command``; wall time, user+sys of it and every process under it that it waited for,
-    its largest ``ru_maxrss``, and its output lines with the second each arrived at."""
+    its largest ``ru_maxrss``, and its output lines with the second each arrived at (with
+    ``sample_cpu``, each process's CPU time too: ``Measured.cpu_seen``)."""
     inherited = gf.mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     started = time.monotonic()
     process = subprocess.Popen(  # noqa: S603
@@ -191,6 +240,10 @@ def measure(command: Sequence[str], env: dict[str, str], cwd: Path = REPO_ROOT) 
     done = threading.Event()
     sampler = threading.Thread(target=_sample_memory, args=(process.pid, peaks, done), daemon=True)
     sampler.start()
+    cpu_seen: dict[int, tuple[str, float]] = {}
+    cpu_sampler = threading.Thread(target=_sample_cpu, args=(process.pid, cpu_seen, done), daemon=True)
+    if sample_cpu:
+        cpu_sampler.start()
     stopper = threading.Timer(RUN_LIMIT, lambda: os.killpg(process.pid, signal.SIGKILL))
     stopper.start()
     try:
@@ -202,8 +255,11 @@ def measure(command: Sequence[str], env: dict[str, str], cwd: Path = REPO_ROOT) 
     process.returncode = os.waitstatus_to_exitcode(status)
     reader.join(timeout=10)
     sampler.join(timeout=10)
+    if sample_cpu:
+        cpu_sampler.join(timeout=10)
     cpu = usage.ru_utime + usage.ru_stime
-    return Measured(wall, cpu, gf.mib(usage.ru_maxrss), process.returncode, lines, dict(peaks), inherited)
+    maxrss = gf.mib(usage.ru_maxrss)
+    return Measured(wall, cpu, maxrss, process.returncode, lines, dict(peaks), dict(cpu_seen), inherited)
 
 
 @dataclass
@@ -217,12 +273,13 @@ class GateRun:
     requests: dict[str, Any] = field(default_factory=dict)
 
 
-def run_gate(args: Sequence[str], extra_env: dict[str, str] | None = None) -> GateRun:
+def run_gate(args: Sequence[str], extra_env: dict[str, str] | None = None, sample_cpu: bool = False) -> GateRun:
     """Run ``run_smoke.sh`` once with a private results folder."""
     with tempfile.TemporaryDirectory(prefix="smoke-bench-") as folder:
         results = Path(folder)
         started_epoch = time.time()
-        measured = measure(["bash", str(RUNNER), "--results-dir", str(results), *args], base_env(extra_env))
+        command = ["bash", str(RUNNER), "--results-dir", str(results), *args]
+        measured = measure(command, base_env(extra_env), sample_cpu=sample_cpu)
         outputs = [path for path in results.glob("*/output.xml") if not path.parent.is_symlink()]
         suites = gf.suite_timings(outputs[0]) if outputs else []
         artifacts: dict[str, float] = {}
@@ -289,9 +346,9 @@ class TimedApi:
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def gate_against(api: TimedApi, args: Sequence[str] = ()) -> GateRun:
+def gate_against(api: TimedApi, args: Sequence[str] = (), sample_cpu: bool = False) -> GateRun:
     api.requests(reset=True)
-    run = run_gate(args, {"PRODUCTION_URL": api.url})
+    run = run_gate(args, {"PRODUCTION_URL": api.url}, sample_cpu)
     run.requests = api.requests(reset=True)
     return run
 
@@ -643,6 +700,29 @@ def dashboard(repeat: int) -> None:
             print(gf.figure(f"dashboard, {label}: page size", gf.median(size / 1024 for _, size in runs), "KiB"))
 
 
+def processes(repeat: int) -> None:
+    every = f"{CPU_SAMPLE_EVERY * 1000:.0f} ms"
+    print(f"\nCPU time by kind of process, healthy gate (each process's user+sys from /proc every {every})")
+    runs: list[GateRun] = []
+    for _ in range(repeat):  # a fresh API each time, as for the healthy gate
+        with TimedApi() as api:
+            runs.append(gate_against(api, sample_cpu=True))
+    splits = [cpu_by_label(run.measured.cpu_seen) for run in runs]
+    labels = sorted(
+        {label for split in splits for label in split},
+        key=lambda name: -statistics.median(split.get(name, (0.0, 0))[0] for split in splits),
+    )
+    for label in labels:
+        values = [split.get(label, (0.0, 0))[0] for split in splits]
+        count = max(split.get(label, (0.0, 0))[1] for split in splits)
+        detail = f"{gf.spread(values)}  {count} process{'es' if count > 1 else ''}"
+        print(gf.figure(f"  CPU of {label}", gf.median(values), "s", detail))
+    sampled = [sum(seconds for seconds, _ in split.values()) for split in splits]
+    measured = [run.measured.cpu for run in runs]
+    print(gf.figure("  sum of the above", gf.median(sampled), "s", gf.spread(sampled)))
+    print(gf.figure("  CPU time of the gate (os.wait4)", gf.median(measured), "s", gf.spread(measured)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; medians are shown (default 3)")
@@ -670,6 +750,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             floor(options.repeat)
         elif section == "dashboard":
             dashboard(options.repeat)
+        elif section == "processes":
+            processes(options.repeat)
         sys.stdout.flush()
     print(f"\n  load average (1, 5, 15 min) at end: {load()}")
     return 0

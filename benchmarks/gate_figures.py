@@ -233,8 +233,12 @@ def process_label(argv: Sequence[str]) -> str:
     if "-m" in words[:-1]:
         return words[words.index("-m") + 1]
     program = Path(words[0]).name
-    if program.startswith("python") and len(words) > 3 and words[1] == "-c":
-        return Path(words[3]).name
+    if program.startswith("python") and any(Path(word).name == "robot_client.py" for word in words[1:3]):
+        return "robot_client.py"  # the fork server's client, whatever it asks for (``--python -c ...`` too)
+    if program.startswith("python") and len(words) > 3 and words[1] == "-c" and "/" in words[3]:
+        return Path(words[3]).name  # a script's path after the code: the runner's warm robotdashboard
+    if program.startswith("python") and "-c" in words:
+        return "python"  # other code (run_smoke.sh's check of the virtualenv)
     script = next((word for word in words[1:] if not word.startswith("-")), None)
     if program.startswith("python") and "-c" not in words and script is not None:
         return Path(script).name  # ``python -S robot_client.py``: the script, past the interpreter's flags

@@ -240,6 +240,10 @@ def test_process_label_names_the_gate_processes() -> None:
     warm = [python, "-c", "import json, runpy, sys", "/work/.venv/bin/robotdashboard"]  # the runner's warm one
     assert gf.process_label(warm) == "robotdashboard"
     assert gf.process_label([python, "-c", "pass"]) == "python"
+    check = [python, "-c", "import importlib.util", "robot", "pabot"]  # run_smoke.sh's check of the venv
+    assert gf.process_label(check) == "python"
+    dashboard_client = [python, "-S", "/work/smoke_runner/robot_client.py", "--python", "-c", "import json", "x"]
+    assert gf.process_label(dashboard_client) == "robot_client.py"
     assert gf.process_label([]) == "?"
 
 
@@ -298,3 +302,11 @@ def test_a_past_run_for_the_dashboard_section_moves_every_timestamp_back(tmp_pat
     copy = _past_run(output, 2, tmp_path).read_text(encoding="utf-8")
     assert 'generated="2026-02-27T10:00:00.000000"' in copy and 'start="2026-02-27T10:00:01.5"' in copy
     assert "2026-03-01" not in copy
+
+
+def test_cpu_by_label_adds_up_the_processes_of_each_kind() -> None:
+    from benchmarks.benchmark_runner import cpu_by_label
+
+    seen = {11: ("robot", 0.9), 12: ("robot", 1.5), 13: ("smoke_runner", 1.0)}
+    assert cpu_by_label(seen) == {"robot": (pytest.approx(2.4), 2), "smoke_runner": (1.0, 1)}
+    assert cpu_by_label({}) == {}
