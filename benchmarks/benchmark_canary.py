@@ -29,7 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from smoke_runner.demo import free_port  # noqa: E402
+from smoke_runner.preflight.demo import free_port  # noqa: E402
 from tests.monitoring._servers import SwitchingProxy  # noqa: E402
 from tests.support.server import ReferenceApi  # noqa: E402
 

@@ -661,7 +661,7 @@ def dashboard(repeat: int) -> None:
     into one that already holds as many runs as it keeps (``SMOKE_DASHBOARD_RUNS``): a results
     folder in use, which the other sections' fresh folders are not."""
     # imported here: compare_revisions.py runs this benchmark in the checkouts of older revisions too
-    from smoke_runner.dashboard import (
+    from smoke_runner.publish.dashboard import (
         DASHBOARD_FILE,
         DATABASE_FILE,
         dashboard_arguments,

@@ -26,7 +26,6 @@ started, or at once if that one took longer. Only the newest ``--keep`` run fold
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import time
@@ -34,10 +33,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from smoke_runner import console
-from smoke_runner.metrics import add_run_listener, build_registry, remove_run_listener
-from smoke_runner.model import RunResults
-from smoke_runner.verdict import EXIT_INTERRUPTED, Decision, Verdict
+from smoke_runner.decide.verdict import EXIT_INTERRUPTED, Decision, Verdict
+from smoke_runner.domain.model import RunResults
+from smoke_runner.publish import console
+from smoke_runner.publish.metrics import RunListener, build_registry
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
@@ -210,7 +209,7 @@ def _describe(seconds: float) -> str:
 
 
 def run_canary(
-    cycle: Callable[[], tuple[int, Callable[[], None]]],
+    cycle: Callable[[RunListener], tuple[int, Callable[[], None]]],
     *,
     environment: str,
     suites: list[str],
@@ -220,8 +219,9 @@ def run_canary(
     results_dir: Path,
     max_runs: int | None = None,
 ) -> int:
-    """Run ``cycle`` (one gate run: exit code and its console report) every ``interval`` seconds
-    until interrupted (Ctrl-C, SIGTERM) or ``max_runs`` runs; return 130, or the last exit code."""
+    """Run ``cycle`` (one gate run, told to report its results to the canary's counters; it returns
+    its exit code and its console report) every ``interval`` seconds until interrupted (Ctrl-C,
+    SIGTERM) or ``max_runs`` runs; return 130, or the last exit code."""
     metrics = CanaryMetrics(environment, suites, interval)
     host, port = listen
     server = start_metrics_server(metrics.registry, host, port)
@@ -230,13 +230,11 @@ def run_canary(
         f"Canary: a run every {_describe(interval)} against environment {environment}; metrics on "
         f"http://{shown_host}:{server.server_address[1]}/metrics; the newest {keep} run folders are kept"
     )
-    add_run_listener(metrics.record)
     runs, code = 0, 0
     try:
         while max_runs is None or runs < max_runs:
             started = time.monotonic()
-            os.environ.pop("SMOKE_RUN_ID", None)  # a fresh run id (and test users) for every run
-            code, report = cycle()
+            code, report = cycle(metrics.record)
             runs += 1
             report()
             for path in prune_run_folders(results_dir, keep):
@@ -253,7 +251,6 @@ def run_canary(
         console.error("canary stopped: the run in progress (if any) was stopped and not counted (exit code 130)")
         code = EXIT_INTERRUPTED
     finally:
-        remove_run_listener(metrics.record)
         with contextlib.suppress(Exception):
             server.shutdown()
             server.server_close()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from smoke_runner import REPO_ROOT, console, forkserver
+from smoke_runner import REPO_ROOT
 from smoke_runner.canary import (
     DEFAULT_KEEP,
     DEFAULT_METRICS_HOST,
@@ -18,12 +18,13 @@ from smoke_runner.canary import (
     parse_interval,
     parse_listen_address,
 )
-from smoke_runner.guard import start_guard
-from smoke_runner.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
-from smoke_runner.options import OptionError, checked_variablefile, parse_passthrough
-from smoke_runner.run_options import DEMO_DIALECTS, SUITE_NAMES, Options
-from smoke_runner.runner import run
-from smoke_runner.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+from smoke_runner.configure.options import DEMO_DIALECTS, SUITE_NAMES, Options
+from smoke_runner.configure.passthrough import OptionError, checked_variablefile, parse_passthrough
+from smoke_runner.decide.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+from smoke_runner.pipeline import run
+from smoke_runner.processes.guard import Guard
+from smoke_runner.publish import console
+from smoke_runner.publish.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
 
 _T = TypeVar("_T")
 
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dialect",
         choices=DEMO_DIALECTS,
-        metavar="{contract,classic}",
+        metavar="{contract,classic,lean}",
         help="with --demo: the reference API's dialect (default contract); 'classic' is a "
         "differently shaped API, mapped by --variablefile variables/profiles/classic.yaml",
     )
@@ -250,9 +251,8 @@ def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: Sequence[str] | None = None, served: dict[str, str] | None = None) -> int:
-    """Run the smoke tests; return the exit code (see docs/runner.md). ``served``: the fork server
-    ``python -m smoke_runner`` started before importing this module (None: one is started here)."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the smoke tests; return the exit code (see docs/runner.md)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # Ctrl-C and CI cancellation (SIGTERM) stop pabot and the demo API, then exit 130. SIGINT is
@@ -261,21 +261,18 @@ def main(argv: Sequence[str] | None = None, served: dict[str, str] | None = None
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        start_guard()  # nothing the run starts outlives it, even if the runner is killed (Linux)
-        # the fork server imports Robot Framework, pabot and the libraries while the options are
-        # parsed and the target is checked (smoke_runner/forkserver.py); a usage error stops it
-        with forkserver.reused_or_serving(served, sys.executable) as served:
-            try:
-                options = parse_options(argv)
-            except UsageError as error:
-                console.error(str(error))
-                console.usage(parser.format_usage().rstrip())
-                console.usage("Try --help. Exit code 2: usage error.")
-                return EXIT_USAGE
-            if options is None:
-                console.usage(parser.format_help())
-                return EXIT_USAGE
-            return run(options, served)
+        try:
+            options = parse_options(argv)
+        except UsageError as error:
+            console.error(str(error))
+            console.usage(parser.format_usage().rstrip())
+            console.usage("Try --help. Exit code 2: usage error.")
+            return EXIT_USAGE
+        if options is None:
+            console.usage(parser.format_help())
+            return EXIT_USAGE
+        guard = Guard().start()  # nothing the run starts outlives it, even if the runner is killed
+        return run(options, guard)
     except KeyboardInterrupt:
         console.error("interrupted: no verdict (exit code 130)")
         return EXIT_INTERRUPTED

@@ -14,10 +14,13 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from robot.api import ExecutionResult
 
 from reference_api.faults import KNOWN_FAULTS
 from reference_api.mutations import Mutation
-from smoke_runner import execution
+from smoke_runner.merge.combine import TAGSTAT_EXCLUDE as RUNNER_TAGSTAT_EXCLUDE
+from smoke_runner.merge.combine import configure
+from smoke_runner.publish.pages import write_output
 from tests.support.suite_model import (
     PROOF_PREFIX,
     REPO_ROOT,
@@ -96,7 +99,7 @@ def test_proofs_an_empty_declaration_is_refused(tag: str) -> None:
 def test_proofs_tags_are_kept_out_of_the_report_statistics(tmp_path: Path) -> None:
     """The output the runner writes (its in-process merge and write) drops ``guards*`` from the tag
     statistics, and only those tags."""
-    assert execution.TAGSTAT_EXCLUDE == (TAGSTAT_EXCLUDE,)
+    assert RUNNER_TAGSTAT_EXCLUDE == (TAGSTAT_EXCLUDE,)
     suite = tmp_path / "tagged.robot"
     suite.write_text(
         "*** Test Cases ***\nTagged\n    [Documentation]    A test with proof tags.\n    [Tags]\n"
@@ -108,8 +111,7 @@ def test_proofs_tags_are_kept_out_of_the_report_statistics(tmp_path: Path) -> No
     run_dir.mkdir()
     robot_cli = [sys.executable, "-m", "robot", "--output", str(first), "--log", "NONE", "--report", "NONE", str(suite)]
     subprocess.run(robot_cli, capture_output=True, check=True, timeout=120)
-    result, problem = execution._merge([first], rename=True)
-    assert result is not None, problem
-    assert execution.write_results(result, run_dir, {"Verdict": "PROCEED"}) is None
+    result = configure(ExecutionResult(str(first)), "Smoke")
+    assert write_output(result, run_dir, {"Verdict": "PROCEED"}) is None
     tag_statistics = ElementTree.parse(run_dir / "output.xml").getroot().findall("./statistics/tag/stat")
     assert [stat.text for stat in tag_statistics] == ["security"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import io
 import ipaddress
 import itertools
 import json
@@ -35,7 +36,6 @@ from .masking import (
     register_secret_locations,
     values_at,
 )
-from .session_environment import remember_environment_settings
 
 EXCERPT_LIMIT = 300
 #: Default size cap of an answer (``${MAX_RESPONSE_BYTES}`` in the suites): the rest is not read.
@@ -408,7 +408,7 @@ def carries_credentials(request: requests.PreparedRequest) -> bool:
     """
     if any(str(name).lower() in SENSITIVE_HEADERS for name in request.headers):
         return True
-    body = request.body if isinstance(request.body, str | bytes) else None
+    body = request.body if isinstance(request.body, (str, bytes)) else None
     return contains_secret(body) or contains_secret(request.url) or "@" in urlsplit(request.url or "").netloc
 
 
@@ -555,12 +555,14 @@ class GuardedAdapter(HTTPAdapter):
         if cut:
             content = content[: self.max_bytes]
             response.cut_at_bytes = self.max_bytes  # type: ignore[attr-defined]
-            response.raw.close()  # the rest is never read; the connection is not reused
-        response._content = content  # noqa: SLF001 - requests keeps the body here
-        response._content_consumed = True  # noqa: SLF001
+            response.raw.close()  # the rest is never read: the connection is not reused
+        else:
+            response.raw.release_conn()  # read to its end: the connection goes back to the pool
+        # What was read becomes the answer's raw stream (a public attribute of requests' Response):
+        # ``response.content`` reads it, and nothing more of the socket, whoever asks.
+        response.raw = io.BytesIO(content)
         if response.encoding is None:
             response.encoding = "utf-8"  # no charset guessing over a large body
-        response.close()
 
 
 def _positive_seconds(value: Any) -> float:
@@ -579,12 +581,11 @@ def guard_session(
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     allow_plaintext: bool = False,
 ) -> requests.Session:
-    """Mount a `GuardedAdapter` on ``session`` for http:// and https:// and return the session
-    (which reads the proxy and CA-bundle variables once per target: ``session_environment``)."""
+    """Mount a `GuardedAdapter` on ``session`` for http:// and https:// and return the session."""
     adapter = GuardedAdapter(timeout, max_bytes, allow_plaintext)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    return remember_environment_settings(session)
+    return session
 
 
 def guarded_session(

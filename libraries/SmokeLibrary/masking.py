@@ -68,22 +68,24 @@ def _mask_key_value(match: re.Match[str]) -> str:
 
 
 # Every pattern runs in linear time, whatever the text: each starts only at the beginning of a
-# word (a look-behind), and every repetition is possessive, so nothing is tried twice. (The old
-# ``[\w-]*password[\w-]*`` could start at every character of a long word: 60 KB took minutes.)
-_KEY = rf"(?<![\w-])[\"']?+(?=[\w-]*?{_SECRET_WORDS})[\w-]++[\"']?+"
+# word (a look-behind) or at a fixed prefix, and each repetition is followed by something it cannot
+# itself match (a word, then a quote or "="), so a failed match gives characters back one at a time
+# and never tries a split twice. (The old ``[\w-]*password[\w-]*`` could start at every character
+# of a long word: 60 KB took minutes.) tests/security/test_masking_structure.py times hostile shapes.
+_KEY = rf"(?<![\w-])[\"']?(?=[\w-]*?{_SECRET_WORDS})[\w-]+[\"']?"
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"(?i)(?<![\w-])(bearer\s++)[A-Za-z0-9\-_.~+/=]++"), r"\1" + MASK),
-    (re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+\.[A-Za-z0-9_-]*+"), MASK),
-    (re.compile(r"whsec_[A-Za-z0-9_\-]++"), MASK),
-    (re.compile(r"(?i)(?<![\w-])(basic\s++)[A-Za-z0-9+/=]{8,}+"), r"\1" + MASK),
+    (re.compile(r"(?i)(?<![\w-])(bearer\s+)[A-Za-z0-9\-_.~+/=]+"), r"\1" + MASK),
+    (re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), MASK),
+    (re.compile(r"whsec_[A-Za-z0-9_\-]+"), MASK),
+    (re.compile(r"(?i)(?<![\w-])(basic\s+)[A-Za-z0-9+/=]{8,}"), r"\1" + MASK),
     # the user part of a URL (https://user:password@host, https://<token>@host)
-    (re.compile(r"(://)[^/:@\s]++(?::[^/@\s]*+)?@"), r"\1" + MASK + "@"),
+    (re.compile(r"(://)[^/:@\s]+(?::[^/@\s]*)?@"), r"\1" + MASK + "@"),
     (  # "new_password": "…", 'apiKey'='…' (escaped quotes inside the value included)
-        re.compile(rf"""(?i)(?P<key>{_KEY}\s*+[:=]\s*+)(?:"(?P<dq>(?:\\.|[^"\\])*+)"|'(?P<sq>(?:\\.|[^'\\])*+)')"""),
+        re.compile(rf"""(?i)(?P<key>{_KEY}\s*[:=]\s*)(?:"(?P<dq>(?:\\.|[^"\\])*)"|'(?P<sq>(?:\\.|[^'\\])*)')"""),
         _mask_key_value,
     ),
     (  # form-encoded or query text: password=…&secret=…
-        re.compile(rf"""(?i)((?<![\w-])(?=[\w-]*?{_SECRET_WORDS})[\w-]++=)(?!["'])[^&\s"',;]++"""),
+        re.compile(rf"""(?i)((?<![\w-])(?=[\w-]*?{_SECRET_WORDS})[\w-]+=)(?!["'])[^&\s"',;]+"""),
         r"\1" + MASK,
     ),
 )
@@ -404,7 +406,7 @@ def _mask(text: str) -> str:
         text = "".join(pieces)
     if _ANY_GATE.search(text) is None:
         return text
-    for (pattern, replacement), gate in zip(_PATTERNS, _GATES, strict=True):
+    for (pattern, replacement), gate in zip(_PATTERNS, _GATES):
         if gate(text):
             text = pattern.sub(replacement, text)
     return text

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from smoke_runner.verdict import EXIT_DRYRUN, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Verdict
+from smoke_runner.decide.verdict import EXIT_DRYRUN, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Verdict
 from tests.docs._markdown import REPO_ROOT, anchors, code_blocks, relative_links
 
 if TYPE_CHECKING:

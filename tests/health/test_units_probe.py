@@ -229,6 +229,6 @@ def test_a_slow_service_that_goes_past_its_announced_limit_fails_as_unlimited_no
 
 
 def test_a_too_slow_probe_marks_its_failure_with_the_runners_no_rerun_tag() -> None:
-    from smoke_runner.execution import NO_RERUN_TAG
+    from smoke_runner.rerun.policy import NO_RERUN_TAG
 
     assert MEASURED_FAILURE_TAG == NO_RERUN_TAG

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from smoke_runner.demo import free_port
+from smoke_runner.preflight.demo import free_port
 
 START_TIMEOUT = 30.0
 SCRAPE_INTERVAL = "1s"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from smoke_runner.canary import DURATION_BUCKETS
-from smoke_runner.demo import free_port
+from smoke_runner.preflight.demo import free_port
 from tests.monitoring._servers import Prometheus, SwitchingProxy
 from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner.dashboard import (
+from smoke_runner.publish.dashboard import (
     DASHBOARD_FILE,
     DATABASE_FILE,
     DEFAULT_RUNS,
@@ -66,7 +66,7 @@ def test_the_dashboard_keeps_the_newest_runs_only_as_configured(
 ) -> None:
     """Three runs added one after another with ``SMOKE_DASHBOARD_RUNS=2``: the database keeps the
     newest two (the page's build time and size grow with every run it keeps)."""
-    from smoke_runner import dashboard
+    from smoke_runner.publish import dashboard
 
     if robotdashboard_command() is None:
         pytest.skip("needs robotframework-dashboard")
@@ -95,13 +95,11 @@ def test_the_dashboard_keeps_the_newest_runs_only_as_configured(
 def test_a_dashboard_run_count_that_is_not_a_whole_number_is_refused(
     value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from smoke_runner import dashboard
-    from smoke_runner.preflight import ConfigurationError
-    from smoke_runner.runner import check_dashboard_runs
+    from smoke_runner.publish import dashboard
 
     monkeypatch.setenv(dashboard.RUNS_VARIABLE, value)
-    with pytest.raises(ConfigurationError, match="SMOKE_DASHBOARD_RUNS must be a whole number"):
-        check_dashboard_runs()
+    with pytest.raises(ValueError, match="SMOKE_DASHBOARD_RUNS must be a whole number"):
+        dashboard.runs_kept()
     monkeypatch.setenv(dashboard.RUNS_VARIABLE, "0")
     assert "--removeruns" not in dashboard_arguments([Path("o.xml")], Path("d.db"), Path("d.html"), keep=0)
 
@@ -132,20 +130,19 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
 
 
 def test_a_missing_or_failing_robotdashboard_is_only_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from smoke_runner import dashboard
+    from smoke_runner.publish import dashboard
 
     run_dir = tmp_path / "20261201_120000"
     run_dir.mkdir()
     (run_dir / "output.xml").write_text("<robot/>", encoding="utf-8")
     monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: None)
-    assert "robotdashboard is not installed" in dashboard.refresh_after_run(tmp_path, run_dir)
+    missing = dashboard.finish_update(dashboard.DashboardUpdate(tmp_path).begin([run_dir / "output.xml"]))
+    assert missing and "robotdashboard is not installed" in missing
     failing = tmp_path / "robotdashboard"
     failing.write_text("#!/bin/sh\necho 'cannot read output.xml' >&2\nexit 3\n", encoding="utf-8")
     failing.chmod(0o755)
     monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: str(failing))
-    warning = dashboard.refresh_after_run(tmp_path, run_dir)
-    assert "verdict unchanged" in warning and "exit code 3" in warning and "cannot read output.xml" in warning
+    warning = dashboard.finish_update(dashboard.DashboardUpdate(tmp_path).begin([run_dir / "output.xml"]))
+    assert warning and "verdict unchanged" in warning and "exit code 3" in warning
+    assert "cannot read output.xml" in warning
     assert not (tmp_path / DASHBOARD_FILE).exists()
-    # a run without output.xml (preflight failed) adds nothing and warns about nothing
-    (run_dir / "output.xml").unlink()
-    assert dashboard.refresh_after_run(tmp_path, run_dir) is None

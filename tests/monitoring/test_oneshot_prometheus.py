@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner import model
-from smoke_runner.metrics import build_registry, push_metrics
-from smoke_runner.model import RunResults, SuiteResult
-from smoke_runner.verdict import decide
+from smoke_runner.decide.verdict import decide
+from smoke_runner.domain import model
+from smoke_runner.domain.model import RunResults, SuiteResult
+from smoke_runner.publish.metrics import build_registry, push_metrics
 from tests.monitoring._servers import Prometheus, Pushgateway
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner import model
 from smoke_runner.canary import CanaryMetrics, parse_interval, parse_listen_address, prune_run_folders, run_folders
 from smoke_runner.cli import UsageError, parse_options
-from smoke_runner.metrics import EnvironmentNameError, build_registry, check_environment, environment_name
-from smoke_runner.verdict import decide
+from smoke_runner.decide.verdict import decide
+from smoke_runner.domain import model
+from smoke_runner.publish.metrics import EnvironmentNameError, build_registry, check_environment, environment_name
 
 
 def results(passed: int, failed: int, skipped: int = 0, flaky: int = 0) -> model.RunResults:

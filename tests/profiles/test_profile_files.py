@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from libraries.SmokeLibrary.masking import values_at
-from smoke_runner.options import PROTECTED_VARIABLES, check_variable_file
+from smoke_runner.configure.passthrough import PROTECTED_VARIABLES, check_variable_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILES = sorted((REPO_ROOT / "variables" / "profiles").glob("*.yaml"))

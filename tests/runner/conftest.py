@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner.demo import free_port
+from smoke_runner.preflight.demo import free_port
 
 
 class AlertReceiver:

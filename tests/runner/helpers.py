@@ -16,7 +16,7 @@ import robot
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNER = REPO_ROOT / "run_smoke.sh"
-VENV = Path(os.environ.get("SMOKE_VENV") or Path(sys.executable).resolve().parent.parent)
+VENV = Path(os.environ.get("SMOKE_VENV") or sys.prefix)
 #: Variables of the caller's environment that would change a run (also used by tests/docs).
 CLEARED = (
     "PRODUCTION_URL",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import ssl
 import urllib.request
 from pathlib import Path
@@ -15,14 +14,17 @@ from pathlib import Path
 import pytest
 import robot
 
-from smoke_runner import cli, console
+from smoke_runner import cli
 from smoke_runner.cli import UsageError, parse_options
-from smoke_runner.model import FAIL, PASS, SKIP, RunResults, SuiteResult, load_results
-from smoke_runner.model import TestResult as Result
-from smoke_runner.run_options import Options
-from smoke_runner.runner import _target
-from smoke_runner.summary import RunInfo, render_summary
-from smoke_runner.verdict import Verdict, decide
+from smoke_runner.configure.options import Options
+from smoke_runner.decide.verdict import Verdict, decide
+from smoke_runner.domain.model import FAIL, PASS, SKIP, RunResults, SuiteResult
+from smoke_runner.domain.model import TestResult as Result
+from smoke_runner.merge.results import load_results
+from smoke_runner.pipeline import provide_target
+from smoke_runner.processes.guard import Guard
+from smoke_runner.publish import console
+from smoke_runner.publish.summary import RunInfo, render_summary
 
 NOT_OFFERED = "not offered by this deployment (profile classic)"
 
@@ -204,7 +206,7 @@ def test_dialect_without_demo_exits_2_before_doing_anything(capsys: pytest.Captu
 def test_help_names_the_dialect_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--help"]) == 2
     text = capsys.readouterr().out
-    assert "--dialect {contract,classic}" in text and "with --demo" in text
+    assert "--dialect {contract,classic,lean}" in text and "with --demo" in text
 
 
 @pytest.mark.parametrize(
@@ -221,8 +223,8 @@ def test_demo_starts_the_reference_api_in_the_chosen_dialect(
     absent: str,
 ) -> None:
     monkeypatch.setenv("LATTICE_DIALECT", "contract" if dialect == "classic" else "classic")  # --dialect wins
-    with _target(Options(demo=True, dialect=dialect)) as url:
-        context = ssl.create_default_context(cafile=os.environ["CA_BUNDLE"])
-        with urllib.request.urlopen(f"{url}/openapi.json", timeout=10, context=context) as answer:  # noqa: S310
+    with provide_target(Options(demo=True, dialect=dialect), Guard()) as target:
+        context = ssl.create_default_context(cafile=target.ca_bundle)
+        with urllib.request.urlopen(f"{target.url}/openapi.json", timeout=10, context=context) as answer:  # noqa: S310
             paths = json.load(answer)["paths"]
     assert present in paths and absent not in paths

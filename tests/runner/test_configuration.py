@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner.preflight import ConfigurationError
-from smoke_runner.runner import check_time_settings
+from smoke_runner.configure.settings import ConfigurationError, TimeSettings, time_settings
 from tests.runner.helpers import run_runner
 
 BAD_VALUES = ("0", "-1", "abc", "nan", "inf", "-inf", "1e30")
@@ -20,15 +19,12 @@ NAMES = ("API_TIMEOUT", "PREFLIGHT_TIMEOUT", "SMOKE_RUN_TIMEOUT")
 def test_time_settings_outside_a_finite_range_are_configuration_errors(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=f"{name} must be a number of seconds above 0"):
-        check_time_settings()
+        time_settings({name: value})
 
 
-def test_sane_time_settings_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in NAMES:
-        monkeypatch.setenv(name, "12.5")
-    assert check_time_settings() == (12.5, 12.5)
+def test_sane_time_settings_are_accepted() -> None:
+    assert time_settings(dict.fromkeys(NAMES, "12.5")) == TimeSettings(12.5, 12.5, 12.5)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
 """The trend dashboard (``robotdashboard``) starts as soon as the run's output.xml is written and
-works while the runner writes the log, the report, the xUnit files, the metrics and the summary;
-the runner waits for it (within its time limit) before the verdict. A failure or a time-out stays
-a warning that leaves the verdict alone.
+works while the runner writes the log, the report, the JUnit files and the metrics; the runner
+waits for it (within its time limit) before the summary and the verdict. A failure or a time-out
+stays a warning that leaves the verdict alone.
 
 A stand-in ``robotdashboard`` proves the order without timing anything: it reads output.xml
-completely, then waits for the run's summary (written after everything else) before it writes
-the page, which only works when it runs alongside the rest."""
+completely, then waits for the run's metrics file (written after the pages and the JUnit files)
+before it writes the page, which only works when it runs alongside the rest."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from robot.api import ExecutionResult
 
-from smoke_runner import dashboard, forkserver, runner
-from smoke_runner.execution import ExecutionOutcome, ExecutionPlan
-from smoke_runner.preflight import ReachabilityResult
-from smoke_runner.run_options import Options
+from smoke_runner import pipeline
+from smoke_runner.configure.options import Options
+from smoke_runner.configure.settings import TimeSettings
+from smoke_runner.pipeline import Execution, RunConfiguration, Target
+from smoke_runner.preflight.checks import ReachabilityResult
+from smoke_runner.processes.guard import Guard
+from smoke_runner.publish import dashboard
 from tests.runner.helpers import run_robot
 
 SUITE = """\
@@ -51,50 +54,33 @@ page.write_text("<html>dashboard</html>")
 """
 
 
-#: The run's fork server while a "forked" stand-in test runs (else empty: none).
-SERVED: dict[str, str] = {}
-
-
-@pytest.fixture(params=["cold", "warm", "forked"])
-def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
-    """The stand-in as ``robotdashboard``: started when output.xml is there ("cold", as any
-    robotdashboard on PATH), or run by the warm process readied before ("warm", as this
-    virtualenv's robotdashboard), forked from the run's fork server ("forked", on Linux)."""
+@pytest.fixture
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The stand-in as ``robotdashboard``."""
     script = tmp_path / "robotdashboard"
     script.write_text(STAND_IN.format(python=sys.executable), encoding="utf-8")
     script.chmod(0o755)
     monkeypatch.setattr(dashboard, "robotdashboard_command", lambda bin_dir=None: str(script))
-    warm = request.param != "cold"
-    monkeypatch.setattr(dashboard, "_warm_python", lambda command: sys.executable if warm else None)
     notes = tmp_path / "notes.json"
     monkeypatch.setenv("STAND_IN_NOTES", str(notes))
-    if request.param != "forked":
-        yield notes
-        return
-    if not forkserver.supported():
-        pytest.skip("the fork server is Linux only")
-    with forkserver.serving(sys.executable) as served:
-        monkeypatch.setattr(sys.modules[__name__], "SERVED", served)
-        yield notes
+    yield notes
 
 
 def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
-    """``runner._run_against`` a target that answers, with pabot replaced by an in-process robot run."""
+    """``pipeline.run_once`` against a target that answers, with pabot replaced by an in-process robot run."""
     source = tmp_path / "health.robot"
     source.write_text(SUITE, encoding="utf-8")
     output = run_robot(source, tmp_path / "robot.xml")
 
-    def fake_pabot(
-        plan: ExecutionPlan, run_dir: Path, stream: object = None, on_output: object = None
-    ) -> ExecutionOutcome:
-        return ExecutionOutcome(run_dir / "output.xml", None, None, result=ExecutionResult(str(output)))
+    def fake_execute(context: object) -> Execution:
+        return Execution(result=ExecutionResult(str(output)))
 
-    monkeypatch.setattr(runner, "run_pabot", fake_pabot)
-    monkeypatch.setattr(runner, "probe_target", lambda *args: ReachabilityResult(None, 200, 0.01))
+    monkeypatch.setattr(pipeline, "execute", fake_execute)
+    monkeypatch.setattr(pipeline, "probe_target", lambda *args: ReachabilityResult(None, 200, 0.01))
     monkeypatch.setenv("SMOKE_RUN_ID", "overlap-test")
     options = Options(suites=["health"], results_dir=tmp_path / "results")
-    plan = ExecutionPlan(sources=[source], processes=1, forkserver=SERVED)
-    code, report = runner._run_against("http://127.0.0.1:9", options, {"health": source}, [], plan, 5.0)
+    configuration = RunConfiguration(options, TimeSettings(30, 5, 60), {"health": source}, [], Guard())
+    code, report = pipeline.run_once(configuration, Target("http://127.0.0.1:9"))
     report()
     return code, tmp_path / "results"
 
@@ -102,11 +88,11 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
 def test_the_dashboard_reads_a_complete_output_while_the_rest_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("WAIT_FOR", "summary_*.txt")  # the last artifact of the run folder
+    monkeypatch.setenv("WAIT_FOR", "metrics_*.prom")  # written after the pages and the JUnit files
     code, results = _run(tmp_path, monkeypatch)
     out = capsys.readouterr()
     assert code == 0, out
-    # it got to the summary: the runner wrote it while the dashboard was still at work
+    # it got to the metrics file: the runner wrote it while the dashboard was still at work
     assert (results / dashboard.DASHBOARD_FILE).read_text() == "<html>dashboard</html>", out.err
     notes = stand_in.read_text()
     assert '"tests": 1' in notes, notes  # output.xml was complete when it started
@@ -133,26 +119,8 @@ def test_a_dashboard_that_does_not_finish_in_time_is_stopped_with_a_warning(
 def test_a_failing_dashboard_is_a_warning_with_its_last_line(tmp_path: Path, stand_in: Path) -> None:
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "output.xml").write_text("<robot/>", encoding="utf-8")
-    update = dashboard.begin_after_run(dashboard.prepare_update(tmp_path, served=SERVED), tmp_path / "run")
-    assert update is not None and update.process is not None
-    assert ("robot_client.py" in " ".join(map(str, update.process.args))) == bool(SERVED)  # forked when served
-    warning = dashboard.finish_after_run(update)  # the stand-in cannot read "<robot/>": exit code 1
+    update = dashboard.DashboardUpdate(tmp_path).begin([tmp_path / "run" / "output.xml"])
+    assert update.process is not None
+    warning = dashboard.finish_update(update)  # the stand-in cannot read "<robot/>": exit code 1
     assert warning and "verdict unchanged" in warning and "exit code 1" in warning, warning
     assert update.output == [], "its output files are closed"
-
-
-def test_a_readied_dashboard_without_output_ends_quietly(tmp_path: Path, stand_in: Path) -> None:
-    """Readied while the suites ran, but no output.xml came (it could not be written): no warning."""
-    update = dashboard.prepare_update(tmp_path, served=SERVED)
-    assert dashboard.begin_after_run(update, tmp_path) is None
-    assert update.process is None or update.process.poll() is not None
-    assert dashboard.finish_after_run(update) is None
-    assert not (tmp_path / dashboard.DASHBOARD_FILE).exists()
-
-
-def test_this_virtualenvs_robotdashboard_runs_warm() -> None:
-    command = dashboard.robotdashboard_command()
-    if command is None or Path(command).parent != Path(sys.executable).parent:
-        pytest.skip("robotdashboard is not installed in this virtualenv")
-    assert dashboard._warm_python(command) == sys.executable
-    assert dashboard._warm_python(str(Path(sys.executable).parent / "no-such-tool")) is None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner.verdict import EXIT_DRYRUN
+from smoke_runner.decide.verdict import EXIT_DRYRUN
 from tests.runner.helpers import run_runner
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smoke_runner.cli import UsageError, parse_options
-from smoke_runner.options import PROTECTED_VARIABLES, parse_passthrough
+from smoke_runner.configure.passthrough import PROTECTED_VARIABLES, parse_passthrough
 from tests.runner.helpers import run_runner
 
 

@@ -19,17 +19,11 @@ import pytest
 import robot
 from robot.api import ExecutionResult
 
-from smoke_runner.execution import (
-    TOP_SUITE_NAME,
-    ExecutionPlan,
-    _child_env,
-    attempt_outputs,
-    combine_attempt,
-    pabot_command,
-    run_pabot,
-)
-from smoke_runner.model import load_results
-from smoke_runner.output_watch import OutputWatcher, is_complete
+from smoke_runner.execute.pabot import TOP_SUITE_NAME, ExecutionPlan, attempt_outputs, child_environment, pabot_command
+from smoke_runner.merge.combine import combine_attempt
+from smoke_runner.merge.results import load_results
+from smoke_runner.pipeline import execute_suites
+from smoke_runner.processes.guard import Guard
 from tests.runner.helpers import run_robot
 
 PASSES = """\
@@ -97,7 +91,7 @@ def _pabot(plan: ExecutionPlan, *args: str, cwd: Path) -> None:
     subprocess.run(  # noqa: S603 - the venv's pabot
         [str(BIN / "pabot"), *args],
         cwd=cwd,
-        env=_child_env(plan),
+        env=child_environment(os.environ, plan.env, BIN),
         capture_output=True,
         text=True,
         timeout=300,
@@ -157,9 +151,7 @@ def test_one_source_keeps_its_own_name(tmp_path: Path) -> None:
     (source,) = _sources(tmp_path, health=FAILS)
     plan = ExecutionPlan(sources=[source], processes=2, bin_dir=BIN)
     assert "--name" not in pabot_command(plan, tmp_path)
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    outcome = run_pabot(plan, run_dir)
+    outcome = execute_suites(_planned(plan), Guard(), stream=None)
     assert outcome.result is not None, outcome
     assert outcome.result.suite.name == "Health" and outcome.result.suite.id == "s1"
     statuses = {test.name: test.status for test in outcome.result.suite.all_tests}
@@ -203,12 +195,10 @@ def test_a_failure_that_passes_on_the_rerun_is_merged_as_rebot_merges_it(tmp_pat
     plan = ExecutionPlan(
         sources=sources, processes=2, bin_dir=BIN, env={"FLAKY_MARKER": str(tmp_path / "marker")}, time_limit=300
     )
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
     lines: list[str] = []
-    outcome = run_pabot(plan, run_dir, lines.append)
-    assert outcome.result is not None and not outcome.error, (outcome.error, lines)
-    assert outcome.first is not None and outcome.rerun is not None and outcome.first.parent.name == ".attempts"
+    outcome = execute_suites(_planned(plan), Guard(), stream=lines.append)
+    assert outcome.result is not None and not outcome.warnings, (outcome.warnings, lines)
+    assert outcome.first is not None and outcome.rerun is not None
     assert "Re-running failed tests once to detect flaky tests ..." in lines
     top = outcome.result.suite
     assert top.name == "Smoke" and [suite.name for suite in top.suites] == ["Extra", "Health", "Workflows"]
@@ -222,35 +212,36 @@ def test_a_failure_that_passes_on_the_rerun_is_merged_as_rebot_merges_it(tmp_pat
     }
     flaky = next(test for test in top.all_tests if test.name == "Fails Only On The First Attempt")
     assert "Test has been re-executed and results merged" in flaky.message and "first attempt failed" in flaky.message
-    # the re-run ran only the suites with failures: its own file holds nothing else
-    assert [suite.name for suite in ExecutionResult(str(outcome.rerun)).suite.suites] == ["Extra", "Workflows"]
+    # the re-run ran only the suites with failures: its own result holds nothing else
+    assert [suite.name for suite in outcome.rerun.suite.suites] == ["Extra", "Workflows"]
     results = load_results(
         outcome.result, dict(zip(("health", "workflows", "extra"), sources, strict=True)), outcome.first, outcome.rerun
     )
     assert [test.name for test in results.flaky] == ["Fails Only On The First Attempt"]
-    assert not any(path.name == "pabot_results" for path in run_dir.rglob("*"))
 
 
-def test_a_healthy_attempt_writes_no_file_of_its_own(tmp_path: Path) -> None:
-    """Nothing to re-run: the first attempt stays in memory (no first.xml, no .attempts)."""
+def test_a_healthy_attempt_is_not_rerun_and_leaves_no_work_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to re-run: one attempt, and pabot's work folder (argument files) is gone afterwards."""
     sources = _sources(tmp_path, health=PASSES, workflows=PASSES.replace("Passes", "Works"))
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    outcome = run_pabot(ExecutionPlan(sources=sources, processes=1, bin_dir=BIN), run_dir)
-    assert outcome.end_pabot() is None  # pabot may still have been ending: it ends well
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))  # the work folder is made here
+    outcome = execute_suites(_planned(ExecutionPlan(sources=sources, processes=1, bin_dir=BIN)), Guard(), stream=None)
     assert outcome.result is not None and outcome.first is None and outcome.rerun is None
     assert [suite.name for suite in outcome.result.suite.suites] == ["Health", "Workflows"]
     assert outcome.result.statistics.total.passed == 4
-    assert not list(run_dir.iterdir())
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 def test_a_run_stopped_at_its_time_limit_keeps_what_ran(tmp_path: Path) -> None:
     sources = _sources(tmp_path, health=PASSES, workflows=SLOW)
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    outcome = run_pabot(ExecutionPlan(sources=sources, processes=2, bin_dir=BIN, time_limit=10), run_dir)
-    assert outcome.timed_out and outcome.error == "the tests did not finish within 10 s", outcome.error
+    outcome = execute_suites(
+        _planned(ExecutionPlan(sources=sources, processes=2, bin_dir=BIN, time_limit=10)), Guard(), stream=None
+    )
+    assert outcome.time_limit_error is not None and "did not finish within 10 s" in outcome.time_limit_error
     assert outcome.result is not None, "the processes' outputs were there to combine"
     statuses = {test.name: test.status for test in outcome.result.suite.all_tests}
     # the suite that finished keeps its results; pabot marks every test of the stopped one failed
@@ -273,59 +264,24 @@ def _robot_output(tmp_path: Path, index: int, text: str) -> Path:
     return run_robot(source, folder / "output.xml")
 
 
-def test_an_output_read_early_is_used_only_while_its_file_is_unchanged(tmp_path: Path) -> None:
-    """Each complete output is read as soon as it is there; the model is handed out only if the
-    file is still the one read, else the file is read again."""
-    kept = _robot_output(tmp_path, 0, PASSES)
-    rewritten = _robot_output(tmp_path, 1, PASSES)
-    watcher = OutputWatcher(tmp_path, expected=2).start()
-    assert watcher.complete.wait(30), "two complete outputs were not read"
-    watcher.stop()
-    read_early = watcher.read(kept)
-    assert watcher.read(kept) is read_early
-    _robot_output(tmp_path, 1, FAILS)  # e.g. pabot's interrupt handling rewrites an output afterwards
-    fresh = watcher.read(rewritten)
-    assert {test.name: test.status for test in fresh.suite.all_tests} == {
-        "Always Fails": "FAIL",
-        "Passes Beside It": "PASS",
-    }
-
-
-def test_an_output_still_being_written_is_read_once_complete(tmp_path: Path) -> None:
-    output = _robot_output(tmp_path, 0, FAILS)
-    text = output.read_bytes()
-    cut = text.rindex(b"</robot>")
-    output.write_bytes(text[:cut])  # Robot Framework writes the root's end tag last
-    assert not is_complete(output) and is_complete(_robot_output(tmp_path, 1, PASSES))
-    watcher = OutputWatcher(tmp_path, expected=2).start()
-    try:
-        assert not watcher.complete.wait(0.5), "an incomplete output counted as complete"
-        assert watcher.first.is_set() and watcher.wake.is_set()  # the complete one: the dashboard may get ready
-        output.write_bytes(text)
-        assert watcher.complete.wait(30)
-    finally:
-        watcher.stop()
-    combined, problems = combine_attempt([output], None, watcher.read)
-    assert combined is not None and problems == []
-    assert combined.statistics.total.failed == 1
-
-
 FAKE_PABOT = """#!{python}
-import os, shutil, sys, time
+import os, shutil, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pabot that ignores the graceful stop
 args = sys.argv[1:]
 results = os.path.join(args[args.index("--outputdir") + 1], "pabot_results")
 for number, prepared in enumerate(os.environ["FAKE_OUTPUTS"].split(os.pathsep)):
     os.makedirs(os.path.join(results, str(number)))
     shutil.copy(prepared, os.path.join(results, str(number), "output.xml"))
 print("every process has ended", flush=True)
-time.sleep(float(os.environ["FAKE_LINGER"]))  # pabot's own end: polling, flushing, stopping threads
-print("Elapsed time: at last", flush=True)
-sys.exit(int(os.environ["FAKE_EXIT"]))
+time.sleep(float(os.environ["FAKE_LINGER"]))
+sys.exit(0)
 """
 
 
-def _fake_pabot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linger: float, code: int = 0) -> Path:
-    """A ``pabot`` that leaves complete outputs of two passing suites, then lingers before it ends."""
+@pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pabot")
+def test_a_pabot_that_does_not_end_is_killed_at_the_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pabot leaves complete outputs, then hangs and ignores SIGINT: it is killed at the time limit
+    (after the grace period), the run is marked incomplete, and what it left is kept."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "pabot"
@@ -334,45 +290,17 @@ def _fake_pabot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linger: float, 
     (tmp_path / "prepared").mkdir()
     outputs = [_robot_output(tmp_path / "prepared", number, PASSES) for number in range(2)]
     monkeypatch.setenv("FAKE_OUTPUTS", os.pathsep.join(str(output) for output in outputs))
-    monkeypatch.setenv("FAKE_LINGER", str(linger))
-    monkeypatch.setenv("FAKE_EXIT", str(code))
-    return bin_dir
-
-
-@pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pabot")
-def test_the_results_are_ready_before_pabot_has_ended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every suite's output complete and nothing to re-run: ``run_pabot`` returns at once, pabot's
-    own end is waited for later (``end_pabot``), and only then is its work folder removed."""
-    bin_dir = _fake_pabot(tmp_path, monkeypatch, linger=4)
+    monkeypatch.setenv("FAKE_LINGER", "600")
     sources = _sources(tmp_path, health=PASSES, workflows=PASSES)
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    lines: list[str] = []
-    before = set(Path(tempfile.gettempdir()).glob("smoke-pabot-*"))
+    plan = ExecutionPlan(sources=sources, processes=2, bin_dir=bin_dir, time_limit=2)
     started = time.monotonic()
-    outcome = run_pabot(ExecutionPlan(sources=sources, processes=2, bin_dir=bin_dir), run_dir, lines.append)
-    returned = time.monotonic() - started
-    assert returned < 3.5, f"run_pabot waited for pabot's own end ({returned:.1f} s)"
+    outcome = execute_suites(_planned(plan), Guard(), stream=None)
+    assert time.monotonic() - started < 30, "the hanging pabot was not stopped"
+    assert outcome.time_limit_error is not None
     assert outcome.result is not None and outcome.result.statistics.total.passed == 4
-    assert outcome.ending is not None and "Elapsed time: at last" not in lines
-    workdirs = set(Path(tempfile.gettempdir()).glob("smoke-pabot-*")) - before
-    assert workdirs, "pabot's work folder is kept while pabot still runs in it"
-    assert outcome.end_pabot() is None
-    assert "Elapsed time: at last" in lines  # pabot's lines all reached the console before the verdict
-    assert not [folder for folder in workdirs if folder.exists()], "the work folder outlived pabot"
 
 
-@pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pabot")
-@pytest.mark.parametrize(("linger", "code", "warning"), [(0.5, 3, "exit code 3"), (60, 0, "stopped at the time limit")])
-def test_a_pabot_that_ends_badly_after_its_suites_is_a_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linger: float, code: int, warning: str
-) -> None:
-    bin_dir = _fake_pabot(tmp_path, monkeypatch, linger=linger, code=code)
-    sources = _sources(tmp_path, health=PASSES, workflows=PASSES)
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    plan = ExecutionPlan(sources=sources, processes=2, bin_dir=bin_dir, time_limit=5)
-    outcome = run_pabot(plan, run_dir)
-    assert outcome.result is not None and outcome.result.statistics.total.passed == 4
-    ended = outcome.end_pabot()
-    assert ended is not None and warning in ended, ended
+def _planned(plan: ExecutionPlan) -> ExecutionPlan:
+    """``plan`` with the environment of this test process (pabot starts robot from PATH)."""
+    plan.env = child_environment(os.environ, dict(plan.env), plan.bin_dir)
+    return plan

@@ -1,8 +1,9 @@
-"""After pabot, the attempts are read once and output.xml, log.html and report.html written once.
+"""After pabot, the attempts are merged in the runner's process and output.xml, log.html and
+report.html written once.
 
 The in-process merge must give exactly what ``rebot --merge --name Smoke --metadata ...`` gave
-(the verdict, the xUnit files and the summary are computed from it), and must not hand a model
-that ``_rerun_candidates`` changed to the merge.
+(the verdict, the JUnit files and the summary are computed from it), and the copy that tells
+``--rerunfailed`` what to run must never be the merged result.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 
 import pytest
 import robot
-import robot.api
+from robot.api import ExecutionResult
 
-from smoke_runner import execution
-from smoke_runner.execution import RERUN_CANDIDATES, _merge, _rerun_candidates, write_results
-from smoke_runner.model import load_results
+from smoke_runner.merge.combine import configure, merge_attempts
+from smoke_runner.merge.results import load_results
+from smoke_runner.publish.pages import write_output, write_pages
+from smoke_runner.rerun.policy import RERUN_CANDIDATES, choose_reruns, rerun_input
 from tests.runner.helpers import output_metadata, run_robot
 
 SUITE = """\
@@ -77,57 +79,41 @@ def test_the_merge_and_the_single_write_give_what_rebot_gave(tmp_path: Path, att
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
-    result, problem = _merge([first, rerun], rename=False)
+    result, problem = merge_attempts(first, rerun)
     assert result is not None, problem
+    result = configure(result, None)
     written = tmp_path / "run"
     written.mkdir()
-    assert write_results(result, written, metadata) is None
+    assert write_output(result, written, metadata) is None
+    assert write_pages(result, written) is None
     assert _without_timestamps(written / "output.xml") == _without_timestamps(expected / "output.xml")
     assert output_metadata(written / "output.xml")["Verdict"] == metadata["Verdict"]
     for page in ("log.html", "report.html"):
         assert (written / page).stat().st_size > 10_000
         assert metadata["Verdict"] in (written / page).read_text(encoding="utf-8")
-    from_model = load_results(result, {"workflows": source}, first, rerun)
-    from_file = load_results(expected / "output.xml", {"workflows": source}, first, rerun)
+    from_model = load_results(result, {"workflows": source}, ExecutionResult(str(first)), ExecutionResult(str(rerun)))
+    from_file = load_results(
+        ExecutionResult(str(expected / "output.xml")),
+        {"workflows": source},
+        ExecutionResult(str(first)),
+        ExecutionResult(str(rerun)),
+    )
     assert from_model == from_file
     assert [test.name for test in from_model.flaky] == ["Fails On The First Attempt"]
 
 
-def test_a_run_without_a_rerun_reads_its_output_once(
-    tmp_path: Path, attempts: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+def test_every_failure_worth_a_rerun_reruns_from_the_first_output_itself(
+    tmp_path: Path, attempts: tuple[Path, Path, Path]
 ) -> None:
     _source, first, _rerun = attempts
-    reads: list[str] = []
-    real = robot.api.ExecutionResult
-
-    def counted(*sources: object, **options: object) -> object:
-        reads.extend(str(source) for source in sources)
-        return real(*sources, **options)
-
-    monkeypatch.setattr(robot.api, "ExecutionResult", counted)
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    assert _rerun_candidates(first, workdir) == (first, [])  # every failure is worth a re-run
-    result, _ = _merge([first], rename=False)
-    assert result is not None
-    assert reads == [str(first)]
-    assert execution._last_read is None  # the merge let go of the model it took
+    choice = choose_reruns(ExecutionResult(str(first)))
+    assert choice.worth and not choice.measured and not choice.setup_failed
+    assert rerun_input(first, choice, tmp_path) == first  # no copy is written
 
 
-def test_a_changed_file_is_read_again(tmp_path: Path, attempts: tuple[Path, Path, Path]) -> None:
-    _source, first, rerun = attempts
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    _rerun_candidates(first, workdir)
-    first.write_bytes(rerun.read_bytes())  # another attempt under the same name
-    result, _ = _merge([first], rename=False)
-    assert result is not None
-    assert {test.name: test.status for test in result.suite.all_tests} == {"Fails On The First Attempt": "PASS"}
-
-
-def test_the_model_marked_for_the_rerun_is_not_the_merged_one(tmp_path: Path) -> None:
-    """``_rerun_candidates`` marks setup failures PASS in a copy that tells --rerunfailed what to
-    run; when the re-run then produces nothing, the merge must still see them failed."""
+def test_the_copy_marked_for_the_rerun_is_not_the_first_attempt(tmp_path: Path) -> None:
+    """``rerun_input`` marks setup failures PASS in a copy that tells --rerunfailed what to run;
+    the first attempt itself still has them failed."""
     folder = tmp_path / "suites"
     folder.mkdir()
     (folder / "a_setup.robot").write_text(SETUP_FAILS, encoding="utf-8")
@@ -135,26 +121,28 @@ def test_the_model_marked_for_the_rerun_is_not_the_merged_one(tmp_path: Path) ->
     first = run_robot(folder, tmp_path / "first.xml")
     workdir = tmp_path / "work"
     workdir.mkdir()
-    assert _rerun_candidates(first, workdir) == (workdir / RERUN_CANDIDATES, [])
-    result, _ = _merge([first], rename=True)
-    assert result is not None
-    statuses = {test.name: test.status for test in result.suite.all_tests}
+    choice = choose_reruns(ExecutionResult(str(first)))
+    assert choice.setup_failed == ["Cannot Run"] and choice.worth == ["Suites.B Flow.Fails On The First Attempt"]
+    candidates = rerun_input(first, choice, workdir)
+    assert candidates == workdir / RERUN_CANDIDATES
+    marked = {test.name: test.status for test in ExecutionResult(str(candidates)).suite.all_tests}
+    assert marked == {"Cannot Run": "PASS", "Passes": "PASS", "Fails On The First Attempt": "FAIL"}
+    statuses = {test.name: test.status for test in ExecutionResult(str(first)).suite.all_tests}
     assert statuses == {"Cannot Run": "FAIL", "Passes": "PASS", "Fails On The First Attempt": "FAIL"}
-    assert result.suite.name == "Smoke"
 
 
-def test_an_unreadable_output_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    broken = tmp_path / "first.xml"
+def test_an_unreadable_output_is_an_error_not_a_crash(tmp_path: Path, attempts: tuple[Path, Path, Path]) -> None:
+    _source, first, _rerun = attempts
+    broken = tmp_path / "rerun-broken.xml"
     broken.write_text("<robot><suite", encoding="utf-8")
-    result, problem = _merge([broken], rename=False)
+    result, problem = merge_attempts(first, broken)
     assert result is None and problem
 
 
 def test_a_write_that_fails_is_reported(tmp_path: Path, attempts: tuple[Path, Path, Path]) -> None:
     _source, first, _rerun = attempts
-    result, _ = _merge([first], rename=False)
-    assert result is not None
+    result = ExecutionResult(str(first))
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("x", encoding="utf-8")
-    problem = write_results(result, blocked, {"Verdict": "PROCEED"})
+    problem = write_output(result, blocked, {"Verdict": "PROCEED"})
     assert problem and "output.xml" in problem

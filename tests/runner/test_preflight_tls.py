@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner import console
-from smoke_runner.demo import ReferenceApiProcess
+from smoke_runner.preflight.demo import ReferenceApiProcess
+from smoke_runner.publish import console
 from tests.runner.helpers import failed_names, junit_cases, run_runner
 from tests.support.artifacts import artifacts_containing
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from smoke_runner.demo import ReferenceApiProcess
+from smoke_runner.preflight.demo import ReferenceApiProcess
 from tests.runner.helpers import (
     REPO_ROOT,
     assert_valid_junit,

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from smoke_runner.alerts import send_alert
-from smoke_runner.artifacts import new_run_dir, update_latest
 from smoke_runner.cli import UsageError, parse_options
-from smoke_runner.history import append_history, read_history, trend
-from smoke_runner.model import FAIL, PASS, SKIP, SuiteResult
-from smoke_runner.model import TestResult as Result
-from smoke_runner.redact import host_only, public_url, redact
-from smoke_runner.xunit import write_suite_xunit
+from smoke_runner.domain.model import FAIL, PASS, SKIP, SuiteResult
+from smoke_runner.domain.model import TestResult as Result
+from smoke_runner.domain.redaction import host_only, public_url, redact
+from smoke_runner.publish.alerts import send_alert
+from smoke_runner.publish.history import append_history, read_history, trend
+from smoke_runner.publish.junit import write_suite_xunit
+from smoke_runner.publish.run_folder import new_run_dir, update_latest
 from tests.runner.helpers import junit_cases
 
 
@@ -165,8 +165,29 @@ def test_a_webhook_that_answers_garbage_is_an_error_text_not_a_crash() -> None:
     assert error, "a garbage answer must be reported"
 
 
-def test_process_table_without_proc_comes_from_ps() -> None:
-    from smoke_runner.execution import _ps_process_table
+def test_a_stopped_command_takes_its_whole_process_tree_along(tmp_path: Path) -> None:
+    """A command whose child runs in a session of its own (as pabot starts robot) and ignores
+    SIGINT: stopping the command kills both (psutil walks the tree)."""
+    import subprocess
+    import sys
 
-    table = _ps_process_table()  # what macOS gets, where there is no /proc
-    assert table[os.getpid()][0] == os.getppid()
+    import psutil
+
+    from smoke_runner.processes.commands import stop_process_tree
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import signal, subprocess, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(600)'], start_new_session=True)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)  # noqa: S603
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    stop_process_tree(parent, grace=0.5)  # type: ignore[arg-type]
+    assert parent.poll() is not None
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE

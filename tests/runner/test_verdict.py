@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from smoke_runner.model import FAIL, PASS, SKIP, RunResults, SuiteResult
-from smoke_runner.model import TestResult as Result
-from smoke_runner.verdict import Verdict, decide
+from smoke_runner.decide.verdict import Verdict, decide
+from smoke_runner.domain.model import FAIL, PASS, SKIP, RunResults, SuiteResult
+from smoke_runner.domain.model import TestResult as Result
 
 
 def suite(key: str, passed: int = 0, failed: int = 0, skipped: int = 0, flaky: int = 0) -> SuiteResult:

@@ -23,12 +23,13 @@ from pathlib import Path
 import pytest
 import robot
 
-from smoke_runner.history import failure_records
-from smoke_runner.model import FAIL, PASS, SKIP, RunResults, SuiteResult, load_results
-from smoke_runner.model import TestResult as Result
-from smoke_runner.summary import RunInfo, render_summary, verdict_metadata, verdict_properties
-from smoke_runner.verdict import Verdict, decide
-from smoke_runner.xunit import write_suite_xunit
+from smoke_runner.decide.verdict import Verdict, decide
+from smoke_runner.domain.model import FAIL, PASS, SKIP, RunResults, SuiteResult
+from smoke_runner.domain.model import TestResult as Result
+from smoke_runner.merge.results import load_results
+from smoke_runner.publish.history import failure_records
+from smoke_runner.publish.junit import write_suite_xunit
+from smoke_runner.publish.summary import RunInfo, render_summary, verdict_metadata, verdict_properties
 from tests.runner.helpers import (
     assert_valid_junit,
     junit_cases,

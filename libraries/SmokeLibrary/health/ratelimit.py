@@ -22,12 +22,11 @@ numbers, as a failure: the countdown alone does not prove that a 429 ever comes.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -133,8 +132,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
@@ -154,7 +153,7 @@ def counting_down_problems(states: list[RateLimitState | None]) -> list[str]:
         problems.append(f"remaining {over[0].remaining} exceeds the limit {over[0].limit}")
     if len(known) < 2:
         problems.append(f"only {len(known)} answer came back before the limit: one reading cannot show a countdown")
-    elif not any(b.remaining < a.remaining for a, b in itertools.pairwise(known)):
+    elif not any(b.remaining < a.remaining for a, b in zip(known, known[1:])):
         problems.append(f"remaining never decreased over {len(known)} requests (stayed at {known[0].remaining})")
     return problems
 

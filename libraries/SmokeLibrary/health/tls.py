@@ -15,7 +15,7 @@ import os
 import socket
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -193,7 +193,7 @@ def inspect_certificate(
             )
     except (ssl.SSLError, OSError) as error:
         report.failures.append(f"the verified handshake with {host}:{port} failed ({error})")
-    _judge_dates(report, now or datetime.now(UTC), fail_days, warn_days, max_lifetime_days)
+    _judge_dates(report, now or datetime.now(timezone.utc), fail_days, warn_days, max_lifetime_days)
     _judge_key(certificate, report, min_rsa_bits)
     if report.protocol not in MODERN_PROTOCOLS:
         report.failures.append(f"the negotiated protocol is {report.protocol or 'unknown'}, below TLS 1.2")

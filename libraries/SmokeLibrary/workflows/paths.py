@@ -7,7 +7,6 @@ the service's implementation.
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -24,7 +23,7 @@ def _cell(value: Iterable[Any]) -> Cell:
 
 def in_bounds(cell: Sequence[int], dimensions: Sequence[int]) -> bool:
     """Whether ``cell`` has the lattice's dimension and lies inside it."""
-    return len(cell) == len(dimensions) and all(0 <= c < n for c, n in zip(cell, dimensions, strict=False))
+    return len(cell) == len(dimensions) and all(0 <= c < n for c, n in zip(cell, dimensions))
 
 
 def neighbours(cell: Cell, dimensions: Sequence[int]) -> list[Cell]:
@@ -42,7 +41,7 @@ def are_neighbours(first: Sequence[int], second: Sequence[int]) -> bool:
     """Whether two cells of the same dimension differ by exactly one in exactly one coordinate."""
     if len(first) != len(second):
         return False
-    return sum(abs(a - b) for a, b in zip(first, second, strict=False)) == 1
+    return sum(abs(a - b) for a, b in zip(first, second)) == 1
 
 
 def shortest_distance(
@@ -105,7 +104,7 @@ def path_problems(
         problems.append(f"the path enters blocked cells {entered[:5]}")
     jumps = [
         f"{list(a)} -> {list(b)} (step {i + 1})"
-        for i, (a, b) in enumerate(itertools.pairwise(cells))
+        for i, (a, b) in enumerate(zip(cells, cells[1:]))
         if not are_neighbours(a, b)
     ]
     if jumps:

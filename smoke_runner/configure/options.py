@@ -1,0 +1,36 @@
+"""What one run is asked to do (``Options``): built by the command line (``cli``), carried out by
+the pipeline (``pipeline``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smoke_runner import REPO_ROOT
+
+SUITE_NAMES = ("health", "workflows")
+#: The reference API's dialects --demo can start (reference_api/README.md, "Dialects").
+DEMO_DIALECTS = ("contract", "classic", "lean")
+
+
+@dataclass
+class Options:
+    """Parsed command line."""
+
+    demo: bool = False
+    dialect: str = "contract"  # the demo API's dialect (--dialect, only with --demo)
+    suites: list[str] = field(default_factory=lambda: list(SUITE_NAMES))
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    processes: int = 2
+    variablefiles: list[str] = field(default_factory=list)  # checked, resolved ``path[:arg...]``
+    tests: list[str] = field(default_factory=list)  # --test/--task patterns
+    dryrun: bool = False
+    rerun: bool = True
+    results_dir: Path = REPO_ROOT / "results"
+    passthrough: list[str] = field(default_factory=list)  # other allowed robot options, canonical
+    # watching deployments over time (docs/monitoring.md)
+    environment: str | None = None  # --environment / $SMOKE_ENVIRONMENT (None: derived from the target)
+    every: float | None = None  # canary mode: seconds between run starts
+    metrics_listen: tuple[str, int] | None = None  # canary: where /metrics is served
+    keep: int | None = None  # canary: run folders kept

@@ -1,0 +1,294 @@
+"""The one parser of the options passed through to pabot/robot: an allow-list, not a deny-list.
+
+Everything the runner does not handle itself is read with Robot Framework's own option parser
+(so every spelling robot accepts is seen the same way: ``--SetTag=x``, ``--settag x``, ``--sett x``,
+``-vNAME:x``, options inside ``--argumentfile``/``-A`` files and in ``ROBOT_OPTIONS``) and then
+checked against ``ALLOWED``. What passes is handed on to pabot in one canonical spelling
+(``--name=value``); argument files are expanded here and never reach pabot. pabot's own options
+are refused: the runner sets them itself (``--processes``) or they change which tests run
+(``--shard``, ``--testlevelsplit``, ``--argumentfileN``...).
+
+Protected variables (``PROTECTED_VARIABLES``) decide what is tested and how; they come from the
+environment only and can be set neither with ``--variable`` nor by a ``--variablefile`` (each
+variable file is loaded with Robot's own variable-file loader and refused if it sets one).
+
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from smoke_runner import REPO_ROOT
+
+if TYPE_CHECKING:
+    from robot.utils import ArgumentParser
+
+
+class OptionError(Exception):
+    """A pass-through option that is refused (the runner exits with code 2)."""
+
+
+#: Robot variables that decide what is tested and how -> the environment variable that sets them.
+#: Add a name here to protect it from ``--variable`` and from variable files.
+PROTECTED_VARIABLES: dict[str, str] = {
+    "BASE_URL": "PRODUCTION_URL",
+    "TLS_VERIFY": "CA_BUNDLE",
+    "CA_BUNDLE": "CA_BUNDLE",
+    "TEST_PASSWORD": "TEST_PASSWORD",
+    "TEST_EMAIL": "TEST_EMAIL",
+    "API_TIMEOUT": "API_TIMEOUT",
+    "ALLOW_PLAINTEXT_CREDENTIALS": "ALLOW_PLAINTEXT_CREDENTIALS",
+    "REDIS_REQUIRED": "REDIS_REQUIRED",
+    "RUN_ID": "SMOKE_RUN_ID",
+    "WEBHOOK_RECEIVER_ENABLED": "WEBHOOK_RECEIVER",
+}
+
+#: Robot options that may be passed through (as robot names them after parsing).
+ALLOWED = (
+    "test",
+    "task",
+    "include",
+    "exclude",
+    "variable",  # not for PROTECTED_VARIABLES
+    "variablefile",  # not setting PROTECTED_VARIABLES
+    "settag",  # not Robot's reserved robot:* tags
+    "loglevel",
+    "metadata",
+    "tagdoc",
+    "tagstatinclude",
+    "tagstatexclude",
+    "tagstatcombine",
+    "tagstatlink",
+    "expandkeywords",
+    "maxerrorlines",
+    "maxassignlength",
+)
+#: Handled separately by the runner (kept out of ``PassThrough.args``).
+_SELECTION = ("test", "task", "include", "exclude", "variablefile")
+
+#: Robot options the runner sets itself.
+MANAGED = (
+    "outputdir",
+    "output",
+    "log",
+    "report",
+    "name",
+    "rerunfailed",
+    "rerunfailedsuites",
+    "xunit",
+    "runemptysuite",
+    "consolecolors",
+    "timestampoutputs",
+)
+#: pabot's own options (pabot matches them exactly, anywhere on its command line).
+SHARDING = ("shard", "testlevelsplit", "chunk", "ordering", "suitesfrom")
+PABOT_OPTIONS = (
+    *SHARDING,
+    "processes",
+    "verbose",
+    "help",
+    "version",
+    "pabotlib",
+    "no-pabotlib",
+    "pabotlibhost",
+    "pabotlibport",
+    "processtimeout",
+    "artifacts",
+    "artifactsinsubfolders",
+    "no-rebot",
+    "pabotconsole",
+    "resourcefile",
+    "pabotprerunmodifier",
+    "hive",
+    "command",
+    "end-command",
+)
+_PABOT_ARGUMENTFILE = re.compile(r"--argumentfile\d+$")
+RESERVED_TAG_PREFIX = "robot:"
+
+
+@dataclass
+class PassThrough:
+    """The checked pass-through options."""
+
+    tests: list[str] = field(default_factory=list)  # --test and --task patterns
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    variablefiles: list[str] = field(default_factory=list)  # resolved, checked (``path[:arg...]``)
+    args: list[str] = field(default_factory=list)  # the other allowed options, canonical --name=value
+
+
+def normalise_variable_name(name: str) -> str:
+    """Robot's matching of variable names: ``${Base Url}`` = ``BASE_URL`` = ``baseurl``."""
+    name = name.strip()
+    if len(name) > 3 and name[0] in "$@&" and name[1] == "{" and name.endswith("}"):
+        name = name[2:-1]
+    return re.sub(r"[\s_]", "", name).lower()
+
+
+_PROTECTED = {normalise_variable_name(name): name for name in PROTECTED_VARIABLES}
+
+
+def protected_variable(name: str) -> str | None:
+    """The protected variable ``name`` stands for, or None."""
+    return _PROTECTED.get(normalise_variable_name(name))
+
+
+def _refuse_protected(name: str, where: str) -> None:
+    protected = protected_variable(name)
+    if protected:
+        raise OptionError(
+            f"{where} sets ${{{protected}}}, which decides what is tested and how: it is set only through "
+            f"the environment ({PROTECTED_VARIABLES[protected]}), never with --variable or a variable file"
+        )
+
+
+def resolve_variablefile(text: str) -> tuple[Path, list[str]]:
+    """A path (with Robot's optional ``:arg`` suffix), or the name of a file in ``variables/``
+    (``staging`` -> ``variables/staging.py``); returns the file and its arguments."""
+    from robot.utils import split_args_from_name_or_path
+
+    name, args = split_args_from_name_or_path(text)
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path.resolve(), list(args)
+    for candidate in (REPO_ROOT / "variables" / name, REPO_ROOT / "variables" / f"{name}.py"):
+        if candidate.is_file():
+            return candidate, list(args)
+    raise OptionError(f"variable file not found: {text}")
+
+
+def check_variable_file(path: Path, args: Sequence[str] = ()) -> None:
+    """Load ``path`` with Robot's variable-file loader; refuse it if it sets a protected variable."""
+    from robot.errors import DataError
+    from robot.variables import Variables
+
+    variables = Variables()
+    try:
+        variables.set_from_file(str(path.resolve()), list(args))
+    except DataError as error:
+        raise OptionError(f"variable file {path} cannot be loaded: {str(error).splitlines()[0]}") from None
+    for name in variables.as_dict():
+        _refuse_protected(str(name), f"variable file {path}")
+
+
+def checked_variablefile(text: str) -> str:
+    """``text`` resolved (``staging`` -> ``<repo>/variables/staging.py``) and checked; Robot's
+    ``path:arg`` form keeps its arguments."""
+    path, file_args = resolve_variablefile(text)
+    check_variable_file(path, file_args)
+    return ":".join([str(path), *file_args])
+
+
+def _refuse_pabot_options(args: Sequence[str]) -> None:
+    for arg in args:
+        if _PABOT_ARGUMENTFILE.match(arg):
+            raise OptionError(
+                f"pabot's {arg} cannot be passed through: it runs the suites once more per file "
+                "with other options; use --argumentfile FILE, which is read and checked"
+            )
+        if not arg.startswith("--") or arg[2:] not in PABOT_OPTIONS:
+            continue
+        name = arg[2:]
+        if name in SHARDING:
+            raise OptionError(
+                f"--{name} cannot be passed through: it changes which tests run (sharding), "
+                "and a gate runs every selected test"
+            )
+        if name == "processes":
+            raise OptionError("pabot's --processes cannot be passed through: use the runner's --processes N")
+        raise OptionError(f"pabot's --{name} cannot be passed through: the runner sets pabot's options itself")
+
+
+def _robot_parser(env_options: str | None) -> ArgumentParser:
+    from robot.run import USAGE
+    from robot.utils import ArgumentParser
+
+    return ArgumentParser(USAGE, auto_argumentfile=True, env_options=env_options)
+
+
+def _given(args: Sequence[str], env: Mapping[str, str]) -> dict[str, object]:
+    """The robot options ``args`` (and ``ROBOT_OPTIONS``) set, as robot's own parser reads them."""
+    from robot.errors import DataError, Information
+
+    marker = "__smoke_runner_source__"
+    saved = os.environ.get("ROBOT_OPTIONS")
+    if env.get("ROBOT_OPTIONS", "").strip():
+        os.environ["ROBOT_OPTIONS"] = env["ROBOT_OPTIONS"]
+    else:
+        os.environ.pop("ROBOT_OPTIONS", None)
+    try:
+        baseline = _robot_parser(None).parse_args([marker])[0]
+        parsed, sources = _robot_parser("ROBOT_OPTIONS").parse_args([*args, marker])
+    except Information:
+        raise OptionError("--help/--version of pabot/robot cannot be passed through; use the runner's --help") from None
+    except DataError as error:
+        raise OptionError(f"pabot/robot option error: {str(error).splitlines()[0]}") from None
+    finally:
+        if saved is None:
+            os.environ.pop("ROBOT_OPTIONS", None)
+        else:
+            os.environ["ROBOT_OPTIONS"] = saved
+    strays = [source for source in sources if source != marker]
+    if strays:
+        raise OptionError(f"unexpected argument {strays[0]!r} (suites are chosen with --suite)")
+    return {name: value for name, value in parsed.items() if baseline.get(name) != value}
+
+
+def _refuse(name: str) -> None:
+    if name == "dryrun":
+        raise OptionError(
+            "--dryrun cannot be passed through: use the runner's own --dryrun, "
+            "which labels the run DRY RUN and never gives a verdict"
+        )
+    if name.startswith("skip"):
+        raise OptionError(f"--{name} cannot be passed through: skipped tests or teardowns never fail the gate")
+    if name in MANAGED:
+        raise OptionError(f"--{name} is managed by the runner and cannot be passed through")
+    allowed = ", ".join(f"--{option}" for option in ALLOWED)
+    raise OptionError(f"--{name} cannot be passed through: only {allowed} are (see docs/runner.md#options)")
+
+
+def _values(given: Mapping[str, object], name: str) -> list[str]:
+    """The values of option ``name`` as a list of strings (empty when not given)."""
+    value = given.get(name)
+    if value is None:
+        return []
+    return [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
+def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None) -> PassThrough:
+    """Check the pass-through options ``args`` (and ``ROBOT_OPTIONS`` of ``env``); raise OptionError
+    for anything that is not allowed."""
+    env = os.environ if env is None else env
+    if env.get("REBOT_OPTIONS", "").strip():
+        raise OptionError("REBOT_OPTIONS is set: the runner's merge of the results cannot be changed; unset it")
+    _refuse_pabot_options(args)
+    given = _given(args, env)
+    for name in sorted(given):
+        if name not in ALLOWED:
+            _refuse(name)
+    for variable in _values(given, "variable"):
+        name = variable.split(":", 1)[0]
+        _refuse_protected(name, f"--variable {name}")
+    for tag in _values(given, "settag"):
+        if re.sub(r"\s", "", tag).lower().startswith(RESERVED_TAG_PREFIX):
+            raise OptionError(
+                f"--settag {tag}: Robot's reserved robot:* tags (robot:skip, robot:exclude "
+                "and the others) change how tests end and cannot be set"
+            )
+    result = PassThrough(
+        tests=_values(given, "test") + _values(given, "task"),
+        include=_values(given, "include"),
+        exclude=_values(given, "exclude"),
+        variablefiles=[checked_variablefile(text) for text in _values(given, "variablefile")],
+    )
+    for name in given:
+        if name not in _SELECTION:
+            result.args += [f"--{name}={value}" for value in _values(given, name)]
+    return result

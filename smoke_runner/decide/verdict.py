@@ -1,0 +1,164 @@
+"""The seed's Rollback Decision Matrix, with exact boundaries.
+
+Rules, first match wins:
+
+1. The preflight failed (target unreachable, hanging, TLS error)            -> ROLLBACK
+2. The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)                -> ROLLBACK
+3. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
+4. Not a single test passed or failed (everything skipped or filtered out), or every test of one
+   selected suite was skipped (e.g. nothing offered under an API profile)  -> ROLLBACK
+5. A security check failed (a test tagged ``security``, in any suite)       -> ROLLBACK
+6. Any health test failed (after the re-run)                                -> ROLLBACK
+7. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
+       rate <  50 %                                                         -> ROLLBACK
+       50 % <= rate <= 80 %                                                 -> INVESTIGATE
+       80 % <  rate < 100 %                                                 -> MONITOR
+8. A test passed only on the re-run (FLAKY)                                 -> MONITOR
+9. Every test that ran passed at its first attempt                          -> PROCEED
+
+A security check guards authentication, tenant isolation or secrets; its failure rolls back
+whatever the workflow pass rate, and the reason names the check(s), then any other failed health
+check (e.g. a missed SLA beside a rate limit too slow to probe). A FLAKY test (failed, then
+passed on the re-run) counts as passed in the pass rate, but makes the verdict at least MONITOR
+and is named in the reason: one broken replica behind a load balancer looks exactly like that.
+A test that ended SKIP after a failure (``robot:skip-on-failure``) counts as failed (the model
+reads it as FAIL). When the workflows suite is not selected (``--suite health``) or none of its
+tests ran, rule 7 does not apply. Tests of any other suite count as workflows. Comparisons use
+exact fractions, so 4/5 is 80 % (INVESTIGATE) and 1/2 is 50 % (INVESTIGATE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+
+from smoke_runner.domain.model import RunResults, TestResult
+
+HEALTH_SUITE = "health"
+WORKFLOW_SUITE = "workflows"
+
+
+class Verdict(Enum):
+    """A verdict and its process exit code."""
+
+    PROCEED = 0
+    MONITOR = 10
+    INVESTIGATE = 20
+    ROLLBACK = 30
+
+    @property
+    def exit_code(self) -> int:
+        return self.value
+
+
+#: Exit code for a usage or configuration error (no verdict was reached).
+EXIT_USAGE = 2
+#: Exit code of a finished --dryrun: the suites parse, nothing was tested, so there is no verdict.
+EXIT_DRYRUN = 3
+#: Exit code when the run was interrupted (Ctrl-C, SIGTERM); no verdict was reached.
+EXIT_INTERRUPTED = 130
+#: Exit code of an unexpected error inside the runner itself; no verdict was reached.
+EXIT_INTERNAL = 1
+
+ACTIONS = {
+    Verdict.PROCEED: "Proceed: deployment successful",
+    Verdict.MONITOR: "Monitor closely: minor issues",
+    Verdict.INVESTIGATE: "Investigate: partial functionality issue",
+    Verdict.ROLLBACK: "Roll back immediately",
+}
+
+
+@dataclass
+class Decision:
+    """A verdict, the one-line reason for it and the tests that caused it."""
+
+    verdict: Verdict
+    reason: str
+    failing: list[TestResult] = field(default_factory=list)
+    workflow_pass_rate: Fraction | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+
+def _is_health(test: TestResult) -> bool:
+    return test.suite == HEALTH_SUITE or (test.suite != WORKFLOW_SUITE and "health" in test.tags)
+
+
+def _names(tests: list[TestResult], limit: int = 5) -> str:
+    names = [f"'{test.label}'" for test in tests[:limit]]
+    if len(tests) > limit:
+        names.append(f"and {len(tests) - limit} more")
+    return ", ".join(names)
+
+
+def _flaky_note(results: RunResults) -> str:
+    flaky = results.flaky
+    if not flaky:
+        return ""
+    return f"; {len(flaky)} test(s) passed only on the re-run (flaky): {_names(flaky)}"
+
+
+def percent(rate: Fraction | None) -> str:
+    """``Fraction(9, 10)`` -> ``"90.0%"``; ``None`` -> ``"n/a"``."""
+    return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"
+
+
+def decide(results: RunResults, preflight_error: str | None = None, time_limit_error: str | None = None) -> Decision:
+    """Apply the decision matrix to ``results`` (see the module documentation)."""
+    if preflight_error:
+        return Decision(Verdict.ROLLBACK, f"Preflight failed: {preflight_error}")
+    failing = [test for test in results.tests if test.failed]
+    if time_limit_error:  # incomplete evidence never passes the gate
+        return Decision(Verdict.ROLLBACK, f"Run stopped at its time limit: {time_limit_error}", failing)
+    missing = [suite.key for suite in results.suites if not suite.ran]
+    if not results.suites or missing:
+        names = ", ".join(missing) or "all"
+        return Decision(Verdict.ROLLBACK, f"Suite(s) did not run: {names}", failing)
+    executed = [test for test in results.tests if not test.skipped]
+    if not executed:
+        return Decision(Verdict.ROLLBACK, "No test passed or failed (all skipped or none selected)", failing)
+    idle = [suite.key for suite in results.suites if suite.tests and all(test.skipped for test in suite.tests)]
+    if idle:  # e.g. a profile under which no workflow is offered: that suite gave no evidence
+        return Decision(
+            Verdict.ROLLBACK,
+            f"No test of suite(s) {', '.join(idle)} passed or failed (all skipped, e.g. not offered by this "
+            "deployment): no evidence is not a pass",
+            failing,
+        )
+    security_failures = [test for test in failing if test.security]
+    health_failures = [test for test in failing if _is_health(test)]
+    workflows = [test for test in executed if not _is_health(test)]
+    rate: Fraction | None = None
+    if workflows:
+        rate = Fraction(sum(1 for test in workflows if test.passed), len(workflows))
+    if security_failures:
+        others = [test for test in health_failures if not test.security]
+        also = f"; {len(others)} other health check(s) failed: {_names(others)}" if others else ""
+        return Decision(
+            Verdict.ROLLBACK,
+            f"{len(security_failures)} security check(s) failed: {_names(security_failures)}{also}",
+            failing,
+            rate,
+        )
+    if health_failures:
+        return Decision(
+            Verdict.ROLLBACK,
+            f"{len(health_failures)} health check(s) failed: {_names(health_failures)}",
+            failing,
+            rate,
+        )
+    flaky = _flaky_note(results)
+    if rate is None or rate == 1:
+        if flaky:
+            return Decision(Verdict.MONITOR, f"Every test passed, but not at its first attempt{flaky}", failing, rate)
+        return Decision(Verdict.PROCEED, "All smoke tests passed at their first attempt", failing, rate)
+    passed = sum(1 for test in workflows if test.passed)
+    detail = f"{passed}/{len(workflows)} workflows passed ({percent(rate)})"
+    if rate < Fraction(1, 2):
+        return Decision(Verdict.ROLLBACK, f"{detail}: below 50%", failing, rate)
+    if rate <= Fraction(4, 5):
+        return Decision(Verdict.INVESTIGATE, f"{detail}: 50-80%{flaky}", failing, rate)
+    return Decision(Verdict.MONITOR, f"{detail}: above 80% but not all{flaky}", failing, rate)

@@ -1,0 +1,1 @@
+"""The domain: the run's results model and the redaction of secrets. No process code, no Robot Framework."""

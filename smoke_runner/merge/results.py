@@ -1,0 +1,174 @@
+"""Robot Framework's result model -> the run's own results (``domain.model``): the tests of each
+selected suite, their final status and messages, flaky tests (failed, then passed on the re-run) and
+tests that ended SKIP after a failure (counted as failed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from smoke_runner import REPO_ROOT
+from smoke_runner.domain.model import (
+    FAIL,
+    PASS,
+    SKIP,
+    SKIPPED_AFTER_FAILURE,
+    RunResults,
+    SuiteResult,
+    TestResult,
+    suite_key,
+)
+
+if TYPE_CHECKING:
+    from robot.result import Result, TestCase, TestSuite
+
+#: Robot's messages for a failure turned into a skip (robot:skip-on-failure, --skiponfailure, a
+#: Skip in the teardown after a failed body).
+_SKIP_ON_FAILURE = re.compile(
+    r"^Failed (test|task) skipped using .*Original failure:|"
+    r"^Skipped in teardown:.*Earlier message:",
+    re.DOTALL,
+)
+
+
+def _plain(message: str) -> str:
+    """A Robot message without the ``*HTML*`` prefix and markup rebot --merge adds."""
+    if message.startswith("*HTML*"):
+        message = re.sub(r"<[^>]+>", " ", message[len("*HTML*") :])
+        message = re.sub(r"\s+", " ", message)
+    return message.strip()
+
+
+def _model(source: Result | Path) -> Result:
+    """``source`` itself, or the model read from the output.xml it names."""
+    if isinstance(source, (str, Path)):
+        from robot.api import ExecutionResult
+
+        return ExecutionResult(str(source))
+    return source
+
+
+def _attempts(source: Result | Path | None) -> dict[str, tuple[str, str, float]]:
+    """{full name: (status, message, elapsed seconds)} of every test of ``source`` (empty for None)."""
+    if source is None:
+        return {}
+    result = _model(source)
+    return {
+        test.full_name: (test.status, test.message, test.elapsed_time.total_seconds())
+        for test in result.suite.all_tests
+    }
+
+
+def load_results(
+    merged: Result | Path,
+    selected: dict[str, Path],
+    first: Result | Path | None = None,
+    rerun: Result | Path | None = None,
+) -> RunResults:
+    """The run's results from the ``merged`` result (a model, or the output.xml it was saved to);
+    tests that failed in ``first`` and passed in ``rerun`` are flaky (both are given only when
+    there was a re-run).
+
+    ``selected`` maps the suite keys that ran (``health``, ``workflows``) to their data sources;
+    top-level suites are matched by source, then by name. A selected suite that is absent from the
+    output is returned with ``ran=False``.
+    """
+    rerun_tests = _attempts(rerun)
+    first_tests = _attempts(first) if rerun_tests else {}
+    top = _model(merged).suite
+    children = list(top.suites) if len(selected) > 1 else [top]
+    by_source = {_resolved(path): key for key, path in selected.items()}
+    by_key: dict[str, TestSuite] = {}
+    for child in children:
+        key = by_source.get(_resolved(child.source)) if child.source else None
+        by_key[key or suite_key(child.name)] = child
+    results = RunResults()
+    for key in [*selected, *[k for k in by_key if k not in selected]]:
+        child = by_key.get(key)
+        if child is None:
+            results.suites.append(SuiteResult(key=key, name=key.title(), ran=False))
+            continue
+        results.suites.append(_suite(key, child, first_tests, rerun_tests))
+    return results
+
+
+def _resolved(path: object) -> str:
+    try:
+        return str(Path(str(path)).resolve())
+    except OSError:
+        return str(path)
+
+
+def relative_source(source: object) -> str:
+    """A data source as the path relative to the repository (``suites/health.robot``), or as given."""
+    if not source:
+        return ""
+    path = Path(str(source))
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except (OSError, ValueError):
+        return path.as_posix()
+
+
+def skipped_after_failure(test: TestCase, message: str = "") -> bool:
+    """Whether a SKIP test failed first: Robot turned the failure into a skip (its ``message`` says
+    so), or a step of the test's setup or body ended FAIL before the skip."""
+    if test.status != SKIP:
+        return False
+    if _SKIP_ON_FAILURE.search(message or _plain(test.message)):
+        return True
+    steps = [test.setup] if test.has_setup else []
+    steps += [step for step in test.body if hasattr(step, "status")]
+    return any(getattr(step, "status", "") == FAIL for step in steps)
+
+
+def both_messages(first: str, rerun: str) -> str:
+    """The failure message of a test that failed on the first attempt and on the re-run."""
+    if " ".join(first.split()) == " ".join(rerun.split()):
+        return f"{rerun} (the same on the first attempt and the re-run)"
+    return f"first attempt: {first or '(no message)'}; re-run: {rerun or '(no message)'}"
+
+
+def _suite(
+    key: str,
+    child: TestSuite,
+    first_tests: dict[str, tuple[str, str, float]],
+    rerun_tests: dict[str, tuple[str, str, float]],
+) -> SuiteResult:
+    suite = SuiteResult(
+        key=key, name=child.name, elapsed=child.elapsed_time.total_seconds(), source=relative_source(child.source)
+    )
+    for test in child.all_tests:
+        status, message, elapsed = test.status, _plain(test.message), test.elapsed_time.total_seconds()
+        flaky, first_message, rerun, rerun_message = False, "", False, ""
+        if test.full_name in rerun_tests:
+            _, raw, elapsed = rerun_tests[test.full_name]
+            message = rerun_message = _plain(raw)
+            earlier = first_tests.get(test.full_name)
+            if earlier and earlier[0] == FAIL:
+                rerun, first_message = True, _plain(earlier[1])
+                flaky = status == PASS
+        skipped_on_failure = skipped_after_failure(test, message)
+        if skipped_on_failure:
+            status, message = FAIL, f"{SKIPPED_AFTER_FAILURE}: {message}"
+        if rerun and status == FAIL:
+            message = both_messages(first_message, message)
+        suite.tests.append(
+            TestResult(
+                suite=key,
+                name=test.name,
+                classname=test.parent.full_name if test.parent else child.full_name,
+                status=status,
+                message=message,
+                elapsed=elapsed,
+                tags=tuple(str(tag) for tag in test.tags),
+                flaky=flaky,
+                first_message=first_message,
+                rerun=rerun,
+                rerun_message=rerun_message,
+                skipped_on_failure=skipped_on_failure,
+                source=relative_source(test.source or child.source),
+            )
+        )
+    return suite

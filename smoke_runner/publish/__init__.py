@@ -1,0 +1,1 @@
+"""Step 7, publish: console, output.xml/log/report, JUnit, summary, metrics, history, alerts, dashboard."""

@@ -1,0 +1,161 @@
+"""The human-readable ``summary_<timestamp>.txt`` (also the body of the console report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from smoke_runner.decide.verdict import ACTIONS, WORKFLOW_SUITE, Decision, percent
+from smoke_runner.domain.model import RunResults, one_line
+from smoke_runner.domain.redaction import redact
+from smoke_runner.publish.history import Trend
+
+RULES = """Verdict rules (first match wins):
+  preflight failed, time limit reached, a suite did not run,
+  or nothing passed/failed                                        -> ROLLBACK   (exit 30)
+  a security check failed (a test tagged 'security': authentication,
+  tenant isolation, secrets; in any suite), whatever the pass rate -> ROLLBACK   (exit 30)
+  any health test failed (after the re-run)                       -> ROLLBACK   (exit 30)
+  workflow pass rate = passed/(passed+failed), skips excluded:
+     < 50%                                                        -> ROLLBACK   (exit 30)
+     50% .. 80% (both inclusive)                                  -> INVESTIGATE (exit 20)
+     > 80% and < 100%                                             -> MONITOR    (exit 10)
+  a test passed only on the re-run (flaky; counts as passed in
+  the pass rate, named in the reason)                             -> MONITOR    (exit 10)
+  every test that ran passed at its first attempt                 -> PROCEED    (exit 0)
+  A test that ended SKIP after a failure (robot:skip-on-failure) counts as failed.
+  A test that SKIPs as "not offered by this deployment" is not applicable: a skip like any other."""
+
+
+def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str, str]:
+    """The verdict as name/value pairs for the JUnit files' ``<properties>`` (secrets redacted)."""
+    return {
+        name: redact(value)
+        for name, value in {
+            "verdict": decision.verdict.name,
+            "exit_code": str(decision.exit_code),
+            "reason": decision.reason,
+            "run_id": run_id,
+            "target": target,
+        }.items()
+    }
+
+
+def verdict_metadata(decision: Decision, results: RunResults, run_id: str, target: str) -> dict[str, str]:
+    """The verdict as top-level metadata of output.xml, log.html and report.html (secrets redacted)."""
+    counts = (
+        f"{len(results.tests)} tests: {results.count('PASS')} passed, {results.count('FAIL')} failed, "
+        f"{results.count('SKIP')} skipped, {len(results.flaky)} flaky; "
+        f"workflow pass rate {percent(decision.workflow_pass_rate)}"
+    )
+    return {
+        name: redact(" ".join(value.split()))
+        for name, value in {
+            "Verdict": f"{decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+            "Verdict Reason": decision.reason,
+            "Run ID": run_id,
+            "Target": target,
+            "Counts": counts,
+        }.items()
+    }
+
+
+@dataclass
+class RunInfo:
+    """Facts about the run that are not test results."""
+
+    run_name: str
+    run_id: str
+    target: str
+    started: str
+    duration: float
+    suites: list[str]
+    processes: int
+    dryrun: bool = False
+    demo: bool = False
+    dialect: str = "contract"  # the demo API's dialect (shown only with demo)
+    artifacts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_summary(
+    info: RunInfo, results: RunResults, decision: Decision, trend: Trend | None, history: list[dict[str, Any]]
+) -> str:
+    """The summary text (secrets redacted)."""
+    lines = [
+        "Smoke test summary",
+        "==================",
+        f"Run:          {info.run_name} (run id {info.run_id})",
+        f"Target:       {info.target}"
+        + (f"  (bundled reference API, --demo, {info.dialect} dialect)" if info.demo else ""),
+        f"Started:      {info.started}",
+        f"Duration:     {info.duration:.1f} s",
+        f"Suites:       {', '.join(info.suites)} ({info.processes} parallel processes)"
+        + ("  [DRY RUN: keywords were not executed]" if info.dryrun else ""),
+        "",
+        f"VERDICT:      {decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+        f"Reason:       {decision.reason}",
+        f"Pass rate:    workflows {percent(decision.workflow_pass_rate)}",
+        *[f"Applicable:   {note}" for note in results.applicability_notes(WORKFLOW_SUITE)],
+        "",
+        "Results per suite:",
+    ]
+    for suite in results.suites:
+        if not suite.ran:
+            lines.append(f"  {suite.key:<12} DID NOT RUN")
+            continue
+        lines.append(
+            f"  {suite.key:<12} {len(suite.tests):>3} tests: {suite.passed} passed, {suite.failed} failed, "
+            f"{suite.skipped} skipped, {len(suite.flaky)} flaky ({suite.elapsed:.1f} s)"
+        )
+    if not results.suites:
+        lines.append("  (no suite ran)")
+    flaky = results.flaky
+    lines += ["", f"Flaky tests ({len(flaky)}): failed on the first attempt, passed on the re-run"]
+    lines += [f"  FLAKY {test.suite} / {test.name}: first failure: {one_line(test.first_message)}" for test in flaky]
+    failing = [test for test in results.tests if test.failed]
+    lines += ["", f"Failed tests ({len(failing)}):"]
+    lines += [f"  FAIL  {test.suite} / {test.name}: {test.short_message()}" for test in failing]
+    skipped = [test for test in results.tests if test.skipped]
+    if skipped:
+        lines += ["", f"Skipped tests ({len(skipped)}, not counted as failures):"]
+        lines += [f"  SKIP  {test.suite} / {test.name}: {one_line(test.message)}" for test in skipped]
+    if info.warnings:
+        lines += ["", "Warnings:", *[f"  - {warning}" for warning in info.warnings]]
+    lines += ["", *render_trend(trend, history)]
+    if info.artifacts:
+        lines += ["", "Artifacts:", *[f"  {name}" for name in info.artifacts]]
+    lines += ["", RULES, ""]
+    return redact("\n".join(lines))
+
+
+def render_trend(trend: Trend | None, history: list[dict[str, Any]]) -> list[str]:
+    """The 'last runs' table and trend lines."""
+    if not trend or not history:
+        return ["Recent runs: none recorded"]
+    lines = [
+        f"Recent runs (last {trend.runs}, oldest first):",
+        f"  {'run':<20} {'verdict':<12} {'passed':>6} {'failed':>6} {'skipped':>7} {'duration':>9}  flaky",
+    ]
+    for entry in history:
+        counts = entry.get("counts", {})
+        duration = entry.get("duration_seconds")
+        lines.append(
+            f"  {entry.get('run', entry.get('timestamp', '?'))!s:<20} {entry.get('verdict', '?')!s:<12} "
+            f"{counts.get('passed', 0):>6} {counts.get('failed', 0):>6} {counts.get('skipped', 0):>7} "
+            f"{(f'{duration:.1f} s' if isinstance(duration, (int, float)) else '?'):>9}  "
+            f"{', '.join(entry.get('flaky', []) or []) or '-'}"
+        )
+    rate = f"{trend.mean_pass_rate * 100:.1f}%" if trend.mean_pass_rate is not None else "n/a"
+    mean = f"{trend.mean_duration:.1f} s" if trend.mean_duration is not None else "n/a"
+    change = ""
+    if trend.duration_change is not None:
+        change = f"; this run {'+' if trend.duration_change >= 0 else ''}{trend.duration_change:.1f} s vs. earlier runs"
+    lines.append(f"  Pass rate over these runs: {rate}; mean duration {mean}{change}")
+    if trend.flaky_counts:
+        lines.append(
+            "  Flaky over these runs: " + ", ".join(f"{name} ({count}x)" for name, count in trend.flaky_counts.items())
+        )
+    else:
+        lines.append("  Flaky over these runs: none")
+    return lines

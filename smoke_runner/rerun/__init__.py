@@ -1,0 +1,1 @@
+"""Step 4, re-run: which failed tests get a second attempt (flaky detection)."""
