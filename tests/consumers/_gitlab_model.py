@@ -13,7 +13,7 @@ code block, "Attachment" as a link). Line numbers below are those of junit.rb at
 a machine with the source, ``test_gitlab_junit.py`` runs GitLab's own parser (``gitlab/``) and proves
 that it gives exactly what this model gives.
 
-- Status (create_test_case, lines 66-83): ``failed`` if the test case has a ``<failure>`` child,
+- Status (create_test_case, lines 65-95): ``failed`` if the test case has a ``<failure>`` child,
   else ``error`` for ``<error>``, else ``skipped`` for ``<skipped>``, else ``success``. Any other
   child (``<flakyFailure>``, ``<rerunFailure>``, ``<system-out>``, ...) leaves it ``success``.
 - system_output: for ``failed``/``error`` the element's value, then ``"System Out:\\n\\n" + <system-out>``
@@ -24,7 +24,7 @@ that it gives exactly what this model gives.
   element without attributes; else a Hash of its attributes (``<skipped message="x"/>`` gives
   ``{"message" => "x"}``).
 - file, classname, name: the ``<testcase>`` attributes of those names; execution_time: ``time``.
-- attachment (lines 72 and 76, 103-108): the first ``[[ATTACHMENT|path]]`` in ``<system-out>`` of a
+- attachment (lines 72, 76 and 102-107): the first ``[[ATTACHMENT|path]]`` in ``<system-out>`` of a
   failed or errored test case, a path in the job's artifacts.
 """
 
