@@ -1,5 +1,10 @@
 """Real Prometheus and Pushgateway (Debian packages) on free loopback ports, and a TCP proxy that
-switches between two upstreams (a healthy and a broken reference API) while a canary runs."""
+switches between two upstreams (a healthy and a broken reference API) while a canary runs.
+
+Every server keeps its state in the test's own folder: Debian's prometheus-pushgateway persists to
+/var/lib/prometheus/pushgateway.data and Debian's prometheus stores in /var/lib/prometheus/metrics2/
+unless told otherwise, and a test must neither read another run's pushes nor leave its own behind
+(tests/monitoring/test_isolation.py)."""
 
 from __future__ import annotations
 
@@ -56,10 +61,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 class Pushgateway:
-    """``prometheus-pushgateway`` on 127.0.0.1 (context manager)."""
+    """``prometheus-pushgateway`` on 127.0.0.1 persisting to ``folder/pushgateway/`` (context manager)."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = folder / "pushgateway"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.persistence_file = self.folder / "pushgateway.data"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -68,7 +75,11 @@ class Pushgateway:
         log = self.folder / "pushgateway.log"
         with log.open("wb") as sink:
             self.process = subprocess.Popen(  # noqa: S603
-                [_binary("prometheus-pushgateway"), f"--web.listen-address=127.0.0.1:{self.port}"],
+                [
+                    _binary("prometheus-pushgateway"),
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    f"--persistence.file={self.persistence_file}",
+                ],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
@@ -83,14 +94,28 @@ class Pushgateway:
         if self.process is not None:
             _stop(self.process)
 
+    def status(self) -> dict[str, Any]:
+        """The Pushgateway's own ``/api/v1/status`` (its flags, among others)."""
+        with urllib.request.urlopen(f"{self.url}/api/v1/status", timeout=10) as response:
+            answer: dict[str, Any] = json.load(response)
+        return answer["data"]
+
 
 class Prometheus:
-    """``prometheus`` on 127.0.0.1 with a temporary data folder, scraping ``jobs`` every second."""
+    """``prometheus`` on 127.0.0.1 storing in ``folder/prometheus-data/``, scraping ``jobs`` and
+    evaluating ``rule_files`` every second."""
 
-    def __init__(self, folder: Path, jobs: dict[str, tuple[str, bool]]) -> None:
-        """``jobs``: {job name: (host:port, honor_labels)}."""
+    def __init__(
+        self,
+        folder: Path,
+        jobs: dict[str, tuple[str | tuple[str, ...], bool]],
+        rule_files: tuple[Path, ...] = (),
+    ) -> None:
+        """``jobs``: {job name: (host:port or several, honor_labels)}."""
         self.folder = folder
         self.jobs = jobs
+        self.rule_files = rule_files
+        self.storage = folder / "prometheus-data"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -100,14 +125,17 @@ class Prometheus:
             "global:",
             f"  scrape_interval: {SCRAPE_INTERVAL}",
             f"  evaluation_interval: {SCRAPE_INTERVAL}",
-            "scrape_configs:",
         ]
+        if self.rule_files:
+            lines += ["rule_files:", *[f"  - {json.dumps(str(path))}" for path in self.rule_files]]
+        lines.append("scrape_configs:")
         for job, (target, honor) in self.jobs.items():
+            targets = (target,) if isinstance(target, str) else target
             lines += [
                 f"  - job_name: {json.dumps(job)}",
                 f"    honor_labels: {str(honor).lower()}",
                 "    static_configs:",
-                f"      - targets: [{json.dumps(target)}]",
+                f"      - targets: [{', '.join(json.dumps(item) for item in targets)}]",
             ]
         return "\n".join(lines) + "\n"
 
@@ -120,7 +148,7 @@ class Prometheus:
                 [
                     _binary("prometheus"),
                     f"--config.file={config}",
-                    f"--storage.tsdb.path={self.folder / 'data'}",
+                    f"--storage.tsdb.path={self.storage}",
                     f"--web.listen-address=127.0.0.1:{self.port}",
                     "--log.level=warn",
                 ],
@@ -138,19 +166,44 @@ class Prometheus:
         if self.process is not None:
             _stop(self.process)
 
+    def _api(self, path: str, parameters: dict[str, str]) -> dict[str, Any]:
+        url = f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(parameters)}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            answer: dict[str, Any] = json.load(response)
+        assert answer["status"] == "success", answer
+        data: dict[str, Any] = answer["data"]
+        return data
+
     def query(self, expression: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
         """An instant query (at ``at``, Unix time; default now): [(labels, value)]."""
         parameters = {"query": expression}
         if at is not None:
             parameters["time"] = f"{at:.3f}"
-        url = f"{self.url}/api/v1/query?{urllib.parse.urlencode(parameters)}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            answer: dict[str, Any] = json.load(response)
-        assert answer["status"] == "success", answer
-        data = answer["data"]
+        data = self._api("query", parameters)
         if data["resultType"] == "scalar":
             return [({}, float(data["result"][1]))]
         return [(item["metric"], float(item["value"][1])) for item in data["result"]]
+
+    def samples(
+        self, selector: str, seconds: float, at: float
+    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+        """The raw samples of ``selector`` in the ``seconds`` before ``at``: [(labels, [(time, value)])]."""
+        data = self._api("query", {"query": f"{selector}[{seconds:.0f}s]", "time": f"{at:.3f}"})
+        assert data["resultType"] == "matrix", data
+        return [(item["metric"], [(float(t), float(v)) for t, v in item["values"]]) for item in data["result"]]
+
+    def query_range(
+        self, expression: str, start: float, end: float, step: float
+    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+        """``expression`` evaluated every ``step`` seconds from ``start`` to ``end``: [(labels, [(time, value)])]."""
+        parameters = {"query": expression, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        data = self._api("query_range", parameters)
+        return [(item["metric"], [(float(t), float(v)) for t, v in item["values"]]) for item in data["result"]]
+
+    def flags(self) -> dict[str, str]:
+        """The running server's command-line flags (``/api/v1/status/flags``)."""
+        flags: dict[str, str] = self._api("status/flags", {})
+        return flags
 
     def wait_for(self, expression: str, condition: Any, timeout: float = 60.0) -> list[tuple[dict[str, str], float]]:
         """Poll ``expression`` until ``condition(result)`` holds (bounded by ``timeout``)."""

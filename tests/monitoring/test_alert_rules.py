@@ -1,8 +1,11 @@
-"""monitoring/smoke-alerts.yml, checked and unit-tested by promtool (Debian's ``prometheus`` package).
+"""monitoring/smoke-alerts.yml and smoke-recording-rules.yml, checked and unit-tested by promtool
+(Debian's ``prometheus`` package).
 
-Every alert has promtool unit tests that see it fire and see it quiet; and those tests are proven to
-catch a broken alert: with the alert's expression replaced by one that never fires, or by one that
-always fires, ``promtool test rules`` fails.
+Every alert has promtool unit tests that see it fire and see it quiet, among them a team that runs
+only one-shot gates and one that runs only a canary; and those tests are proven to catch a broken
+alert: with the alert's expression replaced by one that never fires, or by one that always fires,
+``promtool test rules`` fails. Likewise every recording rule's unit tests fail when its expression
+is replaced by a constant.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ RULE_TESTS = (
     REPO_ROOT / "monitoring" / "smoke-alerts.test.yml",
     REPO_ROOT / "monitoring" / "smoke-alerts-daily.test.yml",
 )
+RECORDING = REPO_ROOT / "monitoring" / "smoke-recording-rules.yml"
+RECORDING_TESTS = REPO_ROOT / "monitoring" / "smoke-recording-rules.test.yml"
+RECORD = re.compile(r"^      - record: (\S+)\n", re.MULTILINE)
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed (Debian package prometheus)")
 ALERT = re.compile(r"^      - alert: (\w+)\n", re.MULTILINE)
@@ -35,10 +41,10 @@ def alert_names() -> list[str]:
     return ALERT.findall(RULES.read_text(encoding="utf-8"))
 
 
-def with_expression(text: str, alert: str, expression: str) -> str:
-    """The rules ``text`` with ``alert``'s expression replaced."""
-    start = text.index(f"      - alert: {alert}\n")
-    following = ALERT.search(text, start + 1)
+def with_expression(text: str, alert: str, expression: str, kind: str = "alert") -> str:
+    """The rules ``text`` with ``alert``'s expression replaced (``kind``: alert or record)."""
+    start = text.index(f"      - {kind}: {alert}\n")
+    following = (ALERT if kind == "alert" else RECORD).search(text, start + 1)
     end = following.start() if following else len(text)
     block, count = EXPR.subn(f"        expr: {expression}\n", text[start:end], count=1)
     assert count == 1, f"no expr found for {alert}"
@@ -48,6 +54,7 @@ def with_expression(text: str, alert: str, expression: str) -> str:
 def test_every_alert_of_the_issue_is_there() -> None:
     assert set(alert_names()) >= {
         "SmokeVerdictNotProceed",
+        "SmokeVerdictMonitor",
         "SmokeHealthCheckFailing",
         "SmokeFlakyRateHigh",
         "SmokeGateStale",
@@ -93,3 +100,38 @@ def test_promtool_unit_tests_catch_every_broken_alert(tmp_path: Path, broken: st
     failures = result.stdout + result.stderr
     for alert in alert_names():
         assert f"alertname: {alert}," in failures, f"the unit tests did not notice {alert} with expr {broken!r}"
+
+
+def test_severities_follow_the_seeds_matrix() -> None:
+    """MONITOR is acceptable (warning); INVESTIGATE and ROLLBACK stop the deployment (critical)."""
+    text = RULES.read_text(encoding="utf-8")
+    monitor = text[text.index("      - alert: SmokeVerdictMonitor") :]
+    assert (
+        'verdict="MONITOR"' in monitor.split("labels:")[0] and "severity: warning" in monitor.split("annotations:")[0]
+    )
+    critical = text[
+        text.index("      - alert: SmokeVerdictNotProceed") : text.index("      - alert: SmokeVerdictMonitor")
+    ]
+    assert 'verdict=~"INVESTIGATE|ROLLBACK"' in critical and "severity: critical" in critical
+
+
+@needs_promtool
+def test_promtool_checks_and_unit_tests_the_recording_rules() -> None:
+    result = promtool("check", "rules", str(RECORDING))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(RECORD.findall(RECORDING.read_text(encoding='utf-8')))} rules found" in result.stdout
+    result = promtool("test", "rules", str(RECORDING_TESTS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_promtool_unit_tests_catch_every_broken_recording_rule(tmp_path: Path) -> None:
+    text = RECORDING.read_text(encoding="utf-8")
+    names = RECORD.findall(text)
+    assert len(names) == 3, names
+    for name in names:
+        (tmp_path / RECORDING.name).write_text(with_expression(text, name, "vector(0.5)", "record"), encoding="utf-8")
+        shutil.copy(RECORDING_TESTS, tmp_path / RECORDING_TESTS.name)
+        result = promtool("test", "rules", RECORDING_TESTS.name, cwd=tmp_path)
+        assert result.returncode != 0, f"the unit tests pass with {name} replaced by a constant"
+        assert f'expr: "{name}"' in result.stdout + result.stderr, result.stdout

@@ -1,10 +1,13 @@
-"""One-shot pushes of two environments through a real Pushgateway into a real Prometheus: each
+"""One-shot pushes of three environments through a real Pushgateway into a real Prometheus: each
 documented query (docs/monitoring.md names them verbatim) answers the truth of the last run of each
-environment, and the environments do not overwrite each other."""
+environment, and the environments do not overwrite each other. One environment's last run failed its
+preflight (nothing was tested): no query gives NaN for it (issue 24, observation 8)."""
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +24,8 @@ LAST_VERDICT = "smoke_last_run_verdict == 1"
 LAST_PASS_RATIO = "smoke_last_run_pass_ratio"
 LAST_PASS_RATIO_FROM_COUNTS = (
     'sum by (environment) (smoke_last_run_tests{status="passed"}) / '
-    'sum by (environment) (smoke_last_run_tests{status=~"passed|failed"})'
+    '(sum by (environment) (smoke_last_run_tests{status=~"passed|failed"}) > 0) '
+    "or on (environment) 0 * (max by (environment) (smoke_last_run_suite_ran) == 0)"
 )
 LAST_DURATION = "smoke_last_run_duration_seconds"
 SINCE_LAST_RUN = "time() - smoke_last_run_timestamp_seconds"
@@ -59,8 +63,10 @@ def suite(key: str, passed: int, failed: int, failing_name: str = "") -> SuiteRe
     return SuiteResult(key=key, name=key.title(), tests=tests)
 
 
-def push(gateway: str, environment: str, results: RunResults, duration: float, finished: float) -> str:
-    decision = decide(results)
+def push(
+    gateway: str, environment: str, results: RunResults, duration: float, finished: float, preflight_error: str = ""
+) -> str:
+    decision = decide(results, preflight_error=preflight_error or None)
     error = push_metrics(build_registry(results, decision, duration, finished=finished), gateway, environment)
     assert error is None, error
     return decision.verdict.name
@@ -76,12 +82,33 @@ def by_environment(result: list[tuple[dict[str, str], float]]) -> dict[str, floa
 
 
 def test_every_query_here_is_the_one_the_docs_name() -> None:
-    text = DOC.read_text(encoding="utf-8")
+    text = DOC.read_text(encoding="utf-8").replace("\\|", "|")  # a pipe in a table cell is escaped
     for query in QUERIES:
         assert f"`{query}`" in text, f"docs/monitoring.md does not name the tested query {query}"
 
 
-def test_documented_one_shot_queries_answer_the_last_run_of_each_environment(tmp_path: Path) -> None:
+#: The pass ratio from the counts as docs/monitoring.md gave it before issue 24: NaN (0/0) for an
+#: environment whose last run tested nothing.
+OLD_PASS_RATIO_FROM_COUNTS = (
+    'sum by (environment) (smoke_last_run_tests{status="passed"}) / '
+    'sum by (environment) (smoke_last_run_tests{status=~"passed|failed"})'
+)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Each query's answer, the time the pushes were made (``now``) and the time they were queried (``at``)."""
+
+    by_query: dict[str, list[tuple[dict[str, str], float]]]
+    now: float
+    at: float
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> Answers:
+    """Every documented query (and the old counts query), answered after the pushes of three
+    environments: staging (PROCEED, then MONITOR), production (ROLLBACK), down (preflight failed)."""
+    tmp_path = tmp_path_factory.mktemp("oneshot")
     now = time.time()
     with (
         Pushgateway(tmp_path) as gateway,
@@ -115,19 +142,50 @@ def test_documented_one_shot_queries_answer_the_last_run_of_each_environment(tmp
             )
             == "MONITOR"
         )
-        prom.wait_for(LAST_DURATION, lambda result: sorted(value for _, value in result) == [42.5, 61.0])
+        # down: the preflight failed, no suite ran, nothing was tested
+        assert (
+            push(
+                gateway.url,
+                "down",
+                RunResults([SuiteResult(key="health", ran=False), SuiteResult(key="workflows", ran=False)]),
+                0.5,
+                now - 60,
+                preflight_error="cannot connect to https://api.down.example.com: Connection refused",
+            )
+            == "ROLLBACK"
+        )
+        prom.wait_for(LAST_DURATION, lambda result: sorted(value for _, value in result) == [0.5, 42.5, 61.0])
         at = time.time()
-        answers = {query: prom.query(query, at) for query in QUERIES}
+        found = {query: prom.query(query, at) for query in (*QUERIES, OLD_PASS_RATIO_FROM_COUNTS)}
+    return Answers(found, now, at)
 
-    verdicts = {labels["environment"]: labels["verdict"] for labels, _ in answers[LAST_VERDICT]}
-    assert verdicts == {"staging": "MONITOR", "production": "ROLLBACK"}
-    assert by_environment(answers[LAST_PASS_RATIO]) == pytest.approx({"staging": 12 / 13, "production": 7 / 8})
+
+def test_observation_8_no_documented_query_gives_nan_for_an_environment_whose_preflight_failed(
+    answers: Answers,
+) -> None:
+    for query in QUERIES:
+        answer = answers.by_query[query]
+        assert not [value for _, value in answer if math.isnan(value)], f"{query} gives NaN: {answer}"
+    # the query the docs gave before: NaN for that environment
+    old = {labels["environment"]: value for labels, value in answers.by_query[OLD_PASS_RATIO_FROM_COUNTS]}
+    assert math.isnan(old["down"]) and not math.isnan(old["staging"]), old
+
+
+def test_documented_one_shot_queries_answer_the_last_run_of_each_environment(answers: Answers) -> None:
+    now, at = answers.now, answers.at
+    found = answers.by_query
+    verdicts = {labels["environment"]: labels["verdict"] for labels, _ in found[LAST_VERDICT]}
+    assert verdicts == {"staging": "MONITOR", "production": "ROLLBACK", "down": "ROLLBACK"}
+    # the runner pushes no pass ratio for a run that tested nothing
+    assert by_environment(found[LAST_PASS_RATIO]) == pytest.approx({"staging": 12 / 13, "production": 7 / 8})
+    # from the counts: 0 for the run that could not test at all (no suite ran)
     assert by_environment(
-        [({**labels, "job": "smoke_tests"}, value) for labels, value in answers[LAST_PASS_RATIO_FROM_COUNTS]]
-    ) == pytest.approx({"staging": 12 / 13, "production": 7 / 8})
-    assert by_environment(answers[LAST_DURATION]) == {"staging": 42.5, "production": 61.0}
-    since = by_environment(answers[SINCE_LAST_RUN])
-    assert since == pytest.approx({"staging": at - (now - 120), "production": at - (now - 300)}, abs=0.01)
-    failing = {(labels["environment"], labels["test"]) for labels, _ in answers[FAILED_TESTS]}
+        [({**labels, "job": "smoke_tests"}, value) for labels, value in found[LAST_PASS_RATIO_FROM_COUNTS]]
+    ) == pytest.approx({"staging": 12 / 13, "production": 7 / 8, "down": 0.0})
+    assert by_environment(found[LAST_DURATION]) == {"staging": 42.5, "production": 61.0, "down": 0.5}
+    since = by_environment(found[SINCE_LAST_RUN])
+    expected_since = {"staging": at - (now - 120), "production": at - (now - 300), "down": at - (now - 60)}
+    assert since == pytest.approx(expected_since, abs=0.01)
+    failing = {(labels["environment"], labels["test"]) for labels, _ in found[FAILED_TESTS]}
     assert failing == {("staging", "Callback Registration Flow"), ("production", "Storage Check Passes")}
-    assert by_environment(answers[FAILED_HEALTH_CHECKS]) == {"staging": 0.0, "production": 1.0}
+    assert by_environment(found[FAILED_HEALTH_CHECKS]) == {"staging": 0.0, "production": 1.0, "down": 0.0}

@@ -1,0 +1,114 @@
+"""Real runner runs whose artifacts the consumer tests read.
+
+``throwaway_run``: ``run_smoke.sh`` on two small suites (SMOKE_SUITES_DIR) against a local HTTP
+server, in a few seconds: a test that passes, one that fails at both attempts with two different
+messages, one that is skipped, and one that fails once and passes on the re-run (flaky).
+``demo_run``: ``run_smoke.sh --demo`` with the reference API's faults ``flaky_once`` (a workflow
+passes only on the re-run) and ``missing_security_headers`` (a health check fails twice): the real
+suites, as a CI job produces them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.runner.conftest import AlertReceiver
+from tests.runner.helpers import run_runner
+
+HEALTH = """\
+*** Settings ***
+Documentation    Throwaway health suite of the consumer tests.
+
+*** Test Cases ***
+Api Is Up
+    [Documentation]    Passes.
+    [Tags]    health
+    Log    up
+Database Is Up
+    [Documentation]    Fails at both attempts, with a different message each time.
+    [Tags]    health
+    ${seen} =    Evaluate    os.path.exists(os.environ['FAIL_MARKER'])    modules=os
+    IF    not ${seen}
+        Evaluate    open(os.environ['FAIL_MARKER'], 'w').close()    modules=os
+        Fail    database is down at the first attempt
+    END
+    Fail    database is still down at the re-run
+Redis Is Up
+    [Documentation]    Skipped: Redis is optional.
+    [Tags]    health
+    Skip    Redis is not configured
+"""
+WORKFLOWS = """\
+*** Settings ***
+Documentation    Throwaway workflow suite of the consumer tests.
+Test Tags        workflow    critical
+
+*** Test Cases ***
+Counter Tracking Flow
+    [Documentation]    Fails at the first attempt only (flaky).
+    ${seen} =    Evaluate    os.path.exists(os.environ['FLAKY_MARKER'])    modules=os
+    IF    not ${seen}
+        Evaluate    open(os.environ['FLAKY_MARKER'], 'w').close()    modules=os
+        Fail    usage counter did not move at the first attempt
+    END
+""" + "".join(f"Flow Number {number}\n    [Documentation]    Passes.\n    Log    ok\n" for number in range(1, 10))
+
+#: The tests of the throwaway run by what happens to them.
+PASSED = "Api Is Up"
+FAILED_TWICE = "Database Is Up"
+FIRST_FAILURE = "database is down at the first attempt"
+SECOND_FAILURE = "database is still down at the re-run"
+SKIPPED = "Redis Is Up"
+SKIP_REASON = "Redis is not configured"
+FLAKY = "Counter Tracking Flow"
+FLAKY_FAILURE = "usage counter did not move at the first attempt"
+#: The faults of the demo run and the tests they hit (as the suites declare them).
+DEMO_FAULTS = "flaky_once,missing_security_headers"
+DEMO_FLAKY = "Subscription Management Flow"
+DEMO_FAILED_TWICE = "Security Headers Are Present"
+
+
+@dataclass(frozen=True)
+class Run:
+    """The artifacts of one finished runner run."""
+
+    folder: Path
+    exit_code: int
+    console: str
+
+    @property
+    def output_xml(self) -> Path:
+        return self.folder / "output.xml"
+
+    def junit_files(self) -> list[Path]:
+        return sorted(path for path in self.folder.glob("*_*.xml") if path.name != "output.xml")
+
+
+def throwaway_run(work: Path) -> Run:
+    suites = work / "suites"
+    suites.mkdir(parents=True)
+    (suites / "health.robot").write_text(HEALTH, encoding="utf-8")
+    (suites / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
+    target = AlertReceiver()  # answers GET with 501: any HTTP answer passes the preflight
+    try:
+        run = run_runner(
+            [],
+            work / "results",
+            env={
+                "SMOKE_SUITES_DIR": str(suites),
+                "PRODUCTION_URL": target.url,
+                "FLAKY_MARKER": str(work / "flaky.marker"),
+                "FAIL_MARKER": str(work / "fail.marker"),
+            },
+        )
+    finally:
+        target.close()
+    assert run.returncode == 30, f"the throwaway run should roll back (a health check failed):\n{run.console}"
+    return Run(run.run_dir, run.returncode, run.console)
+
+
+def demo_run(work: Path) -> Run:
+    run = run_runner(["--demo"], work / "results", env={"LATTICE_FAULTS": DEMO_FAULTS}, timeout=300)
+    assert run.returncode == 30, f"the demo run should roll back (a health check failed twice):\n{run.console}"
+    return Run(run.run_dir, run.returncode, run.console)
