@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from smoke_runner.canary import DURATION_BUCKETS
-from smoke_runner.demo import free_port
+from smoke_runner.preflight.demo import free_port
 from tests.monitoring._servers import SCRAPE_INTERVAL, Prometheus
 from tests.monitoring.test_canary_prometheus import history, truth
 from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV
