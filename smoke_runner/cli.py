@@ -18,7 +18,7 @@ from smoke_runner.canary import (
     parse_interval,
     parse_listen_address,
 )
-from smoke_runner.configure.options import DEMO_DIALECTS, SUITE_NAMES, Options
+from smoke_runner.configure.options import DEMO_DIALECTS, DEPRECATED_TAG, SUITE_NAMES, Options
 from smoke_runner.configure.passthrough import OptionError, checked_variablefile, parse_passthrough
 from smoke_runner.decide.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 from smoke_runner.pipeline import run
@@ -27,6 +27,8 @@ from smoke_runner.publish import console
 from smoke_runner.publish.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
 
 _T = TypeVar("_T")
+#: More processes than suites only costs memory: pabot splits by suite.
+MAX_PROCESSES = 8
 
 DESCRIPTION = """\
 Post-deployment smoke tests: preflight, health and workflow suites in parallel (pabot), one re-run
@@ -54,11 +56,6 @@ Exit codes: 0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK,
 Artifacts:  results/<timestamp>/{output.xml,log.html,report.html,health_<ts>.xml,workflows_<ts>.xml,
             summary_<ts>.txt,metrics_<ts>.prom}, results/latest, results/history.jsonl
 Docs:       docs/runner.md, docs/ci.md"""
-
-
-# Tests being retired carry this tag for one release (the seed's "Removing Deprecated Tests"):
-# they are not run unless asked for with --include deprecated.
-DEPRECATED_TAG = "deprecated"
 
 
 class UsageError(Exception):
@@ -110,10 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--processes",
-        type=_positive_int,
+        type=_bounded_int(MAX_PROCESSES),
         default=2,
         metavar="N",
-        help="parallel pabot processes (default 2; one suite per process)",
+        help=f"parallel pabot processes (default 2; one suite per process; 1 to {MAX_PROCESSES})",
     )
     parser.add_argument(
         "--variablefile",
@@ -196,6 +193,18 @@ def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
         or ((DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT) if namespace.every else None),
         "keep": namespace.keep or (DEFAULT_KEEP if namespace.every else None),
     }
+
+
+def _bounded_int(maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to ``maximum``."""
+
+    def convert(text: str) -> int:
+        value = _positive_int(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}: {value}")
+        return value
+
+    return convert
 
 
 def _positive_int(text: str) -> int:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from smoke_runner.canary import CanaryError, run_canary
 from smoke_runner.configure.options import Options
@@ -28,10 +29,18 @@ from smoke_runner.configure.settings import (
     ConfigurationError,
     TimeSettings,
     check_service_urls,
+    is_loopback_host,
     time_settings,
     validate_url,
 )
-from smoke_runner.configure.suites import resolve_sources, robot_options, suites_without_tests
+from smoke_runner.configure.suites import (
+    foreign_suites,
+    planned_tests,
+    resolve_sources,
+    robot_options,
+    suites_without_tests,
+)
+from smoke_runner.decide.evidence import Expectation, PlannedTest, judge_evidence, origin_of, trust_of
 from smoke_runner.decide.verdict import EXIT_USAGE, decide
 from smoke_runner.domain.model import RunResults, SuiteResult
 from smoke_runner.domain.redaction import public_url
@@ -70,6 +79,21 @@ class RunConfiguration:
     sources: dict[str, Path]  # every selected suite
     empty: list[str]  # selected suites the filters leave without tests (not run)
     guard: Guard
+    selected: list[PlannedTest] = field(default_factory=list)  # the tests the run is asked to run
+    left_out: list[PlannedTest] = field(default_factory=list)  # the repository's tests it leaves out
+    left_out_by: str = ""  # the options that left them out
+    foreign: list[str] = field(default_factory=list)  # selected suites that are not the repository's
+
+    def expectation(self, target: Target) -> Expectation:
+        """What the run must show it did against ``target`` (``decide/evidence.py``)."""
+        return Expectation(
+            origin=origin_of(target.url),
+            trust=trust_of(target.url, target.ca_bundle),
+            selected=self.selected,
+            left_out=self.left_out,
+            left_out_by=self.left_out_by,
+            foreign=self.foreign,
+        )
 
     @property
     def running(self) -> dict[str, Path]:
@@ -101,6 +125,11 @@ def run(options: Options, guard: Guard) -> int:
     try:
         configuration = configure_run(options, guard)
         with provide_target(options, guard) as target:
+            if configuration.foreign and not is_loopback_host(urlsplit(target.url).hostname or ""):
+                raise ConfigurationError(
+                    f"suites from outside the repository ({', '.join(configuration.foreign)}, SMOKE_SUITES_DIR) run "
+                    "only against a target on this machine: they are for the project's own tests"
+                )
             if options.every is not None:
                 return _run_canary(configuration, target)
             code, report = run_once(configuration, target)
@@ -123,7 +152,12 @@ def configure_run(options: Options, guard: Guard) -> RunConfiguration:
     check_python()
     check_requirements(options.demo)
     sources = resolve_sources(options.suites)
-    return RunConfiguration(options, times, sources, suites_without_tests(sources, options), guard)
+    configuration = RunConfiguration(options, times, sources, suites_without_tests(sources, options), guard)
+    configuration.selected, configuration.left_out, configuration.left_out_by = planned_tests(sources, options)
+    configuration.foreign = foreign_suites(sources)
+    if configuration.foreign:  # other suites than the repository's: capped, and nothing of ours is "left out"
+        configuration.left_out, configuration.left_out_by = [], ""
+    return configuration
 
 
 @contextlib.contextmanager
@@ -221,6 +255,7 @@ def run_once(
     started_at = datetime.now(timezone.utc)
     given_id = "" if fresh_run_id else os.environ.get("SMOKE_RUN_ID", "").strip()
     run_name, run_dir = new_run_dir(configuration.options.results_dir, started_at)
+    configuration.guard.remove_if_empty(run_dir)  # should the runner be killed before it writes anything
     context = RunContext(
         configuration, target, given_id or uuid.uuid4().hex[:12], run_name, run_dir, started_at, time.monotonic()
     )
@@ -234,7 +269,8 @@ def run_once(
         else:
             execution = execute(context)
             results = _results(context, execution)
-            decision = decide(results, time_limit_error=execution.time_limit_error)
+            evidence = judge_evidence(results, configuration.expectation(target), dryrun=context.options.dryrun)
+            decision = decide(results, time_limit_error=execution.time_limit_error, evidence=evidence)
         context.warnings += execution.warnings
         publication = Publication(
             run_dir=run_dir,
@@ -339,8 +375,8 @@ def _rerun_failures(
     choice = choose_reruns(execution.result)
     if choice.measured:
         say(
-            f"Not re-running {len(choice.measured)} failed test(s) tagged {NO_RERUN_TAG} (a measurement a second "
-            f"attempt would only repeat): {', '.join(choice.measured)}"
+            f"Not re-running {len(choice.measured)} failed test(s) tagged {NO_RERUN_TAG} (a measurement, or a "
+            f"target that stalled: a second attempt would only repeat it): {', '.join(choice.measured)}"
         )
     if not choice:
         return

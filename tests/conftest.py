@@ -10,6 +10,7 @@ that must hold again when a test is added to ``suites/*.robot`` (docs/adding-a-s
 from __future__ import annotations
 
 import ast
+import os
 from functools import cache
 from pathlib import Path
 
@@ -57,12 +58,43 @@ def reads_the_suites(path: Path) -> bool:
     return False
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        default=False,
+        help="the full tier: also the tests marked full (slow consumers, every Python version); what CI runs",
+    )
+
+
+def full_tier(config: pytest.Config) -> bool:
+    """Whether the full tier was asked for (``--full``, or ``SMOKE_TESTS_FULL=1``)."""
+    return bool(config.getoption("--full")) or os.environ.get("SMOKE_TESTS_FULL") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "full: a slow check (a real consumer, a long run, another Python); only in the full tier (--full)"
+    )
+
+
+def _deselect_full_tier(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ``--full``, the tests marked ``full`` are not collected (deselected, not skipped)."""
+    if full_tier(config):
+        return
+    deselected = [item for item in items if item.get_closest_marker("full")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("full")]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests of every module that reads the suites with ``suites``.
 
     The tests of the documents (``tests/docs/``) are not suite-level checks; one of them runs the
     suite-level checks itself (test_guide_executed.py) and must never be run by them.
     """
+    _deselect_full_tier(config, items)
     for item in items:
         path = Path(str(item.fspath)).resolve()
         if path.is_relative_to(TESTS_DIR) and not path.is_relative_to(DOCS_TESTS) and reads_the_suites(path):

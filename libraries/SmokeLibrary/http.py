@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -40,7 +41,40 @@ from .masking import (
 EXCERPT_LIMIT = 300
 #: Default size cap of an answer (``${MAX_RESPONSE_BYTES}`` in the suites): the rest is not read.
 DEFAULT_MAX_RESPONSE_BYTES = 1_000_000
+#: No setting reads more of one answer than this: a smoke test never needs 16 MB of an answer, and a
+#: hostile target must not be able to make a robot process hold gigabytes.
+MAX_RESPONSE_BYTES_CEILING = 16_000_000
 _CHUNK = 64 * 1024
+
+
+#: Where the library records, in the suite's metadata, what it actually tested (JSON): the origin
+#: every request went to and the TLS trust it verified the target with. The runner compares it with
+#: the target it judged (``smoke_runner/decide/evidence.py``): a run that tested anything else never passes.
+EVIDENCE_METADATA = "Run Evidence"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (host lower-cased, the default port written out, no user
+    part): two URLs reach the same server only if their origins are equal as text."""
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}"
+
+
+def trust_of(url: str, verify: bool | str) -> str:
+    """How ``url`` is verified with ``verify`` (from `Use Target`): ``CA bundle PATH``, ``default
+    trust store`` or ``plain HTTP``."""
+    if urlsplit(str(url)).scheme.lower() != "https":
+        return "plain HTTP"
+    if isinstance(verify, str) and verify.strip().lower() != "true":
+        return f"CA bundle {verify}"
+    return "default trust store"
 
 
 @dataclass
@@ -53,19 +87,39 @@ class Target:
     ca_bundle: str = ""
     allow_plaintext: bool = False
 
+    @property
+    def origin(self) -> str:
+        """The origin every request of the run must go to ("" before `Use Target`)."""
+        return origin_of(self.base_url) if self.base_url else ""
 
-_TARGET = Target()
+
+class _Pin:
+    """The run's target, pinned by the first `Use Target` of the process (one robot process runs
+    one suite): a later one may only repeat it."""
+
+    def __init__(self) -> None:
+        self.target = Target()
+
+    def pin(self, target: Target) -> None:
+        if self.target.base_url and target.origin != self.target.origin:
+            raise AssertionError(
+                f"The target of this run is {self.target.origin}; refusing to switch to {mask_text(target.origin)}: "
+                "a run tests one target"
+            )
+        self.target = target
+
+
+_PIN = _Pin()
 
 
 def configure_target(target: Target) -> None:
-    """Make ``target`` the one the keywords use by default."""
-    global _TARGET
-    _TARGET = target
+    """Make ``target`` the one the keywords use by default (the first one pins the run's origin)."""
+    _PIN.pin(target)
 
 
 def current_target() -> Target:
     """The target set by `Use Target` (an empty base URL when none was set)."""
-    return _TARGET
+    return _PIN.target
 
 
 def target_url(url_or_path: str = "") -> str:
@@ -73,19 +127,19 @@ def target_url(url_or_path: str = "") -> str:
     text = str(url_or_path or "")
     if "://" in text:
         return text
-    if not _TARGET.base_url:
+    if not _PIN.target.base_url:
         raise AssertionError(f"No target to send {text or 'requests'} to: call 'Use Target' in the suite setup first")
-    return _TARGET.base_url.rstrip("/") + text
+    return _PIN.target.base_url.rstrip("/") + text
 
 
 def target_verify(verify: bool | str | None = None) -> bool | str:
     """``verify`` when given, else the configured TLS verification."""
-    return _TARGET.verify if verify is None or verify == "" else verify
+    return _PIN.target.verify if verify is None or verify == "" else verify
 
 
 def target_timeout(timeout: float | str | None = None) -> float:
     """``timeout`` when given, else the configured one (seconds)."""
-    return _TARGET.timeout if timeout is None or timeout == "" else float(timeout)
+    return _PIN.target.timeout if timeout is None or timeout == "" else float(timeout)
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -248,6 +302,25 @@ class _StallRecord:
 
 
 STALLS = _StallRecord()
+#: An exchange interrupted after this many seconds (by the test's timeout) counts as a stall.
+INTERRUPTED_STALL_SECONDS = 1.0
+#: The runner's tag of a failure a second attempt would only repeat (smoke_runner/rerun/policy.py):
+#: a test that met a stalled target is not re-run, so one stalling endpoint costs one timeout, not two.
+NOT_WORTH_A_RERUN_TAG = "no-rerun"
+
+
+def _not_worth_a_rerun() -> None:
+    """Tag the running test ``no-rerun`` (outside a test, e.g. in a suite setup, nothing happens)."""
+    with contextlib.suppress(Exception):
+        builtin = BuiltIn()
+        if builtin.get_variable_value("${TEST NAME}") is not None:
+            builtin.set_tags(NOT_WORTH_A_RERUN_TAG)
+
+
+class OtherOriginRefused(AssertionError):
+    """A request to an origin that is not the run's target: never sent."""
+
+    ROBOT_SUPPRESS_NAME = True
 
 
 class UnsafeRedirect(AssertionError):
@@ -447,6 +520,12 @@ class GuardedAdapter(HTTPAdapter):
         self.max_bytes = int(max_bytes)
         if self.max_bytes <= 0:
             raise ValueError(f"The size cap of an answer must be a positive number of bytes, got {max_bytes!r}")
+        if self.max_bytes > MAX_RESPONSE_BYTES_CEILING:
+            logger.warn(
+                f"MAX_RESPONSE_BYTES={self.max_bytes} is above the ceiling of {MAX_RESPONSE_BYTES_CEILING} bytes: "
+                f"answers are read up to {MAX_RESPONSE_BYTES_CEILING} bytes"
+            )
+            self.max_bytes = MAX_RESPONSE_BYTES_CEILING
         self.allow_plaintext = bool(allow_plaintext)
         super().__init__(max_retries=0)
 
@@ -474,8 +553,16 @@ class GuardedAdapter(HTTPAdapter):
         proxies: Any = None,
     ) -> requests.Response:
         seconds = self._seconds_for(timeout)
+        pinned = _PIN.target.origin
+        if pinned and origin_of(str(request.url)) != pinned:
+            raise OtherOriginRefused(
+                f"{request.method} {mask_text(str(request.url))} was not sent: it is not the target of this run "
+                f"({pinned}). The gate sends requests to its target's origin only, whatever a path, a profile or "
+                "a variable says (profile paths are relative: /...)"
+            )
         stalled = STALLS.first_stall(str(request.url))
         if stalled is not None:
+            _not_worth_a_rerun()
             raise TargetStalled(
                 f"{request.method} {mask_text(str(request.url))} was not sent: the target stopped answering "
                 f"earlier ({stalled}); after one exchange ran past its deadline every later request to it "
@@ -498,6 +585,18 @@ class GuardedAdapter(HTTPAdapter):
                 raise
             self._refuse_unsafe_redirect(request, response)
             self._read_bounded(request, response, deadline, seconds)
+        except Exception:
+            raise
+        except BaseException:  # an interruption: Robot's test or keyword timeout (or Ctrl-C) during the exchange
+            waited = seconds - deadline.remaining()
+            if waited >= INTERRUPTED_STALL_SECONDS:
+                STALLS.remember(
+                    str(request.url),
+                    f"{request.method} {mask_text(str(request.url))} gave no complete answer in {waited:.0f} s, "
+                    "when the test's time ran out",
+                )
+                _not_worth_a_rerun()
+            raise
         finally:
             deadline.finish()
             _current.deadline = previous
@@ -506,6 +605,7 @@ class GuardedAdapter(HTTPAdapter):
     def _timeout(self, request: requests.PreparedRequest, seconds: float) -> AnswerTimeout:
         what = f"{request.method} {mask_text(str(request.url))} did not answer completely within {seconds:g} s"
         STALLS.remember(str(request.url), what)
+        _not_worth_a_rerun()
         return AnswerTimeout(
             f"{what} (API_TIMEOUT: the limit for connecting, sending and reading the whole answer)",
             request=request,
@@ -618,16 +718,17 @@ class HttpKeywords:
 
         | Use Target    ${BASE_URL}    ${TLS_VERIFY}    ${API_TIMEOUT}    ${CA_BUNDLE}    ${ALLOW_PLAINTEXT_CREDENTIALS}
         """
-        configure_target(
-            Target(
-                str(base_url).rstrip("/"),
-                tls_verification(verify),
-                float(timeout),
-                str(ca_bundle or ""),
-                bool(allow_plaintext),
-            )
+        target = Target(
+            str(base_url).rstrip("/"),
+            tls_verification(verify),
+            float(timeout),
+            str(ca_bundle or ""),
+            bool(allow_plaintext),
         )
+        configure_target(target)
         logger.info(f"Target: {mask_text(str(base_url))} (timeout {float(timeout):g} s)")
+        evidence = {"origin": target.origin, "trust": trust_of(target.base_url, target.verify)}
+        BuiltIn().set_suite_metadata(EVIDENCE_METADATA, json.dumps(evidence, sort_keys=True))
 
     @keyword("Bearer Authentication For")
     def bearer_authentication_for(self, token: Secret) -> BearerAuth:
@@ -782,7 +883,7 @@ class HttpKeywords:
         | Target Should Accept Credentials Safely
         """
         url = target_url(url)
-        allow_plaintext = _TARGET.allow_plaintext if allow_plaintext is None else allow_plaintext
+        allow_plaintext = _PIN.target.allow_plaintext if allow_plaintext is None else allow_plaintext
         parts = urlsplit(url)
         if parts.scheme == "https" or is_local_host(parts.hostname or ""):
             return

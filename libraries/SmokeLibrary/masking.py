@@ -73,6 +73,8 @@ def _mask_key_value(match: re.Match[str]) -> str:
 # and never tries a split twice. (The old ``[\w-]*password[\w-]*`` could start at every character
 # of a long word: 60 KB took minutes.) tests/security/test_masking_structure.py times hostile shapes.
 _KEY = rf"(?<![\w-])[\"']?(?=[\w-]*?{_SECRET_WORDS})[\w-]+[\"']?"
+#: A value that is an ordinary literal (true, false, null...) is a setting, never a secret.
+_NOT_A_LITERAL = r"(?!(?:true|false|null|none|yes|no|on|off)(?![\w-]))"
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?i)(?<![\w-])(bearer\s+)[A-Za-z0-9\-_.~+/=]+"), r"\1" + MASK),
     (re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), MASK),
@@ -84,8 +86,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
         re.compile(rf"""(?i)(?P<key>{_KEY}\s*[:=]\s*)(?:"(?P<dq>(?:\\.|[^"\\])*)"|'(?P<sq>(?:\\.|[^'\\])*)')"""),
         _mask_key_value,
     ),
-    (  # form-encoded or query text: password=…&secret=…
-        re.compile(rf"""(?i)((?<![\w-])(?=[\w-]*?{_SECRET_WORDS})[\w-]+=)(?!["'])[^&\s"',;]+"""),
+    (  # form-encoded or query text: password=…&secret=… (not a literal such as ..._CREDENTIALS=true)
+        re.compile(rf"""(?i)((?<![\w-])(?=[\w-]*?{_SECRET_WORDS})[\w-]+=)(?!["']){_NOT_A_LITERAL}[^&\s"',;]+"""),
         r"\1" + MASK,
     ),
 )
@@ -264,10 +266,19 @@ def secret_forms(value: str) -> set[str]:
     return forms
 
 
+#: Values that are never a secret worth masking (a JSON literal where an answer should hold a token):
+#: masking them would eat ordinary words, such as the "true" of "ALLOW_PLAINTEXT_CREDENTIALS=true".
+_ORDINARY_WORDS = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off"})
+
+
 def register_secret(value: object) -> None:
-    """Remember ``value`` (in every spelling of ``secret_forms``) so that it is masked wherever it appears later."""
-    text = str(value) if value is not None else ""
-    if len(text) < _MIN_SECRET_LENGTH:
+    """Remember ``value`` (in every spelling of ``secret_forms``) so that it is masked wherever it appears later.
+
+    Booleans, ``None`` and ordinary literal words (``true``, ``null``...) are not secrets and are not remembered."""
+    if value is None or isinstance(value, bool):
+        return
+    text = str(value)
+    if len(text) < _MIN_SECRET_LENGTH or text.strip().lower() in _ORDINARY_WORDS:
         return
     forms = {form for form in secret_forms(text) if len(form) >= _MIN_SECRET_LENGTH}
     global _generation

@@ -110,6 +110,57 @@ PABOT_OPTIONS = (
 )
 _PABOT_ARGUMENTFILE = re.compile(r"--argumentfile\d+$")
 RESERVED_TAG_PREFIX = "robot:"
+#: Options whose values Robot resolves or shows (tags, metadata, patterns): no variable or expression
+#: syntax in them (Robot would resolve ``${{...}}`` at run time, after every check), and no secret.
+TEXT_OPTIONS = (
+    "settag",
+    "metadata",
+    "tagdoc",
+    "include",
+    "exclude",
+    "test",
+    "task",
+    "tagstatinclude",
+    "tagstatexclude",
+    "tagstatcombine",
+    "tagstatlink",
+)
+_VARIABLE_SYNTAX = re.compile(r"[$@&%]\{")
+#: Metadata the runner and SmokeLibrary write (normalised as Robot matches names): never from the command line.
+RESERVED_METADATA = frozenset(
+    re.sub(r"[\s_]+", "", name).lower()
+    for name in (
+        "Verdict",
+        "Verdict Reason",
+        "Run ID",
+        "Target",
+        "Counts",
+        "Partial Run",
+        "Waived Security Checks",
+        "Run Evidence",
+        "Overrides",
+    )
+)
+
+
+def normalized_tag(text: str) -> str:
+    """``text`` as Robot compares tags and names: spaces and underscores removed, lower case."""
+    return re.sub(r"[\s_]+", "", text).lower()
+
+
+def _refuse_resolved_text(given: Mapping[str, object]) -> None:
+    """No variable or expression syntax and no secret in the values Robot resolves or shows."""
+    from smoke_runner.domain.redaction import redact
+
+    for name in TEXT_OPTIONS:
+        for value in _values(given, name):
+            if _VARIABLE_SYNTAX.search(value):
+                raise OptionError(
+                    f"--{name} {value!r}: variable and expression syntax (${{...}}, @{{...}}, &{{...}}, %{{...}}) "
+                    "is not allowed in pass-through tags, names and metadata: Robot resolves it while the tests run"
+                )
+            if redact(value) != value:
+                raise OptionError(f"--{name}: its value holds a secret (TEST_PASSWORD or a URL's credentials)")
 
 
 @dataclass
@@ -276,11 +327,18 @@ def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None)
     for variable in _values(given, "variable"):
         name = variable.split(":", 1)[0]
         _refuse_protected(name, f"--variable {name}")
+    _refuse_resolved_text(given)
     for tag in _values(given, "settag"):
-        if re.sub(r"\s", "", tag).lower().startswith(RESERVED_TAG_PREFIX):
+        if normalized_tag(tag).startswith(RESERVED_TAG_PREFIX):
             raise OptionError(
                 f"--settag {tag}: Robot's reserved robot:* tags (robot:skip, robot:exclude "
-                "and the others) change how tests end and cannot be set"
+                "and the others, in any spelling Robot accepts) change how tests end and cannot be set"
+            )
+    for metadata in _values(given, "metadata"):
+        name = metadata.split(":", 1)[0]
+        if normalized_tag(name) in RESERVED_METADATA:
+            raise OptionError(
+                f"--metadata {name}: the runner writes that metadata itself (the verdict and its evidence)"
             )
     result = PassThrough(
         tests=_values(given, "test") + _values(given, "task"),

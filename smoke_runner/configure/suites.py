@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 
 from smoke_runner import REPO_ROOT
-from smoke_runner.configure.options import Options
+from smoke_runner.configure.options import DEPRECATED_TAG, SUITE_NAMES, Options
 from smoke_runner.configure.settings import ConfigurationError
+from smoke_runner.decide.evidence import PlannedTest
 
 
 def suites_dir() -> Path:
@@ -47,6 +48,54 @@ def selected_test_count(source: Path, options: Options) -> int | None:
         return None
     count: int = suite.test_count
     return count
+
+
+def repository_suites() -> dict[str, Path]:
+    """Every suite of the repository (``suites/``), whatever ``SMOKE_SUITES_DIR`` says."""
+    folder = REPO_ROOT / "suites"
+    return {name: path for name in SUITE_NAMES if (path := folder / f"{name}.robot").exists()}
+
+
+def _tests_of(source: Path, key: str, options: Options | None) -> list[PlannedTest]:
+    """The tests of ``source`` that ``options`` select (None: every test but the deprecated ones),
+    as Robot's own ``TestSuiteBuilder`` and filter find them; [] when the suite cannot be parsed
+    (robot then reports the problem in the run)."""
+    from robot.api import TestSuiteBuilder
+    from robot.errors import DataError
+
+    try:
+        suite = TestSuiteBuilder().build(str(source))
+        if options is None:
+            suite.filter(excluded_tags=[DEPRECATED_TAG])
+        else:
+            suite.filter(
+                included_tests=options.tests or None,
+                included_tags=options.include or None,
+                excluded_tags=options.exclude or None,
+            )
+    except (DataError, OSError, ValueError):
+        return []
+    return [PlannedTest(key, test.name, bool(test.tags.match("security"))) for test in suite.all_tests]
+
+
+def planned_tests(sources: dict[str, Path], options: Options) -> tuple[list[PlannedTest], list[PlannedTest], str]:
+    """The tests the run is asked to run, the repository's tests it leaves out (of every suite, the
+    unselected ones too; retired ``deprecated`` tests are not counted), and what left them out."""
+    selected = [test for key, source in sources.items() for test in _tests_of(source, key, options)]
+    everything = [test for key, source in repository_suites().items() for test in _tests_of(source, key, None)]
+    chosen = {(test.suite, test.name) for test in selected}
+    left_out = [test for test in everything if (test.suite, test.name) not in chosen]
+    causes = [f"--suite {' '.join(sources)}"] if set(sources) != set(SUITE_NAMES) else []
+    causes += [f"--test {pattern}" for pattern in options.tests]
+    causes += [f"--include {tag}" for tag in options.include]
+    causes += [f"--exclude {tag}" for tag in options.exclude if tag != DEPRECATED_TAG]
+    return selected, left_out, ", ".join(causes)
+
+
+def foreign_suites(sources: dict[str, Path]) -> list[str]:
+    """The selected suites that are not the repository's own files (``SMOKE_SUITES_DIR``)."""
+    own = {path.resolve() for path in repository_suites().values()}
+    return [key for key, path in sources.items() if path.resolve() not in own]
 
 
 def suites_without_tests(sources: dict[str, Path], options: Options) -> list[str]:

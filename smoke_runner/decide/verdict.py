@@ -4,17 +4,25 @@ Rules, first match wins:
 
 1. The preflight failed (target unreachable, hanging, TLS error)            -> ROLLBACK
 2. The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)                -> ROLLBACK
-3. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
-4. Not a single test passed or failed (everything skipped or filtered out), or every test of one
+3. The evidence does not show that the run tested what it was asked: a suite tested another
+   origin or TLS trust than the judged target, recorded nothing, a selected test did not run, or a
+   test ran that is not a selected test of the suites (``decide/evidence.py``) -> ROLLBACK
+4. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
+5. Not a single test passed or failed (everything skipped or filtered out), or every test of one
    selected suite was skipped (e.g. nothing offered under an API profile)  -> ROLLBACK
-5. A security check failed (a test tagged ``security``, in any suite)       -> ROLLBACK
-6. Any health test failed (after the re-run)                                -> ROLLBACK
-7. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
+6. A security check failed (a test tagged ``security``, in any suite)       -> ROLLBACK
+7. Any health test failed (after the re-run)                                -> ROLLBACK
+8. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
        rate <  50 %                                                         -> ROLLBACK
        50 % <= rate <= 80 %                                                 -> INVESTIGATE
        80 % <  rate < 100 %                                                 -> MONITOR
-8. A test passed only on the re-run (FLAKY)                                 -> MONITOR
-9. Every test that ran passed at its first attempt                          -> PROCEED
+9. A test passed only on the re-run (FLAKY)                                 -> MONITOR
+10. A security check did not run (left out by a filter or ``--suite``, or not offered by the
+    deployment) without a waiver in the profile, or the suites are not the repository's -> MONITOR
+11. Every test that ran passed at its first attempt                         -> PROCEED
+
+A run that leaves tests out (rule 10, or tests without security) is *partial*: the verdict says so
+and names what was left out, whatever the verdict.
 
 A security check guards authentication, tenant isolation or secrets; its failure rolls back
 whatever the workflow pass rate, and the reason names the check(s), then any other failed health
@@ -33,6 +41,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 
+from smoke_runner.decide.evidence import Evidence
 from smoke_runner.domain.model import RunResults, TestResult
 
 HEALTH_SUITE = "health"
@@ -71,16 +80,24 @@ ACTIONS = {
 
 @dataclass
 class Decision:
-    """A verdict, the one-line reason for it and the tests that caused it."""
+    """A verdict, the one-line reason for it and the tests that caused it; ``partial`` names what
+    the run left out (empty: it ran everything), ``waived`` the security tests a profile waived."""
 
     verdict: Verdict
     reason: str
     failing: list[TestResult] = field(default_factory=list)
     workflow_pass_rate: Fraction | None = None
+    partial: list[str] = field(default_factory=list)
+    waived: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         return self.verdict.exit_code
+
+    @property
+    def label(self) -> str:
+        """``PROCEED``, or ``PROCEED (partial run)`` when tests were left out."""
+        return f"{self.verdict.name} (partial run)" if self.partial else self.verdict.name
 
 
 def _is_health(test: TestResult) -> bool:
@@ -106,13 +123,40 @@ def percent(rate: Fraction | None) -> str:
     return "n/a" if rate is None else f"{float(rate) * 100:.1f}%"
 
 
-def decide(results: RunResults, preflight_error: str | None = None, time_limit_error: str | None = None) -> Decision:
-    """Apply the decision matrix to ``results`` (see the module documentation)."""
+def decide(
+    results: RunResults,
+    preflight_error: str | None = None,
+    time_limit_error: str | None = None,
+    evidence: Evidence | None = None,
+) -> Decision:
+    """Apply the decision matrix to ``results`` and their ``evidence`` (see the module documentation)."""
+    evidence = evidence or Evidence()
+    decision = _decide(results, preflight_error, time_limit_error, evidence)
+    decision.partial, decision.waived = list(evidence.partial), list(evidence.waived)
+    if evidence.caps and decision.verdict in (Verdict.PROCEED, Verdict.MONITOR):
+        capped = "; ".join(evidence.caps)
+        if decision.verdict is Verdict.PROCEED:
+            decision.verdict = Verdict.MONITOR
+            decision.reason = f"Every test that ran passed, but {capped}"
+        else:
+            decision.reason += f"; also {capped}"
+    return decision
+
+
+def _decide(
+    results: RunResults, preflight_error: str | None, time_limit_error: str | None, evidence: Evidence
+) -> Decision:
     if preflight_error:
         return Decision(Verdict.ROLLBACK, f"Preflight failed: {preflight_error}")
     failing = [test for test in results.tests if test.failed]
     if time_limit_error:  # incomplete evidence never passes the gate
         return Decision(Verdict.ROLLBACK, f"Run stopped at its time limit: {time_limit_error}", failing)
+    if evidence.problems:
+        return Decision(
+            Verdict.ROLLBACK,
+            f"The run does not show that it tested what it was asked: {'; '.join(evidence.problems)}",
+            failing,
+        )
     missing = [suite.key for suite in results.suites if not suite.ran]
     if not results.suites or missing:
         names = ", ".join(missing) or "all"

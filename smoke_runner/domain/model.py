@@ -125,6 +125,10 @@ class SuiteResult:
     source: str = ""  # the suite's .robot file (or folder), relative to the repository when inside it
     elapsed: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
+    #: What the suite recorded about its own run (``Run Evidence`` in its metadata, written by
+    #: SmokeLibrary's `Use Target`): the target origin and the TLS trust it actually used; empty when
+    #: it recorded nothing.
+    evidence: dict[str, str] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for test in self.tests if test.status == status)

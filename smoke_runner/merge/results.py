@@ -4,6 +4,7 @@ tests that ended SKIP after a failure (counted as failed)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,9 @@ from smoke_runner.domain.model import (
 if TYPE_CHECKING:
     from robot.result import Result, TestCase, TestSuite
 
+#: The metadata in which SmokeLibrary's `Use Target` records what a suite tested (the same name in
+#: libraries/SmokeLibrary/http.py, EVIDENCE_METADATA; without it the run has no evidence and never passes).
+EVIDENCE_METADATA = "Run Evidence"
 #: Robot's messages for a failure turned into a skip (robot:skip-on-failure, --skiponfailure, a
 #: Skip in the teardown after a failed body).
 _SKIP_ON_FAILURE = re.compile(
@@ -93,6 +97,21 @@ def load_results(
     return results
 
 
+def recorded_evidence(suite: TestSuite) -> dict[str, str]:
+    """What ``suite`` recorded as ``Run Evidence`` (SmokeLibrary's `Use Target`): {} when nothing, or
+    {"unreadable": text} when it is not the JSON object the library writes."""
+    text = suite.metadata.get(EVIDENCE_METADATA)
+    if text is None:
+        return {}
+    try:
+        recorded = json.loads(str(text))
+    except ValueError:
+        recorded = None
+    if not isinstance(recorded, dict):
+        return {"unreadable": str(text)[:200]}
+    return {str(name): str(value) for name, value in recorded.items()}
+
+
 def _resolved(path: object) -> str:
     try:
         return str(Path(str(path)).resolve())
@@ -137,7 +156,11 @@ def _suite(
     rerun_tests: dict[str, tuple[str, str, float]],
 ) -> SuiteResult:
     suite = SuiteResult(
-        key=key, name=child.name, elapsed=child.elapsed_time.total_seconds(), source=relative_source(child.source)
+        key=key,
+        name=child.name,
+        elapsed=child.elapsed_time.total_seconds(),
+        source=relative_source(child.source),
+        evidence=recorded_evidence(child),
     )
     for test in child.all_tests:
         status, message, elapsed = test.status, _plain(test.message), test.elapsed_time.total_seconds()

@@ -12,7 +12,9 @@ Two layers:
   every process started by the runner, its children and theirs inherit (psutil reads the
   environments). It then removes the temporary folders the runner registered with
   ``Guard.remove_after_run`` (the demo API's work folder with its TLS key, pabot's work folder
-  with its argument files), which the runner removes itself on every other exit path.
+  with its argument files), which the runner removes itself on every other exit path, and the run's
+  results folder if it is still empty (``Guard.remove_if_empty``: the run ended before it wrote a
+  thing).
 
 On a normal exit the runner has already stopped its children; the guard then finds nothing and
 exits. Ctrl-C and SIGTERM stop everything as well (``processes.commands.stop_process_tree``).
@@ -38,6 +40,8 @@ _PR_SET_PDEATHSIG = 1
 _ROUNDS = 5  # kill rounds after the runner died (a process may be starting another while we look)
 #: Only temporary folders with these name prefixes are ever removed by the guard.
 REMOVABLE_PREFIXES = ("smoke-demo-", "smoke-pabot-", "lattice-tls-")
+#: A line to the guard that starts with this names a folder to remove only if it is empty.
+EMPTY_ONLY = "empty:"
 
 
 def _set_parent_death_signal() -> None:
@@ -87,9 +91,17 @@ class Guard:
     def remove_after_run(self, folder: Path) -> None:
         """Have the guard remove ``folder`` (a temporary folder named ``REMOVABLE_PREFIXES``...)
         should the runner die without removing it itself."""
+        self._tell(f"{folder}")
+
+    def remove_if_empty(self, folder: Path) -> None:
+        """Have the guard remove ``folder`` (a run's results folder) should the runner die while it
+        is still empty."""
+        self._tell(f"{EMPTY_ONLY}{folder}")
+
+    def _tell(self, line: str) -> None:
         if self._write_end is not None:
             with contextlib.suppress(OSError):
-                os.write(self._write_end, f"{folder}\n".encode())
+                os.write(self._write_end, f"{line}\n".encode())
 
 
 def _environments_readable() -> bool:
@@ -128,8 +140,12 @@ def kill_marked(token: str) -> int:
     return killed
 
 
-def _remove_folders(paths: list[str]) -> None:
-    for text in paths:
+def _remove_folders(lines: list[str]) -> None:
+    for text in lines:
+        if text.startswith(EMPTY_ONLY):
+            with contextlib.suppress(OSError):
+                Path(text[len(EMPTY_ONLY) :]).rmdir()  # only an empty folder: never a result
+            continue
         path = Path(text)
         if path.is_absolute() and path.name.startswith(REMOVABLE_PREFIXES):
             shutil.rmtree(path, ignore_errors=True)

@@ -82,6 +82,10 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
         _out(f"Workflow pass rate: {percent(decision.workflow_pass_rate)} (passed / (passed + failed))")
     for note in results.applicability_notes(WORKFLOW_SUITE):
         _out(f"Applicable: {note}")
+    for note in decision.partial:
+        _out(_style("PARTIAL ", "yellow") + note)
+    for note in decision.waived:
+        _out(_style("WAIVED  ", "yellow") + note)
     for test in results.flaky:
         _out(
             _style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "
@@ -94,9 +98,5 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
     if run_dir:
         _out(f"Artifacts: {run_dir}")
     _out(rule)
-    _out(
-        _style(
-            f"VERDICT: {decision.verdict.name} - {ACTIONS[decision.verdict]} (exit code {decision.exit_code})", style
-        )
-    )
+    _out(_style(f"VERDICT: {decision.label} - {ACTIONS[decision.verdict]} (exit code {decision.exit_code})", style))
     _out(f"Reason: {decision.reason}")

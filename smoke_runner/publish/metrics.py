@@ -16,7 +16,8 @@ queries, each proven by ``tests/monitoring``)::
     smoke_last_run_pass_ratio                     passed/(passed+failed) over all tests (absent if none)
     smoke_last_run_workflow_pass_ratio            the same over the workflow tests (absent if none ran)
     smoke_last_run_suite_ran{suite}               1 if the suite ran, 0 if not (crash, preflight, time limit)
-    smoke_last_run_verdict{verdict}               1 for the run's verdict, 0 for the others
+    smoke_last_run_verdict{verdict,partial}       1 for the run's verdict, 0 for the others; partial="true"
+                                                  when the run left tests out (decide/evidence.py)
     smoke_last_run_exit_code                      the runner's exit code (0/10/20/30)
     smoke_last_run_duration_seconds               wall time of the whole run
     smoke_last_run_timestamp_seconds              end of the run, Unix time
@@ -135,10 +136,14 @@ def build_registry(
             registry=registry,
         ).set(float(decision.workflow_pass_rate))
     verdict_gauge = Gauge(
-        "smoke_last_run_verdict", "1 for the verdict of the last run, 0 for the others", ("verdict",), registry=registry
+        "smoke_last_run_verdict",
+        "1 for the verdict of the last run, 0 for the others; partial=true when it left tests out",
+        ("verdict", "partial"),
+        registry=registry,
     )
+    partial = "true" if decision.partial else "false"
     for verdict in Verdict:
-        verdict_gauge.labels(verdict.name).set(1 if verdict is decision.verdict else 0)
+        verdict_gauge.labels(verdict.name, partial).set(1 if verdict is decision.verdict else 0)
     Gauge("smoke_last_run_exit_code", "Exit code of the last smoke run", registry=registry).set(decision.exit_code)
     Gauge("smoke_last_run_duration_seconds", "Wall time of the last smoke run", registry=registry).set(duration)
     Gauge("smoke_last_run_timestamp_seconds", "End of the last smoke run (Unix time)", registry=registry).set(

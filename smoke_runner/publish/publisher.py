@@ -151,6 +151,8 @@ def publish(
             "verdict": decision.verdict.name,
             "exit_code": decision.exit_code,
             "reason": redact(decision.reason),
+            "partial": [redact(note) for note in decision.partial],
+            "waived": [redact(note) for note in decision.waived],
             "counts": counts,
             "duration_seconds": round(duration, 3),
             "flaky": flaky_names,

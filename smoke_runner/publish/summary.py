@@ -35,6 +35,9 @@ def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str
             "verdict": decision.verdict.name,
             "exit_code": str(decision.exit_code),
             "reason": decision.reason,
+            "partial": "true" if decision.partial else "false",
+            "left_out": "; ".join(decision.partial),
+            "waived": "; ".join(decision.waived),
             "run_id": run_id,
             "target": target,
         }.items()
@@ -51,8 +54,10 @@ def verdict_metadata(decision: Decision, results: RunResults, run_id: str, targe
     return {
         name: redact(" ".join(value.split()))
         for name, value in {
-            "Verdict": f"{decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+            "Verdict": f"{decision.label} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
             "Verdict Reason": decision.reason,
+            "Partial Run": "; ".join(decision.partial) or "no: every test of the suites ran",
+            "Waived Security Checks": "; ".join(decision.waived) or "none",
             "Run ID": run_id,
             "Target": target,
             "Counts": counts,
@@ -93,8 +98,10 @@ def render_summary(
         f"Suites:       {', '.join(info.suites)} ({info.processes} parallel processes)"
         + ("  [DRY RUN: keywords were not executed]" if info.dryrun else ""),
         "",
-        f"VERDICT:      {decision.verdict.name} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
+        f"VERDICT:      {decision.label} (exit code {decision.exit_code}) - {ACTIONS[decision.verdict]}",
         f"Reason:       {decision.reason}",
+        *[f"Partial:      {note}" for note in decision.partial],
+        *[f"Waived:       {note}" for note in decision.waived],
         f"Pass rate:    workflows {percent(decision.workflow_pass_rate)}",
         *[f"Applicable:   {note}" for note in results.applicability_notes(WORKFLOW_SUITE)],
         "",

@@ -157,10 +157,13 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
     assert canary.returncode == 130, output
     assert "Canary: metrics server closed" in output, output[-3000:]
     verdicts = [run["verdict"] for run in runs]
-    assert "PROCEED" in verdicts and "ROLLBACK" in verdicts, f"the fault did not show in the runs: {verdicts}"
+    # two health checks of one suite: a partial run, at best MONITOR (the workflows' security checks did not run)
+    assert "MONITOR" in verdicts and "ROLLBACK" in verdicts, f"the fault did not show in the runs: {verdicts}"
+    assert all(run["partial"] for run in runs)
     # as in one-shot mode, every verdict but PROCEED is posted to the alert webhook
-    assert len(receiver.bodies) >= verdicts.count("ROLLBACK")
-    assert all("ROLLBACK" in body["text"] and BROKEN in body["text"] for body in receiver.bodies), receiver.bodies
+    rollbacks = [body for body in receiver.bodies if "ROLLBACK" in body["text"]]
+    assert len(receiver.bodies) >= len(verdicts) - 1 and len(rollbacks) >= verdicts.count("ROLLBACK") - 1
+    assert all(BROKEN in body["text"] for body in rollbacks), rollbacks
     passed, failed, durations = truth(results, runs)
     assert failed > 0 and passed > 0
 

@@ -114,7 +114,7 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
                 results,
                 env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1", "SMOKE_VENV": sys.prefix},
             )  # this virtualenv: robotdashboard is in it
-            assert run.returncode == 0, run.console
+            assert run.returncode == 10, run.console  # one health check: a partial run, MONITOR at best
             assert "Dashboard updated" in run.stdout, run.console
     page = results / DASHBOARD_FILE
     assert page.is_file() and (results / DATABASE_FILE).is_file() and (results / "history.jsonl").is_file()

@@ -127,7 +127,7 @@ def test_canary_counters_accumulate_over_runs_and_start_at_zero() -> None:
     assert sample(registry, "smoke_canary_runs_total", environment="staging", verdict="ROLLBACK") == 1
     assert sample(registry, "smoke_canary_runs_total", environment="staging", verdict="PROCEED") == 1
     # the last run's gauges, with the environment label
-    assert sample(registry, "smoke_last_run_verdict", environment="staging", verdict="PROCEED") == 1
+    assert sample(registry, "smoke_last_run_verdict", environment="staging", verdict="PROCEED", partial="false") == 1
     assert sample(registry, "smoke_last_run_duration_seconds", environment="staging") == 12.0
     assert sample(registry, "smoke_test_created", **labels) is None
 
@@ -142,7 +142,7 @@ def test_last_run_gauges_describe_one_run() -> None:
     assert sample(registry, "smoke_last_run_pass_ratio") == 0.75
     assert sample(registry, "smoke_last_run_test_failed", suite="health", test="bad 0") == 1
     assert sample(registry, "smoke_last_run_test_failed", suite="health", test="ok 0") == 0
-    assert sample(registry, "smoke_last_run_verdict", verdict="ROLLBACK") == 1
+    assert sample(registry, "smoke_last_run_verdict", verdict="ROLLBACK", partial="false") == 1
     assert sample(registry, "smoke_last_run_timestamp_seconds") == 1_800_000_000.0
     names = {metric.name for metric in registry.collect()}
     assert not any(name.startswith("smoke_test") for name in names), "a one-shot push holds no counters"

@@ -24,7 +24,8 @@ def tls_api(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 def test_tls_target_with_its_ca_bundle_passes_the_preflight(results_dir: Path, tls_api) -> None:  # noqa: ANN001
     url, ca_bundle = tls_api
     run = run_runner(["--suite", "workflows"], results_dir, env={"PRODUCTION_URL": url, "CA_BUNDLE": str(ca_bundle)})
-    assert run.returncode == 0, run.console
+    assert run.returncode == 10, run.console  # every workflow passed; the health suite's security checks did not run
+    assert "VERDICT: MONITOR (partial run)" in run.stdout
     assert "Preflight passed" in run.stdout and f"CA bundle {ca_bundle}" in run.stdout
 
 

@@ -398,7 +398,7 @@ def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Pa
             timeout=120,
             check=False,
         ).stdout
-        assert "Verdict" in dom and "ROLLBACK (exit code 30)" in dom, f"{page}: {dom[:2000]}"
+        assert "Verdict" in dom and "ROLLBACK (partial run) (exit code 30)" in dom, f"{page}: {dom[:2000]}"
         assert SECURITY_FAULTS["tenant_leak"] in dom and "Verdict Reason" in dom
 
 
