@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dialects import DIALECT_SURFACES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'lattice.db'}"
 DEFAULT_CA_BUNDLE = DATA_DIR / "tls" / "ca.pem"
 #: The HTTP surfaces the service can present (see :mod:`reference_api.dialects`).
-DIALECTS = ("contract", "classic")
+DIALECTS = tuple(DIALECT_SURFACES)
 
 
 class ConfigError(ValueError):
@@ -40,7 +42,7 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
-    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
     token_ttl_seconds: int = 900
     cors_allowed_origins: tuple[str, ...] = ("https://app.example.com",)
     rate_limit_window_seconds: int = 10
@@ -52,6 +54,8 @@ class Settings:
     bulk_slow_ms: int = 6000
     enable_test_routes: bool = False
     dialect: str = "contract"
+    #: The lean dialect's admin credential (``LATTICE_ADMIN_TOKEN``); None: admin routes refuse everyone.
+    admin_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,4 +85,5 @@ class Settings:
             bulk_slow_ms=_int(env, "LATTICE_BULK_SLOW_MS", 6000),
             enable_test_routes=env.get("LATTICE_ENABLE_TEST_ROUTES", "").strip().lower() in {"1", "true", "yes", "on"},
             dialect=dialect,
+            admin_token=env.get("LATTICE_ADMIN_TOKEN", "").strip() or None,
         )
