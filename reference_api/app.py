@@ -64,14 +64,8 @@ def create_app(runtime: Runtime) -> EdgeMiddleware | MutationMiddleware:
         await runtime.close()
 
     # The OpenAPI document (FastAPI's own) lists exactly the dialect's operations; no docs UI.
-    app = FastAPI(
-        title="Lattice API",
-        version=__version__,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=OPENAPI_PATH,
-        lifespan=lifespan,
-    )
+    docs_ui: dict[str, Any] = {"docs_url": None, "redoc_url": None}
+    app = FastAPI(title="Lattice API", version=__version__, openapi_url=OPENAPI_PATH, lifespan=lifespan, **docs_ui)
     app.state.runtime = runtime
     routers = [m.router for m in DIALECT_ROUTES[runtime.settings.dialect]]
     if runtime.settings.enable_test_routes:

@@ -44,6 +44,9 @@ class Settings:
     redis_url: str | None = None
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
     token_ttl_seconds: int = 900
+    #: The cost of password hashing (argon2id); lower only for tests.
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
     cors_allowed_origins: tuple[str, ...] = ("https://app.example.com",)
     rate_limit_window_seconds: int = 10
     rate_limit_anon: int = 30
@@ -75,6 +78,8 @@ class Settings:
             redis_url=env.get("REDIS_URL", "").strip() or None,
             jwt_secret=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", 900, minimum=1),
+            argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 19456, minimum=8),
+            argon2_time_cost=_int(env, "ARGON2_TIME_COST", 2, minimum=1),
             cors_allowed_origins=origins,
             rate_limit_window_seconds=_int(env, "RATE_LIMIT_WINDOW_SECONDS", 10, minimum=1),
             rate_limit_anon=_int(env, "RATE_LIMIT_ANON", 30, minimum=1),

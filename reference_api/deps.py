@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from . import usage
@@ -18,6 +18,8 @@ from .problems import FieldProblem, ProblemError
 from .runtime import Runtime
 
 AUTH_HEADERS = {"WWW-Authenticate": "Bearer"}
+#: The largest page of a listing.
+MAX_PAGE = 500
 
 
 @dataclass
@@ -38,6 +40,19 @@ class UserCtx(Ctx):
     """A context whose caller holds a valid bearer token."""
 
     user: User
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which part of a listing is asked for (``?limit=&offset=``)."""
+
+    limit: int
+    offset: int
+
+
+def page(limit: int = Query(50, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0)) -> Page:
+    """The page a listing request asks for (422 for a limit outside 1..500 or a negative offset)."""
+    return Page(limit, offset)
 
 
 def get_runtime(request: Request) -> Runtime:

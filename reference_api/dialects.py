@@ -37,21 +37,23 @@ DOCS_CSP = (
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between the surfaces outside the route handlers."""
+    """What differs between the surfaces outside the route handlers.
+
+    ``auth_paths``: the paths counted in the per-address authentication rate-limit bucket (an entry
+    ending in ``/`` is a prefix, any other an exact path); ``rate_limit_header``: the prefix of the
+    ``-Limit``, ``-Remaining`` and ``-Reset`` headers; ``error_format``: a key of
+    :data:`reference_api.problems.ERROR_FORMATS`; ``cache_control``: the ``Cache-Control`` of every
+    answer (None: not sent); ``page_csp``: the Content-Security-Policy of the pages whose path is a
+    key (others: :data:`API_CSP`); ``uses_cache``: whether the service uses Redis (``REDIS_URL``)
+    and reports it in ``/health``.
+    """
 
     name: str
-    #: Paths counted in the per-address authentication rate-limit bucket: an entry ending in ``/`` is
-    #: a prefix, any other an exact path.
     auth_paths: tuple[str, ...]
-    #: Prefix of the ``-Limit``, ``-Remaining`` and ``-Reset`` rate-limit headers.
     rate_limit_header: str
-    #: The error format (a key of :data:`reference_api.problems.ERROR_FORMATS`).
     error_format: str
-    #: ``Cache-Control`` of every answer (None: the header is not sent).
     cache_control: str | None = "no-store"
-    #: Content-Security-Policy of the pages whose path is a key (others: :data:`API_CSP`).
     page_csp: Mapping[str, str] = field(default_factory=dict)
-    #: Whether the service uses Redis (``REDIS_URL``) and reports it in ``/health``.
     uses_cache: bool = True
 
     def is_auth(self, path: str) -> bool:

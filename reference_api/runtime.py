@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .auth import TokenService
+from .auth import Passwords, TokenService
 from .config import Settings
 from .db import Database
 from .dialects import Dialect, dialect_named
@@ -44,6 +44,7 @@ class Runtime:
     faults: Faults
     db: Database
     tokens: TokenService
+    passwords: Passwords
     limiter: RateLimiter
     metrics: Metrics
     webhooks: WebhookDispatcher
@@ -70,6 +71,7 @@ class Runtime:
             faults=faults,
             db=db,
             tokens=TokenService(settings.jwt_secret, settings.token_ttl_seconds, faults),
+            passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
             limiter=RateLimiter(settings.rate_limit_window_seconds, redis_url),
             metrics=metrics,
             webhooks=WebhookDispatcher(db.session, metrics, faults),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from ..deps import UserCtx, raw_json, user_context
+from ..deps import Page, UserCtx, page, raw_json, user_context
 from ..services import lattices as core
 
 router = APIRouter(prefix="/api/v1/lattices")
@@ -20,13 +20,9 @@ def create_lattice(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user
 
 
 @router.get("")
-def list_lattices(
-    limit: int = Query(50, ge=1, le=core.MAX_PAGE),
-    offset: int = Query(0, ge=0),
-    ctx: UserCtx = Depends(user_context),
-) -> dict[str, Any]:
+def list_lattices(page: Page = Depends(page), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """The caller's lattices, oldest first, paginated, with the caller's total."""
-    rows, total = core.listing(ctx, limit, offset)
+    rows, total = core.listing(ctx, page)
     return {"items": [core.lattice_view(r) for r in rows], "total": total}
 
 
@@ -50,7 +46,7 @@ def get_lattice(id: str, ctx: UserCtx = Depends(user_context)) -> dict[str, Any]
 
 @router.delete("/{id}", status_code=204)
 def delete_lattice(id: str, ctx: UserCtx = Depends(user_context)) -> Response:
-    """Delete one of the caller's lattices."""
+    """Delete one of the caller's lattices (404 if absent or someone else's)."""
     core.delete(ctx, id)
     return Response(status_code=204)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
-from ..deps import UserCtx, raw_json, user_context
+from ..deps import Page, UserCtx, page, raw_json, user_context
 from ..problems import renamed
 from ..services import lattices as core
 
@@ -22,13 +22,9 @@ def create_grid(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user_co
 
 
 @router.get("")
-def list_grids(
-    limit: int = Query(50, ge=1, le=core.MAX_PAGE),
-    offset: int = Query(0, ge=0),
-    ctx: UserCtx = Depends(user_context),
-) -> list[dict[str, Any]]:
+def list_grids(page: Page = Depends(page), ctx: UserCtx = Depends(user_context)) -> list[dict[str, Any]]:
     """The caller's grids, oldest first, paginated, as a bare array."""
-    rows, _ = core.listing(ctx, limit, offset)
+    rows, _ = core.listing(ctx, page)
     return [core.lattice_view(r) for r in rows]
 
 

@@ -1,38 +1,26 @@
-"""Lean accounts: ``POST /users``, ``POST /token``, ``GET /users/me``, ``GET /usage``, ``DELETE /admin/users/{id}``."""
+"""Lean accounts: ``POST /users``, ``POST /token``, ``GET /users/me``, ``GET /usage``, ``DELETE /admin/users/{id}``.
+
+Registration, login and the current user answer as the contract's do, on other paths: the
+contract's handlers serve them.
+"""
 
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
 
 from ..auth import bearer_token
-from ..deps import AUTH_HEADERS, Ctx, UserCtx, context, raw_json, user_context
+from ..deps import AUTH_HEADERS, Ctx, UserCtx, context, user_context
 from ..models import User
 from ..problems import ProblemError
+from ..routes import auth, users
 from ..services import accounts, billing
 
 router = APIRouter()
-
-
-@router.post("/users", status_code=201)
-def register(payload: Any = Depends(raw_json), ctx: Ctx = Depends(context)) -> JSONResponse:
-    """Create an account (201); 409 when the email exists, 422 for a bad email or short password."""
-    return JSONResponse(accounts.register(ctx, payload).to_json(), status_code=201)
-
-
-@router.post("/token")
-def token(payload: Any = Depends(raw_json), ctx: Ctx = Depends(context)) -> dict[str, Any]:
-    """Exchange ``{"email", "password"}`` for a bearer token; 401 for wrong credentials."""
-    return accounts.login(ctx, payload)
-
-
-@router.get("/users/me")
-def me(ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
-    """The calling user."""
-    return accounts.Account.of(ctx.user).to_json()
+router.add_api_route("/users", auth.register, methods=["POST"], status_code=201)
+router.add_api_route("/token", auth.login, methods=["POST"])
+router.add_api_route("/users/me", users.me, methods=["GET"])
 
 
 @router.get("/usage")

@@ -1,14 +1,18 @@
-"""Lean ``/lattices``: create, list, delete, and paths as vertex indices (hypercubes given as rank and size)."""
+"""Lean ``/lattices``: create, list, delete, and paths as vertex indices (hypercubes given as rank and size).
+
+The delete answers as the contract's does: the contract's handler serves it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from ..deps import UserCtx, raw_json, user_context
+from ..deps import Page, UserCtx, page, raw_json, user_context
+from ..routes import lattices
 from ..services import lattices as core
 from ..validation import RANK_AND_SIZE
 
@@ -30,21 +34,13 @@ def create_lattice(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user
 
 
 @router.get("")
-def list_lattices(
-    limit: int = Query(50, ge=1, le=core.MAX_PAGE),
-    offset: int = Query(0, ge=0),
-    ctx: UserCtx = Depends(user_context),
-) -> dict[str, Any]:
+def list_lattices(page: Page = Depends(page), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """A page of the caller's lattices, oldest first, and how many the caller has (``count``)."""
-    rows, total = core.listing(ctx, limit, offset)
+    rows, total = core.listing(ctx, page)
     return {"results": [core.lattice_view(r, RANK_AND_SIZE) for r in rows], "count": total}
 
 
-@router.delete("/{id}", status_code=204)
-def delete_lattice(id: str, ctx: UserCtx = Depends(user_context)) -> Response:
-    """Delete one of the caller's lattices (404 if absent or someone else's)."""
-    core.delete(ctx, id)
-    return Response(status_code=204)
+router.add_api_route("/{id}", lattices.delete_lattice, methods=["DELETE"], status_code=204)
 
 
 @router.post("/{id}/path")

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import usage
-from ..auth import hash_password, verify_password
 from ..deps import AUTH_HEADERS, Ctx
 from ..models import Delivery, Lattice, Profile, Subscription, Usage, User, Webhook, new_id, utcnow
 from ..problems import FieldProblem, ProblemError, invalid
@@ -60,7 +59,7 @@ def register(
         if ctx.faults.on("register_allows_duplicate"):
             return Account.of(existing)
         raise ProblemError(409, DUPLICATE)
-    user = User(id=new_id(), email=email, password_hash=hash_password(password), created_at=utcnow())
+    user = User(id=new_id(), email=email, password_hash=ctx.runtime.passwords.hash(password), created_at=utcnow())
     start, _ = usage.period_of()
     try:
         session.add(user)
@@ -88,7 +87,7 @@ def login(ctx: Ctx, payload: Any) -> dict[str, Any]:
         raise invalid(problems)
     email, password = str(body["email"]), str(body["password"])
     user = ctx.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not ctx.runtime.passwords.verify(user.password_hash if user else None, password) or user is None:
         if ctx.faults.on("login_500"):
             raise ProblemError(500, "The server could not process the request.")
         raise ProblemError(401, "Invalid email or password.", headers=AUTH_HEADERS)

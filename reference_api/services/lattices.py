@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import events, usage
-from ..deps import UserCtx
+from ..deps import Page, UserCtx
 from ..models import Lattice, new_id, utcnow
 from ..pathfinding import add_detour, shortest_path
 from ..problems import FieldProblem, ProblemError, invalid
@@ -19,7 +19,6 @@ from ..runtime import iso
 from ..validation import DIMENSIONS, LatticeShape, LatticeSpec, cell_problem, int_list, lattice_problems, require_object
 from .billing import plan_of
 
-MAX_PAGE = 500
 MAX_BULK_DELETE = 1000
 NOT_FOUND = "No lattice with this id."
 
@@ -87,12 +86,13 @@ def create(ctx: UserCtx, payload: Any, shape: LatticeShape = DIMENSIONS) -> dict
     return {**lattice_view(row, shape), "blocked": spec.blocked}
 
 
-def listing(ctx: UserCtx, limit: int, offset: int) -> tuple[list[Lattice], int]:
+def listing(ctx: UserCtx, page: Page) -> tuple[list[Lattice], int]:
     """A page of the caller's lattices, oldest first, and how many the caller has."""
     query = select(Lattice)
     if not ctx.faults.on("tenant_leak_listing"):
         query = query.where(Lattice.owner_id == ctx.user.id)
-    rows = ctx.session.execute(query.order_by(Lattice.created_at, Lattice.id).limit(limit).offset(offset)).scalars()
+    query = query.order_by(Lattice.created_at, Lattice.id).limit(page.limit).offset(page.offset)
+    rows = ctx.session.execute(query).scalars()
     total = _count(ctx.session, None if ctx.faults.on("tenant_leak_count") else ctx.user.id)
     return list(rows), total
 

@@ -12,14 +12,19 @@ process shows (the command line, TLS files, signals) is tested in ``test_process
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import shutil
 import socket
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -37,6 +42,8 @@ RELAXED = {
     "RATE_LIMIT_USER": "100000",
     "LATTICE_ENABLE_TEST_ROUTES": "1",
 }
+#: Password hashing of the tests' services: cheap (the default cost is what production runs).
+CHEAP_HASHING = {"ARGON2_MEMORY_KIB": "64", "ARGON2_TIME_COST": "1"}
 STARTUP_SECONDS = 10.0
 
 
@@ -54,7 +61,7 @@ class InProcessApi:
     ) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="lattice-api-test-"))
         self.database_url = database_url or f"sqlite:///{self.folder / 'lattice.db'}"
-        environment = {"LATTICE_DIALECT": dialect, **(env or {}), "DATABASE_URL": self.database_url}
+        environment = {"LATTICE_DIALECT": dialect, **CHEAP_HASHING, **(env or {}), "DATABASE_URL": self.database_url}
         self.settings = Settings.from_env(environment)
         self.runtime = Runtime.build(self.settings, Faults.parse(faults), Mutations.from_sources(mutations, None))
         self.ca_bundle: Path | None = None
@@ -64,6 +71,8 @@ class InProcessApi:
             self.ca_bundle = files.ca_bundle
             options = {"ssl_certfile": str(files.server_pem), "ssl_context_factory": modern_context_factory}
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # inherited by the accepted connections: without it each answer waits ~40 ms for a delayed ACK
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.socket.bind(("127.0.0.1", 0))
         self.port = int(self.socket.getsockname()[1])
         self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
@@ -96,9 +105,7 @@ class InProcessApi:
             time.sleep(0.005)
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -108,3 +115,68 @@ class InProcessApi:
             self.thread.join(timeout=10)
         self.socket.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class ReceivedHook:
+    """One POST a :class:`WebhookReceiver` recorded."""
+
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+@dataclass
+class WebhookReceiver:
+    """A loopback HTTP server recording POSTs; answers with ``statuses`` in turn (then the last one)."""
+
+    statuses: list[int] = field(default_factory=lambda: [200])
+    received: list[ReceivedHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                index = len(receiver.received)
+                receiver.received.append(ReceivedHook(dict(self.headers.items()), body))
+                self.send_response(receiver.statuses[min(index, len(receiver.statuses) - 1)])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hmac_signature(secret: str, body: bytes) -> str:
+    """The ``X-Signature-256`` value of ``body`` signed with ``secret``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+    return value

@@ -1,15 +1,15 @@
 """The three dialects as data, and the operations the tests use written once, in the contract's terms.
 
-A :class:`Surface` says where each operation of a dialect lives, what it answers and in which
-words; the functions below translate a test's request into the dialect's shape and its answer back
-into the contract's terms (lattices as ``dimensions``, paths as cells, usage counters by their
-contract names), so that one check proves a behaviour on every dialect that offers it.
+:data:`OPERATIONS` says where each operation of each dialect lives and what its success answers;
+a :class:`Surface` adds the dialect's words and habits. A :class:`Surface` and a :class:`User`
+translate a test's request into the dialect's shape and its answer back into the contract's terms
+(lattices as ``dimensions``, paths as cells, usage counters by their contract names), so that one
+check proves a behaviour on every dialect that offers it.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -31,6 +31,45 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 ALLOWED_ORIGIN = "https://app.example.com"
+#: The admin credential the tests give a lean service, and the environment of each dialect's services.
+ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
+DIALECT_ENV = {"lean": {"LATTICE_ADMIN_TOKEN": ADMIN_TOKEN}}
+#: The classic dialect's error code of each status the contract answers.
+CLASSIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid_request",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+#: Each operation in each dialect (contract, classic, lean): ``METHOD PATH [STATUS of success, 200]``,
+#: ``{id}`` for the object's id; None where the dialect does not offer it. Lean's ``delete_user`` is
+#: its admin delete.
+OPERATIONS: dict[str, tuple[str | None, str | None, str | None]] = {
+    "register": ("POST /api/v1/auth/register 201", "POST /auth/signup", "POST /users 201"),
+    "login": ("POST /api/v1/auth/login", "POST /auth/session", "POST /token"),
+    "me": ("GET /api/v1/users/me", "GET /account", "GET /users/me"),
+    "delete_user": ("DELETE /api/v1/users/me 204", "DELETE /account", "DELETE /admin/users/{id} 204"),
+    "create": ("POST /api/v1/lattices 201", "POST /grids", "POST /lattices 201"),
+    "listing": ("GET /api/v1/lattices", "GET /grids", "GET /lattices"),
+    "read": ("GET /api/v1/lattices/{id}", "GET /grids/{id}", None),
+    "delete": ("DELETE /api/v1/lattices/{id} 204", "DELETE /grids/{id}", "DELETE /lattices/{id} 204"),
+    "find_path": ("POST /api/v1/lattices/{id}/pathfind", "POST /grids/{id}/route", "POST /lattices/{id}/path"),
+    "usage": ("GET /api/v1/usage", "GET /usage", "GET /usage"),
+    "subscription": ("GET /api/v1/subscription", "GET /billing/subscription", None),
+    "change_plan": ("PUT /api/v1/subscription", "PUT /billing/subscription", None),
+    "bulk_create": ("POST /api/v1/lattices/bulk 201", "POST /grids/batch", None),
+    "bulk_delete": ("POST /api/v1/lattices/bulk-delete", "POST /grids/batch-delete", None),
+    "webhooks": ("POST /api/v1/webhooks 201", None, None),
+}
+DIALECTS = ("contract", "classic", "lean")
+#: Where a dialect's answers carry a field unless its ``answers`` say otherwise ("": the whole body).
+AT_THE_TOP = {"user": "", "lattice": ""}
 
 
 @dataclass(frozen=True)
@@ -41,166 +80,17 @@ class Op:
     path: str
     status: int = 200
 
-
-@dataclass(frozen=True)
-class Words:
-    """The words of an answer: where a field sits (dotted path; ``""`` the whole body) by its contract name."""
-
-    at: dict[str, str] = field(default_factory=dict)
-
-    def read(self, body: Any, name: str) -> Any:
-        """The field ``name`` of ``body``."""
-        return dig(body, self.at.get(name, name))
+    @classmethod
+    def parse(cls, spec: str) -> Op:
+        """``METHOD PATH [STATUS]``."""
+        method, path, *status = spec.split()
+        return cls(method, path, int(status[0]) if status else 200)
 
 
-@dataclass(frozen=True)
-class Surface:
-    """One dialect of the reference API, as its README describes it."""
-
-    name: str
-    error_format: str  # problem | classic | fastapi
-    rate_limit_header: str
-    probe: str  # a public, rate-limited, anonymous GET
-    register: Op
-    login: Op
-    me: Op
-    delete_user: Op  # the user's own delete, or the admin delete (``admin_delete``)
-    create: Op
-    listing: Op
-    delete: Op
-    find_path: Op
-    usage: Op
-    answers: Words  # fields of every answer, by contract name
-    register_extra: dict[str, Any] = field(default_factory=dict)
-    admin_delete: bool = False
-    read: Op | None = None
-    hypercube: bool = False  # lattices as rank and size
-    path_indices: bool = False  # paths as vertex indices, without "found"
-    endpoints: tuple[str, str] = ("start", "end")
-    health_words: dict[str, str] = field(default_factory=lambda: {"pass": "pass", "fail": "fail"})
-    component_words: dict[str, str] = field(default_factory=lambda: {"pass": "pass", "fail": "fail"})
-    component_at: str = "checks.{name}.status"
-    flat_contradiction: dict[str, str] = field(
-        default_factory=lambda: {"status": "healthy", "database": "unhealthy", "redis": "ok"}
-    )
-    cache_control: str | None = "no-store"
-    unauthenticated_message: str = "A bearer token is required."
-    #: Operations offered by some dialects only: subscription (get, put), bulk (create, delete), webhooks.
-    extra: dict[str, Op] = field(default_factory=dict)
-
-    def status(self, contract_status: int) -> int:
-        """The status this dialect answers where the contract answers ``contract_status``."""
-        return 400 if self.error_format == "classic" and contract_status in (409, 422) else contract_status
-
-    @property
-    def malformed_json_status(self) -> int:
-        """The status of a body that is not JSON."""
-        return 422 if self.error_format == "fastapi" else 400
-
-    def offers(self, *operations: str) -> bool:
-        """Whether the dialect offers every one of ``operations`` (names of :attr:`extra`)."""
-        return all(name in self.extra for name in operations)
-
-
-CONTRACT = Surface(
-    name="contract",
-    error_format="problem",
-    rate_limit_header="RateLimit",
-    probe="/api/v1/plans",
-    register=Op("POST", "/api/v1/auth/register", 201),
-    login=Op("POST", "/api/v1/auth/login"),
-    me=Op("GET", "/api/v1/users/me"),
-    delete_user=Op("DELETE", "/api/v1/users/me", 204),
-    create=Op("POST", "/api/v1/lattices", 201),
-    listing=Op("GET", "/api/v1/lattices"),
-    read=Op("GET", "/api/v1/lattices/{id}"),
-    delete=Op("DELETE", "/api/v1/lattices/{id}", 204),
-    find_path=Op("POST", "/api/v1/lattices/{id}/pathfind"),
-    usage=Op("GET", "/api/v1/usage"),
-    answers=Words({"items": "items", "total": "total"}),
-    extra={
-        "subscription": Op("GET", "/api/v1/subscription"),
-        "change_plan": Op("PUT", "/api/v1/subscription"),
-        "bulk_create": Op("POST", "/api/v1/lattices/bulk", 201),
-        "bulk_delete": Op("POST", "/api/v1/lattices/bulk-delete"),
-        "webhooks": Op("POST", "/api/v1/webhooks", 201),
-    },
-)
-CLASSIC = Surface(
-    name="classic",
-    error_format="classic",
-    rate_limit_header="X-RateLimit",
-    probe="/billing/plans",
-    register=Op("POST", "/auth/signup"),
-    register_extra={"display_name": "Ada Lovelace"},
-    login=Op("POST", "/auth/session"),
-    me=Op("GET", "/account"),
-    delete_user=Op("DELETE", "/account"),
-    create=Op("POST", "/grids"),
-    listing=Op("GET", "/grids"),
-    read=Op("GET", "/grids/{id}"),
-    delete=Op("DELETE", "/grids/{id}"),
-    find_path=Op("POST", "/grids/{id}/route"),
-    endpoints=("from", "to"),
-    usage=Op("GET", "/usage"),
-    answers=Words(
-        {
-            "user": "user",
-            "lattice": "grid",
-            "access_token": "session.token",
-            "expires_in": "session.expires_in",
-            "items": "",
-            "total": "-",
-            "path": "route.cells",
-            "found": "route.found",
-            "distance": "route.length",
-            "requests": "usage.requests",
-            "lattices_created": "usage.grids_created",
-            "paths_computed": "usage.routes_computed",
-            "plan": "subscription.plan",
-            "ids": "created",
-            "deleted": "removed",
-            "bulk_items": "grids",
-        }
-    ),
-    extra={
-        "subscription": Op("GET", "/billing/subscription"),
-        "change_plan": Op("PUT", "/billing/subscription"),
-        "bulk_create": Op("POST", "/grids/batch"),
-        "bulk_delete": Op("POST", "/grids/batch-delete"),
-    },
-)
-LEAN = Surface(
-    name="lean",
-    error_format="fastapi",
-    rate_limit_header="X-RateLimit",
-    probe="/info",
-    register=Op("POST", "/users", 201),
-    login=Op("POST", "/token"),
-    me=Op("GET", "/users/me"),
-    delete_user=Op("DELETE", "/admin/users/{id}", 204),
-    admin_delete=True,
-    create=Op("POST", "/lattices", 201),
-    listing=Op("GET", "/lattices"),
-    delete=Op("DELETE", "/lattices/{id}", 204),
-    find_path=Op("POST", "/lattices/{id}/path"),
-    endpoints=("source", "target"),
-    usage=Op("GET", "/usage"),
-    hypercube=True,
-    path_indices=True,
-    answers=Words({"items": "results", "total": "count", "requests": "api_calls", "paths_computed": "-"}),
-    health_words={"pass": "ok", "fail": "error"},
-    component_words={"pass": "up", "fail": "down"},
-    component_at="components.{name}",
-    flat_contradiction={"status": "ok", "database": "down"},
-    cache_control=None,
-    unauthenticated_message="A bearer token is required.",
-)
-SURFACES = {surface.name: surface for surface in (CONTRACT, CLASSIC, LEAN)}
-#: The admin credential the tests give a lean service.
-ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
-#: The environment each dialect's services get in the tests.
-DIALECT_ENV = {"lean": {"LATTICE_ADMIN_TOKEN": ADMIN_TOKEN}}
+def operations_of(dialect: str) -> dict[str, Op]:
+    """The operations :data:`OPERATIONS` lists for ``dialect``."""
+    column = DIALECTS.index(dialect)
+    return {name: Op.parse(specs[column]) for name, specs in OPERATIONS.items() if specs[column]}
 
 
 def dig(body: Any, dotted: str) -> Any:
@@ -212,6 +102,161 @@ def dig(body: Any, dotted: str) -> Any:
     return body
 
 
+@dataclass(frozen=True)
+class Surface:
+    """One dialect of the reference API, as its README describes it.
+
+    ``answers`` maps a field's contract name to where the dialect's answers carry it (a dotted path;
+    ``""`` the whole body, ``-`` not at all); ``probe`` is a public, rate-limited, anonymous GET.
+    """
+
+    name: str
+    error_format: str  # problem | classic | fastapi
+    rate_limit_header: str
+    probe: str
+    answers: dict[str, str] = field(default_factory=dict)
+    register_extra: dict[str, Any] = field(default_factory=dict)
+    hypercube: bool = False  # lattices as rank and size
+    path_indices: bool = False  # paths as vertex indices, without "found"
+    endpoints: tuple[str, str] = ("start", "end")
+    health_words: dict[str, str] = field(default_factory=lambda: {"pass": "pass", "fail": "fail"})
+    component_words: dict[str, str] = field(default_factory=lambda: {"pass": "pass", "fail": "fail"})
+    component_at: str = "checks.{name}.status"
+    flat_contradiction: dict[str, str] = field(
+        default_factory=lambda: {"status": "healthy", "database": "unhealthy", "redis": "ok"}
+    )
+    cache_control: str | None = "no-store"
+    plan_words: tuple[str, str] = ("free", "pro")  # the default plan and another
+    broken_error_type: str = "application/json"  # of errors under the error_not_problem_json fault
+
+    @property
+    def ops(self) -> dict[str, Op]:
+        """The dialect's operations by name."""
+        return operations_of(self.name)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What the dialect offers beyond the operations every dialect has."""
+        optional = {
+            "read": "read" in self.ops,
+            "total": self.answers.get("total") != "-",
+            "cache": "redis" in self.flat_contradiction,
+            "subscription": "subscription" in self.ops,
+            "bulk": "bulk_create" in self.ops,
+            "webhooks": "webhooks" in self.ops,
+        }
+        return frozenset(name for name, offered in optional.items() if offered)
+
+    def read(self, body: Any, name: str) -> Any:
+        """The field ``name`` (its contract name) of an answer."""
+        return dig(body, self.answers.get(name, AT_THE_TOP.get(name, name)))
+
+    def has(self, body: Any, name: str) -> bool:
+        """Whether an answer carries the field ``name``."""
+        try:
+            self.read(body, name)
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def status(self, contract_status: int) -> int:
+        """The status this dialect answers where the contract answers ``contract_status``."""
+        return 400 if self.error_format == "classic" and contract_status in (409, 422) else contract_status
+
+    @property
+    def malformed_json_status(self) -> int:
+        """The status of a body that is not JSON."""
+        return 422 if self.error_format == "fastapi" else 400
+
+    # --- requests ------------------------------------------------------------------------------
+    def register(self, api: InProcessApi, email: str | None = None, **body: Any) -> requests.Response:
+        """Registration (the dialect's extra fields added; ``body`` overrides)."""
+        fields = {"email": email or unique_email(), "password": PASSWORD, **self.register_extra, **body}
+        return anon(api).call(self.ops["register"], json=fields)
+
+    def login(self, api: InProcessApi, email: str, password: str = PASSWORD) -> requests.Response:
+        """Login."""
+        return anon(api).call(self.ops["login"], json={"email": email, "password": password})
+
+    def user_of(self, body: Any) -> dict[str, Any]:
+        """The user of a registration or ``me`` answer."""
+        user: dict[str, Any] = self.read(body, "user")
+        return user
+
+    def new_user(self, api: InProcessApi) -> User:
+        """A registered and logged-in user."""
+        email = unique_email()
+        created = self.register(api, email)
+        assert created.status_code == self.ops["register"].status, created.text
+        answer = self.login(api, email)
+        assert answer.status_code == 200, answer.text
+        token = self.read(answer.json(), "access_token")
+        client = Client(api.base_url, token, verify=api.verify)
+        return User(api, self, email, self.user_of(created.json())["id"], token, client)
+
+    # --- answers --------------------------------------------------------------------------------
+    def lattice_body(self, name: str, dims: Sequence[int], blocked: Iterable[Sequence[int]] = ()) -> dict[str, Any]:
+        """A lattice in the dialect's request terms (lean: a hypercube as rank and size)."""
+        size: dict[str, Any] = {"dimensions": list(dims)}
+        if self.hypercube:
+            assert len(set(dims)) == 1, f"lean lattices are hypercubes, not {dims}"
+            size = {"rank": len(dims), "size": dims[0]}
+        return {"name": name, **size, "blocked": [list(c) for c in blocked]}
+
+    def lattice(self, answer: Any) -> dict[str, Any]:
+        """The lattice of a create or read answer, in the contract's terms."""
+        return self.as_core(self.read(answer, "lattice"))
+
+    def as_core(self, lattice: dict[str, Any]) -> dict[str, Any]:
+        """A lattice of the dialect in the contract's terms (lean: ``dimensions`` from rank and size)."""
+        if self.hypercube:
+            lattice = {**lattice, "dimensions": [lattice["size"]] * lattice["rank"]}
+            del lattice["rank"], lattice["size"]
+        return dict(lattice)
+
+    def error(self, response: requests.Response, contract_status: int) -> str:
+        """The answer is an error in the dialect's format and status, leaking nothing; its message."""
+        status = self.status(contract_status)
+        assert response.status_code == status, f"expected {status}: {response.status_code} {response.text}"
+        message = self.error_message(response)
+        if self.error_format == "classic":
+            assert response.json()["error"]["code"] == CLASSIC_CODES[contract_status], response.text
+        for marker in LEAK_MARKERS:
+            assert marker not in response.text, f"{marker!r} leaked in {response.text}"
+        return message
+
+    def error_message(self, response: requests.Response) -> str:
+        """The message of an error answer in the dialect's format (the format is checked)."""
+        content_type, body = response.headers["Content-Type"], response.json()
+        if self.error_format == "problem":
+            assert content_type.startswith("application/problem+json"), content_type
+            assert set(body) == {"type", "title", "status", "detail", "instance"}, body
+            assert body["status"] == response.status_code, body
+            message = body["detail"]
+        elif self.error_format == "classic":
+            assert content_type == "application/json" and set(body) == {"error"}, (content_type, body)
+            assert set(body["error"]) == {"code", "message"} and body["error"]["code"], body
+            message = body["error"]["message"]
+        else:
+            assert content_type == "application/json" and set(body) == {"detail"}, (content_type, body)
+            message = body["detail"]
+            if response.status_code == 422:  # FastAPI's list of validation errors
+                assert isinstance(message, list) and message, body
+                assert all(set(item) == {"loc", "msg", "type"} and isinstance(item["loc"], list) for item in message)
+                message = " ".join(item["msg"] for item in message)
+        assert isinstance(message, str) and message, body
+        return message
+
+    def health(self, response: requests.Response) -> tuple[str, dict[str, str]]:
+        """The overall state and the components of a health answer, in the contract's words."""
+        body = response.json()
+        overall = {word: core for core, word in self.health_words.items()}
+        component = {word: core for core, word in self.component_words.items()}
+        names = body.get(self.component_at.split(".", 1)[0], {})
+        states = {name: dig(body, self.component_at.format(name=name)) for name in names}
+        return overall.get(body["status"], body["status"]), {n: component.get(v, v) for n, v in states.items()}
+
+
 class Client:
     """``requests`` bound to a base URL (and optionally a bearer token)."""
 
@@ -219,7 +264,6 @@ class Client:
         self.base_url = base_url
         self.session = requests.Session()
         self.verify = verify
-        self.token = token
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
@@ -237,10 +281,22 @@ class Client:
         """``GET path``."""
         return self.request("GET", path, **kwargs)
 
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        """``POST path``."""
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        """``PUT path``."""
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        """``DELETE path``."""
+        return self.request("DELETE", path, **kwargs)
+
 
 @dataclass
 class User:
-    """A registered, logged-in user of one service."""
+    """A registered, logged-in user of one service, and the operations it calls, in the contract's terms."""
 
     api: InProcessApi
     surface: Surface
@@ -248,6 +304,107 @@ class User:
     id: str
     token: str
     client: Client
+
+    def call(self, operation: str, object_id: str = "", **kwargs: Any) -> requests.Response:
+        """The dialect's operation ``operation`` (a key of :data:`OPERATIONS`)."""
+        return self.client.call(self.surface.ops[operation], object_id, **kwargs)
+
+    def create(self, name: str = "grid", dims: Sequence[int] = (3, 3), blocked: Iterable = ()) -> requests.Response:
+        """Create a lattice (the raw answer)."""
+        return self.call("create", json=self.surface.lattice_body(name, dims, blocked))
+
+    def new_lattice(self, name: str = "grid", dims: Sequence[int] = (3, 3), blocked: Iterable = ()) -> dict[str, Any]:
+        """Create a lattice; it as answered, in the contract's terms."""
+        answer = self.create(name, dims, blocked)
+        assert answer.status_code == self.surface.ops["create"].status, answer.text
+        return self.surface.lattice(answer.json())
+
+    def listing(self, **params: Any) -> tuple[list[dict[str, Any]], int | None]:
+        """The caller's lattices in the contract's terms, and the listing's total (None: it has none)."""
+        answer = self.call("listing", params=params)
+        assert answer.status_code == 200, answer.text
+        s = self.surface
+        return [s.as_core(item) for item in s.read(answer.json(), "items")], s.read(answer.json(), "total")
+
+    def find_path(
+        self, lattice: dict[str, Any], start: Sequence[int], end: Sequence[int]
+    ) -> tuple[requests.Response, dict[str, Any]]:
+        """The raw answer and, when it is a 200, ``{"found", "path" (cells), "distance"}`` in the contract's terms."""
+        s = self.surface
+        answer = self.call("find_path", lattice["id"], json=dict(zip(s.endpoints, (start, end), strict=True)))
+        if answer.status_code != 200:
+            return answer, {}
+        body = answer.json()
+        path, distance = s.read(body, "path"), s.read(body, "distance")
+        if not s.path_indices:
+            return answer, {"found": s.read(body, "found"), "path": path, "distance": distance}
+        assert set(body) == {"path", "distance"} and all(isinstance(i, int) for i in path), body
+        assert distance is None or isinstance(distance, float), body
+        cells = [cell_of(i, lattice["dimensions"]) for i in path]
+        return answer, {"found": bool(path), "path": cells, "distance": distance}
+
+    def usage(self) -> dict[str, int | None]:
+        """The caller's counters by their contract names (None: the dialect has no such counter)."""
+        answer = self.call("usage")
+        assert answer.status_code == 200, answer.text
+        return {
+            name: self.surface.read(answer.json(), name) for name in ("requests", "lattices_created", "paths_computed")
+        }
+
+    def delete(self) -> requests.Response:
+        """The dialect's deletion of this user (lean: the admin's)."""
+        if self.surface.name == "lean":
+            return Client(self.api.base_url, ADMIN_TOKEN, verify=self.api.verify).call(
+                self.surface.ops["delete_user"], self.id
+            )
+        return self.call("delete_user")
+
+
+CONTRACT = Surface(name="contract", error_format="problem", rate_limit_header="RateLimit", probe="/api/v1/plans")
+CLASSIC = Surface(
+    name="classic",
+    error_format="classic",
+    rate_limit_header="X-RateLimit",
+    probe="/billing/plans",
+    register_extra={"display_name": "Ada Lovelace"},
+    endpoints=("from", "to"),
+    plan_words=("starter", "premium"),
+    answers={
+        "user": "user",
+        "lattice": "grid",
+        "access_token": "session.token",
+        "expires_in": "session.expires_in",
+        "items": "",
+        "total": "-",
+        "path": "route.cells",
+        "found": "route.found",
+        "distance": "route.length",
+        "requests": "usage.requests",
+        "lattices_created": "usage.grids_created",
+        "paths_computed": "usage.routes_computed",
+        "plan": "subscription.plan",
+        "ids": "created",
+        "deleted": "removed",
+        "bulk_items": "grids",
+    },
+)
+LEAN = Surface(
+    name="lean",
+    error_format="fastapi",
+    rate_limit_header="X-RateLimit",
+    probe="/info",
+    hypercube=True,
+    path_indices=True,
+    endpoints=("source", "target"),
+    answers={"items": "results", "total": "count", "requests": "api_calls", "paths_computed": "-"},
+    health_words={"pass": "ok", "fail": "error"},
+    component_words={"pass": "up", "fail": "down"},
+    component_at="components.{name}",
+    flat_contradiction={"status": "ok", "database": "down"},
+    cache_control=None,
+    broken_error_type="text/plain; charset=utf-8",
+)
+SURFACES = {surface.name: surface for surface in (CONTRACT, CLASSIC, LEAN)}
 
 
 def unique_email() -> str:
@@ -260,79 +417,6 @@ def anon(api: InProcessApi) -> Client:
     return Client(api.base_url, verify=api.verify)
 
 
-def register(api: InProcessApi, s: Surface, email: str | None = None, **body: Any) -> requests.Response:
-    """Registration (the dialect's extra fields added; ``body`` overrides)."""
-    fields = {"email": email or unique_email(), "password": PASSWORD, **s.register_extra, **body}
-    return anon(api).call(s.register, json=fields)
-
-
-def login(api: InProcessApi, s: Surface, email: str, password: str = PASSWORD) -> requests.Response:
-    """Login."""
-    return anon(api).call(s.login, json={"email": email, "password": password})
-
-
-def new_user(api: InProcessApi, s: Surface) -> User:
-    """A registered and logged-in user."""
-    email = unique_email()
-    created = register(api, s, email)
-    assert created.status_code == s.register.status, created.text
-    answer = login(api, s, email)
-    assert answer.status_code == 200, answer.text
-    token = s.answers.read(answer.json(), "access_token")
-    user_id = dig(created.json(), s.answers.at.get("user", "")).get("id")
-    return User(api, s, email, user_id, token, Client(api.base_url, token, verify=api.verify))
-
-
-def delete_user(user: User) -> requests.Response:
-    """The dialect's deletion of ``user`` (lean: the admin's)."""
-    if user.surface.admin_delete:
-        return Client(user.api.base_url, ADMIN_TOKEN, verify=user.api.verify).call(user.surface.delete_user, user.id)
-    return user.client.call(user.surface.delete_user)
-
-
-def lattice_body(s: Surface, name: str, dimensions: Sequence[int], blocked: Iterable[Sequence[int]] = ()) -> dict:
-    """A lattice in the dialect's request terms (lean: a hypercube as rank and size)."""
-    size: dict[str, Any] = {"dimensions": list(dimensions)}
-    if s.hypercube:
-        assert len(set(dimensions)) == 1, f"lean lattices are hypercubes, not {dimensions}"
-        size = {"rank": len(dimensions), "size": dimensions[0]}
-    return {"name": name, **size, "blocked": [list(c) for c in blocked]}
-
-
-def core_lattice(s: Surface, answer: dict[str, Any]) -> dict[str, Any]:
-    """A lattice of an answer in the contract's terms."""
-    lattice = dig(answer, s.answers.at.get("lattice", ""))
-    if s.hypercube:
-        lattice = {**lattice, "dimensions": [lattice.pop("size")] * lattice.pop("rank")}
-    return dict(lattice)
-
-
-def create(user: User, name: str = "grid", dims: Sequence[int] = (3, 3), blocked: Iterable = ()) -> requests.Response:
-    """Create a lattice (the raw answer)."""
-    return user.client.call(user.surface.create, json=lattice_body(user.surface, name, dims, blocked))
-
-
-def new_lattice(user: User, name: str = "grid", dims: Sequence[int] = (3, 3), blocked: Iterable = ()) -> dict:
-    """Create a lattice; it as answered, in the contract's terms."""
-    answer = create(user, name, dims, blocked)
-    assert answer.status_code == user.surface.create.status, answer.text
-    return core_lattice(user.surface, answer.json())
-
-
-def listing(user: User, **params: Any) -> tuple[list[dict[str, Any]], int | None]:
-    """The caller's lattices in the contract's terms, and the listing's total (None: it has none)."""
-    answer = user.client.call(user.surface.listing, params=params)
-    assert answer.status_code == 200, answer.text
-    s = user.surface
-    items = [core_lattice(s, item) for item in s.answers.read(answer.json(), "items")]
-    return items, s.answers.read(answer.json(), "total")
-
-
-def ids(user: User) -> list[str]:
-    """The ids of the caller's listing."""
-    return [item["id"] for item in listing(user)[0]]
-
-
 def cell_of(index: int, dims: Sequence[int]) -> list[int]:
     """The cell of a row-major vertex index (the last coordinate varies fastest)."""
     cell = []
@@ -340,73 +424,6 @@ def cell_of(index: int, dims: Sequence[int]) -> list[int]:
         index, coordinate = divmod(index, size)
         cell.append(coordinate)
     return cell[::-1]
-
-
-def find_path(
-    user: User, lattice: dict[str, Any], start: Sequence[int], end: Sequence[int]
-) -> tuple[requests.Response, dict[str, Any]]:
-    """The raw answer and, when it is a 200, ``{"found", "path" (cells), "distance"}`` in the contract's terms."""
-    s = user.surface
-    answer = user.client.call(s.find_path, lattice["id"], json=dict(zip(s.endpoints, (start, end), strict=True)))
-    if answer.status_code != 200:
-        return answer, {}
-    body = answer.json()
-    path, distance = s.answers.read(body, "path"), s.answers.read(body, "distance")
-    if s.path_indices:
-        assert set(body) == {"path", "distance"} and all(isinstance(i, int) for i in path), body
-        assert distance is None or isinstance(distance, float), body
-        return answer, {
-            "found": bool(path),
-            "path": [cell_of(i, lattice["dimensions"]) for i in path],
-            "distance": distance,
-        }
-    return answer, {"found": s.answers.read(body, "found"), "path": path, "distance": distance}
-
-
-def usage(user: User) -> dict[str, int | None]:
-    """The caller's counters by their contract names (None: the dialect has no such counter)."""
-    answer = user.client.call(user.surface.usage)
-    assert answer.status_code == 200, answer.text
-    names = ("requests", "lattices_created", "paths_computed")
-    return {name: user.surface.answers.read(answer.json(), name) for name in names}
-
-
-def assert_error(response: requests.Response, s: Surface, contract_status: int) -> str:
-    """The answer is an error in the dialect's format with the dialect's status; its message, leaking nothing."""
-    status = s.status(contract_status)
-    assert response.status_code == status, f"expected {status}: {response.status_code} {response.text}"
-    content_type = response.headers["Content-Type"]
-    body = response.json()
-    if s.error_format == "problem":
-        assert content_type.startswith("application/problem+json"), content_type
-        assert set(body) == {"type", "title", "status", "detail", "instance"} and body["status"] == status, body
-        message = body["detail"]
-    elif s.error_format == "classic":
-        assert content_type == "application/json" and set(body) == {"error"}, (content_type, body)
-        assert set(body["error"]) == {"code", "message"} and body["error"]["code"], body
-        message = body["error"]["message"]
-    else:
-        assert content_type == "application/json" and set(body) == {"detail"}, (content_type, body)
-        message = body["detail"]
-        if status == 422:  # FastAPI's list of validation errors
-            assert isinstance(message, list) and message, body
-            assert all(set(item) == {"loc", "msg", "type"} and isinstance(item["loc"], list) for item in message), body
-            message = " ".join(item["msg"] for item in message)
-    assert isinstance(message, str) and message, body
-    for marker in LEAK_MARKERS:
-        assert marker not in response.text, f"{marker!r} leaked in {response.text}"
-    return message
-
-
-def health(response: requests.Response, s: Surface) -> tuple[str, dict[str, str]]:
-    """The overall state and the components of a health answer, in the contract's words."""
-    body = response.json()
-    overall = {word: core for core, word in s.health_words.items()}
-    component = {word: core for core, word in s.component_words.items()}
-    container = s.component_at.split(".", 1)[0]
-    names = body.get(container, {})
-    states = {name: dig(body, s.component_at.format(name=name)) for name in names}
-    return overall.get(body["status"], body["status"]), {n: component.get(v, v) for n, v in states.items()}
 
 
 def bfs_distance(
@@ -441,19 +458,15 @@ def is_walk(path: Sequence[Sequence[int]], dims: Sequence[int], blocked: Iterabl
 
 
 def assert_shortest(
-    answer: dict[str, Any], dims: Sequence[int], blocked: Iterable, start: Sequence, end: Sequence
+    answer: dict[str, Any],
+    dims: Sequence[int],
+    blocked: Iterable[Sequence[int]],
+    start: Sequence[int],
+    end: Sequence[int],
 ) -> None:
     """``answer`` (contract terms) is a shortest walk from ``start`` to ``end`` with the right distance."""
-    blocked = [list(c) for c in blocked]
+    walls = [list(c) for c in blocked]
     path = answer["path"]
     assert answer["found"] is True and path[0] == list(start) and path[-1] == list(end), answer
-    assert is_walk(path, dims, blocked), path
-    assert answer["distance"] == len(path) - 1 == bfs_distance(dims, blocked, start, end), answer
-
-
-def json_of(response: requests.Response) -> Any:
-    """The JSON body, or the text when there is none (for messages)."""
-    try:
-        return response.json()
-    except json.JSONDecodeError:
-        return response.text
+    assert is_walk(path, dims, walls), path
+    assert answer["distance"] == len(path) - 1 == bfs_distance(dims, walls, start, end), answer
