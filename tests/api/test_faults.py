@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -552,3 +554,11 @@ def test_no_check_passes_on_a_healthy_service(dialect: str) -> None:
                     continue
                 passed.append(name)
     assert passed == []
+
+
+def test_the_readme_lists_every_fault_with_its_declared_effect() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "reference_api" / "README.md").read_text()
+    table = readme[readme.index("## Faults") :]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+) \|$", table, re.M))
+    assert rows.keys() == KNOWN_FAULTS.keys()
+    assert [name for name, effect in rows.items() if not effect.startswith(KNOWN_FAULTS[name])] == []
