@@ -64,7 +64,7 @@ def key_folders(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "tmp").glob("lattice-tls-*"))
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stopped_https_service_leaves_no_key_behind(tmp_path: Path, stop: signal.Signals) -> None:
     """Issue 22, row 14: the key folder goes on SIGTERM and SIGINT as on a normal exit."""
     ca = tmp_path / "ca.pem"
