@@ -50,7 +50,7 @@ class Page:
     offset: int
 
 
-def page(limit: int = Query(50, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0)) -> Page:
+def requested_page(limit: int = Query(50, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0)) -> Page:
     """The page a listing request asks for (422 for a limit outside 1..500 or a negative offset)."""
     return Page(limit, offset)
 

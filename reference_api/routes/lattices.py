@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from ..deps import Page, UserCtx, page, raw_json, user_context
+from ..deps import Page, UserCtx, raw_json, requested_page, user_context
 from ..services import lattices as core
 
 router = APIRouter(prefix="/api/v1/lattices")
@@ -20,7 +20,7 @@ def create_lattice(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user
 
 
 @router.get("")
-def list_lattices(page: Page = Depends(page), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
+def list_lattices(page: Page = Depends(requested_page), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """The caller's lattices, oldest first, paginated, with the caller's total."""
     rows, total = core.listing(ctx, page)
     return {"items": [core.lattice_view(r) for r in rows], "total": total}

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from ..deps import Page, UserCtx, page, raw_json, user_context
+from ..deps import Page, UserCtx, raw_json, requested_page, user_context
 from ..problems import renamed
 from ..services import lattices as core
 
@@ -22,7 +22,7 @@ def create_grid(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user_co
 
 
 @router.get("")
-def list_grids(page: Page = Depends(page), ctx: UserCtx = Depends(user_context)) -> list[dict[str, Any]]:
+def list_grids(page: Page = Depends(requested_page), ctx: UserCtx = Depends(user_context)) -> list[dict[str, Any]]:
     """The caller's grids, oldest first, paginated, as a bare array."""
     rows, _ = core.listing(ctx, page)
     return [core.lattice_view(r) for r in rows]

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from ..deps import Page, UserCtx, page, raw_json, user_context
+from ..deps import Page, UserCtx, raw_json, requested_page, user_context
 from ..routes import lattices
 from ..services import lattices as core
 from ..validation import RANK_AND_SIZE
@@ -34,7 +34,7 @@ def create_lattice(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user
 
 
 @router.get("")
-def list_lattices(page: Page = Depends(page), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
+def list_lattices(page: Page = Depends(requested_page), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """A page of the caller's lattices, oldest first, and how many the caller has (``count``)."""
     rows, total = core.listing(ctx, page)
     return {"results": [core.lattice_view(r, RANK_AND_SIZE) for r in rows], "count": total}

@@ -126,6 +126,7 @@ class Surface:
         default_factory=lambda: {"status": "healthy", "database": "unhealthy", "redis": "ok"}
     )
     cache_control: str | None = "no-store"
+    cache: bool = True  # Redis in the health report
     plan_words: tuple[str, str] = ("free", "pro")  # the default plan and another
     broken_error_type: str = "application/json"  # of errors under the error_not_problem_json fault
 
@@ -140,7 +141,7 @@ class Surface:
         optional = {
             "read": "read" in self.ops,
             "total": self.answers.get("total") != "-",
-            "cache": "redis" in self.flat_contradiction,
+            "cache": self.cache,
             "subscription": "subscription" in self.ops,
             "bulk": "bulk_create" in self.ops,
             "webhooks": "webhooks" in self.ops,
@@ -402,6 +403,7 @@ LEAN = Surface(
     component_at="components.{name}",
     flat_contradiction={"status": "ok", "database": "down"},
     cache_control=None,
+    cache=False,
     broken_error_type="text/plain; charset=utf-8",
 )
 SURFACES = {surface.name: surface for surface in (CONTRACT, CLASSIC, LEAN)}
