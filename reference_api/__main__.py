@@ -23,7 +23,7 @@ from .db import DatabaseSetupError
 from .faults import KNOWN_FAULTS, Faults, UnknownFaultError
 from .mutations import CHANGES, Mutations, MutationSpecError
 from .runtime import Runtime
-from .tls import DEFAULT_HOSTNAMES, make_certificates, modern_context_factory
+from .tls import DEFAULT_HOSTNAMES, make_certificates, refuse_old_tls
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -148,7 +148,7 @@ def serve(args: argparse.Namespace, runtime: Runtime) -> int:
         tls_files = None
         if key_dir is not None:
             tls_files = make_certificates(args.ca_bundle_out, key_dir, args.tls_hostname or DEFAULT_HOSTNAMES)
-            options = {"ssl_certfile": str(tls_files.server_pem), "ssl_context_factory": modern_context_factory}
+            options = {"ssl_certfile": str(tls_files.server_pem)}
         config = uvicorn.Config(
             create_app(runtime),
             host=args.host,
@@ -159,6 +159,10 @@ def serve(args: argparse.Namespace, runtime: Runtime) -> int:
             lifespan="on",
             **options,  # type: ignore[arg-type]
         )
+        if key_dir is not None:  # uvicorn's own TLS context (every supported uvicorn), without TLS 1.0/1.1
+            config.load()
+            assert config.ssl is not None, "uvicorn made no TLS context for ssl_certfile"
+            refuse_old_tls(config.ssl)
         server = _Server(config)
         server.scheme = "https" if args.tls else "http"
         server.ca_bundle = tls_files.ca_bundle if tls_files else None

@@ -23,7 +23,7 @@ class PathResult:
 
 def in_bounds(cell: Sequence[int], dims: Sequence[int]) -> bool:
     """Whether ``cell`` has the lattice's dimension and lies inside it."""
-    return len(cell) == len(dims) and all(0 <= c < n for c, n in zip(cell, dims, strict=True))
+    return len(cell) == len(dims) and all(0 <= c < n for c, n in zip(cell, dims))
 
 
 def shortest_path(
@@ -43,10 +43,10 @@ def shortest_path(
     total = stride
 
     def index(cell: Sequence[int]) -> int:
-        return sum((cell[k] + 1) * s for k, s in zip(axes, strides, strict=True))
+        return sum((cell[k] + 1) * s for k, s in zip(axes, strides))
 
     seen = bytearray(total)
-    for size, s in zip(padded, strides, strict=True):
+    for size, s in zip(padded, strides):
         block = size * s
         ones = b"\x01" * s
         for base in range(0, total, block):
@@ -90,7 +90,7 @@ def shortest_path(
     path: list[list[int]] = []
     for i in flat:
         cell = [0] * len(dims)
-        for k, s, size in zip(axes, strides, padded, strict=True):
+        for k, s, size in zip(axes, strides, padded):
             cell[k] = (i // s) % size - 1
         path.append(cell)
     return PathResult(path)

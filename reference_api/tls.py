@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +37,7 @@ def make_certificates(ca_bundle_out: Path, key_dir: Path, hostnames: Sequence[st
     return TlsFiles(ca_bundle=ca_bundle_out, server_pem=server_pem)
 
 
-def modern_context_factory(config: object, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
-    """uvicorn ``ssl_context_factory``: the default context, refusing TLS 1.0 and 1.1."""
-    context = default()
+def refuse_old_tls(context: ssl.SSLContext) -> ssl.SSLContext:
+    """``context`` (uvicorn's, once its configuration is loaded), refusing TLS 1.0 and 1.1."""
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context

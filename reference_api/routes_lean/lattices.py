@@ -22,7 +22,7 @@ router = APIRouter(prefix="/lattices")
 def vertex_index(cell: Sequence[int], dims: Sequence[int]) -> int:
     """The row-major index of ``cell`` (the last coordinate varies fastest)."""
     index = 0
-    for coordinate, size in zip(cell, dims, strict=True):
+    for coordinate, size in zip(cell, dims):
         index = index * size + coordinate
     return index
 

@@ -65,7 +65,7 @@ async def report(runtime: Runtime) -> HealthReport:
     probes = {"database": _database_check(runtime)}
     if runtime.dialect.uses_cache:
         probes["redis"] = _redis_check(runtime)
-    checks = dict(zip(probes, await asyncio.gather(*probes.values()), strict=True))
+    checks = dict(zip(probes, await asyncio.gather(*probes.values())))
     if checks["database"].status == "fail":
         health = HealthReport("fail", 503, checks)
     elif any(check.status == "fail" for check in checks.values()):

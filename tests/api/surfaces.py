@@ -9,7 +9,6 @@ check proves a behaviour on every dialect that offers it.
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -332,7 +331,7 @@ class User:
     ) -> tuple[requests.Response, dict[str, Any]]:
         """The raw answer and, when it is a 200, ``{"found", "path" (cells), "distance"}`` in the contract's terms."""
         s = self.surface
-        answer = self.call("find_path", lattice["id"], json=dict(zip(s.endpoints, (start, end), strict=True)))
+        answer = self.call("find_path", lattice["id"], json=dict(zip(s.endpoints, (start, end))))
         if answer.status_code != 200:
             return answer, {}
         body = answer.json()
@@ -454,8 +453,8 @@ def bfs_distance(
 def is_walk(path: Sequence[Sequence[int]], dims: Sequence[int], blocked: Iterable[Sequence[int]]) -> bool:
     """Every step changes one coordinate by 1, inside the lattice, never on a blocked cell."""
     walls = {tuple(c) for c in blocked}
-    steps = all(sum(abs(x - y) for x, y in zip(a, b, strict=True)) == 1 for a, b in itertools.pairwise(path))
-    inside = all(all(0 <= c < n for c, n in zip(cell, dims, strict=True)) for cell in path)
+    steps = all(sum(abs(x - y) for x, y in zip(a, b)) == 1 for a, b in zip(path, path[1:]))
+    inside = all(all(0 <= c < n for c, n in zip(cell, dims)) for cell in path)
     return steps and inside and not any(tuple(cell) in walls for cell in path)
 
 

@@ -19,7 +19,6 @@ Afterwards, from what Prometheus stored:
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import re
@@ -156,7 +155,7 @@ def check_environment(
         elif not any(at - WINDOW - 1 <= end <= at + 1 for end in ends):
             nan += 1
             assert math.isnan(value), f"{environment}: the seed's ratio is {value} at {at}, no run ended in its window"
-    gaps = [later - earlier for earlier, later in itertools.pairwise(ends)]
+    gaps = [later - earlier for earlier, later in zip(ends, ends[1:])]
     if environment == "short":
         assert max(gaps) + 2 * SCRAPE <= WINDOW, f"runs of the short canary ended {gaps} s apart: machine too slow"
         assert nan == 0 and visible > 0, (visible, nan)
@@ -175,7 +174,7 @@ def check_environment(
         assert not [point for point in points if math.isnan(point[1])], f"{environment}: {rule} gave NaN: {points}"
         assert all(check(value) for _t, value in points), f"{environment}: {rule} gave {points}, runs {ratios}"
         times = [t for t, _value in points]
-        assert times[0] <= first + 1 and max(b - a for a, b in itertools.pairwise(times)) <= 2.5 * SCRAPE, (
+        assert times[0] <= first + 1 and max(b - a for a, b in zip(times, times[1:])) <= 2.5 * SCRAPE, (
             f"{environment}: {rule} is missing at times: {times}"
         )
     p95 = [

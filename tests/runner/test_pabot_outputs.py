@@ -215,7 +215,7 @@ def test_a_failure_that_passes_on_the_rerun_is_merged_as_rebot_merges_it(tmp_pat
     # the re-run ran only the suites with failures: its own result holds nothing else
     assert [suite.name for suite in outcome.rerun.suite.suites] == ["Extra", "Workflows"]
     results = load_results(
-        outcome.result, dict(zip(("health", "workflows", "extra"), sources, strict=True)), outcome.first, outcome.rerun
+        outcome.result, dict(zip(("health", "workflows", "extra"), sources)), outcome.first, outcome.rerun
     )
     assert [test.name for test in results.flaky] == ["Fails Only On The First Attempt"]
 
