@@ -33,7 +33,7 @@ from reference_api.config import Settings
 from reference_api.faults import Faults
 from reference_api.mutations import Mutations
 from reference_api.runtime import Runtime
-from reference_api.tls import make_certificates, modern_context_factory
+from reference_api.tls import make_certificates, refuse_old_tls
 
 #: Limits high enough that functional tests never meet them, and the test routes.
 RELAXED = {
@@ -69,7 +69,7 @@ class InProcessApi:
         if tls:
             files = make_certificates(self.folder / "ca.pem", self.folder)
             self.ca_bundle = files.ca_bundle
-            options = {"ssl_certfile": str(files.server_pem), "ssl_context_factory": modern_context_factory}
+            options = {"ssl_certfile": str(files.server_pem)}
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         # inherited by the accepted connections: without it each answer waits ~40 ms for a delayed ACK
         self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -84,6 +84,10 @@ class InProcessApi:
             lifespan="on",
             **options,  # type: ignore[arg-type]
         )
+        if tls:  # the service's own TLS set-up (reference_api/__main__.py): TLS 1.2 and newer
+            config.load()
+            assert config.ssl is not None
+            refuse_old_tls(config.ssl)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._serve, name=f"reference-api-{dialect}", daemon=True)
 
