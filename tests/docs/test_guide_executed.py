@@ -36,6 +36,9 @@ from robot.api import TestSuiteBuilder as SuiteBuilder
 from tests.docs._markdown import REPO_ROOT, code_blocks
 from tests.docs.conftest import UNSET, current_venv
 
+#: A slow consumer (a real Prometheus, Chromium, the guide replayed): the full tier (./run_tests.sh --full).
+pytestmark = pytest.mark.full
+
 GUIDE = REPO_ROOT / "docs" / "adding-a-smoke-test.md"
 APPEND = "guide:append="
 CHECK = "guide:check"

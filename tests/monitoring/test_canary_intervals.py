@@ -37,6 +37,9 @@ from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import names_of, only_test_broken_by_fault
 
+#: A slow consumer (a real Prometheus, Chromium, the guide replayed): the full tier (./run_tests.sh --full).
+pytestmark = pytest.mark.full
+
 RULES = REPO_ROOT / "monitoring" / "smoke-recording-rules.yml"
 FAULT = "missing_security_headers"
 BROKEN = only_test_broken_by_fault("health", FAULT).name

@@ -26,6 +26,9 @@ from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import names_of, only_test_broken_by_fault
 
+#: A slow consumer (a real Prometheus, Chromium, the guide replayed): the full tier (./run_tests.sh --full).
+pytestmark = pytest.mark.full
+
 SEED_PASS_RATIO = "sum(rate(smoke_test_passed_total[5m])) / sum(rate(smoke_test_total[5m]))"
 SEED_P95 = "histogram_quantile(0.95, rate(smoke_test_duration_seconds_bucket[5m]))"
 SEED_FAILURES = "increase(smoke_test_failed_total[1h])"

@@ -104,6 +104,7 @@ def test_a_dashboard_run_count_that_is_not_a_whole_number_is_refused(
     assert "--removeruns" not in dashboard_arguments([Path("o.xml")], Path("d.db"), Path("d.html"), keep=0)
 
 
+@pytest.mark.full
 @needs_tools
 def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
     results = tmp_path / "results"

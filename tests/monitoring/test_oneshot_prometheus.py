@@ -18,6 +18,9 @@ from smoke_runner.domain.model import RunResults, SuiteResult
 from smoke_runner.publish.metrics import build_registry, push_metrics
 from tests.monitoring._servers import Prometheus, Pushgateway
 
+#: A slow consumer (a real Prometheus, Chromium, the guide replayed): the full tier (./run_tests.sh --full).
+pytestmark = pytest.mark.full
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC = REPO_ROOT / "docs" / "monitoring.md"
 LAST_VERDICT = "smoke_last_run_verdict == 1"

@@ -13,6 +13,8 @@ from smoke_runner.decide.verdict import decide
 from smoke_runner.domain import model
 from smoke_runner.publish.metrics import EnvironmentNameError, build_registry, check_environment, environment_name
 
+pytestmark = pytest.mark.unit
+
 
 def results(passed: int, failed: int, skipped: int = 0, flaky: int = 0) -> model.RunResults:
     tests = [

@@ -13,7 +13,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from smoke_runner import REPO_ROOT
+
+pytestmark = pytest.mark.unit
 
 PACKAGE = "smoke_runner"
 

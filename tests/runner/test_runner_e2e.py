@@ -265,7 +265,13 @@ def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
     assert "Metrics pushed" in run.stdout
 
 
-@pytest.mark.parametrize("broken", broken_counts("INVESTIGATE"))
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(count, marks=[] if index == len(broken_counts("INVESTIGATE")) // 2 else [pytest.mark.full])
+        for index, count in enumerate(broken_counts("INVESTIGATE"))
+    ],
+)
 def test_the_investigate_band_of_the_pass_rate(results_dir: Path, broken: int) -> None:
     faults = faults_breaking(broken)
     run = run_runner(["--demo", "--suite", "workflows"], results_dir, env={"LATTICE_FAULTS": ",".join(faults)})

@@ -19,6 +19,8 @@ from smoke_runner.publish.junit import write_suite_xunit
 from smoke_runner.publish.run_folder import new_run_dir, update_latest
 from tests.runner.helpers import junit_cases
 
+pytestmark = pytest.mark.unit
+
 
 def test_xunit_is_flat_junit_with_failures_and_skips(tmp_path: Path) -> None:
     suite = SuiteResult(

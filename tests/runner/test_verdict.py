@@ -10,6 +10,8 @@ from smoke_runner.decide.verdict import Verdict, decide
 from smoke_runner.domain.model import FAIL, PASS, SKIP, RunResults, SuiteResult
 from smoke_runner.domain.model import TestResult as Result
 
+pytestmark = pytest.mark.unit
+
 
 def suite(key: str, passed: int = 0, failed: int = 0, skipped: int = 0, flaky: int = 0) -> SuiteResult:
     tests = [Result(key, f"{key} pass {i}", key, PASS) for i in range(passed)]

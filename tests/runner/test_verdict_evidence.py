@@ -374,6 +374,7 @@ def _chromium() -> str | None:
     )
 
 
+@pytest.mark.full
 def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Path, tmp_path: Path) -> None:
     browser = _chromium()
     if browser is None:

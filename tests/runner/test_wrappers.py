@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from smoke_runner.preflight.checks import DEMO_MODULES, SUITE_MODULES
 from tests.runner.helpers import REPO_ROOT
+
+pytestmark = pytest.mark.unit
 
 SH = (REPO_ROOT / "run_smoke.sh").read_text(encoding="utf-8")
 BAT_BYTES = (REPO_ROOT / "run_smoke.bat").read_bytes()

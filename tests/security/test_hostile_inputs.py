@@ -21,6 +21,7 @@ from tests.runner.helpers import run_runner
 from tests.support.hostile import HostileServer, endless_chunks
 
 
+@pytest.mark.full
 def test_a_poisoned_cache_folder_reaches_no_artifact(tmp_path: Path) -> None:
     """Row 10: files planted where a JavaScript cache used to be (a script, a symlink to a root-only
     file, a FIFO) change nothing: the dashboard holds none of them, and the run does not stall."""

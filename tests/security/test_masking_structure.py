@@ -95,6 +95,8 @@ _TIMER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from libraries.SmokeLibrary.masking import mask_text, register_secret
+
+pytestmark = pytest.mark.unit
 for index in range(200):  # many spellings with a long common prefix: a deep, wide trie
     register_secret("SharedPrefix-SharedPrefix-" + str(index) + "-end")
 body = ("SharedPrefix-SharedPrefix-" * 2400)[:60_000]
