@@ -16,7 +16,6 @@ Resource          ../resources/identity.resource
 Resource          ../resources/account.resource
 Resource          ../resources/lattices.resource
 Resource          ../resources/webhooks.resource
-Resource          ../resources/cleanup.resource
 
 Suite Setup       Create Test Identity
 Suite Teardown    Remove Test Data

@@ -56,15 +56,24 @@ def _words(text: str) -> list[str]:
 
 
 def _common_prefix(paths: list[str]) -> list[str]:
-    """The literal path segments every path starts with (``/api/v1``), left out of the matching."""
+    """The literal path segments most paths start with (``/api/v1``), left out of the matching.
+
+    The longest prefix more than half of the paths share: ``/health`` and ``/metrics`` often sit
+    outside an API's versioned prefix.
+    """
     split = [[part for part in path.split("/") if part] for path in paths]
     prefix: list[str] = []
-    for parts in zip(*split, strict=False):
-        if len(set(parts)) == 1 and not parts[0].startswith("{"):
-            prefix.append(parts[0])
-        else:
-            break
-    return prefix
+    while True:
+        counts: dict[str, int] = {}
+        for parts in split:
+            if parts[: len(prefix)] == prefix and len(parts) > len(prefix) + 1:
+                segment = parts[len(prefix)]
+                if not segment.startswith("{"):
+                    counts[segment] = counts.get(segment, 0) + 1
+        best = max(counts.items(), key=lambda item: item[1], default=("", 0))
+        if best[1] * 2 <= len(split):
+            return prefix
+        prefix.append(best[0])
 
 
 def document_operations(document: Mapping[str, Any]) -> list[DocumentOperation]:
@@ -75,7 +84,9 @@ def document_operations(document: Mapping[str, Any]) -> list[DocumentOperation]:
     for path, item in document.get("paths", {}).items():
         if not isinstance(item, Mapping):
             continue
-        segments = [part for part in str(path).split("/") if part][len(prefix) :]
+        segments = [part for part in str(path).split("/") if part]
+        if segments[: len(prefix)] == prefix:
+            segments = segments[len(prefix) :]
         path_words = [word for part in segments if not part.startswith("{") for word in _words(part)]
         for method, operation in item.items():
             if str(method).lower() not in HTTP_METHODS or not isinstance(operation, Mapping):
@@ -243,11 +254,12 @@ class _Drafter:
         read: dict[str, str] = {}
         missing: list[str] = []
         locations = list(self.schemas.locations(schema)) if schema is not None else []
+        optional = set(hint.get("optional_read") or [])
         for key, synonyms in (hint.get("read") or {}).items():
             location = next((path for path, name, _ in locations if name.lower() in synonyms), None)
             if location:
                 read[str(key)] = location
-            else:
+            elif key not in optional:
                 missing.append(str(key))
         return read, missing
 
@@ -307,7 +319,8 @@ class _Drafter:
         for derived in transform:
             missing = [key for key in missing if key != derived]
         if read or missing:
-            lines.append(f"    read: {_yaml(read)}" + (f"  # TODO: where is {', '.join(missing)}?" if missing else ""))
+            shown = {**read, **dict.fromkeys(missing, TODO)}
+            lines.append(f"    read: {_yaml(shown)}" + (f"  # TODO: where is {', '.join(missing)}?" if missing else ""))
         if transform:
             lines.append(f"    transform: {_yaml(transform)}")
         return _Drafted(lines, found.request, read)
@@ -350,7 +363,10 @@ def _error_format(drafter: _Drafter) -> list[str]:
                     paths.append(path)
     if paths:
         strings = [path for path in paths if "[*]" not in path][:1] + [path for path in paths if "[*]" in path][:1]
-        return ["ERROR_FORMAT: json", f"ERROR_MESSAGE_JSONPATH: {_yaml(strings if len(strings) > 1 else strings[0])}"]
+        return [
+            "ERROR_FORMAT: json  # TODO: check (as the document's error answers say)",
+            f"ERROR_MESSAGE_JSONPATH: {_yaml(strings if len(strings) > 1 else strings[0])}",
+        ]
     return [f"ERROR_FORMAT: {TODO}  # TODO: problem+json, json (and ERROR_MESSAGE_JSONPATH) or text"]
 
 

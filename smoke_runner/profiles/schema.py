@@ -93,6 +93,8 @@ def _message(error: jsonschema.ValidationError) -> tuple[KeyPath, str]:
             f"is {error.instance!r}: a path must be relative to the target (start with one '/', "
             "no scheme, no host, no '//', no query, no spaces)"
         )
+    if error.validator == "pattern" and expected == "^\\$":
+        return path, f"is {error.instance!r}, expected a JSONPath ($...)"
     if error.validator == "oneOf" and len(path) >= 2 and path[0] == "OPERATIONS":
         return path, f"is {error.instance!r:.60}: expected a JSONPath ($...) or a list of them"
     return path, str(error.message)
