@@ -446,6 +446,17 @@ class ProfileKeywords:
         if (method, path_shape(path)) not in self._documented:
             raise AssertionError(openapi.not_documented_message(method, path))
 
+    @keyword("Request Should Be Documented")
+    def request_should_be_documented(self, method: str, path: str) -> None:
+        """Fails when the last compared OpenAPI document has no operation ``method`` ``path`` (a path
+        the profile names outside its operations, such as the rate-limit probe's).
+
+        Passes when no document was compared, as `Operation Should Be Documented` does.
+
+        | Request Should Be Documented    GET    ${RATE_LIMIT_PROBE_PATH}
+        """
+        self.operation_should_be_documented({"method": method, "path": path})
+
     @keyword("Values Should Be Present")
     def values_should_be_present(self, step: str, body: Any, *locations: str) -> None:
         """Fails unless the JSON ``body`` answered in step ``step`` holds a value at every JSONPath of ``locations``.
