@@ -559,7 +559,8 @@ class ProfileKeywords:
     def effective_policies(self, profile_policies: Mapping[str, Any] | None) -> dict[str, Any]:
         """Returns the policies the run holds the deployment to: safe defaults, the profile's ``POLICIES`` over them.
 
-        The safe defaults are the ``default`` values of ``POLICIES`` in the committed profile schema
+        ``profile_policies`` is the profile's ``POLICIES`` (None or empty: the safe defaults). The safe
+        defaults are the ``default`` values of ``POLICIES`` in the committed profile schema
         (``variables/profiles/profile.schema.json``); a variable file cannot change them.
 
         | ${policy} =    Effective Policies    ${POLICIES}

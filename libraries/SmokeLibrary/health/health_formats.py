@@ -396,8 +396,8 @@ class HealthFormatKeywords:
         layout: str = "auto",
         except_roles: Sequence[str] = (),
     ) -> None:
-        """Fails unless the health document reports every one of ``components`` (role: {names, required}),
-        and every required one as ``pass``.
+        """Fails unless the health document ``response`` (the ``/health`` answer) reports every one of
+        ``components`` (role: {names, required}), and every required one as ``pass``.
 
         An optional component may report any status (``not_configured`` or a degraded one, as a
         ``warn`` overall allows), but not be missing: a report that stops naming a component cannot

@@ -135,7 +135,7 @@ class ShapeKeywords:
         self, body: Any, operations: OperationsMap, name: str, dimensions: Sequence[int]
     ) -> tuple[Any, Any, Any]:
         """Returns ``found``, the path as cells and ``distance`` of ``body``, an answer of operation
-        ``name`` on a lattice of ``dimensions``, as the profile reads and transforms them.
+        ``name`` on a lattice of ``dimensions``, as the profile's ``operations`` read and transform them.
 
         A value the profile reads but the answer lacks is ``None`` (the profile's ``fields`` say
         what a successful answer must hold).
@@ -150,8 +150,8 @@ class ShapeKeywords:
     @keyword("Lattice Read From")
     def lattice_read_from(self, body: Any, operations: OperationsMap, name: str, *what: str) -> dict[str, Any]:
         """Returns the values ``what`` (name, dimensions, blocked...) of ``body``, an answer of
-        operation ``name``, where the profile reads them; ``dimensions`` from ``rank`` and ``edge``
-        when the profile says ``transform: {dimensions: rank-and-edge}``.
+        operation ``name``, where the profile's ``operations`` read them; ``dimensions`` from ``rank``
+        and ``edge`` when the profile says ``transform: {dimensions: rank-and-edge}``.
 
         Fails, naming the place and the answer's keys, when a value is not there.
 
