@@ -59,3 +59,12 @@ def test_a_lattice_read_back_as_rank_and_edge() -> None:
     assert read == {"name": "n", "dimensions": [5, 5], "blocked": []}
     with pytest.raises(AssertionError, match=r"Read rank of read_lattice': the answer holds nothing at \$.rank"):
         ShapeKeywords().lattice_read_from({"name": "n"}, operations, "read_lattice", "dimensions")
+
+
+def test_a_distance_given_as_a_float_is_named_as_a_whole_number() -> None:
+    from libraries.SmokeLibrary.workflows.paths import path_problems
+
+    assert path_problems(True, [[0, 0], [0, 1]], 1.0, [2, 2], [], [0, 0], [0, 1]) == []
+    assert path_problems(True, [[0, 0], [0, 1]], 2.0, [2, 2], [], [0, 0], [0, 1]) == [
+        "'distance' is 2 but the path has 2 cells (expected 1)"
+    ]
