@@ -266,7 +266,7 @@ class ProfileKeywords:
         kind: str,
         response: requests.Response,
         error_format: str,
-        message_location: str,
+        message_location: Any,
     ) -> None:
         """Fails unless ``response`` to operation ``name`` of the profile ``profile`` (its
         ``operations``) has one of the operation's ``kind`` statuses and is an error answer in
@@ -469,7 +469,7 @@ class ProfileKeywords:
 
     @keyword("Response Should Be An Error In Format")
     def response_should_be_an_error_in_format(
-        self, response: requests.Response, error_format: str, message_location: str | list[str], *statuses: int
+        self, response: requests.Response, error_format: str, message_location: Any, *statuses: int
     ) -> None:
         """Fails unless ``response`` is an error answer in ``error_format`` with one of
         ``statuses`` (any 4xx/5xx when none).

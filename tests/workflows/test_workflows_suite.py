@@ -424,3 +424,18 @@ def test_without_a_receiver_the_unchecked_signature_is_a_visible_warning(tmp_pat
     assert "Webhook signature NOT checked" in run.stdout  # stdout and stderr of robot
     # the delivery record itself is checked: a record of another event fails the flow
     assert recorded_wrong_event.tests[flow].status == "FAIL", failure_report(recorded_wrong_event)
+
+
+def test_a_cleanup_the_target_refuses_is_reported_and_never_fails_the_teardown(tmp_path: Path) -> None:
+    """Logins answer 503: the suite setup fails the flows (the real finding); the teardown cannot log
+    in to delete the run's user, and reports it by id instead of failing every flow a second time."""
+    flow = FLOWS[1]
+    env = {"LATTICE_MUTATIONS": "POST /api/v1/auth/login:status=503"}
+    with ReferenceApi(env=env) as api:
+        run = run_workflows(api, tmp_path, tests=[flow])
+    message = run.message(flow)
+    assert run.status(flow) == "FAIL" and message.startswith("Parent suite setup failed:"), message
+    assert "teardown" not in message, message
+    findings = read_findings(run.output_dir / "output.xml")
+    assert len(findings.users_left_behind) == 1 and findings.users_left_behind[0].startswith("id "), findings
+    assert findings.cleanup_problems and "answered 503" in findings.cleanup_problems[0], findings
