@@ -515,3 +515,47 @@ def test_a_draft_fills_bodies_reads_statuses_and_transforms_from_the_documents_s
     assert operations["find_path"]["transform"] == {"path": "vertex-indices", "found": "derived"}
     assert operations["usage"]["read"] == {"requests": "$.api_calls", "lattices": "$.lattices_created"}
     assert operations["create_webhook"] == {"offered": False}
+
+
+NARROWING_SUITE = """\
+*** Settings ***
+Resource    {resources}/http.resource
+
+
+*** Test Cases ***
+Declared Narrowing
+    [Tags]    without:read_lattice -> reading it by id
+    ${{narrowed}} =    Narrowed Without    read_lattice
+    Should Be True    ${{narrowed}}
+
+Undeclared Narrowing
+    ${{narrowed}} =    Narrowed Without    read_lattice
+
+Nothing Left Out
+    [Tags]    without:register -> the registration
+    ${{narrowed}} =    Narrowed Without    register
+    Should Not Be True    ${{narrowed}}
+"""
+
+
+def test_a_test_runs_narrowed_only_as_it_declares(tmp_path: Path) -> None:
+    suite = write(tmp_path, NARROWING_SUITE.format(resources=REPO_ROOT / "resources"), "narrowing.robot")
+    run = run_suite(
+        suite, "http://127.0.0.1:9", tmp_path / "out", extra_args=["--variablefile", str(PROFILES / "lean.yaml")]
+    )
+    assert run.status("Declared Narrowing") == "PASS", run.stdout
+    assert run.message("Declared Narrowing") == (
+        "Narrowed: reading it by id left out "
+        "(operation 'read_lattice' is not offered by this deployment (profile lean))."
+    )
+    assert run.status("Undeclared Narrowing") == "FAIL"
+    assert run.message("Undeclared Narrowing") == (
+        "Test 'Undeclared Narrowing' would leave out what needs read_lattice (operation 'read_lattice' is not "
+        "offered by this deployment (profile lean)), but declares no 'without:read_lattice -> ...' tag: "
+        "a test is narrowed only as it declares"
+    )
+    assert run.status("Nothing Left Out") == "PASS" and run.message("Nothing Left Out") == ""
+    findings = read_findings(run.output_dir / "output.xml")
+    assert [(item.name, item.left_out) for item in findings.narrowed] == [
+        ("Declared Narrowing", (("read_lattice", "reading it by id"),))
+    ]
