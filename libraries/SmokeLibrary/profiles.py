@@ -565,6 +565,11 @@ class ProfileKeywords:
 
         | ${policy} =    Effective Policies    ${POLICIES}
         """
+        if profile_policies is not None and not isinstance(profile_policies, Mapping):
+            raise AssertionError(
+                f"POLICIES is {type(profile_policies).__name__} {str(profile_policies)[:100]!r}: a profile gives it "
+                "as a mapping (variables/profiles/profile.schema.json), never on the command line"
+            )
         effective: dict[str, Any] = policies.effective_policies(profile_policies, policy_defaults())
         return effective
 
