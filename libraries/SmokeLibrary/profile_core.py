@@ -49,11 +49,21 @@ else:
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+def relative_path_pattern() -> str:
+    """The pattern every path of a profile matches (relative to the target), as the schema says."""
+    return str(_schema()["$defs"]["relative_path"]["pattern"])
+
+
+@cache
 def policy_defaults() -> dict[str, Any]:
     """The safe default of every policy: the ``default`` of each member of ``POLICIES`` in the schema."""
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    members = schema["properties"]["POLICIES"]["properties"]
+    members = _schema()["properties"]["POLICIES"]["properties"]
     return {name: member["default"] for name, member in members.items() if "default" in member}
 
 
-__all__ = ["capabilities", "channels", "openapi", "policies", "policy_defaults"]
+__all__ = ["capabilities", "channels", "openapi", "policies", "policy_defaults", "relative_path_pattern"]

@@ -28,7 +28,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from .http import assert_problem_details, assert_step_answer, describe_response, json_body
 from .masking import MaskedDict, json_or_none, keys_of, register_secret, values_at
-from .profile_core import capabilities, channels, openapi, policies, policy_defaults
+from .profile_core import capabilities, channels, openapi, policies, policy_defaults, relative_path_pattern
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HTTP_METHODS = openapi.HTTP_METHODS
@@ -572,6 +572,35 @@ class ProfileKeywords:
             )
         effective: dict[str, Any] = policies.effective_policies(profile_policies, policy_defaults())
         return effective
+
+    @keyword("Profile Paths Should Be Relative")
+    def profile_paths_should_be_relative(self, paths: Mapping[str, Any], operations: OperationsMap) -> None:
+        """Fails unless every path of the profile is relative to the target: ``paths`` (name: a path or
+        a list of paths) and the path of every offered operation of ``operations``.
+
+        A path starts with one ``/`` and names no scheme, no host, no ``//``, no query: whatever a
+        profile says, nothing is sent to another origin (the schema refuses such a profile before a run;
+        this check holds for a run started without that check).
+
+        | Profile Paths Should Be Relative    ${paths}    ${OPERATIONS}
+        """
+        pattern = re.compile(relative_path_pattern())
+        named = [
+            (name, item)
+            for name, value in paths.items()
+            for item in (value if isinstance(value, (list, tuple)) else [value])
+        ]
+        named += [
+            (f"OPERATIONS.{name}.path", operation.get("path"))
+            for name, operation in (operations or {}).items()
+            if isinstance(operation, Mapping) and is_offered(operation)
+        ]
+        wrong = [f"{name} {path!r}" for name, path in named if not isinstance(path, str) or not pattern.match(path)]
+        if wrong:
+            raise AssertionError(
+                f"The profile's paths must be relative to the target (one '/', no scheme, host, '//' or query): "
+                f"{', '.join(wrong)}"
+            )
 
     @keyword("Record The Profile In The Run")
     def record_the_profile_in_the_run(

@@ -439,3 +439,30 @@ def test_a_cleanup_the_target_refuses_is_reported_and_never_fails_the_teardown(t
     findings = read_findings(run.output_dir / "output.xml")
     assert len(findings.users_left_behind) == 1 and findings.users_left_behind[0].startswith("id "), findings
     assert findings.cleanup_problems and "answered 503" in findings.cleanup_problems[0], findings
+
+
+def test_a_profile_path_to_another_origin_stops_the_run_before_any_request(tmp_path: Path) -> None:
+    """Issue 22, row 3: a profile copied with full URLs never sends credentials to that origin."""
+    elsewhere = ConnectionCounter()
+    try:
+        profile = (REPO_ROOT / "variables" / "profiles" / "contract.yaml").read_text(encoding="utf-8")
+        profile = profile.replace("path: /api/v1/auth/login", f"path: {elsewhere.url}/api/v1/auth/login")
+        copied = tmp_path / "copied.yaml"
+        copied.write_text(profile, encoding="utf-8")
+        with ReferenceApi() as api:
+            run = run_suite(
+                "workflows",
+                api.base_url,
+                tmp_path / "results",
+                env={"TEST_PASSWORD": PASSWORD},
+                tests=[FLOWS[1]],
+                extra_args=["--variablefile", str(copied)],
+                timeout=60,
+            )
+    finally:
+        elsewhere.close()
+    message = run.message(FLOWS[1])
+    assert run.status(FLOWS[1]) == "FAIL", message
+    assert "The profile's paths must be relative to the target" in message, message
+    assert f"OPERATIONS.login.path '{elsewhere.url}/api/v1/auth/login'" in message, message
+    assert elsewhere.connections == 0
