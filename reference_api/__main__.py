@@ -7,10 +7,13 @@ import dataclasses
 import logging
 import os
 import shutil
+import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -67,9 +70,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--dialect",
         choices=DIALECTS,
         default=None,
-        help="the HTTP surface: contract (docs/design/api-contract.md) or classic, "
-        "a differently shaped API over the same core (default LATTICE_DIALECT "
-        "or contract)",
+        help="the HTTP surface: contract (docs/design/api-contract.md), or classic or lean, "
+        "differently shaped APIs over the same core (default LATTICE_DIALECT or contract; "
+        "see reference_api/README.md)",
     )
     parser.add_argument(
         "--log-level",
@@ -100,6 +103,18 @@ class _Server(uvicorn.Server):
             print(f"CA bundle written to: {self.ca_bundle}", flush=True)
 
 
+class Stopped(Exception):
+    """A stop signal arrived; raised so that the clean-up of :func:`main` runs (``code``: the exit status)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.code = 128 + signum
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the service; returns the exit status."""
     args = parse_args(argv)
@@ -119,30 +134,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("reference_api").warning("FAULTS ENABLED: %s", ", ".join(sorted(faults.enabled)))
     if mutations.enabled:
         logging.getLogger("reference_api").warning("MUTATIONS ENABLED: %s", "; ".join(map(str, mutations.enabled)))
-    options: dict[str, object] = {}
-    tls_files = None
-    if args.tls:
-        tls_files = make_certificates(args.ca_bundle_out, args.tls_hostname or DEFAULT_HOSTNAMES)
-        options = {"ssl_certfile": str(tls_files.server_pem), "ssl_context_factory": modern_context_factory}
-    config = uvicorn.Config(
-        create_app(runtime),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        server_header=False,
-        proxy_headers=False,
-        lifespan="on",
-        **options,  # type: ignore[arg-type]
-    )
-    server = _Server(config)
-    server.scheme = "https" if args.tls else "http"
-    server.ca_bundle = tls_files.ca_bundle if tls_files else None
+    return serve(args, runtime)
+
+
+def serve(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Serve until stopped; the TLS key folder is removed however the service stops (SIGTERM and SIGINT too)."""
+    # uvicorn shuts down gracefully on SIGTERM and SIGINT, then raises the signal again with the
+    # handlers that were in place before it started: these, which end the process through `finally`.
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    key_dir = Path(tempfile.mkdtemp(prefix="lattice-tls-")) if args.tls else None
     try:
+        options: dict[str, object] = {}
+        tls_files = None
+        if key_dir is not None:
+            tls_files = make_certificates(args.ca_bundle_out, key_dir, args.tls_hostname or DEFAULT_HOSTNAMES)
+            options = {"ssl_certfile": str(tls_files.server_pem), "ssl_context_factory": modern_context_factory}
+        config = uvicorn.Config(
+            create_app(runtime),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            server_header=False,
+            proxy_headers=False,
+            lifespan="on",
+            **options,  # type: ignore[arg-type]
+        )
+        server = _Server(config)
+        server.scheme = "https" if args.tls else "http"
+        server.ca_bundle = tls_files.ca_bundle if tls_files else None
         server.run()
+        return 0 if server.started else 1
+    except Stopped as stopped:
+        return stopped.code
     finally:
-        if tls_files is not None:
-            shutil.rmtree(tls_files.server_pem.parent, ignore_errors=True)
-    return 0 if server.started else 1
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if key_dir is not None:
+            shutil.rmtree(key_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import ModuleType
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,9 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .middleware import EdgeMiddleware
 from .mutations import MutationMiddleware
-from .problems import ProblemError, error_answer
-from .routes import account, auth, lattices, system, users, webhooks
+from .problems import FieldProblem, ProblemError
+from .routes import account, auth, health, lattices, system, users, webhooks
 from .routes_classic import billing, grids, identity
+from .routes_lean import accounts as lean_accounts
+from .routes_lean import lattices as lean_lattices
+from .routes_lean import system as lean_system
 from .routetable import RouteTable
 from .runtime import Runtime
 
@@ -26,22 +30,29 @@ log = logging.getLogger("reference_api")
 OPENAPI_PATH = "/openapi.json"
 #: The route modules of each dialect (see :mod:`reference_api.dialects`).
 DIALECT_ROUTES: dict[str, tuple[ModuleType, ...]] = {
-    "contract": (system, auth, users, account, lattices, webhooks),
-    "classic": (system, identity, billing, grids),
+    "contract": (system, health, auth, users, account, lattices, webhooks),
+    "classic": (system, health, identity, billing, grids),
+    "lean": (system, lean_system, lean_accounts, lean_lattices),
 }
 
 
-def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+def _problem(
+    request: Request,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    problems: tuple[FieldProblem, ...] = (),
+) -> Response:
     runtime: Runtime = request.app.state.runtime
-    status, body, content_type = error_answer(
-        runtime.settings.dialect, status, detail, request.url.path, runtime.faults
-    )
+    status, body, content_type = runtime.dialect.error(status, detail, request.url.path, runtime.faults, problems)
     return Response(body, status_code=status, headers={**(headers or {}), "Content-Type": content_type})
 
 
-def _field(loc: tuple[object, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "request"
+def _field_problem(error: Mapping[str, Any]) -> FieldProblem:
+    """A validation error of FastAPI's (query and path parameters) as the core's problem."""
+    loc = tuple(p for p in error.get("loc", ()) if isinstance(p, (str, int)))
+    field = ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header")) or "request"
+    return FieldProblem(loc, f"{field}: {error.get('msg', 'invalid value')}.", str(error.get("type", "value_error")))
 
 
 def create_app(runtime: Runtime) -> EdgeMiddleware | MutationMiddleware:
@@ -53,14 +64,8 @@ def create_app(runtime: Runtime) -> EdgeMiddleware | MutationMiddleware:
         await runtime.close()
 
     # The OpenAPI document (FastAPI's own) lists exactly the dialect's operations; no docs UI.
-    app = FastAPI(
-        title="Lattice API",
-        version=__version__,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=OPENAPI_PATH,
-        lifespan=lifespan,
-    )
+    docs_ui: dict[str, Any] = {"docs_url": None, "redoc_url": None}
+    app = FastAPI(title="Lattice API", version=__version__, openapi_url=OPENAPI_PATH, lifespan=lifespan, **docs_ui)
     app.state.runtime = runtime
     routers = [m.router for m in DIALECT_ROUTES[runtime.settings.dialect]]
     if runtime.settings.enable_test_routes:
@@ -72,7 +77,7 @@ def create_app(runtime: Runtime) -> EdgeMiddleware | MutationMiddleware:
 
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> Response:
-        return _problem(request, exc.status, exc.detail, exc.headers)
+        return _problem(request, exc.status, exc.detail, exc.headers, exc.problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -86,12 +91,9 @@ def create_app(runtime: Runtime) -> EdgeMiddleware | MutationMiddleware:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
-        messages = []
-        for error in exc.errors():
-            if error.get("type") == "json_invalid":
-                return _problem(request, 400, "The request body is not valid JSON.")
-            messages.append(f"{_field(tuple(error.get('loc', ())))}: {error.get('msg', 'invalid value')}.")
-        return _problem(request, 422, " ".join(messages) or "The request is invalid.")
+        problems = tuple(_field_problem(error) for error in exc.errors())
+        detail = " ".join(p.message for p in problems) or "The request is invalid."
+        return _problem(request, 422, detail, None, problems)
 
     @app.exception_handler(OperationalError)
     async def on_database_down(request: Request, exc: OperationalError) -> Response:

@@ -14,24 +14,27 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from .faults import Faults
 
-# OWASP's minimum argon2id profile (19 MiB, t=2, p=1): safe and quick enough for tests.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-_DUMMY_HASH = _HASHER.hash("timing-equaliser-password")
 ALGORITHM = "HS256"
 ISSUER = "lattice-reference-api"
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password``."""
-    return _HASHER.hash(password)
+class Passwords:
+    """argon2id hashing; the default cost is OWASP's minimum profile (19 MiB, t=2, p=1)."""
 
+    def __init__(self, memory_kib: int = 19456, time_cost: int = 2) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+        self._dummy_hash = self._hasher.hash("timing-equaliser-password")
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether ``password`` matches; with no hash, burn the same time and answer False."""
-    try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    def hash(self, password: str) -> str:
+        """The argon2id hash of ``password``."""
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; with no hash, burn the same time and answer False."""
+        try:
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dialects import DIALECT_SURFACES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'lattice.db'}"
 DEFAULT_CA_BUNDLE = DATA_DIR / "tls" / "ca.pem"
 #: The HTTP surfaces the service can present (see :mod:`reference_api.dialects`).
-DIALECTS = ("contract", "classic")
+DIALECTS = tuple(DIALECT_SURFACES)
 
 
 class ConfigError(ValueError):
@@ -40,8 +42,11 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
-    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
     token_ttl_seconds: int = 900
+    #: The cost of password hashing (argon2id); lower only for tests.
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
     cors_allowed_origins: tuple[str, ...] = ("https://app.example.com",)
     rate_limit_window_seconds: int = 10
     rate_limit_anon: int = 30
@@ -52,6 +57,8 @@ class Settings:
     bulk_slow_ms: int = 6000
     enable_test_routes: bool = False
     dialect: str = "contract"
+    #: The lean dialect's admin credential (``LATTICE_ADMIN_TOKEN``); None: admin routes refuse everyone.
+    admin_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +78,8 @@ class Settings:
             redis_url=env.get("REDIS_URL", "").strip() or None,
             jwt_secret=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", 900, minimum=1),
+            argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 19456, minimum=8),
+            argon2_time_cost=_int(env, "ARGON2_TIME_COST", 2, minimum=1),
             cors_allowed_origins=origins,
             rate_limit_window_seconds=_int(env, "RATE_LIMIT_WINDOW_SECONDS", 10, minimum=1),
             rate_limit_anon=_int(env, "RATE_LIMIT_ANON", 30, minimum=1),
@@ -81,4 +90,5 @@ class Settings:
             bulk_slow_ms=_int(env, "LATTICE_BULK_SLOW_MS", 6000),
             enable_test_routes=env.get("LATTICE_ENABLE_TEST_ROUTES", "").strip().lower() in {"1", "true", "yes", "on"},
             dialect=dialect,
+            admin_token=env.get("LATTICE_ADMIN_TOKEN", "").strip() or None,
         )

@@ -12,7 +12,7 @@ from prometheus_client import (
 
 from .faults import Faults
 
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 #: Prometheus text exposition format 0.0.4 (prometheus_client's CONTENT_TYPE_PLAIN_0_0_4).
 CONTENT_TYPE_0_0_4 = "text/plain; version=0.0.4; charset=utf-8"

@@ -18,9 +18,7 @@ import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
 
 from .auth import bearer_token
-from .dialects import dialect_named
 from .models import User
-from .problems import error_answer
 from .ratelimit import Decision, bucket_for
 from .routetable import RouteTable
 from .runtime import Runtime
@@ -37,7 +35,6 @@ UNLIMITED_PATHS = frozenset({"/health", "/metrics"})
 CORS_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, X-Request-ID"
 CORS_MAX_AGE = "600"
-CSP = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -49,7 +46,7 @@ class EdgeMiddleware:
         self.routes = routes
         self.runtime = runtime
         self.allowed_origins = frozenset(runtime.settings.cors_allowed_origins)
-        self.dialect = dialect_named(runtime.settings.dialect)
+        self.dialect = runtime.dialect
         rl = self.dialect.rate_limit_header
         self.cors_expose = f"X-Request-ID, {rl}-Limit, {rl}-Remaining, {rl}-Reset, Retry-After"
 
@@ -74,7 +71,13 @@ class EdgeMiddleware:
                 state["status"], state["started"] = message["status"], True
                 message["headers"] = list(message.get("headers", []))
                 self.decorate(
-                    MutableHeaders(raw=message["headers"]), request_id, origin, https, state["decision"], preflight
+                    MutableHeaders(raw=message["headers"]),
+                    path,
+                    request_id,
+                    origin,
+                    https,
+                    state["decision"],
+                    preflight,
                 )
             await send(message)
 
@@ -94,9 +97,7 @@ class EdgeMiddleware:
         except Exception:
             log.exception("unhandled error answering %s %s (request id %s)", method, path, request_id)
             if not state["started"]:
-                status, body, ctype = error_answer(
-                    self.dialect.name, 500, "An unexpected error occurred.", path, faults
-                )
+                status, body, ctype = self.dialect.error(500, "An unexpected error occurred.", path, faults)
                 await send_wrapper(
                     {
                         "type": "http.response.start",
@@ -115,18 +116,18 @@ class EdgeMiddleware:
         settings = self.runtime.settings
         client = scope["client"][0] if scope.get("client") else "unknown"
         user_id = None
-        if not path.startswith(self.dialect.auth_prefix):
+        is_auth = self.dialect.is_auth(path)
+        if not is_auth:
             user_id = await self.valid_user(headers.get("authorization"))
         bucket = bucket_for(
-            path,
             template,
             client,
             user_id,
+            is_auth,
             settings.rate_limit_anon,
             settings.rate_limit_auth,
             settings.rate_limit_user,
             settings.rate_limit_shared,
-            auth_prefix=self.dialect.auth_prefix,
         )
         try:
             return await self.runtime.limiter.hit(bucket)
@@ -155,6 +156,7 @@ class EdgeMiddleware:
     def decorate(
         self,
         out: MutableHeaders,
+        path: str,
         request_id: str,
         origin: str | None,
         https: bool,
@@ -169,16 +171,18 @@ class EdgeMiddleware:
         out["X-Request-ID"] = request_id
         out["X-Content-Type-Options"] = "nosniff"
         out["X-Frame-Options"] = "DENY"
-        out["Content-Security-Policy"] = CSP
+        csp = self.dialect.csp(path)
+        out["Content-Security-Policy"] = csp
         out["Referrer-Policy"] = "no-referrer"
-        out["Cache-Control"] = "no-store"
+        if self.dialect.cache_control is not None:
+            out["Cache-Control"] = self.dialect.cache_control
         if faults.on("missing_security_headers"):
             del out["X-Content-Type-Options"]
             del out["Content-Security-Policy"]
         if faults.on("weak_security_headers"):
             out["X-Frame-Options"] = "ALLOWALL"
             del out["Content-Security-Policy"]
-            out["Content-Security-Policy-Report-Only"] = CSP
+            out["Content-Security-Policy-Report-Only"] = csp
             out["Referrer-Policy"] = "unsafe-url"
         if https:
             out["Strict-Transport-Security"] = "max-age=300" if faults.on("hsts_short") else HSTS
@@ -232,8 +236,7 @@ class EdgeMiddleware:
         """The over-the-limit problem answer (headers are added by ``decorate``)."""
         faults = self.runtime.faults
         window = self.runtime.settings.rate_limit_window_seconds
-        status, body, ctype = error_answer(
-            self.dialect.name,
+        status, body, ctype = self.dialect.error(
             429,
             f"Rate limit of {decision.limit} requests per {window} seconds exceeded; "
             f"retry in {decision.reset_seconds} seconds.",

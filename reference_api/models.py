@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+#: UTC for Python 3.10 too (``datetime.UTC`` is 3.11+).
+UTC = dt.timezone.utc  # noqa: UP017
+
 
 def new_id() -> str:
     """A random identifier for a new row."""
@@ -17,7 +20,7 @@ def new_id() -> str:
 
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC."""
-    return dt.datetime.now(dt.UTC)
+    return dt.datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

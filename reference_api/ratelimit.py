@@ -2,8 +2,8 @@
 
 Buckets (chosen by :func:`bucket_for`):
 
-* ``/api/v1/auth/*`` (classic dialect: ``/auth/*``): one bucket per client address (``RATE_LIMIT_AUTH``),
-  whatever the token.
+* ``/api/v1/auth/*`` (classic dialect: ``/auth/*``; lean: ``/token`` and ``/users``): one bucket per
+  client address (``RATE_LIMIT_AUTH``), whatever the token.
 * a request carrying a *valid* bearer token: one bucket per user (``RATE_LIMIT_USER``).
 * any other anonymous request (no token, an invalid token, unknown paths): one bucket per
   (client address, route template) (``RATE_LIMIT_ANON``). A probe hammering
@@ -54,20 +54,19 @@ class Decision:
 
 
 def bucket_for(
-    path: str,
     template: str,
     client: str,
     user_id: str | None,
+    is_auth: bool,
     anon: int,
     auth: int,
     user: int,
     shared: int = 0,
-    auth_prefix: str = "/api/v1/auth/",
 ) -> Bucket:
-    """The bucket a request counts against (see the module docstring)."""
+    """The bucket a request counts against (see the module docstring); ``is_auth``: an authentication path."""
     if shared > 0:
         return Bucket(f"address:{client}", shared)
-    if path.startswith(auth_prefix):
+    if is_auth:
         return Bucket(f"auth:{client}", auth)
     if user_id:
         return Bucket(f"user:{user_id}", user)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+
+from .models import UTC
 
 DEFAULT_HOSTNAMES = ("127.0.0.1", "localhost", "::1")
 
@@ -22,15 +23,14 @@ class TlsFiles:
     server_pem: Path
 
 
-def make_certificates(ca_bundle_out: Path, hostnames: Sequence[str] = DEFAULT_HOSTNAMES) -> TlsFiles:
-    """Create a CA and a server certificate for ``hostnames``; write the CA bundle."""
+def make_certificates(ca_bundle_out: Path, key_dir: Path, hostnames: Sequence[str] = DEFAULT_HOSTNAMES) -> TlsFiles:
+    """Create a CA and a server certificate for ``hostnames``; write the CA bundle, and the key into ``key_dir``."""
     ca = trustme.CA(organization_name="Lattice reference API test CA")
-    now = dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(UTC)
     server = ca.issue_cert(*hostnames, not_before=now - dt.timedelta(hours=1), not_after=now + dt.timedelta(days=90))
     ca_bundle_out = ca_bundle_out.expanduser().resolve()
     ca_bundle_out.parent.mkdir(parents=True, exist_ok=True)
     ca.cert_pem.write_to_path(str(ca_bundle_out))
-    key_dir = Path(tempfile.mkdtemp(prefix="lattice-tls-"))
     server_pem = key_dir / "server.pem"
     server.private_key_and_cert_chain_pem.write_to_path(str(server_pem))
     server_pem.chmod(0o600)

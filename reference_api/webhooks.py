@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .faults import Faults
 from .metrics import Metrics
-from .models import Delivery, Webhook
+from .models import UTC, Delivery, Webhook
 
 log = logging.getLogger("reference_api.webhooks")
 
@@ -73,7 +73,7 @@ class WebhookDispatcher:
             "event": event,
             "delivery_id": delivery_id,
             "webhook_id": hook.id,
-            "occurred_at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "occurred_at": dt.datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "data": data,
         }
         body = json.dumps(payload, separators=(",", ":")).encode()

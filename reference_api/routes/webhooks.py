@@ -12,10 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .. import usage
-from ..deps import current_user, get_runtime, get_session, raw_json
-from ..models import Delivery, User, Webhook, new_id, utcnow
-from ..problems import ProblemError
-from ..runtime import Runtime, iso
+from ..deps import UserCtx, raw_json, user_context
+from ..models import Delivery, Webhook, new_id, utcnow
+from ..problems import FieldProblem, ProblemError, invalid
+from ..runtime import iso
 from ..validation import require_object
 from ..webhooks import EVENTS, new_secret
 
@@ -50,93 +50,73 @@ def _valid_url(url: Any) -> bool:
 
 
 @router.post("", status_code=201)
-def create_webhook(
-    payload: Any = Depends(raw_json),
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-) -> JSONResponse:
+def create_webhook(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user_context)) -> JSONResponse:
     """Subscribe a URL to events; the answer is the only place the secret is shown."""
     body = require_object(payload)
     url, events = body.get("url"), body.get("events")
-    problems = []
+    problems: list[FieldProblem] = []
     if not _valid_url(url):
-        problems.append("'url' must be an absolute http:// or https:// URL.")
+        problems.append(FieldProblem(("body", "url"), "'url' must be an absolute http:// or https:// URL."))
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
-        problems.append(f"'events' must be a non-empty list of: {', '.join(EVENTS)}.")
+        problems.append(FieldProblem(("body", "events"), f"'events' must be a non-empty list of: {', '.join(EVENTS)}."))
     else:
         unknown = sorted({e for e in events if e not in EVENTS})
         if unknown:
-            problems.append(f"unknown event(s) {', '.join(unknown)}; valid events: {', '.join(EVENTS)}.")
+            message = f"unknown event(s) {', '.join(unknown)}; valid events: {', '.join(EVENTS)}."
+            problems.append(FieldProblem(("body", "events"), message))
     if problems:
-        raise ProblemError(422, " ".join(problems))
+        raise invalid(problems)
     hook = Webhook(
         id=new_id(),
-        owner_id=user.id,
+        owner_id=ctx.user.id,
         url=url,
-        events=list(dict.fromkeys(events)),
+        events=list(dict.fromkeys(events or [])),
         secret=new_secret(),
         created_at=utcnow(),
     )
-    session.add(hook)
-    session.commit()
+    ctx.session.add(hook)
+    ctx.session.commit()
     return JSONResponse(webhook_json(hook, with_secret=True), status_code=201)
 
 
 @router.get("")
-def list_webhooks(
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+def list_webhooks(ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """The caller's webhooks, without secrets."""
-    hooks = session.execute(
-        select(Webhook).where(Webhook.owner_id == user.id).order_by(Webhook.created_at, Webhook.id)
+    hooks = ctx.session.execute(
+        select(Webhook).where(Webhook.owner_id == ctx.user.id).order_by(Webhook.created_at, Webhook.id)
     ).scalars()
-    leak = runtime.faults.on("webhook_secret_in_listing")
+    leak = ctx.faults.on("webhook_secret_in_listing")
     return {"items": [webhook_json(h, with_secret=leak) for h in hooks]}
 
 
 @router.delete("/{id}", status_code=204)
-def delete_webhook(
-    id: str,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-) -> Response:
+def delete_webhook(id: str, ctx: UserCtx = Depends(user_context)) -> Response:
     """Delete one of the caller's webhooks and its delivery records."""
-    hook = _owned(session, user.id, id)
-    session.execute(delete(Delivery).where(Delivery.webhook_id == hook.id))
-    session.delete(hook)
-    session.commit()
+    hook = _owned(ctx.session, ctx.user.id, id)
+    ctx.session.execute(delete(Delivery).where(Delivery.webhook_id == hook.id))
+    ctx.session.delete(hook)
+    ctx.session.commit()
     return Response(status_code=204)
 
 
 @router.post("/{id}/test", status_code=202)
-def test_webhook(
-    id: str,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> JSONResponse:
+def test_webhook(id: str, ctx: UserCtx = Depends(user_context)) -> JSONResponse:
     """Send a signed ``ping``; the delivery record exists before the 202 is returned."""
-    hook = _owned(session, user.id, id)
-    if runtime.faults.on("webhook_no_delivery"):
+    hook = _owned(ctx.session, ctx.user.id, id)
+    if ctx.faults.on("webhook_no_delivery"):
         return JSONResponse({"delivery_id": str(uuid.uuid4())}, status_code=202)
-    delivery = runtime.webhooks.record(session, hook, "ping")
-    usage.bump(session, user.id, runtime.faults, webhooks_sent=1)
-    session.commit()
-    runtime.webhooks.submit(hook, delivery.id, "ping", {"message": "ping", "webhook_id": hook.id})
+    delivery = ctx.runtime.webhooks.record(ctx.session, hook, "ping")
+    usage.bump(ctx.session, ctx.user.id, ctx.faults, webhooks_sent=1)
+    ctx.session.commit()
+    ctx.runtime.webhooks.submit(hook, delivery.id, "ping", {"message": "ping", "webhook_id": hook.id})
     return JSONResponse({"delivery_id": delivery.id}, status_code=202)
 
 
 @router.get("/{id}/deliveries")
-def list_deliveries(
-    id: str,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-) -> dict[str, Any]:
+def list_deliveries(id: str, ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """Delivery records of one of the caller's webhooks, newest first."""
-    hook = _owned(session, user.id, id)
-    rows = session.execute(
+    hook = _owned(ctx.session, ctx.user.id, id)
+    rows = ctx.session.execute(
         select(Delivery).where(Delivery.webhook_id == hook.id).order_by(Delivery.created_at.desc(), Delivery.id)
     ).scalars()
     return {

@@ -6,14 +6,11 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
-from ..deps import current_user, get_runtime, get_session, raw_json
-from ..models import User
+from ..deps import UserCtx, raw_json, user_context
 from ..plans import PLANS
-from ..problems import ProblemError
-from ..routes import account
-from ..runtime import Runtime
+from ..services import billing
+from ..validation import require_object
 
 router = APIRouter()
 #: The classic plan codes of the core's plans.
@@ -24,7 +21,7 @@ STATES = {"active": "active", "canceled": "cancelled"}
 
 
 def classic_subscription(answer: dict[str, Any], asked: Any = None) -> dict[str, Any]:
-    """The contract subscription document in classic words (an unmapped plan is shown as asked)."""
+    """The core's subscription document in classic words (an unmapped plan is shown as asked)."""
     plan = answer.get("plan")
     return {
         "subscription": {
@@ -43,50 +40,30 @@ def list_plans() -> list[dict[str, Any]]:
 
 
 @router.get("/billing/subscription")
-def get_subscription(
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+def get_subscription(ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """The calling user's subscription (200 ``{"subscription"}``)."""
-    return classic_subscription(account.get_subscription(user, session, runtime))
+    return classic_subscription(billing.subscription(ctx))
 
 
 @router.put("/billing/subscription")
-def put_subscription(
-    payload: Any = Depends(raw_json),
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+def put_subscription(payload: Any = Depends(raw_json), ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """Change plan by its classic code; 400 for an unknown code."""
-    asked = payload.get("plan") if isinstance(payload, dict) else None
-    if isinstance(payload, dict):
-        # A code that is not classic (a contract plan id included) reaches the core as no plan at all.
-        payload = {**payload, "plan": PLAN_IDS.get(asked) if isinstance(asked, str) else None}
-    try:
-        answer = account.put_subscription(payload, user, session, runtime)
-    except ProblemError as exc:
-        if exc.detail.startswith("'plan'"):
-            raise ProblemError(exc.status, f"'plan' must be one of: {', '.join(PLAN_IDS)}.") from None
-        raise
-    return classic_subscription(answer, asked)
+    asked = require_object(payload).get("plan")
+    # A code that is not classic (a contract plan id included) reaches the core as no plan at all.
+    plan_id = PLAN_IDS.get(asked) if isinstance(asked, str) else None
+    return classic_subscription(billing.change_plan(ctx, plan_id, names=PLAN_IDS), asked)
 
 
 @router.delete("/billing/subscription")
-def cancel_subscription(user: User = Depends(current_user), session: Session = Depends(get_session)) -> dict[str, Any]:
+def cancel_subscription(ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """Cancel: back to the starter plan, state ``cancelled``."""
-    return classic_subscription(account.cancel_subscription(user, session))
+    return classic_subscription(billing.cancel(ctx))
 
 
 @router.get("/usage")
-def get_usage(
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+def get_usage(ctx: UserCtx = Depends(user_context)) -> dict[str, Any]:
     """The calling user's counters for the current month (200 ``{"usage"}``)."""
-    counts = account.get_usage(user, session, runtime)
+    counts = billing.usage_counts(ctx)
     return {
         "usage": {
             "requests": counts["requests"],

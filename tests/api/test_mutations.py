@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from reference_api.__main__ import main
 from reference_api.mutations import Mutation, Mutations, MutationSpecError
-from tests.support.server import ReferenceApi
+
+from .harness import InProcessApi
 
 MUTATIONS = (
     "GET /health:remove-field=checks.database",
@@ -33,7 +33,7 @@ CLOCKED = {"ratelimit-reset", "ratelimit-remaining", "x-ratelimit-reset", "x-rat
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[str, str]]:
     """``(mutated, unchanged)`` base URLs of two reference APIs."""
-    with ReferenceApi(env={"LATTICE_MUTATIONS": ";".join(MUTATIONS)}) as mutated, ReferenceApi() as unchanged:
+    with InProcessApi(mutations=MUTATIONS) as mutated, InProcessApi() as unchanged:
         yield mutated.base_url, unchanged.base_url
 
 
@@ -135,8 +135,3 @@ def test_specs_come_from_the_option_and_the_environment_variable() -> None:
     assert [str(m) for m in mutations.enabled] == ["GET /a:status=500", "GET /b:delay=1", "GET /c:remove-header=X-A"]
     assert [str(m) for m in mutations.matching("get", "/b")] == ["GET /b:delay=1"]
     assert Mutations.from_sources([], None).enabled == ()
-
-
-def test_the_service_refuses_to_start_with_an_invalid_spec(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--port", "0", "--mutate", "GET /health:explode=1"]) == 2
-    assert "cannot start: invalid mutation 'GET /health:explode=1'" in capsys.readouterr().err

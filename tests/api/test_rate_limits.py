@@ -1,16 +1,22 @@
-"""Rate limits: fixed windows per bucket, headers, 429 problems, never on /health and /metrics."""
+"""Rate limits in every dialect: fixed windows per bucket, headers, 429s, never on /health and /metrics."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
 
 import pytest
 
-from tests.support.server import ReferenceApi
+from .harness import InProcessApi
+from .surfaces import (
+    ALLOWED_ORIGIN,
+    CONTRACT,
+    DIALECT_ENV,
+    SECURITY_HEADERS,
+    SURFACES,
+    anon,
+)
 
-from .helpers import Client, assert_problem, assert_security_headers, avoid_window_edge, new_user
-
-WINDOW = 60
+WINDOW = 3600  # long, so that a test rarely waits for the next window
 LIMITS = {
     "RATE_LIMIT_WINDOW_SECONDS": str(WINDOW),
     "RATE_LIMIT_ANON": "5",
@@ -19,94 +25,62 @@ LIMITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[ReferenceApi]:
-    with ReferenceApi(env=LIMITS) as server:
-        yield server
+def avoid_window_edge(margin: float = 3.0) -> None:
+    """Sleep past the next fixed-window boundary (epoch-aligned) if it is less than ``margin`` away."""
+    left = WINDOW - time.time() % WINDOW
+    if left < margin:
+        time.sleep(left + 0.05)
 
 
-def test_anonymous_limit_per_route(limited: ReferenceApi) -> None:
-    client = Client(limited.base_url)
-    avoid_window_edge(WINDOW)
-    remaining = []
-    for _ in range(5):
-        answer = client.get("/api/v1/plans")
-        assert answer.status_code == 200
-        assert answer.headers["RateLimit-Limit"] == "5"
-        assert 1 <= int(answer.headers["RateLimit-Reset"]) <= WINDOW
-        remaining.append(int(answer.headers["RateLimit-Remaining"]))
-    assert remaining == [4, 3, 2, 1, 0]
-    over = client.get("/api/v1/plans")
-    body = assert_problem(over, 429)
-    assert body["status"] == 429
-    assert int(over.headers["Retry-After"]) >= 1
-    assert over.headers["RateLimit-Remaining"] == "0" and over.headers["RateLimit-Limit"] == "5"
-    assert_security_headers(over)
-    # another route of the same address keeps its own bucket
-    other = client.get("/api/v1/users/me")
-    assert other.status_code == 401 and other.headers["RateLimit-Remaining"] == "4"
-
-
-def test_health_metrics_and_preflights_are_never_limited(limited: ReferenceApi) -> None:
-    client = Client(limited.base_url)
-    for _ in range(12):
-        for path in ("/health", "/metrics"):
-            answer = client.get(path)
-            assert answer.status_code == 200
-            assert "RateLimit-Limit" not in answer.headers
-        preflight = client.options(
-            "/api/v1/webhooks", headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
-        )
-        assert preflight.status_code in (200, 204)
-
-
-def test_auth_bucket(limited: ReferenceApi) -> None:
-    client = Client(limited.base_url)
-    avoid_window_edge(WINDOW)
-    statuses = [
-        client.post("/api/v1/auth/login", json={"email": "nobody@example.com", "password": "x" * 12}).status_code
-        for _ in range(6)
-    ]
-    assert statuses == [401] * 6
-    # register and login share the address's auth bucket
-    answer = client.post("/api/v1/auth/register", json={"email": "late@example.com", "password": "y" * 12})
-    assert_problem(answer, 429)
-    assert answer.headers["RateLimit-Limit"] == "6"
-
-
-def test_authenticated_requests_count_per_user() -> None:
-    env = {**LIMITS, "RATE_LIMIT_AUTH": "100"}
-    with ReferenceApi(env=env) as api:
-        user = new_user(api.base_url)
-        other = new_user(api.base_url)
-        avoid_window_edge(WINDOW)
-        seen = []
-        for path in ("/api/v1/users/me", "/api/v1/lattices", "/api/v1/plans", "/api/v1/usage") * 2:
-            answer = user.client.get(path)
-            assert answer.status_code == 200
-            assert answer.headers["RateLimit-Limit"] == "8"
-            seen.append(int(answer.headers["RateLimit-Remaining"]))
-        assert seen == list(range(7, -1, -1))
-        assert_problem(user.client.get("/api/v1/subscription"), 429)
-        # other users and anonymous callers of the same address are unaffected
-        assert other.client.get("/api/v1/users/me").status_code == 200
-        assert Client(api.base_url).get("/api/v1/plans").headers["RateLimit-Limit"] == "5"
+@pytest.mark.parametrize("dialect", SURFACES)
+def test_each_bucket_counts_its_requests_and_answers_429_in_the_dialects_format(dialect: str) -> None:
+    s = SURFACES[dialect]
+    limit = s.rate_limit_header
+    with InProcessApi(dialect, env={**LIMITS, **DIALECT_ENV.get(dialect, {})}) as api:
+        avoid_window_edge(margin=8)
+        user, other = s.new_user(api), s.new_user(api)  # four requests of the address's auth bucket
+        client = anon(api)
+        # anonymous: per (address, route)
+        answers = [client.get(s.probe) for _ in range(6)]
+        assert [a.status_code for a in answers] == [200] * 5 + [429]
+        assert [a.headers[f"{limit}-Remaining"] for a in answers] == ["4", "3", "2", "1", "0", "0"]
+        assert {a.headers[f"{limit}-Limit"] for a in answers} == {"5"}
+        assert 1 <= int(answers[0].headers[f"{limit}-Reset"]) <= WINDOW
+        s.error(answers[-1], 429)
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        assert all(answers[-1].headers[name] == value for name, value in SECURITY_HEADERS.items())
+        assert client.call(s.ops["me"]).headers[f"{limit}-Remaining"] == "4"  # another route keeps its own bucket
+        # never limited
+        for _ in range(6):
+            for path in ("/health", "/metrics"):
+                assert client.get(path).status_code == 200 and f"{limit}-Limit" not in client.get(path).headers
+            preflight = {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET"}
+            assert client.request("OPTIONS", s.probe, headers=preflight).status_code == 204
+        # authenticated: per user, whatever the route
+        seen = [int(user.call(name).headers[f"{limit}-Remaining"]) for name in ("me", "listing", "usage") * 2]
+        assert seen == list(range(7, 1, -1))
+        assert [user.call("me").status_code for _ in range(2)] == [200, 200]
+        s.error(user.call("usage"), 429)
+        assert other.call("me").status_code == 200
+        # authentication: per address, registration and login together (4 used by the two users)
+        assert [s.login(api, user.email, "wrong password!!").status_code for _ in range(2)] == [401, 401]
+        throttled = anon(api).call(s.ops["register"], json={})
+        s.error(throttled, 429)
+        assert throttled.headers[f"{limit}-Limit"] == "6"
 
 
 def test_a_shared_budget_counts_every_request_of_the_address() -> None:
     """RATE_LIMIT_SHARED: one budget per address for anonymous, login and token requests on every route."""
-    with ReferenceApi(env={**LIMITS, "RATE_LIMIT_SHARED": "20"}) as api:
-        user = new_user(api.base_url)  # a registration and a login: 2 requests of the budget
-        anonymous = Client(api.base_url)
-        avoid_window_edge(WINDOW)
+    with InProcessApi(env={**LIMITS, "RATE_LIMIT_SHARED": "20"}) as api:
+        avoid_window_edge(margin=8)
+        user = CONTRACT.new_user(api)  # a registration and a login: 2 requests of the budget
+        client = anon(api)
         seen = [
-            int(anonymous.get("/api/v1/plans").headers["RateLimit-Remaining"]),
+            int(client.get("/api/v1/plans").headers["RateLimit-Remaining"]),
             int(user.client.get("/api/v1/users/me").headers["RateLimit-Remaining"]),
-            int(anonymous.get("/api/v1/no-such-thing").headers["RateLimit-Remaining"]),
+            int(client.get("/api/v1/no-such-thing").headers["RateLimit-Remaining"]),
         ]
-        assert seen == [seen[0], seen[0] - 1, seen[0] - 2]
-        assert anonymous.get("/api/v1/plans").headers["RateLimit-Limit"] == "20"
-        statuses = [anonymous.get("/api/v1/plans").status_code for _ in range(20)]
-        assert 429 in statuses
-        assert_problem(user.client.get("/api/v1/users/me"), 429)  # the user meets the address's limit too
-        assert anonymous.get("/health").status_code == 200
+        assert seen == [17, 16, 15] and client.get("/api/v1/plans").headers["RateLimit-Limit"] == "20"
+        assert 429 in [client.get("/api/v1/plans").status_code for _ in range(20)]
+        CONTRACT.error(user.client.get("/api/v1/users/me"), 429)  # the user meets the address's limit too
+        assert client.get("/health").status_code == 200

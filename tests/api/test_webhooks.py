@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from .helpers import Client, User, WebhookReceiver, assert_problem, hmac_signature, wait_for
+from .harness import RELAXED, InProcessApi, WebhookReceiver, hmac_signature, wait_for
+from .surfaces import CONTRACT, User, anon
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[InProcessApi]:
+    with InProcessApi(env=RELAXED) as service:
+        yield service
+
+
+@pytest.fixture
+def user(api: InProcessApi) -> User:
+    return CONTRACT.new_user(api)
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as hook:
+        yield hook
 
 
 def subscribe(user: User, url: str, events: list[str]) -> dict:
@@ -30,7 +50,7 @@ def test_create_list_delete(user: User, receiver: WebhookReceiver) -> None:
     assert "secret" not in listing.json()["items"][0] and hook["secret"] not in listing.text
     assert user.client.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
     assert user.client.get("/api/v1/webhooks").json() == {"items": []}
-    assert_problem(user.client.delete(f"/api/v1/webhooks/{hook['id']}"), 404)
+    CONTRACT.error(user.client.delete(f"/api/v1/webhooks/{hook['id']}"), 404)
 
 
 @pytest.mark.parametrize(
@@ -46,7 +66,7 @@ def test_create_list_delete(user: User, receiver: WebhookReceiver) -> None:
     ],
 )
 def test_invalid_webhooks_are_rejected(user: User, body: dict) -> None:
-    assert_problem(user.client.post("/api/v1/webhooks", json=body), 422)
+    CONTRACT.error(user.client.post("/api/v1/webhooks", json=body), 422)
 
 
 def test_ping_is_delivered_and_signed(user: User, receiver: WebhookReceiver) -> None:
@@ -74,35 +94,32 @@ def test_ping_is_delivered_and_signed(user: User, receiver: WebhookReceiver) -> 
     assert user.client.get("/api/v1/usage").json()["webhooks_sent"] == 1
 
 
-def test_failed_deliveries_are_retried(user: User) -> None:
-    receiver = WebhookReceiver(statuses=[500, 500, 204])
-    try:
+def finished(user: User, hook_id: str) -> dict:
+    """The first delivery record of the webhook that is no longer pending."""
+    record: dict = wait_for(
+        lambda: next((d for d in deliveries(user, hook_id) if d["outcome"] != "pending"), None), timeout=15
+    )
+    return record
+
+
+@pytest.mark.parametrize(
+    ("statuses", "outcome", "status_code"), [([500, 500, 204], "delivered", 204), ([500], "failed", 500)]
+)
+def test_failed_deliveries_are_retried_three_times_in_all(
+    api: InProcessApi, user: User, statuses: list[int], outcome: str, status_code: int
+) -> None:
+    with WebhookReceiver(statuses=statuses) as receiver:
         hook = subscribe(user, receiver.url, ["ping"])
         delivery_id = user.client.post(f"/api/v1/webhooks/{hook['id']}/test").json()["delivery_id"]
-        record = wait_for(
-            lambda: next((d for d in deliveries(user, hook["id"]) if d["outcome"] != "pending"), None), timeout=15
+        record = finished(user, hook["id"])
+        assert (record["id"], record["outcome"], record["attempts"], record["status_code"]) == (
+            delivery_id,
+            outcome,
+            3,
+            status_code,
         )
-        assert record["id"] == delivery_id
-        assert record["outcome"] == "delivered" and record["attempts"] == 3 and record["status_code"] == 204
-        assert len(receiver.received) == 3
-        assert len({r.headers["X-Delivery-ID"] for r in receiver.received}) == 1
-    finally:
-        receiver.close()
-
-
-def test_deliveries_give_up_after_three_attempts(anon: Client, user: User) -> None:
-    receiver = WebhookReceiver(statuses=[500])
-    try:
-        hook = subscribe(user, receiver.url, ["ping"])
-        user.client.post(f"/api/v1/webhooks/{hook['id']}/test")
-        record = wait_for(
-            lambda: next((d for d in deliveries(user, hook["id"]) if d["outcome"] != "pending"), None), timeout=15
-        )
-        assert record["outcome"] == "failed" and record["attempts"] == 3 and record["status_code"] == 500
-        assert len(receiver.received) == 3
-        assert 'webhook_deliveries_total{outcome="failed"}' in anon.get("/metrics").text
-    finally:
-        receiver.close()
+        assert len(receiver.received) == 3 and {r.headers["X-Delivery-ID"] for r in receiver.received} == {delivery_id}
+    assert f'webhook_deliveries_total{{outcome="{outcome}"}}' in anon(api).get("/metrics").text
 
 
 def test_unreachable_receiver_fails_without_status(user: User) -> None:
@@ -111,9 +128,7 @@ def test_unreachable_receiver_fails_without_status(user: User) -> None:
     receiver.close()
     hook = subscribe(user, url, ["ping"])
     user.client.post(f"/api/v1/webhooks/{hook['id']}/test")
-    record = wait_for(
-        lambda: next((d for d in deliveries(user, hook["id"]) if d["outcome"] != "pending"), None), timeout=15
-    )
+    record = finished(user, hook["id"])
     assert record["outcome"] == "failed" and record["status_code"] is None
 
 
@@ -130,11 +145,11 @@ def test_domain_events_reach_subscribers(user: User, receiver: WebhookReceiver) 
     assert {d["event"] for d in deliveries(user, hook["id"])} == set(events)
 
 
-def test_other_tenants_cannot_touch_a_webhook(user: User, make_user: object, receiver: WebhookReceiver) -> None:
-    other = make_user()  # type: ignore[operator]
+def test_other_tenants_cannot_touch_a_webhook(api: InProcessApi, user: User, receiver: WebhookReceiver) -> None:
+    other = CONTRACT.new_user(api)
     hook = subscribe(user, receiver.url, ["ping"])
-    assert_problem(other.client.post(f"/api/v1/webhooks/{hook['id']}/test"), 404)
-    assert_problem(other.client.get(f"/api/v1/webhooks/{hook['id']}/deliveries"), 404)
-    assert_problem(other.client.delete(f"/api/v1/webhooks/{hook['id']}"), 404)
+    CONTRACT.error(other.client.post(f"/api/v1/webhooks/{hook['id']}/test"), 404)
+    CONTRACT.error(other.client.get(f"/api/v1/webhooks/{hook['id']}/deliveries"), 404)
+    CONTRACT.error(other.client.delete(f"/api/v1/webhooks/{hook['id']}"), 404)
     assert other.client.get("/api/v1/webhooks").json() == {"items": []}
     assert receiver.received == []
