@@ -25,11 +25,13 @@ API Server Is Running And Responding
     ...    every component the profile lists.
     [Tags]
     ...    critical
-    ...    guards:health_body_fail -> health status 'fail'
+    ...    guards:health_body_fail -> The service reports health status
     ...    guards:health_body_fail -> despite HTTP 200
     ...    guards:health_status_mismatch -> HTTP status 503 disagrees
-    ...    guards:health_flat_contradiction -> overall 'healthy' but database 'unhealthy'
-    ...    guards:health_pass_with_failed_check -> overall 'pass' but database 'fail'
+    ...    guards:health_flat_contradiction -> the report contradicts itself: overall '
+    ...    guards:health_flat_contradiction -> ' but database '
+    ...    guards:health_pass_with_failed_check -> the report contradicts itself: overall '
+    ...    guards:health_pass_with_failed_check -> ' but database '
     ...    guards:health_garbage -> Expected a JSON health document
     ...    guards:health_garbage -> text/plain
     ...    guards:mutate:GET /health:status=500 -> HTTP status 500 disagrees
@@ -100,7 +102,7 @@ Authentication Endpoint Is Accessible
     ...    without:register -> the refusal of a registration with an empty body
     ...    guards:login_500 -> expected HTTP 401
     ...    guards:login_500 -> answered 500
-    ...    guards:register_accepts_empty -> empty body': expected HTTP 400 or 422
+    ...    guards:register_accepts_empty -> Register with an empty body': expected HTTP
     Login With Wrong Credentials Should Be Refused Quickly
     Registration With An Empty Body Should Be Rejected
 
