@@ -73,6 +73,16 @@ def test_the_profile_the_chapter_builds_is_valid(tmp_path: Path) -> None:
     assert check.waivers and check.loosened
 
 
+def test_the_chapters_example_of_a_typo_is_what_the_check_says(tmp_path: Path) -> None:
+    quoted = re.search(r"`(lean\.yaml line \d+: OPERATIONS\.login\.sucess: [^`]+)`", _text())
+    assert quoted, "the chapter quotes the check's message for a typo"
+    built = tmp_path / "lean.yaml"
+    text = LEAN.read_text(encoding="utf-8").replace("    success: [200]\n    refused", "    sucess: [200]\n    refused")
+    built.write_text(text, encoding="utf-8")
+    problems = check_profile(built).problems
+    assert any(problem.startswith(f"{tmp_path}/{quoted.group(1)}") for problem in problems), problems
+
+
 def test_the_table_of_operations_is_the_schemas() -> None:
     rows = _table("### The operations and what the suite reads")
     operations = profile_schema()["properties"]["OPERATIONS"]["properties"]
