@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import channels
 from .capabilities import NARROWED_PREFIX, NARROWED_TAG, declarations_of
+from .channels import CLEANUP, CLEANUP_PROBLEMS, LOOSENED_POLICIES, PROFILE, USERS_LEFT_BEHIND, WAIVERS, items_of
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,14 @@ def read_findings(result: Any) -> RunFindings:
     findings = RunFindings()
     for suite in _suites(result.suite):
         metadata = dict(suite.metadata)
-        if channels.PROFILE in metadata:
-            _add(findings.profiles, [str(metadata[channels.PROFILE])])
-        if channels.CLEANUP in metadata:
-            findings.cleanup.append(f"{suite.name}: {metadata[channels.CLEANUP]}")
-        _add(findings.users_left_behind, channels.items_of(metadata.get(channels.USERS_LEFT_BEHIND, "")))
-        _add(findings.cleanup_problems, channels.items_of(metadata.get(channels.CLEANUP_PROBLEMS, "")))
-        _add(findings.loosened_policies, channels.items_of(metadata.get(channels.LOOSENED_POLICIES, "")))
-        _add(findings.waivers, channels.items_of(metadata.get(channels.WAIVERS, "")))
+        if PROFILE in metadata:
+            _add(findings.profiles, [str(metadata[PROFILE])])
+        if CLEANUP in metadata:
+            findings.cleanup.append(f"{suite.name}: {metadata[CLEANUP]}")
+        _add(findings.users_left_behind, items_of(metadata.get(USERS_LEFT_BEHIND, "")))
+        _add(findings.cleanup_problems, items_of(metadata.get(CLEANUP_PROBLEMS, "")))
+        _add(findings.loosened_policies, items_of(metadata.get(LOOSENED_POLICIES, "")))
+        _add(findings.waivers, items_of(metadata.get(WAIVERS, "")))
         for test in suite.tests:
             left_out = _narrowing(test)
             if left_out:
