@@ -16,9 +16,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-from reference_api.app import DIALECT_ROUTES
 from smoke_runner.profiles import channels, check_profile, declared_tests
 from smoke_runner.profiles.schema import policy_defaults, profile_schema
 from tests.docs._markdown import REPO_ROOT, code_blocks, relative_links
@@ -144,7 +141,6 @@ def test_the_chapter_gives_the_documented_commands_and_the_suites_own_messages()
         assert (GUIDE.parent / link.split("#")[0]).resolve().exists(), link
 
 
-@pytest.mark.skipif("lean" not in DIALECT_ROUTES, reason="the reference API's lean dialect is not merged yet")
 def test_the_chapters_profile_works_against_the_lean_dialect(tmp_path: Path) -> None:
     pathfinding, webhooks = (only_test_tagged("workflows", tag).name for tag in ("pathfinding", "webhooks"))
     token = "admin-token-of-the-guide-test"

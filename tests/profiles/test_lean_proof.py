@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from reference_api.app import DIALECT_ROUTES
 from smoke_runner.profiles import applicability_table, read_findings
 from smoke_runner.profiles.capabilities import NARROWED, NOT_OFFERED
 from tests.profiles._agreement import disagreements, profile_variables
@@ -36,10 +35,6 @@ from tests.support.proof_run import not_applicable, proof_api
 from tests.support.robot_run import SUITES, RobotRun, run_suite
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import ProofRun, SuiteTest, proof_runs, suite_test_named
-
-pytestmark = pytest.mark.skipif(
-    "lean" not in DIALECT_ROUTES, reason="the reference API's lean dialect is not merged yet"
-)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEAN_PROFILE = REPO_ROOT / "variables" / "profiles" / "lean.yaml"
@@ -188,11 +183,7 @@ def applicable_runs(suite: str) -> list[ProofRun]:
     ]
 
 
-PROOFS = (
-    [proof_run for suite in ("health", "workflows") for proof_run in applicable_runs(suite)]
-    if "lean" in DIALECT_ROUTES
-    else []
-)
+PROOFS = [proof_run for suite in ("health", "workflows") for proof_run in applicable_runs(suite)]
 
 
 def problems_of(run: RobotRun, proof_run: ProofRun) -> list[str]:
