@@ -21,24 +21,29 @@ Test Tags        health
 API Server Is Running And Responding
     [Documentation]    ``/health`` answers 200 with status pass (a degraded ``warn`` passes with a warning);
     ...    a ``fail`` body, a status that disagrees with the body, a report that contradicts itself
-    ...    (overall pass while a component fails) or an unrecognisable body fails.
+    ...    (overall pass while a component fails) or an unrecognisable body fails. The report carries
+    ...    every component the profile lists.
     [Tags]
     ...    critical
-    ...    guards:health_body_fail -> health status 'fail'
+    ...    guards:health_body_fail -> The service reports health status
     ...    guards:health_body_fail -> despite HTTP 200
     ...    guards:health_status_mismatch -> HTTP status 503 disagrees
-    ...    guards:health_flat_contradiction -> overall 'healthy' but database 'unhealthy'
-    ...    guards:health_pass_with_failed_check -> overall 'pass' but database 'fail'
+    ...    guards:health_flat_contradiction -> the report contradicts itself: overall '
+    ...    guards:health_flat_contradiction -> ' but database '
+    ...    guards:health_pass_with_failed_check -> the report contradicts itself: overall '
+    ...    guards:health_pass_with_failed_check -> ' but database '
     ...    guards:health_garbage -> Expected a JSON health document
     ...    guards:health_garbage -> text/plain
     ...    guards:mutate:GET /health:status=500 -> HTTP status 500 disagrees
     ${health} =    Current Health Report
     Health Report Should Be Healthy And Consistent    ${health}
+    Other Health Components Should Be Reported    ${health}
 
 Database Connection Is Active
     [Documentation]    The health report includes a database check, and it passes.
     [Tags]
     ...    critical
+    ...    needs:health:database
     ...    guards:health_flat_contradiction -> Expected health check 'database' to be pass, but it is 'fail'
     ...    guards:health_no_database_check -> Expected a 'database' check
     ...    guards:health_no_database_check -> checks present: redis
@@ -48,10 +53,11 @@ Database Connection Is Active
 
 Redis Cache Is Accessible If Configured
     [Documentation]    A configured Redis passes its health check; a deployment that reports Redis as
-    ...    not configured skips this test, unless REDIS_REQUIRED=true makes Redis mandatory. A health
-    ...    report without a Redis check fails.
+    ...    not configured, or whose profile lists no cache, skips this test, unless REDIS_REQUIRED=true
+    ...    makes Redis mandatory. A health report without the cache check the profile lists fails.
     [Tags]
     ...    critical
+    ...    needs:health:cache
     ...    guards:health_no_redis_check -> Expected a 'redis' check
     ...    guards:health_no_redis_check -> checks present: database
     ${health} =    Current Health Report
@@ -77,6 +83,7 @@ Response Times Meet SLA
     [Tags]
     ...    sla
     ...    no-rerun
+    ...    needs:register    needs:login    needs:current_user
     ...    guards:slow_responses -> Response times miss the SLA
     ...    guards:slow_responses -> exceeds 500 ms
     ...    guards:mutate:GET /health:delay=1500 -> exceeds 500 ms
@@ -87,13 +94,15 @@ Response Times Meet SLA
     [Teardown]    Remove Throwaway Identity
 
 Authentication Endpoint Is Accessible
-    [Documentation]    Login refuses wrong credentials quickly with 401 problem details, and registration
-    ...    rejects an empty body: the auth service is up and validating.
+    [Documentation]    Login refuses wrong credentials quickly with a refusal in the API's error format, and
+    ...    registration rejects an empty body: the auth service is up and validating.
     [Tags]
     ...    critical    security
+    ...    needs:login
+    ...    without:register -> the refusal of a registration with an empty body
     ...    guards:login_500 -> expected HTTP 401
     ...    guards:login_500 -> answered 500
-    ...    guards:register_accepts_empty -> empty body': expected HTTP 400 or 422
+    ...    guards:register_accepts_empty -> Register with an empty body': expected HTTP
     Login With Wrong Credentials Should Be Refused Quickly
     Registration With An Empty Body Should Be Rejected
 
@@ -115,6 +124,7 @@ CORS Headers Are Configured
     ...    and ``Origin: null`` get no Access-Control-Allow-Origin; never ``*`` with credentials.
     [Tags]
     ...    security
+    ...    needs:current_user
     ...    guards:cors_reflect_any_origin -> disallowed origin
     ...    guards:cors_reflect_any_origin -> expected no Access-Control-Allow-Origin
     ...    guards:cors_wildcard_credentials -> '*' together with Access-Control-Allow-Credentials: true
@@ -123,25 +133,25 @@ CORS Headers Are Configured
     Origin Should Get No CORS Approval    ${CORS_NULL_ORIGIN}
 
 Security Headers Are Present
-    [Documentation]    Normal, authenticated and error responses carry the required security headers with
-    ...    safe values, name no server software, and authenticated data is not cached.
+    [Documentation]    Normal, authenticated, error answers (and the profile's pages) carry the policy's security headers
+    ...    with safe values, name no server software, and authenticated data is not cached.
     [Tags]
-    ...    security
+    ...    security    needs:register    needs:login    needs:current_user
     ...    guards:missing_security_headers -> X-Content-Type-Options is missing
     ...    guards:missing_security_headers -> Content-Security-Policy is missing
     ...    guards:weak_security_headers -> Content-Security-Policy-Report-Only
     ...    guards:weak_security_headers -> X-Frame-Options) is 'ALLOWALL'
     ...    guards:server_disclosure -> X-Powered-By
     ...    guards:hsts_short -> Strict-Transport-Security max-age=300 is below 15768000
-    ...    guards:delete_user_keeps_data -> can still log in after 3 deletions
     ...    guards:mutate:GET /health:remove-header=Referrer-Policy -> Referrer-Policy is missing
     [Setup]    Create Throwaway Identity
     ${normal} =    Current Health Report
     ${authenticated} =    Authenticated Answer
     ${error} =    Answer To An Unknown Path
-    Responses Should Have Secure Headers    ${normal}    ${authenticated}    ${error}
-    Responses Should Not Name Their Software    ${normal}    ${authenticated}    ${error}
-    Response Should Forbid Caching    ${authenticated}
+    ${pages} =    Answers Of The Header Check Paths
+    Responses Should Have Secure Headers    ${normal}    ${authenticated}    ${error}    @{pages}
+    Responses Should Not Name Their Software    ${normal}    ${authenticated}    ${error}    @{pages}
+    Authenticated Data Should Not Be Cached    ${authenticated}
     [Teardown]    Remove Throwaway Identity
 
 Error Handling Returns Proper Responses
@@ -149,6 +159,7 @@ Error Handling Returns Proper Responses
     ...    details that leak no stack trace, file path, SQL or framework name.
     [Tags]
     ...    critical    security
+    ...    needs:login
     ...    guards:error_stack_trace -> leak internals
     ...    guards:error_stack_trace -> Traceback
     ...    guards:error_not_problem_json -> answered 404 (application/json): {"detail":

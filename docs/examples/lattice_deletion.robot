@@ -15,6 +15,8 @@ Suite Teardown    Remove Test Data
 Test Timeout      30 seconds
 
 Test Tags         workflow    critical
+...               needs:register
+...               needs:login
 
 
 *** Test Cases ***
@@ -22,6 +24,7 @@ Lattice Deletion Flow
     [Documentation]    A lattice the user deletes is gone: it is no longer listed and reading it is refused as missing.
     [Tags]
     ...    lattices
+    ...    needs:create_lattice    needs:list_lattices    needs:delete_lattice    needs:read_lattice
     ...    guards:mutate:GET /api/v1/lattices/*:status=200 -> Step 'Read the deleted lattice
     ${id} =    Create Lattice    ${LATTICE_2D}
     Lattices Should Be Listed    ${id}

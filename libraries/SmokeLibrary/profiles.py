@@ -1,15 +1,19 @@
 """API profiles: turn a profile's operation (method, path template, body template) into a request,
-compare the operations a profile maps with the API's OpenAPI document, and judge error answers in
-the profile's error format.
+compare the operations a profile maps with the API's OpenAPI document, judge error answers in
+the profile's error format, and record what the profile makes of the run (capabilities it lacks,
+narrowed tests, loosened policies, waivers: :mod:`.profile_core`'s ``channels``).
 
 Nothing here knows an operation, a path or a field of any API: the profile
 (``variables/profiles/*.yaml``) says all of it, and these keywords only do what they are given.
+The comparison with an OpenAPI document and the judgement of capabilities have one home, the
+runner's ``smoke_runner/profiles`` (loaded by :mod:`.profile_core`).
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,13 +24,17 @@ import requests
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
 
 from .http import assert_problem_details, assert_step_answer, describe_response, json_body
 from .masking import MaskedDict, json_or_none, keys_of, register_secret, values_at
+from .profile_core import capabilities, channels, openapi, policies, policy_defaults, relative_path_pattern
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TEMPLATE_PARAMETER = re.compile(r"\{[^{}/]*\}")
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+HTTP_METHODS = openapi.HTTP_METHODS
+path_shape = openapi.path_shape
+openapi_operations = openapi.openapi_operations
+is_offered = openapi.is_offered
 
 
 @dataclass
@@ -82,31 +90,6 @@ def _value(values: Mapping[str, Any], name: str, template: str) -> Any:
 def fill_path(template: str, values: Mapping[str, Any]) -> str:
     """A path template (``/grids/{id}/route``) with each ``{name}`` replaced by its URL-quoted value."""
     return _PLACEHOLDER.sub(lambda m: quote(str(_value(values, m.group(1), template)), safe=""), str(template))
-
-
-def path_shape(path: str) -> str:
-    """A path template with every parameter name dropped: ``/grids/{grid_id}`` -> ``/grids/{}``."""
-    return _TEMPLATE_PARAMETER.sub("{}", str(path).rstrip("/") or "/")
-
-
-def openapi_operations(document: Any) -> set[tuple[str, str]]:
-    """``{(METHOD, path shape)}`` of every operation an OpenAPI document lists."""
-    paths = document.get("paths") if isinstance(document, Mapping) else None
-    if not isinstance(paths, Mapping):
-        raise AssertionError("The OpenAPI document has no 'paths' object: it is not an OpenAPI document")
-    return {
-        (method.upper(), path_shape(path))
-        for path, item in paths.items()
-        if isinstance(item, Mapping)
-        for method in item
-        if method.lower() in HTTP_METHODS
-    }
-
-
-def is_offered(operation: Mapping[str, Any]) -> bool:
-    """Whether a profile's operation is offered (``offered: false`` says it is not)."""
-    offered = operation.get("offered", True) if isinstance(operation, Mapping) else True
-    return str(offered).strip().lower() not in ("false", "no", "0", "off")
 
 
 #: A profile's ``OPERATIONS`` (name: operation) as the hot keywords take it. Not ``Mapping[...]``: Robot
@@ -283,7 +266,7 @@ class ProfileKeywords:
         kind: str,
         response: requests.Response,
         error_format: str,
-        message_location: str,
+        message_location: Any,
     ) -> None:
         """Fails unless ``response`` to operation ``name`` of the profile ``profile`` (its
         ``operations``) has one of the operation's ``kind`` statuses and is an error answer in
@@ -386,16 +369,9 @@ class ProfileKeywords:
         | ${missing} =    Compare Operations With OpenAPI Document    ${document}    ${OPERATIONS}
         """
         documented = openapi_operations(document)
-        rows, missing = [], []
-        for name, operation in operations.items():
-            method, path = str(operation.get("method", "")).upper(), str(operation.get("path", ""))
-            if not is_offered(operation):
-                rows.append((name, method, path, "not offered (profile)"))
-                continue
-            found = (method, path_shape(path)) in documented
-            rows.append((name, method, path, "documented" if found else "MISSING from the document"))
-            if not found:
-                missing.append(f"{method} {path}")
+        compared = openapi.compare_operations(operations, documented)
+        rows = [(row.name, row.method, row.path, row.state) for row in compared]
+        missing = [row.request for row in compared if row.state == openapi.MISSING]
         self._documented, self._openapi_source = documented, source
         head = "".join(f"<th>{cell}</th>" for cell in ("operation", "method", "path", "in the OpenAPI document"))
         body = "".join("<tr>" + "".join(f"<td>{_escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
@@ -468,9 +444,18 @@ class ProfileKeywords:
             return
         method, path = str(operation.get("method", "")).upper(), str(operation.get("path", ""))
         if (method, path_shape(path)) not in self._documented:
-            raise AssertionError(
-                f"{method} {path} is not offered by this API (its OpenAPI document has no such operation)"
-            )
+            raise AssertionError(openapi.not_documented_message(method, path))
+
+    @keyword("Request Should Be Documented")
+    def request_should_be_documented(self, method: str, path: str) -> None:
+        """Fails when the last compared OpenAPI document has no operation ``method`` ``path`` (a path
+        the profile names outside its operations, such as the rate-limit probe's).
+
+        Passes when no document was compared, as `Operation Should Be Documented` does.
+
+        | Request Should Be Documented    GET    ${RATE_LIMIT_PROBE_PATH}
+        """
+        self.operation_should_be_documented({"method": method, "path": path})
 
     @keyword("Values Should Be Present")
     def values_should_be_present(self, step: str, body: Any, *locations: str) -> None:
@@ -484,16 +469,19 @@ class ProfileKeywords:
 
     @keyword("Response Should Be An Error In Format")
     def response_should_be_an_error_in_format(
-        self, response: requests.Response, error_format: str, message_location: str, *statuses: int
+        self, response: requests.Response, error_format: str, message_location: Any, *statuses: int
     ) -> None:
         """Fails unless ``response`` is an error answer in ``error_format`` with one of
         ``statuses`` (any 4xx/5xx when none).
 
-        ``problem+json``: strict RFC 9457 (``application/problem+json``; ``type``, ``title``,
+        ``problem+json``: strict RFC 7807/9457 (``application/problem+json``; ``type``, ``title``,
         ``status`` equal to the HTTP status, ``detail``). ``json``: a JSON content type and a
-        non-empty message at the JSONPath ``message_location``.
+        message at ``message_location``: a JSONPath or a list of them, the first that leads to a
+        non-empty text, or a list with one (``{"detail": [{"msg": ...}]}`` is read with
+        ``$.detail[*].msg``). ``text``: a plain-text answer with a non-empty body.
 
         | Response Should Be An Error In Format    ${response}    json    $.error.message    404
+        | Response Should Be An Error In Format    ${response}    json    ${{["$.detail", "$.detail[*].msg"]}}
         """
         allowed = [int(code) for code in statuses]
         if allowed and response.status_code not in allowed:
@@ -502,20 +490,156 @@ class ProfileKeywords:
             raise AssertionError(f"Expected an error status (4xx or 5xx), but {describe_response(response)}")
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         fmt = str(error_format).strip().lower()
-        if fmt in ("problem+json", "problem", "rfc9457"):
+        if fmt in ("problem+json", "problem", "rfc9457", "rfc7807"):
             assert_problem_details(response)
+            return
+        if fmt == "text":
+            if not content_type.startswith("text/") or not response.text.strip():
+                raise AssertionError(
+                    f"Expected a plain-text error message (Content-Type text/plain), but {describe_response(response)}"
+                )
             return
         if fmt != "json":
             raise AssertionError(
-                f"Unknown error format {error_format!r}: the profile's ERROR_FORMAT is problem+json or json"
+                f"Unknown error format {error_format!r}: the profile's ERROR_FORMAT is problem+json, json or text"
             )
         if not (content_type == "application/json" or content_type.endswith("+json")):
             raise AssertionError(
                 f"Expected a JSON error (Content-Type application/json), but {describe_response(response)}"
             )
-        messages = [v for v in values_at(json_body(response), message_location) if isinstance(v, str) and v.strip()]
-        if not messages:
-            raise AssertionError(f"Expected an error message at {message_location}, but {describe_response(response)}")
+        locations = [message_location] if isinstance(message_location, str) else list(message_location)
+        if not error_messages(json_body(response), locations):
+            raise AssertionError(
+                f"Expected an error message at {' or '.join(locations)}, but {describe_response(response)}"
+            )
+
+    @keyword("Capability Gap Of Profile")
+    def capability_gap_of_profile(self, profile: Mapping[str, Any], capability: str) -> str | None:
+        """Returns why the deployment the ``profile`` describes lacks ``capability``, or ``None`` when it has it.
+
+        ``profile`` holds the profile's ``PROFILE_NAME``, ``OPERATIONS``, ``HEALTH_COMPONENTS`` and
+        ``CLEANUP``. A capability is an operation (``read_lattice``), a value an operation reads
+        (``usage.paths``), a health component (``health:cache``) or ``user-deletion`` (the cleanup
+        strategy can delete a user; ``admin`` also needs ``SMOKE_ADMIN_TOKEN`` in the environment).
+
+        | ${gap} =    Capability Gap Of Profile    ${profile}    read_lattice
+        """
+        admin_token = bool(os.environ.get(capabilities.ADMIN_TOKEN_VARIABLE))
+        gap: str | None = capabilities.capability_gap(profile, capability, admin_token)
+        return gap
+
+    @keyword("Narrow The Test Without")
+    def narrow_the_test_without(self, capability: str, reason: str) -> None:
+        """Records that the running test goes without ``capability`` (``reason`` says why): it runs narrowed.
+
+        The test must declare what it then leaves out in a tag ``without:CAPABILITY -> WHAT``; a
+        narrowing it does not declare fails the test (nothing is left out silently). The test
+        gets the tags ``narrowed`` and ``narrowed:CAPABILITY``, and its message (when it passes)
+        says what was left out; the log says it at once.
+
+        | Narrow The Test Without    read_lattice    operation 'read_lattice' is not offered by this deployment
+        """
+        builtin = BuiltIn()
+        name = builtin.get_variable_value("${TEST NAME}")
+        if name is None:
+            raise AssertionError(f"Only a test can run narrowed (without {capability}: {reason})")
+        declared = capabilities.declarations_of(builtin.get_variable_value("@{TEST TAGS}", []))
+        left_out = declared.left_out_without(capability)
+        if left_out is None:
+            raise AssertionError(
+                f"Test '{name}' would leave out what needs {capability} ({reason}), but declares no "
+                f"'{capabilities.WITHOUT_PREFIX}{capability}{capabilities.TEXT_SEPARATOR}...' tag: "
+                "a test is narrowed only as it declares"
+            )
+        builtin.set_tags(capabilities.NARROWED_TAG, capabilities.NARROWED_PREFIX + capability)
+        builtin.set_test_message(f"Narrowed: {left_out} left out ({reason}).", append=True)
+        logger.info(f"Narrowed: {left_out} left out ({reason})")
+
+    @keyword("Effective Policies")
+    def effective_policies(self, profile_policies: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Returns the policies the run holds the deployment to: safe defaults, the profile's ``POLICIES`` over them.
+
+        ``profile_policies`` is the profile's ``POLICIES`` (None or empty: the safe defaults). The safe
+        defaults are the ``default`` values of ``POLICIES`` in the committed profile schema
+        (``variables/profiles/profile.schema.json``); a variable file cannot change them.
+
+        | ${policy} =    Effective Policies    ${POLICIES}
+        """
+        if profile_policies is not None and not isinstance(profile_policies, Mapping):
+            raise AssertionError(
+                f"POLICIES is {type(profile_policies).__name__} {str(profile_policies)[:100]!r}: a profile gives it "
+                "as a mapping (variables/profiles/profile.schema.json), never on the command line"
+            )
+        effective: dict[str, Any] = policies.effective_policies(profile_policies, policy_defaults())
+        return effective
+
+    @keyword("Profile Paths Should Be Relative")
+    def profile_paths_should_be_relative(self, paths: Mapping[str, Any], operations: OperationsMap) -> None:
+        """Fails unless every path of the profile is relative to the target: ``paths`` (name: a path or
+        a list of paths) and the path of every offered operation of ``operations``.
+
+        A path starts with one ``/`` and names no scheme, no host, no ``//``, no query: whatever a
+        profile says, nothing is sent to another origin (the schema refuses such a profile before a run;
+        this check holds for a run started without that check).
+
+        | Profile Paths Should Be Relative    ${paths}    ${OPERATIONS}
+        """
+        pattern = re.compile(relative_path_pattern())
+        named = [
+            (name, item)
+            for name, value in paths.items()
+            for item in (value if isinstance(value, (list, tuple)) else [value])
+        ]
+        named += [
+            (f"OPERATIONS.{name}.path", operation.get("path"))
+            for name, operation in (operations or {}).items()
+            if isinstance(operation, Mapping) and is_offered(operation)
+        ]
+        wrong = [f"{name} {path!r}" for name, path in named if not isinstance(path, str) or not pattern.match(path)]
+        if wrong:
+            raise AssertionError(
+                f"The profile's paths must be relative to the target (one '/', no scheme, host, '//' or query): "
+                f"{', '.join(wrong)}"
+            )
+
+    @keyword("Record The Profile In The Run")
+    def record_the_profile_in_the_run(
+        self, name: str, profile_policies: Mapping[str, Any] | None, waivers: Any, cleanup: Mapping[str, Any]
+    ) -> None:
+        """Records the profile ``name`` in the running suite's metadata, with its loosened policies,
+        its ``waivers`` and its ``cleanup`` strategy, where the runner reads them.
+
+        The metadata are ``Profile``, ``Loosened Policies`` (every policy of ``profile_policies``
+        looser than its safe default, also logged as a warning), ``Waivers`` (each test and its
+        reason) and ``Cleanup`` (the strategy; the cleanup completes it). A list that would be empty
+        is not set.
+
+        | Record The Profile In The Run    ${PROFILE_NAME}    ${POLICIES}    ${WAIVERS}    ${CLEANUP}
+        """
+        builtin = BuiltIn()
+        builtin.set_suite_metadata(channels.PROFILE, str(name))
+        loosened = policies.loosened_policies(profile_policies, policy_defaults())
+        if loosened:
+            builtin.set_suite_metadata(channels.LOOSENED_POLICIES, channels.as_items(loosened))
+            logger.warn(f"Profile {name} loosens security policies: {'; '.join(loosened)}")
+        listed = [f"{item.get('test')}: {item.get('reason')}" for item in waivers or [] if isinstance(item, Mapping)]
+        if listed:
+            builtin.set_suite_metadata(channels.WAIVERS, channels.as_items(listed))
+        strategy = capabilities.cleanup_strategy({"CLEANUP": cleanup})
+        builtin.set_suite_metadata(channels.CLEANUP, f"strategy {strategy}")
+
+
+def error_messages(body: Any, locations: Iterable[str]) -> list[str]:
+    """The error messages ``body`` holds at the first of ``locations`` that leads to any: a non-empty
+    text, or a list of them (other values there do not count)."""
+    for location in locations:
+        texts: list[str] = []
+        for value in values_at(body, location):
+            items = value if isinstance(value, list) else [value]
+            texts += [item for item in items if isinstance(item, str) and item.strip()]
+        if texts:
+            return texts
+    return []
 
 
 def _escape(text: object) -> str:

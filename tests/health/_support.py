@@ -7,7 +7,7 @@ import ssl
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -103,7 +103,7 @@ def tls_stand_in(
 
 def leaf(ca: trustme.CA, *names: str, days_before: float = 1, days_after: float = 90) -> trustme.LeafCert:
     """A leaf certificate for ``names`` valid from ``days_before`` ago until ``days_after`` from now."""
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     return ca.issue_cert(
         *(names or ("127.0.0.1", "localhost")),
         not_before=now - timedelta(days=days_before),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -195,7 +195,7 @@ def test_rate_limit_conventions(headers: dict[str, str], expected: RateLimitStat
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
     assert retry_after_seconds("7") == 7
     assert retry_after_seconds("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
     assert retry_after_seconds("soon") is None

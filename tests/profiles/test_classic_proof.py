@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.profiles._agreement import disagreements
 from tests.support.artifacts import artifacts_containing, spellings_in
 from tests.support.proof_run import not_applicable, proof_api, proof_run_problems
 from tests.support.robot_run import SUITES, RobotRun, run_suite
@@ -109,6 +110,11 @@ def test_the_classic_run_compares_the_profile_with_the_openapi_document(healthy:
     run, _ = healthy
     log = (run.output_dir / "output.xml").read_text(encoding="utf-8")
     assert "Operations of the profile compared with" in log and "MISSING from the document" not in log
+
+
+def test_the_classic_run_agrees_with_the_applicability_table(healthy: Healthy) -> None:
+    run, _ = healthy
+    assert not disagreements(run.output_dir / "output.xml", CLASSIC_PROFILE)
 
 
 def test_the_classic_run_leaves_no_data_and_no_password(healthy: Healthy) -> None:

@@ -273,3 +273,49 @@ def test_each_jsonpath_expression_is_parsed_once(monkeypatch: pytest.MonkeyPatch
     for _ in range(5):
         ProfileKeywords().values_at_read_location({"items": [{"id": 1}]}, OPERATIONS, "create", "ids")
     assert parsed == ["$.items[*].id"]
+
+
+def test_fastapi_errors_are_read_as_a_text_or_a_list_of_messages() -> None:
+    keywords = ProfileKeywords()
+    locations = ["$.detail", "$.detail[*].msg"]
+    keywords.response_should_be_an_error_in_format(
+        answer(404, '{"detail": "Not Found"}', "application/json"), "json", locations, 404
+    )
+    validation = '{"detail": [{"loc": ["body", "email"], "msg": "value is not a valid email", "type": "value_error"}]}'
+    keywords.response_should_be_an_error_in_format(answer(422, validation, "application/json"), "json", locations, 422)
+    keywords.response_should_be_an_error_in_format(
+        answer(422, '{"detail": ["a text", "another"]}', "application/json"), "json", "$.detail", 422
+    )
+    with pytest.raises(AssertionError, match=r"Expected an error message at \$.detail or \$.detail\[\*\].msg"):
+        keywords.response_should_be_an_error_in_format(
+            answer(422, '{"detail": [{"loc": []}]}', "application/json"), "json", locations, 422
+        )
+
+
+def test_plain_text_errors_need_a_text_body() -> None:
+    keywords = ProfileKeywords()
+    keywords.response_should_be_an_error_in_format(answer(404, "no such page", "text/plain"), "text", "$.x", 404)
+    with pytest.raises(AssertionError, match="Expected a plain-text error message"):
+        keywords.response_should_be_an_error_in_format(answer(404, "  ", "text/plain"), "text", "$.x", 404)
+    with pytest.raises(AssertionError, match="Expected a plain-text error message"):
+        keywords.response_should_be_an_error_in_format(
+            answer(404, '{"detail": "x"}', "application/json"), "text", "", 404
+        )
+    with pytest.raises(AssertionError, match="ERROR_FORMAT is problem\\+json, json or text"):
+        keywords.response_should_be_an_error_in_format(answer(404, "x", "text/plain"), "xml", "", 404)
+
+
+def test_the_library_judges_capabilities_as_the_runner_does() -> None:
+    """SmokeLibrary loads the runner's pure modules by their paths: one judgement, two callers."""
+    from libraries.SmokeLibrary.profile_core import capabilities, openapi
+    from smoke_runner.profiles import capabilities as runner_capabilities
+    from smoke_runner.profiles import openapi as runner_openapi
+
+    assert capabilities.__file__ == runner_capabilities.__file__
+    assert openapi.__file__ == runner_openapi.__file__
+    profile = {"PROFILE_NAME": "p", "OPERATIONS": {"usage": {"read": {"requests": "$.calls"}}}}
+    assert (
+        ProfileKeywords().capability_gap_of_profile(profile, "usage.paths")
+        == (capabilities.capability_gap(profile, "usage.paths"))
+        == "operation 'usage' reads no 'paths' (profile p)"
+    )

@@ -1,12 +1,14 @@
 """Security response headers: a policy of required and recommended headers, judged per response.
 
-The policy (``${SECURITY_HEADER_POLICY}`` in ``variables/health.resource``) maps a header name to
-``required`` (missing or weak fails) or ``recommended`` (missing or weak is a warning). Headers
-with a known meaning are judged on their value, not only their presence:
+The policy (``security_headers`` of the effective policies: the safe defaults of the profile
+schema, with the profile's ``POLICIES`` over them) maps a header name to ``required`` (missing or
+weak fails), ``recommended`` (missing or weak is a warning) or ``off`` (not judged). Headers with a
+known meaning are judged on their value, not only their presence:
 
 * ``X-Content-Type-Options`` must be ``nosniff``;
 * ``Content-Security-Policy`` must be enforced (``-Report-Only`` alone counts as none) and must
-  not allow ``*``, ``'unsafe-inline'`` or ``'unsafe-eval'`` in ``default-src``/``script-src``;
+  not allow ``*``, ``'unsafe-inline'`` or ``'unsafe-eval'`` in ``default-src``/``script-src``,
+  except where the policy's ``csp_allowances`` allow a source in a directive on that route;
 * ``X-Frame-Options`` stands for anti-framing: ``DENY``/``SAMEORIGIN`` or a CSP
   ``frame-ancestors`` that is not ``*`` satisfies it;
 * ``Referrer-Policy`` must not leak full URLs (``unsafe-url``, ``origin``, ``no-referrer-when-downgrade``…);
@@ -21,15 +23,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..profile_core import policies
 from ._common import log_table, request_line
 
 REQUIRED = "required"
 RECOMMENDED = "recommended"
+OFF = "off"
+UNSAFE_SOURCES = ("*", "'unsafe-inline'", "'unsafe-eval'", "data:", "http:", "https:")
 SAFE_REFERRER_POLICIES = frozenset({"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"})
 UNSAFE_REFERRER_POLICIES = frozenset({"unsafe-url", "origin", "origin-when-cross-origin", "no-referrer-when-downgrade"})
 SAFE_FRAME_OPTIONS = frozenset({"deny", "sameorigin"})
@@ -99,8 +106,8 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _judge_csp(headers: Mapping[str, str]) -> tuple[str, str]:
-    """(value, problem) for Content-Security-Policy."""
+def _judge_csp(headers: Mapping[str, str], allowed: Mapping[str, set[str]] | None = None) -> tuple[str, str]:
+    """(value, problem) for Content-Security-Policy; ``allowed`` sources per directive are not unsafe here."""
     value = _header(headers, "Content-Security-Policy")
     if value is None:
         if _header(headers, "Content-Security-Policy-Report-Only") is not None:
@@ -111,7 +118,8 @@ def _judge_csp(headers: Mapping[str, str]) -> tuple[str, str]:
         return value, "has neither default-src nor script-src, so it restricts no scripts"
     for name in ("script-src", "default-src"):
         sources = directives.get(name, [])
-        unsafe = [s for s in sources if s in ("*", "'unsafe-inline'", "'unsafe-eval'", "data:", "http:", "https:")]
+        permitted = (allowed or {}).get(name, set())
+        unsafe = [s for s in sources if s in UNSAFE_SOURCES and s not in permitted]
         if unsafe:
             return value, f"allows {' '.join(unsafe)} in {name}"
     return value, ""
@@ -164,19 +172,26 @@ def judge_headers(
     https: bool,
     hsts_min_age: int = 15768000,
     hsts_recommended_age: int = 31536000,
+    csp_allowed: Mapping[str, set[str]] | None = None,
 ) -> HeaderReport:
-    """Judge one response's headers against ``policy``; pure, for unit tests and the keyword."""
+    """Judge one response's headers against ``policy``; pure, for unit tests and the keyword.
+
+    ``csp_allowed`` are the sources each CSP directive may allow on this response's route.
+    """
     report = HeaderReport(target)
     judges = {
         "x-content-type-options": _judge_nosniff,
-        "content-security-policy": _judge_csp,
+        "content-security-policy": lambda headers: _judge_csp(headers, csp_allowed),
         "x-frame-options": _judge_framing,
         "referrer-policy": _judge_referrer,
     }
     for name, level in policy.items():
         level = str(level).strip().lower()
+        if level == OFF:
+            report.verdicts.append(Verdict(name, "(not judged: the profile's policy says off)", True))
+            continue
         if level not in (REQUIRED, RECOMMENDED):
-            raise ValueError(f"Policy level of {name} must be '{REQUIRED}' or '{RECOMMENDED}', not '{level}'")
+            raise ValueError(f"Policy level of {name} must be '{REQUIRED}', '{RECOMMENDED}' or '{OFF}', not '{level}'")
         key = name.lower()
         warning = ""
         if key == "strict-transport-security":
@@ -267,16 +282,18 @@ class SecurityHeaderKeywords:
         *responses: requests.Response,
         hsts_min_age: int = 15768000,
         hsts_recommended_age: int = 31536000,
+        csp_allowances: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Fails when a required header of ``policy`` is missing or weak on any of ``responses``.
 
-        A missing or weak *recommended* header is logged as a warning. HSTS is judged only on
-        HTTPS responses: ``max-age`` under ``hsts_min_age`` fails, under ``hsts_recommended_age``
-        warns. Logs each response's headers with their verdicts, and an HTTP Observatory style
-        score and letter grade.
+        A missing or weak *recommended* header is logged as a warning; an ``off`` one is not judged.
+        HSTS is judged only on HTTPS responses: ``max-age`` under ``hsts_min_age`` fails, under
+        ``hsts_recommended_age`` warns. ``csp_allowances`` (the policy's: routes, a directive and the
+        sources it may allow there) let a CSP allow those sources on those routes. Logs each
+        response's headers with their verdicts, and an HTTP Observatory style score and letter grade.
 
-        | Responses Should Satisfy Header Policy | ${SECURITY_HEADER_POLICY} | ${normal} | ${error} |
-        | ... | hsts_min_age=${HSTS_MIN_MAX_AGE} | hsts_recommended_age=${HSTS_RECOMMENDED_MAX_AGE} |
+        | Responses Should Satisfy Header Policy | ${POLICY}[security_headers] | ${normal} | ${error} |
+        | ... | hsts_min_age=${POLICY}[hsts_min_max_age] | csp_allowances=${POLICY}[csp_allowances] |
         """
         if not responses:
             raise AssertionError("No responses were given to judge.")
@@ -291,6 +308,7 @@ class SecurityHeaderKeywords:
                 response.url.startswith("https://"),
                 hsts_min_age,
                 hsts_recommended_age,
+                policies.csp_allowed_sources(csp_allowances, urlsplit(response.url).path or "/"),
             )
             log_table(
                 f"{target} ({response.status_code}): Observatory-style score {report.score}, grade {report.grade}",
@@ -320,15 +338,27 @@ class SecurityHeaderKeywords:
             raise AssertionError(f"Expected no X-Powered-By and no versioned Server header, but found {_group(found)}")
 
     @keyword("Response Should Forbid Caching")
-    def response_should_forbid_caching(self, response: requests.Response) -> None:
-        """Fails unless ``Cache-Control`` of ``response`` contains ``no-store`` (for authenticated data).
+    def response_should_forbid_caching(self, response: requests.Response, policy: str = "no-store") -> None:
+        """Fails unless ``Cache-Control`` of ``response`` (authenticated data) satisfies ``policy``.
 
-        | Response Should Forbid Caching | ${authenticated} |
+        ``no-store`` (the safe default) needs ``no-store``; ``no-cache`` also accepts ``no-cache``;
+        ``private`` also ``private``; ``unchecked`` only logs the header (the profile's
+        ``POLICIES.cache_control``, a loosened policy the run records).
+
+        | Response Should Forbid Caching | ${authenticated} | ${POLICY}[cache_control] |
         """
         value = response.headers.get("Cache-Control", "")
         directives = [d.strip().lower() for d in value.split(",")]
-        if "no-store" not in directives:
+        accepted = policies.CACHE_DIRECTIVES.get(str(policy))
+        if accepted is None:
             raise AssertionError(
-                f"Expected Cache-Control: no-store on the authenticated response {request_line(response)}, "
-                f"but got {value or 'no Cache-Control header'}"
+                f"The Cache-Control policy is {policy!r}; it is one of {', '.join(policies.CACHE_DIRECTIVES)}"
+            )
+        if not accepted:
+            logger.info(f"Cache-Control of {request_line(response)} not judged (policy unchecked): {value or 'none'}")
+            return
+        if not set(accepted) & set(directives):
+            raise AssertionError(
+                f"Expected Cache-Control: {' or '.join(accepted)} on the authenticated response "
+                f"{request_line(response)}, but got {value or 'no Cache-Control header'}"
             )

@@ -14,15 +14,17 @@ Three shapes are recognised and normalised to the statuses ``pass``, ``warn`` an
 * a flat map of component statuses: ``{"status": "healthy", "database": "unhealthy", "redis": "ok"}``
   (every top-level member besides ``status`` whose value is a status word, or an object with one).
 
-Which component names mean the database or Redis is not decided here: the suite passes the
-names (``variables/health.resource``). A report whose overall status contradicts its components
-(overall pass while one fails, or a warn while a required one fails) is judged by
-:func:`contradictions`.
+Which components a report carries, what each is called, which words mean healthy, degraded,
+unhealthy or not configured besides the known ones, and where the components sit (nested under
+``checks``/``components``/``details``, or flat beside ``status``) is not decided here: the profile
+says it (``HEALTH_COMPONENTS``, ``HEALTH_STATUS_WORDS``, ``HEALTH_LAYOUT``). A report whose overall
+status contradicts its components (overall pass while one fails, or a warn while a required one
+fails) is judged by :func:`contradictions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +53,32 @@ STATUS_ALIASES: dict[str, str] = {
 }
 SEVERITY = {"pass": 0, "not_configured": 0, "warn": 1, "fail": 2}
 MISSING = "missing"
+#: What a profile's ``HEALTH_STATUS_WORDS`` call each status.
+PROFILE_MEANINGS = {"healthy": "pass", "degraded": "warn", "unhealthy": "fail", "not_configured": "not_configured"}
+LAYOUTS = ("auto", "nested", "flat")
+NESTED_KEYS = ("components", "checks", "details")
 
 
-def normalise_status(raw: object) -> str | None:
+def _word(raw: str) -> str:
+    return raw.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def status_aliases(words: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The known status words, with a profile's ``words`` (meaning: [words]) added over them."""
+    aliases = dict(STATUS_ALIASES)
+    for meaning, listed in (words or {}).items():
+        if meaning not in PROFILE_MEANINGS:
+            raise AssertionError(f"HEALTH_STATUS_WORDS has '{meaning}'; its keys are {', '.join(PROFILE_MEANINGS)}")
+        for word in [listed] if isinstance(listed, str) else listed or []:
+            aliases[_word(str(word))] = PROFILE_MEANINGS[meaning]
+    return aliases
+
+
+def normalise_status(raw: object, aliases: Mapping[str, str] = STATUS_ALIASES) -> str | None:
     """Map a status word of any supported format to pass/warn/fail/not_configured (None if unknown)."""
     if not isinstance(raw, str):
         return None
-    return STATUS_ALIASES.get(raw.strip().lower().replace("-", "_").replace(" ", "_"))
+    return aliases.get(_word(raw))
 
 
 @dataclass
@@ -91,14 +112,14 @@ def _worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=lambda status: SEVERITY.get(status, 2), default="pass")
 
 
-def _check_status(value: Any) -> str | None:
+def _check_status(value: Any, aliases: Mapping[str, str] = STATUS_ALIASES) -> str | None:
     if isinstance(value, Mapping):
-        return normalise_status(value.get("status"))
+        return normalise_status(value.get("status"), aliases)
     if isinstance(value, list):  # IETF: a list of measurements
-        statuses = [normalise_status(item.get("status")) for item in value if isinstance(item, Mapping)]
+        statuses = [normalise_status(item.get("status"), aliases) for item in value if isinstance(item, Mapping)]
         known = [status for status in statuses if status]
         return _worst(known) if known else None
-    return normalise_status(value)
+    return normalise_status(value, aliases)
 
 
 def _raw_status(value: Any) -> str:
@@ -111,58 +132,76 @@ def _raw_status(value: Any) -> str:
     return str(value)
 
 
-def _flat_components(body: Mapping[str, Any]) -> dict[str, Any]:
+def _flat_components(body: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_ALIASES) -> dict[str, Any]:
     """Top-level members besides ``status`` that read as component statuses (a flat map)."""
     return {
         str(name): value
         for name, value in body.items()
         if name != "status"
         and (
-            (isinstance(value, str) and normalise_status(value) is not None)
-            or (isinstance(value, Mapping) and normalise_status(value.get("status")) is not None)
+            (isinstance(value, str) and normalise_status(value, aliases) is not None)
+            or (isinstance(value, Mapping) and normalise_status(value.get("status"), aliases) is not None)
         )
     }
 
 
-def _with_nested(source: Mapping[str, Any]) -> dict[str, Any]:
+def _with_nested(source: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_ALIASES) -> dict[str, Any]:
     """``source`` plus the members of nested ``components``/``checks`` maps, named ``group/member``."""
     flat: dict[str, Any] = {}
     for name, value in source.items():
         flat[str(name)] = value
         if isinstance(value, Mapping):
-            for nested_key in ("components", "checks", "details"):
+            for nested_key in NESTED_KEYS:
                 nested = value.get(nested_key)
-                if isinstance(nested, Mapping) and any(_check_status(v) for v in nested.values()):
-                    for child, child_value in _with_nested(nested).items():
+                if isinstance(nested, Mapping) and any(_check_status(v, aliases) for v in nested.values()):
+                    for child, child_value in _with_nested(nested, aliases).items():
                         flat[f"{name}/{child}"] = child_value
                     break
     return flat
 
 
-def parse_health_document(body: Any, content_type: str = "") -> HealthDocument:
-    """Normalise a parsed JSON health body; raises ``ValueError`` for an unrecognisable shape."""
+def _nested_source(body: Mapping[str, Any], media: str) -> tuple[str, Mapping[str, Any]] | None:
+    """The shape and the component map of a report whose components sit under a key of their own."""
+    if isinstance(body.get("components"), Mapping):
+        return "Spring Boot Actuator", body["components"]
+    if isinstance(body.get("checks"), Mapping):
+        checks: Mapping[str, Any] = body["checks"]
+        is_ietf = media == "application/health+json" or any(isinstance(v, list) for v in checks.values())
+        return ("IETF health+json" if is_ietf else "Lattice contract"), checks
+    if isinstance(body.get("details"), Mapping):
+        return "Spring Boot Actuator (1.x)", body["details"]
+    return None
+
+
+def parse_health_document(
+    body: Any, content_type: str = "", words: Mapping[str, Any] | None = None, layout: str = "auto"
+) -> HealthDocument:
+    """Normalise a parsed JSON health body; raises ``ValueError`` for an unrecognisable shape.
+
+    ``words`` are the profile's ``HEALTH_STATUS_WORDS`` (meaning: [words]); ``layout`` where the
+    components sit: ``nested``, ``flat`` or ``auto`` (either).
+    """
+    if layout not in LAYOUTS:
+        raise AssertionError(f"HEALTH_LAYOUT is {layout!r}; it is one of {', '.join(LAYOUTS)}")
     if not isinstance(body, Mapping):
         raise ValueError("the body is not a JSON object")
+    aliases = status_aliases(words)
     raw_status = body.get("status")
-    status = normalise_status(raw_status)
+    status = normalise_status(raw_status, aliases)
     if status is None or status == "not_configured":
         raise ValueError(f"the member 'status' is {raw_status!r}, not one of pass/warn/fail (or UP/DOWN)")
     media = content_type.split(";")[0].strip().lower()
     checks_source: Mapping[str, Any] = {}
-    if isinstance(body.get("components"), Mapping):
-        shape, checks_source = "Spring Boot Actuator", body["components"]
-    elif isinstance(body.get("checks"), Mapping):
-        checks_source = body["checks"]
-        is_ietf = media == "application/health+json" or any(isinstance(v, list) for v in checks_source.values())
-        shape = "IETF health+json" if is_ietf else "Lattice contract"
-    elif isinstance(body.get("details"), Mapping):
-        shape, checks_source = "Spring Boot Actuator (1.x)", body["details"]
-    elif _flat_components(body):
-        shape, checks_source = "flat component map", _flat_components(body)
+    nested = _nested_source(body, media) if layout != "flat" else None
+    flat = _flat_components(body, aliases) if layout != "nested" else {}
+    if nested:
+        shape, checks_source = nested
+    elif flat:
+        shape, checks_source = "flat component map", flat
     else:
         shape = "IETF health+json" if media == "application/health+json" else "status only"
-    everything = _with_nested(checks_source)
-    checks = {name: _check_status(value) or "unrecognised" for name, value in everything.items()}
+    everything = _with_nested(checks_source, aliases)
+    checks = {name: _check_status(value, aliases) or "unrecognised" for name, value in everything.items()}
     raw_checks = {name: _raw_status(value) for name, value in everything.items()}
     return HealthDocument(status, str(raw_status), shape, checks, dict(everything), raw_checks)
 
@@ -185,8 +224,11 @@ def contradictions(document: HealthDocument, required: Iterable[str] = ()) -> li
     return [f"{name} '{document.raw_checks.get(name, document.checks[name])}'" for name in failing]
 
 
-def health_document_of(response: requests.Response) -> HealthDocument:
-    """Parse ``response`` as a health document or fail with the URL and what came back."""
+def health_document_of(
+    response: requests.Response, words: Mapping[str, Any] | None = None, layout: str = "auto"
+) -> HealthDocument:
+    """Parse ``response`` as a health document (the profile's ``words`` and ``layout``) or fail with
+    the URL and what came back."""
     try:
         body = response.json()
     except ValueError:
@@ -194,7 +236,7 @@ def health_document_of(response: requests.Response) -> HealthDocument:
             f"Expected a JSON health document (status pass/warn/fail), but {describe(response)}"
         ) from None
     try:
-        return parse_health_document(body, response.headers.get("Content-Type", ""))
+        return parse_health_document(body, response.headers.get("Content-Type", ""), words, layout)
     except ValueError as error:
         raise AssertionError(f"Expected a recognisable health document, but {error}: {describe(response)}") from None
 
@@ -204,14 +246,36 @@ def _log_document(document: HealthDocument, response: requests.Response) -> None
     log_table(f"{response.url}: {document.shape} health document", ("check", "status"), rows)
 
 
+def component_names(component: Mapping[str, Any]) -> list[str]:
+    """The names a profile's health component (``{names: [...], required: ...}``) may have in the report."""
+    names = component.get("names") if isinstance(component, Mapping) else None
+    listed = [names] if isinstance(names, str) else [str(name) for name in names or []]
+    if not listed:
+        raise AssertionError(f"The health component {dict(component)!r:.200} names no 'names'")
+    return listed
+
+
+def required_names(components: Mapping[str, Any], demanded: Iterable[str] = ()) -> list[str]:
+    """The names of the profile's required components, and of the roles ``demanded`` besides (REDIS_REQUIRED)."""
+    roles = {str(role) for role in demanded}
+    return [
+        name
+        for role, component in components.items()
+        if (isinstance(component, Mapping) and component.get("required") is True) or role in roles
+        for name in component_names(component)
+    ]
+
+
 class HealthFormatKeywords:
-    """Keywords that judge ``/health`` responses."""
+    """Keywords that judge ``/health`` responses with the profile's components, words and layout."""
 
     @keyword("Health Response Should Report A Healthy Service")
     def health_response_should_report_a_healthy_service(
         self,
         response: requests.Response,
         required: str | list[str] | tuple[str, ...] = (),
+        words: Mapping[str, Any] | None = None,
+        layout: str = "auto",
     ) -> None:
         """Fails unless ``response`` is HTTP 200 with a consistent health document whose status is ``pass`` or ``warn``.
 
@@ -222,12 +286,14 @@ class HealthFormatKeywords:
         ``warn`` while a component named one of ``required`` (e.g. the database) fails; a failed
         optional component under an overall ``warn`` stays a warning. The Lattice contract, the
         IETF health-check draft (``application/health+json``), Spring Boot Actuator
-        (``UP``/``DOWN``) and flat maps of component statuses are understood.
+        (``UP``/``DOWN``) and flat maps of component statuses are understood; ``words`` (the
+        profile's ``HEALTH_STATUS_WORDS``) add words, ``layout`` (``HEALTH_LAYOUT``) says where the
+        components sit.
 
         | ${response} = | Get Anonymously | ${HEALTH_PATH} |
-        | Health Response Should Report A Healthy Service | ${response} | required=${DATABASE_CHECK_NAMES} |
+        | Health Response Should Report A Healthy Service | ${response} | required=${names} |
         """
-        document = health_document_of(response)
+        document = health_document_of(response, words, layout)
         _log_document(document, response)
         degraded = ", ".join(
             f"{name}={status}" for name, status in document.checks.items() if status in ("warn", "fail")
@@ -258,30 +324,54 @@ class HealthFormatKeywords:
                 f"{response.url} reports a degraded service ('{document.raw_status}'): {degraded or 'no check named'}"
             )
 
+    @keyword("Required Health Component Names")
+    def required_health_component_names(self, components: Mapping[str, Any], *demanded: str) -> list[str]:
+        """Returns the names of the profile's required health ``components`` (``required: true``),
+        and of the roles ``demanded`` besides (the cache when ``REDIS_REQUIRED=true``).
+
+        | ${required} = | Required Health Component Names | ${HEALTH_COMPONENTS} | cache |
+        """
+        return required_names(components, demanded)
+
     @keyword("Health Check Status Of")
-    def health_check_status_of(self, response: requests.Response, names: str | list[str]) -> str:
+    def health_check_status_of(
+        self,
+        response: requests.Response,
+        names: str | list[str],
+        words: Mapping[str, Any] | None = None,
+        layout: str = "auto",
+    ) -> str:
         """Returns the normalised status (pass, warn, fail, not_configured or ``missing``) of a check.
 
         ``response`` is the ``/health`` response; ``names`` are the names the check may have
-        (``database``, ``db``…); the first found wins.
+        (``database``, ``db``…); the first found wins. ``words`` and ``layout`` as for
+        `Health Response Should Report A Healthy Service`.
 
-        | ${status} = | Health Check Status Of | ${response} | ${REDIS_CHECK_NAMES} |
+        | ${status} = | Health Check Status Of | ${response} | ${HEALTH_COMPONENTS}[cache][names] |
         """
-        _, status = health_document_of(response).check(as_list(names))
+        _, status = health_document_of(response, words, layout).check(as_list(names))
         return status
 
     @keyword("Health Check Should Pass")
-    def health_check_should_pass(self, response: requests.Response, names: str | list[str], reason: str = "") -> None:
+    def health_check_should_pass(
+        self,
+        response: requests.Response,
+        names: str | list[str],
+        reason: str = "",
+        words: Mapping[str, Any] | None = None,
+        layout: str = "auto",
+    ) -> None:
         """Fails unless the health document has a check under one of ``names`` whose status is ``pass``.
 
         ``response`` is the ``/health`` response. A missing check fails as well: a health endpoint
-        that does not check a dependency cannot vouch for it. ``reason`` is added to the failure message.
+        that does not check a dependency cannot vouch for it. ``reason`` is added to the failure
+        message; ``words`` and ``layout`` as for `Health Response Should Report A Healthy Service`.
 
-        | Health Check Should Pass | ${response} | ${DATABASE_CHECK_NAMES} |
+        | Health Check Should Pass | ${response} | ${HEALTH_COMPONENTS}[database][names] |
         | Health Check Should Pass | ${response} | redis | reason=REDIS_REQUIRED is true |
         """
         wanted = as_list(names)
-        document = health_document_of(response)
+        document = health_document_of(response, words, layout)
         key, status = document.check(wanted)
         suffix = f" ({reason})" if reason else ""
         if status == MISSING:
@@ -296,3 +386,42 @@ class HealthFormatKeywords:
             )
         detail = document.details.get(key)
         logger.info(f"Health check '{key}' is pass: {detail}")
+
+    @keyword("Health Components Should Be Reported")
+    def health_components_should_be_reported(
+        self,
+        response: requests.Response,
+        components: Mapping[str, Any],
+        words: Mapping[str, Any] | None = None,
+        layout: str = "auto",
+        except_roles: Sequence[str] = (),
+    ) -> None:
+        """Fails unless the health document ``response`` (the ``/health`` answer) reports every one of
+        ``components`` (role: {names, required}), and every required one as ``pass``.
+
+        An optional component may report any status (``not_configured`` or a degraded one, as a
+        ``warn`` overall allows), but not be missing: a report that stops naming a component cannot
+        vouch for it. ``words`` and ``layout`` as for `Health Response Should Report A Healthy Service`;
+        the roles in ``except_roles`` are left to the tests of their own.
+
+        | Health Components Should Be Reported | ${health} | ${HEALTH_COMPONENTS} | except_roles=${own} |
+        """
+        skipped = {str(role) for role in ([except_roles] if isinstance(except_roles, str) else except_roles)}
+        components = {role: component for role, component in components.items() if role not in skipped}
+        document = health_document_of(response, words, layout)
+        problems = []
+        for role, component in components.items():
+            names = component_names(component)
+            key, status = document.check(names)
+            if status == MISSING:
+                problems.append(f"no '{names[0]}' check ({role}, named one of {', '.join(names)})")
+            elif component.get("required") is True and status != "pass":
+                problems.append(f"the required check '{key}' ({role}) is '{status}'")
+        if problems:
+            present = ", ".join(document.checks) or "none"
+            raise AssertionError(
+                f"Expected the health report to carry the profile's components, but it has {'; '.join(problems)}; "
+                f"checks present: {present}: {describe(response)}"
+            )
+        if components:
+            logger.info(f"The health report carries {', '.join(components)}")

@@ -6,6 +6,7 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -43,17 +44,25 @@ def throwaway_password() -> str:
 
 @dataclass(frozen=True)
 class TestIdentity:
-    """An email and its password (a ``Secret``) that this run registered or tried to register, and
-    the access token (a ``Secret``) of its last login in the run, if it logged in."""
+    """An email and its password (a ``Secret``) that this run registered or tried to register, the
+    access token (a ``Secret``) of its last login in the run, if it logged in, the user's id as its
+    registration answered it, and what the user created: (the operation that deletes it, its id)."""
 
     __test__ = False  # not a pytest test class
 
     email: str
     password: Secret
     token: Secret | None = None
+    user_id: str | None = None
+    objects: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def described(self) -> str:
+        """``id 17: smoketest-...@example.com`` (the id when known): how a user left behind is reported."""
+        return f"id {self.user_id}: {self.email}" if self.user_id is not None else f"id unknown: {self.email}"
 
 
 class IdentityRegistry:
@@ -62,6 +71,7 @@ class IdentityRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: list[TestIdentity] = []
+        self._sessions: dict[str, str] = {}
 
     def remember(self, email: str, password: Secret) -> TestIdentity:
         with self._lock:
@@ -80,6 +90,41 @@ class IdentityRegistry:
                     self._items[number] = replace(item, token=token)
                     return True
             return False
+
+    def update(self, email: str, **changes: Any) -> bool:
+        """Change the identity of ``email`` (``user_id=``...); False when no such identity is remembered."""
+        with self._lock:
+            for number, item in enumerate(self._items):
+                if item.email == email:
+                    self._items[number] = replace(item, **changes)
+                    return True
+            return False
+
+    def remember_session(self, alias: str, email: str) -> None:
+        """Session ``alias`` acts as ``email`` from now on."""
+        with self._lock:
+            self._sessions[alias] = email
+
+    def add_objects(self, alias: str, operation: str, ids: list[str]) -> str | None:
+        """Remember ``ids`` (deleted by ``operation``) as created by the identity of session ``alias``;
+        returns its email, or None when the session is no identity of the run."""
+        with self._lock:
+            email = self._sessions.get(alias)
+            for number, item in enumerate(self._items):
+                if item.email == email:
+                    added = tuple((operation, str(object_id)) for object_id in ids)
+                    self._items[number] = replace(item, objects=item.objects + added)
+                    return email
+            return None
+
+    def drop_objects(self, ids: list[str]) -> None:
+        """Forget ``ids`` (deleted by the test that created them), whoever created them."""
+        gone = {str(object_id) for object_id in ids}
+        with self._lock:
+            self._items = [
+                replace(item, objects=tuple(entry for entry in item.objects if entry[1] not in gone))
+                for item in self._items
+            ]
 
     def all(self) -> list[TestIdentity]:
         with self._lock:
@@ -146,16 +191,64 @@ class IdentityKeywords:
         if self.identities.remember_token(email, token):
             logger.info(f"The suite teardown deletes {email} with the token of this login")
 
+    @keyword("Remember User Id Of Test Identity")
+    def remember_user_id_of_test_identity(self, email: str, user_id: Any) -> None:
+        """Keeps ``user_id`` (as the registration answered it) with the identity of ``email``: an
+        administrator deletes the user by it, and a user left behind is reported by it.
+
+        | Remember User Id Of Test Identity    ${email}    ${id}
+        """
+        self.identities.update(email, user_id=str(user_id))
+
+    @keyword("Remember Session Of Test Identity")
+    def remember_session_of_test_identity(self, alias: str, email: str) -> None:
+        """Records that session ``alias`` acts as the test identity ``email`` (what it creates is that user's).
+
+        | Remember Session Of Test Identity    ${OWNER_SESSION}    ${TEST_EMAIL}
+        """
+        self.identities.remember_session(alias, email)
+
+    @keyword("Remember Created Objects")
+    def remember_created_objects(self, session: str, operation: str, *ids: Any) -> None:
+        """Records ``ids``, created in ``session``, and ``operation``, the profile's operation that deletes
+        one of them (``{id}`` in its path): the cleanup deletes them when it cannot delete their user.
+
+        | Remember Created Objects    ${OWNER_SESSION}    delete_lattice    ${id}
+        """
+        owner = self.identities.add_objects(session, operation, [str(object_id) for object_id in ids])
+        if owner is None:
+            logger.info(f"Session {session} is no test identity of the run: {len(ids)} object(s) not remembered")
+
+    @keyword("Forget Created Objects")
+    def forget_created_objects(self, *ids: Any) -> None:
+        """Forgets ``ids``: the test that created them deleted them.
+
+        | Forget Created Objects    @{ids}
+        """
+        self.identities.drop_objects([str(object_id) for object_id in ids])
+
     @keyword("Test Identities Of This Run")
     def test_identities_of_this_run(self) -> list[TestIdentity]:
         """Returns every identity remembered by `Remember Test Identity`, oldest first.
 
-        Each item has ``email``, ``password`` (a ``Secret``) and ``token`` (the ``Secret`` of its
-        last login in the run, or None).
+        Each item has ``email``, ``password`` (a ``Secret``), ``token`` (the ``Secret`` of its
+        last login in the run, or None), ``user_id`` (or None) and ``objects`` (what it created:
+        pairs of the deleting operation and the id).
 
         | ${identities} =    Test Identities Of This Run
         """
         return self.identities.all()
+
+    @keyword("Test Identity Of")
+    def test_identity_of(self, email: str) -> TestIdentity:
+        """Returns the remembered identity of ``email``; fails when the run did not remember it.
+
+        | ${identity} =    Test Identity Of    ${email}
+        """
+        for identity in self.identities.all():
+            if identity.email == email:
+                return identity
+        raise AssertionError(f"{email} is no test identity of this run (register it with Register New User)")
 
     @keyword("Forget Test Identity")
     def forget_test_identity(self, email: str) -> None:

@@ -110,7 +110,8 @@ def path_problems(
     if jumps:
         problems.append(f"not every step goes to a neighbour: {', '.join(jumps[:5])}")
     if distance != len(cells) - 1:
-        problems.append(f"'distance' is {distance!r} but the path has {len(cells)} cells (expected {len(cells) - 1})")
+        shown = int(distance) if isinstance(distance, float) and distance.is_integer() else distance
+        problems.append(f"'distance' is {shown!r} but the path has {len(cells)} cells (expected {len(cells) - 1})")
     shortest = shortest_distance(dims, walls, start, end)
     if shortest is None:
         problems.append("a path was returned but the lattice has none between these cells")
