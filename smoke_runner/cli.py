@@ -125,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-rerun", action="store_true", help="do not re-run failed tests (no flaky detection)")
     parser.add_argument(
+        "--check-profile",
+        action="store_true",
+        help="validate the profile (--variablefile variables/profiles/NAME.yaml, default contract.yaml), compare "
+        "it with the target's OpenAPI document and print what every test would do; runs no suite (exit 0 or 2)",
+    )
+    parser.add_argument(
+        "--draft-profile",
+        metavar="FILE",
+        help="write a starting profile for the target from its OpenAPI document (every TODO to be checked); "
+        "runs no suite",
+    )
+    parser.add_argument(
         "--results-dir", metavar="DIR", help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)"
     )
     _add_monitoring_options(parser)
@@ -252,6 +264,8 @@ def parse_options(argv: Sequence[str]) -> Options | None:
         rerun=not namespace.no_rerun,
         results_dir=Path(results_dir).expanduser().resolve(),
         passthrough=passthrough.args,
+        check_profile=namespace.check_profile,
+        draft_profile=Path(namespace.draft_profile).expanduser().resolve() if namespace.draft_profile else None,
         **_monitoring_options(namespace),  # type: ignore[arg-type]
     )
 

@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from smoke_runner.canary import CanaryError, run_canary
 from smoke_runner.configure.options import Options
+from smoke_runner.configure.passthrough import overrides
+from smoke_runner.configure.profile import ProfileInUse, profile_in_use, robot_copies
 from smoke_runner.configure.settings import (
     ConfigurationError,
     TimeSettings,
@@ -43,7 +45,7 @@ from smoke_runner.configure.suites import (
 from smoke_runner.decide.evidence import Expectation, PlannedTest, judge_evidence, origin_of, trust_of
 from smoke_runner.decide.verdict import EXIT_USAGE, decide
 from smoke_runner.domain.model import RunResults, SuiteResult
-from smoke_runner.domain.redaction import public_url
+from smoke_runner.domain.redaction import public_url, redact
 from smoke_runner.execute.pabot import (
     TOP_SUITE_NAME,
     Attempt,
@@ -57,6 +59,7 @@ from smoke_runner.merge.results import load_results
 from smoke_runner.preflight.checks import ReachabilityResult, check_python, check_requirements, probe_target
 from smoke_runner.preflight.demo import DemoError, ReferenceApiProcess
 from smoke_runner.processes.guard import Guard
+from smoke_runner.profiles.capabilities import ADMIN_TOKEN_VARIABLE
 from smoke_runner.publish import console
 from smoke_runner.publish.dashboard import runs_kept
 from smoke_runner.publish.metrics import RunListener, environment_name
@@ -83,6 +86,8 @@ class RunConfiguration:
     left_out: list[PlannedTest] = field(default_factory=list)  # the repository's tests it leaves out
     left_out_by: str = ""  # the options that left them out
     foreign: list[str] = field(default_factory=list)  # selected suites that are not the repository's
+    profile: ProfileInUse | None = None  # the API profile, its waivers and loosened policies
+    overrides: list[str] = field(default_factory=list)  # variables set from outside the defaults
 
     def expectation(self, target: Target) -> Expectation:
         """What the run must show it did against ``target`` (``decide/evidence.py``)."""
@@ -93,6 +98,8 @@ class RunConfiguration:
             left_out=self.left_out,
             left_out_by=self.left_out_by,
             foreign=self.foreign,
+            waivers=dict(self.profile.waivers) if self.profile else {},
+            loosened=list(self.profile.loosened) if self.profile else [],
         )
 
     @property
@@ -122,9 +129,12 @@ class Execution:
 
 def run(options: Options, guard: Guard) -> int:
     """Execute the run (or the canary) ``options`` ask for; return the exit code."""
+    if options.check_profile or options.draft_profile:
+        return profile_command(options, guard)
     try:
         configuration = configure_run(options, guard)
-        with provide_target(options, guard) as target:
+        with robot_copies(options.variablefiles, guard) as variablefiles, provide_target(options, guard) as target:
+            configuration.options = replace(options, variablefiles=variablefiles)  # robot loads what was validated
             if configuration.foreign and not is_loopback_host(urlsplit(target.url).hostname or ""):
                 raise ConfigurationError(
                     f"suites from outside the repository ({', '.join(configuration.foreign)}, SMOKE_SUITES_DIR) run "
@@ -138,6 +148,54 @@ def run(options: Options, guard: Guard) -> int:
     except ConfigurationError as error:
         console.error(str(error))
         return EXIT_USAGE
+
+
+def profile_command(options: Options, guard: Guard) -> int:
+    """``--check-profile`` (0: usable, 2: not) or ``--draft-profile FILE`` against the target's OpenAPI
+    document (the target of PRODUCTION_URL or ``--demo``); no suite runs, nothing is recorded."""
+    from smoke_runner.profiles import DocumentError, ProfileError, check_profile, draft_profile, read_openapi_document
+
+    try:
+        profile = profile_in_use(options.variablefiles)
+        has_target = options.demo or bool(os.environ.get("PRODUCTION_URL", "").strip())
+        with contextlib.ExitStack() as stack:
+            target = stack.enter_context(provide_target(options, guard)) if has_target else None
+            verify: bool | str = (target.ca_bundle or True) if target else True
+            document_path = str(load_profile_variables(profile.source).get("OPENAPI_PATH") or "/openapi.json")
+            openapi = f"{target.url}{document_path}" if target else None
+            if options.draft_profile is not None:
+                if openapi is None:
+                    raise ConfigurationError("--draft-profile reads the target's OpenAPI document: set PRODUCTION_URL")
+                if options.draft_profile.exists():
+                    raise ConfigurationError(
+                        f"{options.draft_profile} exists already: a draft is written to a new file"
+                    )
+                document = read_openapi_document(openapi, verify=verify)
+                options.draft_profile.write_text(draft_profile(document, None, document_path), encoding="utf-8")
+                console.step(
+                    f"Drafted {options.draft_profile} from {openapi}: check every TODO, then "
+                    f"./run_smoke.sh --check-profile --variablefile {options.draft_profile}"
+                )
+                return 0
+            check = check_profile(
+                profile.source, openapi, admin_token=bool(os.environ.get(ADMIN_TOKEN_VARIABLE)), verify=verify
+            )
+        if openapi is None:
+            check.notes.append(
+                "no target (PRODUCTION_URL or --demo): the profile was not compared with an OpenAPI document"
+            )
+        console.usage(check.render().rstrip())
+        return 0 if check.ok else EXIT_USAGE
+    except (ProfileError, DocumentError, ConfigurationError) as error:
+        console.error(str(error))
+        return EXIT_USAGE
+
+
+def load_profile_variables(source: str) -> dict[str, object]:
+    """The variables of the profile at ``source`` (with the default profile's under them)."""
+    from smoke_runner.profiles import load_profile
+
+    return load_profile(source).variables
 
 
 # -- configure -------------------------------------------------------------------------------
@@ -155,6 +213,9 @@ def configure_run(options: Options, guard: Guard) -> RunConfiguration:
     configuration = RunConfiguration(options, times, sources, suites_without_tests(sources, options), guard)
     configuration.selected, configuration.left_out, configuration.left_out_by = planned_tests(sources, options)
     configuration.foreign = foreign_suites(sources)
+    configuration.profile = profile_in_use(options.variablefiles)
+    variables = [arg.split("=", 1)[1] for arg in options.passthrough if arg.startswith("--variable=")]
+    configuration.overrides = [redact(item) for item in overrides(variables, options.variablefiles)]
     if configuration.foreign:  # other suites than the repository's: capped, and nothing of ours is "left out"
         configuration.left_out, configuration.left_out_by = [], ""
     return configuration
@@ -183,6 +244,9 @@ def provide_target(options: Options, guard: Guard) -> Iterator[Target]:
     api = ReferenceApiProcess(
         tls=True, extra_args=["--dialect", options.dialect], env={"LATTICE_ADMIN_TOKEN": admin_token}, guard=guard
     )
+    saved_token = os.environ.get(ADMIN_TOKEN_VARIABLE)
+    # in this process's environment: the suites inherit it, and the runner masks it like TEST_PASSWORD
+    os.environ[ADMIN_TOKEN_VARIABLE] = admin_token
     try:
         try:
             api.start()
@@ -192,11 +256,13 @@ def provide_target(options: Options, guard: Guard) -> Iterator[Target]:
         # The demo's certificate is verified like any private CA's: through CA_BUNDLE.
         console.step(f"Demo certificates are verified with CA_BUNDLE={api.ca_bundle}")
         console.step(f"Reference API listening on {api.base_url}")
-        yield Target(
-            api.base_url, str(api.ca_bundle), {"CA_BUNDLE": str(api.ca_bundle), "SMOKE_ADMIN_TOKEN": admin_token}
-        )
+        yield Target(api.base_url, str(api.ca_bundle), {"CA_BUNDLE": str(api.ca_bundle)})
     finally:
         api.stop()
+        if saved_token is None:
+            os.environ.pop(ADMIN_TOKEN_VARIABLE, None)
+        else:
+            os.environ[ADMIN_TOKEN_VARIABLE] = saved_token
 
 
 def _run_canary(configuration: RunConfiguration, target: Target) -> int:
@@ -284,6 +350,7 @@ def run_once(
             started=context.started,
             warnings=context.warnings,
             preflight_error=probe.error,
+            overrides=configuration.overrides,
         )
         if context.options.dryrun:
             return report_dry_run(publication, results, decision, execution.result)

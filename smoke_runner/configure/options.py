@@ -37,3 +37,6 @@ class Options:
     every: float | None = None  # canary mode: seconds between run starts
     metrics_listen: tuple[str, int] | None = None  # canary: where /metrics is served
     keep: int | None = None  # canary: run folders kept
+    # the API profile, without running the suites (docs/point-the-gate-at-your-api.md)
+    check_profile: bool = False  # --check-profile: validate it, compare it with the target, print the table
+    draft_profile: Path | None = None  # --draft-profile FILE: write a starting profile from the target's document

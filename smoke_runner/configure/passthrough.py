@@ -214,8 +214,46 @@ def resolve_variablefile(text: str) -> tuple[Path, list[str]]:
     raise OptionError(f"variable file not found: {text}")
 
 
+#: Variable files read as profiles: untrusted data, loaded with the profile tooling's safe loader
+#: (size cap, no object tags, an alias budget) and validated against the committed schema.
+PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+#: What only a profile may set (its waivers and the policies it loosens, both printed with every
+#: verdict): never a --variable or a Python variable file.
+PROFILE_ONLY_VARIABLES = ("POLICIES", "WAIVERS")
+
+
+def variablefile_path(text: str) -> Path:
+    """The file of a checked ``--variablefile`` value (``path[:arg...]``; a Windows drive kept)."""
+    drive, rest = (text[:2], text[2:]) if text[1:2] == ":" else ("", text)
+    return Path(drive + rest.split(":", 1)[0])
+
+
+def is_profile(path: Path) -> bool:
+    """Whether the variable file ``path`` is a profile (YAML or JSON data, not Python code)."""
+    return path.suffix.lower() in PROFILE_SUFFIXES
+
+
+def check_profile_file(path: Path) -> None:
+    """Load the profile ``path`` safely and validate it; an OptionError names each problem (key and line)."""
+    from smoke_runner.profiles import ProfileError, load_profile
+
+    try:
+        profile = load_profile(path)
+    except ProfileError as error:
+        raise OptionError(f"profile {path}: {error}") from None
+    if profile.schema_problems:
+        raise OptionError("; ".join(str(problem) for problem in profile.schema_problems))
+    for name in profile.own:
+        _refuse_protected(str(name), f"profile {path}")
+
+
 def check_variable_file(path: Path, args: Sequence[str] = ()) -> None:
-    """Load ``path`` with Robot's variable-file loader; refuse it if it sets a protected variable."""
+    """Check a variable file before any robot process loads it: a profile (YAML/JSON) with the
+    profile tooling; a Python variable file with Robot's own loader, refused when it sets a
+    protected variable or what only a profile may set."""
+    if is_profile(path):
+        check_profile_file(path)
+        return
     from robot.errors import DataError
     from robot.variables import Variables
 
@@ -226,6 +264,47 @@ def check_variable_file(path: Path, args: Sequence[str] = ()) -> None:
         raise OptionError(f"variable file {path} cannot be loaded: {str(error).splitlines()[0]}") from None
     for name in variables.as_dict():
         _refuse_protected(str(name), f"variable file {path}")
+        _refuse_profile_only(str(name), f"variable file {path}")
+
+
+def _refuse_profile_only(name: str, where: str) -> None:
+    if normalise_variable_name(name) in {normalise_variable_name(only) for only in PROFILE_ONLY_VARIABLES}:
+        raise OptionError(
+            f"{where} sets ${{{name.strip('${}')}}}: waivers and policies are set only by a profile "
+            "(variables/profiles/*.yaml), where every run prints them"
+        )
+
+
+def overrides(variable_args: Sequence[str], variablefiles: Sequence[str]) -> list[str]:
+    """Every variable the run sets from outside the repository's defaults: ``--variable`` values and
+    what Python variable files set (profiles are data of their own, named with the verdict), as
+    ``NAME=VALUE (where)`` lines for the summary, the history and the JUnit properties."""
+    from robot.errors import DataError
+    from robot.variables import Variables
+
+    found = []
+    for argument in variable_args:
+        name, _, value = argument.partition(":")
+        found.append(f"{name}={value} (--variable)")
+    for text in variablefiles:
+        path = variablefile_path(text)
+        if is_profile(path):
+            continue
+        variables = Variables()
+        try:
+            variables.set_from_file(str(path))
+        except DataError:
+            continue  # checked when it was given: it loads
+        shown = _shown_path(path)
+        found += [f"{str(name).strip('${}')}={value!r} ({shown})" for name, value in variables.as_dict().items()]
+    return found
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def checked_variablefile(text: str) -> str:
@@ -327,6 +406,7 @@ def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None)
     for variable in _values(given, "variable"):
         name = variable.split(":", 1)[0]
         _refuse_protected(name, f"--variable {name}")
+        _refuse_profile_only(name, f"--variable {name}")
     _refuse_resolved_text(given)
     for tag in _values(given, "settag"):
         if normalized_tag(tag).startswith(RESERVED_TAG_PREFIX):

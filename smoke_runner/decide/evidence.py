@@ -71,6 +71,7 @@ class Expectation:
     left_out_by: str = ""  # what left them out ("--suite health", "--exclude security", ...)
     foreign: list[str] = field(default_factory=list)  # selected suites that are not the repository's
     waivers: dict[str, str] = field(default_factory=dict)  # test name -> reason (the profile's waivers)
+    loosened: list[str] = field(default_factory=list)  # the policies the profile loosens (its POLICIES)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Evidence:
     partial: list[str] = field(default_factory=list)  # what it left out, one line each
     caps: list[str] = field(default_factory=list)  # why it can be at best MONITOR
     waived: list[str] = field(default_factory=list)  # security tests left out under a waiver, with its reason
+    loosened: list[str] = field(default_factory=list)  # policies the profile loosened, named with the verdict
 
     @property
     def is_partial(self) -> bool:
@@ -142,6 +144,15 @@ def _test_problems(results: RunResults, expectation: Expectation) -> list[str]:
     return problems
 
 
+def _policy_problems(results: RunResults, expectation: Expectation) -> list[str]:
+    """A policy the suites found loosened that the profile does not loosen came from elsewhere (a
+    variable file): security is loosened only by a profile, where every run names it."""
+    outside = [item for item in results.profile.loosened_policies if item not in expectation.loosened]
+    if not outside:
+        return []
+    return [f"policies were loosened outside the profile: {'; '.join(outside)}"]
+
+
 def judge_evidence(results: RunResults, expectation: Expectation, dryrun: bool = False) -> Evidence:
     """Hold ``results`` against ``expectation`` (see the module); a dry run executes no keyword, so
     it records no target and only its tests are held against the selection."""
@@ -160,6 +171,15 @@ def judge_evidence(results: RunResults, expectation: Expectation, dryrun: bool =
             f"{len(not_offered)} test(s) not offered by this deployment (profile): {', '.join(sorted(not_offered))}"
         )
         security_out += [name for name, security in not_offered.items() if security]
+    narrowed = [test for test in results.tests if test.narrowed]
+    if narrowed:
+        evidence.partial.append(
+            f"{len(narrowed)} test(s) ran narrowed: "
+            + "; ".join(f"{test.name} ({', '.join(test.narrowed)} left out)" for test in narrowed)
+        )
+        security_out += [test.name for test in narrowed if test.security]
+    evidence.problems += _policy_problems(results, expectation)
+    evidence.loosened = list(expectation.loosened)
     for name in dict.fromkeys(security_out):
         reason = expectation.waivers.get(name)
         if reason:

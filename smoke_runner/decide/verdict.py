@@ -1,38 +1,19 @@
-"""The seed's Rollback Decision Matrix, with exact boundaries.
-
-Rules, first match wins:
-
-1. The preflight failed (target unreachable, hanging, TLS error)            -> ROLLBACK
-2. The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)                -> ROLLBACK
-3. The evidence does not show that the run tested what it was asked: a suite tested another
-   origin or TLS trust than the judged target, recorded nothing, a selected test did not run, or a
-   test ran that is not a selected test of the suites (``decide/evidence.py``) -> ROLLBACK
-4. A selected suite did not run at all (crash, missing from the output)     -> ROLLBACK
-5. Not a single test passed or failed (everything skipped or filtered out), or every test of one
-   selected suite was skipped (e.g. nothing offered under an API profile)  -> ROLLBACK
-6. A security check failed (a test tagged ``security``, in any suite)       -> ROLLBACK
-7. Any health test failed (after the re-run)                                -> ROLLBACK
-8. Workflow pass rate  = passed / (passed + failed), skipped tests excluded:
-       rate <  50 %                                                         -> ROLLBACK
-       50 % <= rate <= 80 %                                                 -> INVESTIGATE
-       80 % <  rate < 100 %                                                 -> MONITOR
-9. A test passed only on the re-run (FLAKY)                                 -> MONITOR
-10. A security check did not run (left out by a filter or ``--suite``, or not offered by the
-    deployment) without a waiver in the profile, or the suites are not the repository's -> MONITOR
-11. Every test that ran passed at its first attempt                         -> PROCEED
-
-A run that leaves tests out (rule 10, or tests without security) is *partial*: the verdict says so
-and names what was left out, whatever the verdict.
+"""The seed's Rollback Decision Matrix, with exact boundaries: ``RULES`` is the table (first match
+wins), ``decide`` applies it. The README's verdict table and the summary's rules are this table
+(tests/docs/test_readme.py, tests/runner/test_verdict.py).
 
 A security check guards authentication, tenant isolation or secrets; its failure rolls back
 whatever the workflow pass rate, and the reason names the check(s), then any other failed health
-check (e.g. a missed SLA beside a rate limit too slow to probe). A FLAKY test (failed, then
-passed on the re-run) counts as passed in the pass rate, but makes the verdict at least MONITOR
-and is named in the reason: one broken replica behind a load balancer looks exactly like that.
-A test that ended SKIP after a failure (``robot:skip-on-failure``) counts as failed (the model
-reads it as FAIL). When the workflows suite is not selected (``--suite health``) or none of its
-tests ran, rule 7 does not apply. Tests of any other suite count as workflows. Comparisons use
-exact fractions, so 4/5 is 80 % (INVESTIGATE) and 1/2 is 50 % (INVESTIGATE).
+check (e.g. a missed SLA beside a rate limit too slow to probe). The workflow pass rate is
+passed / (passed + failed) over the workflows suite, skipped tests excluded, with exact fractions
+(4/5 is 80 %: INVESTIGATE; 1/2 is 50 %: INVESTIGATE); when the workflows suite is not selected or
+none of its tests ran, the pass-rate rules do not apply; tests of any other suite count as
+workflows. A FLAKY test (failed, then passed on the re-run) counts as passed in the pass rate, but
+makes the verdict at least MONITOR and is named in the reason: one broken replica behind a load
+balancer looks exactly like that. A test that ended SKIP after a failure (``robot:skip-on-failure``)
+counts as failed. A run that leaves tests out (a filter, ``--suite``, tests not offered by the
+deployment or narrowed) is *partial*: the verdict says so and names what was left out, whatever
+the verdict (``decide/evidence.py``).
 """
 
 from __future__ import annotations
@@ -70,6 +51,43 @@ EXIT_INTERRUPTED = 130
 #: Exit code of an unexpected error inside the runner itself; no verdict was reached.
 EXIT_INTERNAL = 1
 
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the decision table: when it applies, and the verdict then."""
+
+    when: str
+    verdict: Verdict
+
+
+#: The decision table, first match wins: the one home of the verdict rules.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "The preflight failed: the target does not answer, hangs, or its TLS certificate is refused", Verdict.ROLLBACK
+    ),
+    Rule("The run was stopped at its time limit (SMOKE_RUN_TIMEOUT)", Verdict.ROLLBACK),
+    Rule(
+        "The run does not show that it tested what it was asked: a suite tested another origin or TLS trust "
+        "than the target the preflight judged, or recorded none, a selected test did not run, or a test ran "
+        "that is not a selected test of the repository's suites",
+        Verdict.ROLLBACK,
+    ),
+    Rule("A selected suite did not run", Verdict.ROLLBACK),
+    Rule("Not a single test passed or failed, overall or in one selected suite", Verdict.ROLLBACK),
+    Rule("Any security check failed (a test tagged security), whatever the pass rate", Verdict.ROLLBACK),
+    Rule("Any health check failed", Verdict.ROLLBACK),
+    Rule("Less than 50 % of the workflows passed", Verdict.ROLLBACK),
+    Rule("50 % to 80 % of the workflows passed", Verdict.INVESTIGATE),
+    Rule("More than 80 % (not all) of the workflows passed", Verdict.MONITOR),
+    Rule("Every test passed, but one only on the re-run (flaky)", Verdict.MONITOR),
+    Rule(
+        "Every test that ran passed, but a security check did not run (left out by a filter or --suite, not "
+        "offered or narrowed) and the profile waives none of them, or the suites are not the repository's",
+        Verdict.MONITOR,
+    ),
+    Rule("Every test passed at its first attempt", Verdict.PROCEED),
+)
+
 ACTIONS = {
     Verdict.PROCEED: "Proceed: deployment successful",
     Verdict.MONITOR: "Monitor closely: minor issues",
@@ -89,6 +107,8 @@ class Decision:
     workflow_pass_rate: Fraction | None = None
     partial: list[str] = field(default_factory=list)
     waived: list[str] = field(default_factory=list)
+    loosened: list[str] = field(default_factory=list)  # policies the profile loosened (named in the reason)
+    rule: int = 0  # the number of the rule of ``RULES`` that decided (1-based)
 
     @property
     def exit_code(self) -> int:
@@ -133,13 +153,16 @@ def decide(
     evidence = evidence or Evidence()
     decision = _decide(results, preflight_error, time_limit_error, evidence)
     decision.partial, decision.waived = list(evidence.partial), list(evidence.waived)
+    decision.loosened = list(evidence.loosened)
     if evidence.caps and decision.verdict in (Verdict.PROCEED, Verdict.MONITOR):
         capped = "; ".join(evidence.caps)
         if decision.verdict is Verdict.PROCEED:
-            decision.verdict = Verdict.MONITOR
+            decision.verdict, decision.rule = Verdict.MONITOR, 12
             decision.reason = f"Every test that ran passed, but {capped}"
         else:
             decision.reason += f"; also {capped}"
+    if decision.loosened:
+        decision.reason += f" (the profile loosens: {'; '.join(decision.loosened)})"
     return decision
 
 
@@ -147,23 +170,24 @@ def _decide(
     results: RunResults, preflight_error: str | None, time_limit_error: str | None, evidence: Evidence
 ) -> Decision:
     if preflight_error:
-        return Decision(Verdict.ROLLBACK, f"Preflight failed: {preflight_error}")
+        return Decision(Verdict.ROLLBACK, f"Preflight failed: {preflight_error}", rule=1)
     failing = [test for test in results.tests if test.failed]
     if time_limit_error:  # incomplete evidence never passes the gate
-        return Decision(Verdict.ROLLBACK, f"Run stopped at its time limit: {time_limit_error}", failing)
+        return Decision(Verdict.ROLLBACK, f"Run stopped at its time limit: {time_limit_error}", failing, rule=2)
     if evidence.problems:
         return Decision(
             Verdict.ROLLBACK,
             f"The run does not show that it tested what it was asked: {'; '.join(evidence.problems)}",
             failing,
+            rule=3,
         )
     missing = [suite.key for suite in results.suites if not suite.ran]
     if not results.suites or missing:
         names = ", ".join(missing) or "all"
-        return Decision(Verdict.ROLLBACK, f"Suite(s) did not run: {names}", failing)
+        return Decision(Verdict.ROLLBACK, f"Suite(s) did not run: {names}", failing, rule=4)
     executed = [test for test in results.tests if not test.skipped]
     if not executed:
-        return Decision(Verdict.ROLLBACK, "No test passed or failed (all skipped or none selected)", failing)
+        return Decision(Verdict.ROLLBACK, "No test passed or failed (all skipped or none selected)", failing, rule=5)
     idle = [suite.key for suite in results.suites if suite.tests and all(test.skipped for test in suite.tests)]
     if idle:  # e.g. a profile under which no workflow is offered: that suite gave no evidence
         return Decision(
@@ -171,6 +195,7 @@ def _decide(
             f"No test of suite(s) {', '.join(idle)} passed or failed (all skipped, e.g. not offered by this "
             "deployment): no evidence is not a pass",
             failing,
+            rule=5,
         )
     security_failures = [test for test in failing if test.security]
     health_failures = [test for test in failing if _is_health(test)]
@@ -186,6 +211,7 @@ def _decide(
             f"{len(security_failures)} security check(s) failed: {_names(security_failures)}{also}",
             failing,
             rate,
+            rule=6,
         )
     if health_failures:
         return Decision(
@@ -193,16 +219,18 @@ def _decide(
             f"{len(health_failures)} health check(s) failed: {_names(health_failures)}",
             failing,
             rate,
+            rule=7,
         )
     flaky = _flaky_note(results)
     if rate is None or rate == 1:
         if flaky:
-            return Decision(Verdict.MONITOR, f"Every test passed, but not at its first attempt{flaky}", failing, rate)
-        return Decision(Verdict.PROCEED, "All smoke tests passed at their first attempt", failing, rate)
+            reason = f"Every test passed, but not at its first attempt{flaky}"
+            return Decision(Verdict.MONITOR, reason, failing, rate, rule=11)
+        return Decision(Verdict.PROCEED, "All smoke tests passed at their first attempt", failing, rate, rule=13)
     passed = sum(1 for test in workflows if test.passed)
     detail = f"{passed}/{len(workflows)} workflows passed ({percent(rate)})"
     if rate < Fraction(1, 2):
-        return Decision(Verdict.ROLLBACK, f"{detail}: below 50%", failing, rate)
+        return Decision(Verdict.ROLLBACK, f"{detail}: below 50%", failing, rate, rule=8)
     if rate <= Fraction(4, 5):
-        return Decision(Verdict.INVESTIGATE, f"{detail}: 50-80%{flaky}", failing, rate)
-    return Decision(Verdict.MONITOR, f"{detail}: above 80% but not all{flaky}", failing, rate)
+        return Decision(Verdict.INVESTIGATE, f"{detail}: 50-80%{flaky}", failing, rate, rule=9)
+    return Decision(Verdict.MONITOR, f"{detail}: above 80% but not all{flaky}", failing, rate, rule=10)

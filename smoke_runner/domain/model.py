@@ -54,6 +54,8 @@ class TestResult:
     rerun_message: str = ""
     skipped_on_failure: bool = False
     source: str = ""
+    #: What the test left out because the deployment does not offer it (it ran narrowed), one line each.
+    narrowed: tuple[str, ...] = ()
 
     @property
     def security(self) -> bool:
@@ -156,10 +158,23 @@ class SuiteResult:
 
 
 @dataclass
+class ProfileRecord:
+    """What the suites recorded about the API profile they ran with (docs/point-the-gate-at-your-api.md)."""
+
+    profiles: list[str] = field(default_factory=list)  # the profile's name
+    cleanup: list[str] = field(default_factory=list)  # per suite: how the clean-up went
+    users_left_behind: list[str] = field(default_factory=list)  # "id ID: EMAIL"
+    cleanup_problems: list[str] = field(default_factory=list)  # clean-ups that could not happen, and why
+    loosened_policies: list[str] = field(default_factory=list)  # policies looser than their safe default
+    waivers: list[str] = field(default_factory=list)  # "TEST: reason"
+
+
+@dataclass
 class RunResults:
-    """Every selected suite of a run, in selection order."""
+    """Every selected suite of a run, in selection order, and what they recorded about the profile."""
 
     suites: list[SuiteResult] = field(default_factory=list)
+    profile: ProfileRecord = field(default_factory=ProfileRecord)
 
     def suite(self, key: str) -> SuiteResult | None:
         return next((suite for suite in self.suites if suite.key == key), None)

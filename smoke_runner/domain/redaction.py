@@ -6,7 +6,7 @@ import os
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 #: Environment variables whose values must never appear in the runner's own output.
-SECRET_VARIABLES = ("TEST_PASSWORD",)
+SECRET_VARIABLES = ("TEST_PASSWORD", "SMOKE_ADMIN_TOKEN")
 #: URLs whose credentials must never appear; the alert webhook's whole path is its secret (Slack).
 URL_VARIABLES = ("PRODUCTION_URL", "PUSHGATEWAY_URL")
 SECRET_URL_VARIABLES = ("ALERT_WEBHOOK_URL",)

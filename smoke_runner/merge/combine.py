@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 #: Tag patterns kept out of the tag statistics of the output.xml, log and report the runner writes
 #: (as ``rebot --tagstatexclude``): a test's proof tags (``guards:...``, ``guards-with:...``,
-#: docs/adding-a-smoke-test.md).
-TAGSTAT_EXCLUDE = ("guards*",)
+#: docs/adding-a-smoke-test.md) and its declarations of what it needs (``needs:``, ``without:``,
+#: ``narrowed:``, docs/point-the-gate-at-your-api.md).
+TAGSTAT_EXCLUDE = ("guards*", "needs:*", "without:*", "narrowed:*")
 
 
 def combine_attempt(outputs: Sequence[Path], name: str | None = None) -> tuple[Result | None, list[str]]:

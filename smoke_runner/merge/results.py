@@ -15,11 +15,13 @@ from smoke_runner.domain.model import (
     PASS,
     SKIP,
     SKIPPED_AFTER_FAILURE,
+    ProfileRecord,
     RunResults,
     SuiteResult,
     TestResult,
     suite_key,
 )
+from smoke_runner.profiles.findings import read_findings
 
 if TYPE_CHECKING:
     from robot.result import Result, TestCase, TestSuite
@@ -80,20 +82,35 @@ def load_results(
     """
     rerun_tests = _attempts(rerun)
     first_tests = _attempts(first) if rerun_tests else {}
-    top = _model(merged).suite
+    merged = _model(merged)
+    top = merged.suite
     children = list(top.suites) if len(selected) > 1 else [top]
     by_source = {_resolved(path): key for key, path in selected.items()}
     by_key: dict[str, TestSuite] = {}
     for child in children:
         key = by_source.get(_resolved(child.source)) if child.source else None
         by_key[key or suite_key(child.name)] = child
-    results = RunResults()
+    findings = read_findings(merged)
+    narrowed = {(test.suite, test.name): tuple(text for _, text in test.left_out) for test in findings.narrowed}
+    results = RunResults(
+        profile=ProfileRecord(
+            profiles=findings.profiles,
+            cleanup=findings.cleanup,
+            users_left_behind=findings.users_left_behind,
+            cleanup_problems=findings.cleanup_problems,
+            loosened_policies=findings.loosened_policies,
+            waivers=findings.waivers,
+        )
+    )
     for key in [*selected, *[k for k in by_key if k not in selected]]:
         child = by_key.get(key)
         if child is None:
             results.suites.append(SuiteResult(key=key, name=key.title(), ran=False))
             continue
-        results.suites.append(_suite(key, child, first_tests, rerun_tests))
+        suite = _suite(key, child, first_tests, rerun_tests)
+        for test in suite.tests:
+            test.narrowed = narrowed.get((child.name, test.name), ())
+        results.suites.append(suite)
     return results
 
 

@@ -39,7 +39,7 @@ GUARD_VARIABLE = "SMOKE_RUNNER_GUARD"
 _PR_SET_PDEATHSIG = 1
 _ROUNDS = 5  # kill rounds after the runner died (a process may be starting another while we look)
 #: Only temporary folders with these name prefixes are ever removed by the guard.
-REMOVABLE_PREFIXES = ("smoke-demo-", "smoke-pabot-", "lattice-tls-")
+REMOVABLE_PREFIXES = ("smoke-demo-", "smoke-pabot-", "smoke-profile-", "lattice-tls-")
 #: A line to the guard that starts with this names a folder to remove only if it is empty.
 EMPTY_ONLY = "empty:"
 

@@ -86,6 +86,12 @@ def verdict(decision: Decision, results: RunResults, summary_path: str = "", run
         _out(_style("PARTIAL ", "yellow") + note)
     for note in decision.waived:
         _out(_style("WAIVED  ", "yellow") + note)
+    for user in results.profile.users_left_behind:
+        _out(
+            _style("LEFT BEHIND ", "yellow") + f"throwaway user {user} (remove it, or choose another CLEANUP strategy)"
+        )
+    for problem in results.profile.cleanup_problems:
+        _out(_style("NOT CLEANED ", "yellow") + problem)
     for test in results.flaky:
         _out(
             _style("FLAKY ", "yellow") + f"{test.suite} / {test.name}: passed on the re-run; first failure: "

@@ -53,6 +53,7 @@ class Publication:
     started: float  # monotonic
     warnings: list[str] = field(default_factory=list)
     preflight_error: str | None = None
+    overrides: list[str] = field(default_factory=list)  # variables set from outside the defaults
 
     @property
     def timestamp(self) -> str:
@@ -72,6 +73,7 @@ class Publication:
             dialect=self.options.dialect,
             artifacts=sorted({path.name for path in self.run_dir.iterdir()} | {summary_path.name}),
             warnings=self.warnings,
+            overrides=self.overrides,
         )
 
 
@@ -81,9 +83,11 @@ def write_evidence(
     """output.xml (with the verdict), log.html, report.html and the JUnit files; the dashboard's
     update, started on output.xml (None when there is no output.xml or in a dry run)."""
     properties = verdict_properties(decision, publication.run_id, publication.target)
+    properties["overrides"] = redact("; ".join(publication.overrides))
     dashboard = None
     if result is not None:
         metadata = verdict_metadata(decision, results, publication.run_id, publication.target)
+        metadata["Overrides"] = redact("; ".join(publication.overrides)) or "none: the repository's defaults"
         problem = write_output(result, publication.run_dir, metadata)
         if problem is None and not publication.options.dryrun:
             dashboard = DashboardUpdate(publication.options.results_dir).begin(
@@ -153,6 +157,11 @@ def publish(
             "reason": redact(decision.reason),
             "partial": [redact(note) for note in decision.partial],
             "waived": [redact(note) for note in decision.waived],
+            "loosened": [redact(note) for note in decision.loosened],
+            "overrides": publication.overrides,
+            "profile": results.profile.profiles,
+            "users_left_behind": [redact(user) for user in results.profile.users_left_behind],
+            "cleanup_problems": [redact(problem) for problem in results.profile.cleanup_problems],
             "counts": counts,
             "duration_seconds": round(duration, 3),
             "flaky": flaky_names,

@@ -5,26 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from smoke_runner.decide.verdict import ACTIONS, WORKFLOW_SUITE, Decision, percent
+from smoke_runner.decide.verdict import ACTIONS, RULES, WORKFLOW_SUITE, Decision, percent
 from smoke_runner.domain.model import RunResults, one_line
 from smoke_runner.domain.redaction import redact
 from smoke_runner.publish.history import Trend
 
-RULES = """Verdict rules (first match wins):
-  preflight failed, time limit reached, a suite did not run,
-  or nothing passed/failed                                        -> ROLLBACK   (exit 30)
-  a security check failed (a test tagged 'security': authentication,
-  tenant isolation, secrets; in any suite), whatever the pass rate -> ROLLBACK   (exit 30)
-  any health test failed (after the re-run)                       -> ROLLBACK   (exit 30)
-  workflow pass rate = passed/(passed+failed), skips excluded:
-     < 50%                                                        -> ROLLBACK   (exit 30)
-     50% .. 80% (both inclusive)                                  -> INVESTIGATE (exit 20)
-     > 80% and < 100%                                             -> MONITOR    (exit 10)
-  a test passed only on the re-run (flaky; counts as passed in
-  the pass rate, named in the reason)                             -> MONITOR    (exit 10)
-  every test that ran passed at its first attempt                 -> PROCEED    (exit 0)
-  A test that ended SKIP after a failure (robot:skip-on-failure) counts as failed.
-  A test that SKIPs as "not offered by this deployment" is not applicable: a skip like any other."""
+
+def rules_text() -> str:
+    """The decision table (``decide.verdict.RULES``) as the summary prints it."""
+    lines = ["Verdict rules (first match wins):"]
+    for number, rule in enumerate(RULES, 1):
+        lines.append(f"  {number:>2}. {rule.when} -> {rule.verdict.name} (exit {rule.verdict.exit_code})")
+    lines.append("  A run that leaves tests out is partial: the verdict says so and names what was left out.")
+    return "\n".join(lines)
 
 
 def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str, str]:
@@ -38,6 +31,7 @@ def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str
             "partial": "true" if decision.partial else "false",
             "left_out": "; ".join(decision.partial),
             "waived": "; ".join(decision.waived),
+            "loosened": "; ".join(decision.loosened),
             "run_id": run_id,
             "target": target,
         }.items()
@@ -81,6 +75,7 @@ class RunInfo:
     dialect: str = "contract"  # the demo API's dialect (shown only with demo)
     artifacts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)  # variables set from outside the repository's defaults
 
 
 def render_summary(
@@ -102,6 +97,9 @@ def render_summary(
         f"Reason:       {decision.reason}",
         *[f"Partial:      {note}" for note in decision.partial],
         *[f"Waived:       {note}" for note in decision.waived],
+        *[f"Loosened:     {note}" for note in decision.loosened],
+        *profile_lines(results),
+        *[f"Override:     {item}" for item in info.overrides],
         f"Pass rate:    workflows {percent(decision.workflow_pass_rate)}",
         *[f"Applicable:   {note}" for note in results.applicability_notes(WORKFLOW_SUITE)],
         "",
@@ -132,8 +130,18 @@ def render_summary(
     lines += ["", *render_trend(trend, history)]
     if info.artifacts:
         lines += ["", "Artifacts:", *[f"  {name}" for name in info.artifacts]]
-    lines += ["", RULES, ""]
+    lines += ["", rules_text(), ""]
     return redact("\n".join(lines))
+
+
+def profile_lines(results: RunResults) -> list[str]:
+    """The API profile of the run and what its clean-up left behind (ids), for the summary."""
+    record = results.profile
+    lines = [f"Profile:      {', '.join(record.profiles)}"] if record.profiles else []
+    lines += [f"Cleanup:      {line}" for line in record.cleanup]
+    lines += [f"Left behind:  {user}" for user in record.users_left_behind]
+    lines += [f"Not cleaned:  {problem}" for problem in record.cleanup_problems]
+    return lines
 
 
 def render_trend(trend: Trend | None, history: list[dict[str, Any]]) -> list[str]:

@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from smoke_runner.decide.verdict import Verdict, decide
+from smoke_runner.decide.evidence import Evidence
+from smoke_runner.decide.verdict import RULES, Verdict, decide
 from smoke_runner.domain.model import FAIL, PASS, SKIP, RunResults, SuiteResult
 from smoke_runner.domain.model import TestResult as Result
 
@@ -115,3 +116,50 @@ def test_a_health_only_run_is_judged_on_health_alone() -> None:
     decision = decide(results(suite("health", passed=11)))
     assert decision.verdict is Verdict.PROCEED
     assert decision.workflow_pass_rate is None
+
+
+def _results(*tests: tuple[str, str, str], flaky: str = "") -> RunResults:
+    """Suites of (suite, name, status) tests; the test named ``flaky`` passed only on the re-run."""
+    suites: dict[str, SuiteResult] = {}
+    for suite, name, status in tests:
+        tags = ("security",) if name.startswith("Secure") else ()
+        suites.setdefault(suite, SuiteResult(suite, suite.title())).tests.append(
+            Result(suite, name, f"Smoke.{suite.title()}", status, tags=tags, flaky=name == flaky)
+        )
+    return RunResults(list(suites.values()))
+
+
+def _workflows(passed: int, failed: int) -> RunResults:
+    return _results(
+        ("health", "Api Is Up", PASS),
+        *[("workflows", f"Flow {index}", PASS) for index in range(passed)],
+        *[("workflows", f"Broken {index}", FAIL) for index in range(failed)],
+    )
+
+
+#: One case of each rule of RULES, in the table's order: (arguments of decide, the rule's number).
+RULE_CASES = [
+    ({"results": _workflows(1, 0), "preflight_error": "refused"}, 1),
+    ({"results": _workflows(1, 0), "time_limit_error": "900 s"}, 2),
+    ({"results": _workflows(1, 0), "evidence": Evidence(problems=["suite health tested elsewhere"])}, 3),
+    ({"results": RunResults([SuiteResult("health", "Health", ran=False)])}, 4),
+    ({"results": _results(("health", "Api Is Up", SKIP))}, 5),
+    ({"results": _results(("health", "Secure Headers", FAIL), ("workflows", "Flow", PASS))}, 6),
+    ({"results": _results(("health", "Api Is Up", FAIL), ("workflows", "Flow", PASS))}, 7),
+    ({"results": _workflows(1, 3)}, 8),
+    ({"results": _workflows(4, 1)}, 9),
+    ({"results": _workflows(9, 1)}, 10),
+    ({"results": _results(("health", "Api Is Up", PASS), ("workflows", "Flow", PASS), flaky="Flow")}, 11),
+    ({"results": _workflows(2, 0), "evidence": Evidence(caps=["1 security check(s) did not run"])}, 12),
+    ({"results": _workflows(2, 0)}, 13),
+]
+
+
+def test_every_rule_of_the_table_is_the_one_decide_applies() -> None:
+    """RULES is the verdict table (the README's, the summary's): each row, in order, is what decide
+    applies to a case made for it, with the row's verdict."""
+    assert [number for _, number in RULE_CASES] == list(range(1, len(RULES) + 1))
+    for arguments, number in RULE_CASES:
+        decision = decide(**arguments)  # type: ignore[arg-type]
+        assert decision.rule == number, (number, RULES[number - 1].when, decision.reason)
+        assert decision.verdict is RULES[number - 1].verdict, (number, decision)
