@@ -3,6 +3,7 @@
 ``throwaway_run``: ``run_smoke.sh`` on two small suites (SMOKE_SUITES_DIR) against a local HTTP
 server, in a few seconds: a test that passes, one that fails at both attempts with two different
 messages, one that is skipped, and one that fails once and passes on the re-run (flaky).
+Either with runner options, e.g. ``GITLAB_FLAVOUR`` (the JUnit files GitLab reads right).
 ``demo_run``: ``run_smoke.sh --demo`` with the reference API's faults ``flaky_once`` (a workflow
 passes only on the re-run) and ``missing_security_headers`` (a health check fails twice): the real
 suites, as a CI job produces them.
@@ -10,6 +11,7 @@ suites, as a CI job produces them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ Api Is Up
     Log    up
 Database Is Up
     [Documentation]    Fails at both attempts, with a different message each time.
-    [Tags]    health
+    [Tags]    health    guards:database_down -> database is    guards-with:DATABASE_SAMPLES=3
     ${seen} =    Evaluate    os.path.exists(os.environ['FAIL_MARKER'])    modules=os
     IF    not ${seen}
         Evaluate    open(os.environ['FAIL_MARKER'], 'w').close()    modules=os
@@ -54,6 +56,8 @@ Counter Tracking Flow
     END
 """ + "".join(f"Flow Number {number}\n    [Documentation]    Passes.\n    Log    ok\n" for number in range(1, 10))
 
+#: The runner option that writes the JUnit files in GitLab's flavour (smoke_runner/publish/junit.py).
+GITLAB_FLAVOUR = ("--junit-flavour", "gitlab")
 #: The tests of the throwaway run by what happens to them.
 PASSED = "Api Is Up"
 FAILED_TWICE = "Database Is Up"
@@ -85,7 +89,9 @@ class Run:
         return sorted(path for path in self.folder.glob("*_*.xml") if path.name != "output.xml")
 
 
-def throwaway_run(work: Path) -> Run:
+def throwaway_run(work: Path, args: Sequence[str] = ()) -> Run:
+    """The throwaway run with the runner options ``args``, run from ``work`` (as a CI job runs from its
+    project folder: the run folder is ``results/<run>/`` relative to it)."""
     suites = work / "suites"
     suites.mkdir(parents=True)
     (suites / "health.robot").write_text(HEALTH, encoding="utf-8")
@@ -93,8 +99,9 @@ def throwaway_run(work: Path) -> Run:
     target = AlertReceiver()  # answers GET with 501: any HTTP answer passes the preflight
     try:
         run = run_runner(
-            [],
+            list(args),
             work / "results",
+            cwd=work,
             env={
                 "SMOKE_SUITES_DIR": str(suites),
                 "PRODUCTION_URL": target.url,
@@ -108,7 +115,7 @@ def throwaway_run(work: Path) -> Run:
     return Run(run.run_dir, run.returncode, run.console)
 
 
-def demo_run(work: Path) -> Run:
-    run = run_runner(["--demo"], work / "results", env={"LATTICE_FAULTS": DEMO_FAULTS}, timeout=300)
+def demo_run(work: Path, args: Sequence[str] = ()) -> Run:
+    run = run_runner(["--demo", *args], work / "results", env={"LATTICE_FAULTS": DEMO_FAULTS}, timeout=300, cwd=work)
     assert run.returncode == 30, f"the demo run should roll back (a health check failed twice):\n{run.console}"
     return Run(run.run_dir, run.returncode, run.console)
