@@ -119,3 +119,52 @@ def demo_run(work: Path, args: Sequence[str] = ()) -> Run:
     run = run_runner(["--demo", *args], work / "results", env={"LATTICE_FAULTS": DEMO_FAULTS}, timeout=300, cwd=work)
     assert run.returncode == 30, f"the demo run should roll back (a health check failed twice):\n{run.console}"
     return Run(run.run_dir, run.returncode, run.console)
+
+
+#: The environments of the matrix runs and the verdict each gets.
+MATRIX = {"staging": 10, "production": 30, "eu-canary": 30}
+
+
+def matrix_runs(work: Path) -> dict[str, Run]:
+    """One run per environment of ``MATRIX``, each in ``results/<environment>/`` of ``work`` as the CI
+    matrix examples lay them out: ``staging`` passes every test (MONITOR: the throwaway suites are not
+    the repository's), ``production`` is the throwaway run (a health check fails twice: ROLLBACK),
+    ``eu-canary``'s target does not answer (its preflight fails: no output.xml)."""
+    suites = work / "suites"
+    suites.mkdir(parents=True)
+    (suites / "health.robot").write_text(HEALTH, encoding="utf-8")
+    (suites / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
+    passing = work / "passing"
+    passing.mkdir()
+    (passing / "health.robot").write_text(
+        HEALTH.split("Database Is Up")[0] + "Database Is Up\n    [Documentation]    Passes.\n    Log    up\n",
+        encoding="utf-8",
+    )
+    (passing / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
+    target = AlertReceiver()
+    closed = AlertReceiver()
+    closed.close()  # a port that no longer answers
+    runs = {}
+    try:
+        for environment, suites_dir, url in (
+            ("staging", passing, target.url),
+            ("production", suites, target.url),
+            ("eu-canary", suites, closed.url),
+        ):
+            run = run_runner(
+                ["--environment", environment],
+                work / "results" / environment,
+                cwd=work,
+                env={
+                    "SMOKE_SUITES_DIR": str(suites_dir),
+                    "PRODUCTION_URL": url,
+                    "FLAKY_MARKER": str(work / f"{environment}.flaky"),
+                    "FAIL_MARKER": str(work / f"{environment}.fail"),
+                    "PREFLIGHT_TIMEOUT": "2",
+                },
+            )
+            assert run.returncode == MATRIX[environment], f"{environment}:\n{run.console}"
+            runs[environment] = Run(run.run_dir, run.returncode, run.console)
+    finally:
+        target.close()
+    return runs
