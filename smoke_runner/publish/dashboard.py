@@ -13,12 +13,14 @@ and its own artifacts; the runner then waits for it (``DashboardUpdate.finish``,
 robotdashboard names a run by its output file (the file name without ``output_`` and ``.xml``) and
 takes run tags after the path (``--outputpath PATH:TAG``): a run of the gate is handed to it as a link
 ``output_<environment>_<run>.xml`` (in a temporary folder, removed afterwards) with its verdict as
-the tag, so the dashboard lists ``staging_20260101_120000`` tagged ``ROLLBACK``, not ``output``.
+the tag, so the dashboard lists ``staging_20260101_120000`` tagged ``ROLLBACK``, not ``output``. Its
+settings on first load (``--jsonconfig``, ``DASHBOARD_SETTINGS``) label runs by that name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -42,6 +44,9 @@ DASHBOARD_TIMEOUT = 120.0
 #: unbounded, a canary every 5 minutes would spend seconds on it after every run within a day.
 RUNS_VARIABLE = "SMOKE_DASHBOARD_RUNS"
 DEFAULT_RUNS = 30
+#: The dashboard's settings on first load (its settings dialog changes them in the browser): runs
+#: are labelled by their alias, ``<environment>_<run>``.
+DASHBOARD_SETTINGS = {"show": {"aliases": "alias"}}
 
 
 def robotdashboard_command(bin_dir: Path | None = None) -> str | None:
@@ -94,10 +99,12 @@ def dashboard_arguments(
     environment: str | None = None,
     keep: int = DEFAULT_RUNS,
     tags: Sequence[str] = (),
+    settings: Path | None = None,
 ) -> list[str]:
     """robotdashboard's arguments: add ``outputs`` to ``database`` (each with the run ``tags``),
-    remove all but the newest ``keep`` runs (0: none), and write ``html`` (dependencies embedded)."""
-    args: list[str] = []
+    remove all but the newest ``keep`` runs (0: none), and write ``html`` (dependencies embedded,
+    ``settings`` the JSON of its settings on first load)."""
+    args: list[str] = ["--jsonconfig", str(settings)] if settings else []
     for output in outputs:
         args += ["--outputpath", ":".join([str(output), *tags])]
     if environment:
@@ -131,7 +138,7 @@ class DashboardUpdate:
     before: int | None = None  # the page's modification time before the update (None: no page)
     deadline: float = 0.0
     output: list[IO[bytes]] = field(default_factory=list)  # its stdout and stderr (temporary files)
-    links: Path | None = None  # the temporary folder of the named links to the outputs
+    links: Path | None = None  # a temporary folder: the settings file and the named links to the outputs
 
     @property
     def html(self) -> Path:
@@ -148,8 +155,10 @@ class DashboardUpdate:
             return self
         database, html = self.results_dir / DATABASE_FILE, self.html
         tags: list[str] = []
+        self.links = Path(tempfile.mkdtemp(prefix="smoke-dashboard-"))
+        settings = self.links / "settings.json"
+        settings.write_text(json.dumps(DASHBOARD_SETTINGS), encoding="utf-8")
         if run is not None:
-            self.links = Path(tempfile.mkdtemp(prefix="smoke-dashboard-"))
             outputs, tags = [run.link(output, self.links) for output in outputs], [run.verdict]
         self.before = html.stat().st_mtime_ns if html.exists() else None
         if self.timeout is None:
@@ -158,7 +167,7 @@ class DashboardUpdate:
         self.output = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]  # noqa: SIM115 - closed by finish/stop
         try:
             self.process = subprocess.Popen(  # noqa: S603 - our own tool with our own arguments
-                [command, *dashboard_arguments(outputs, database, html, environment, runs_kept(), tags)],
+                [command, *dashboard_arguments(outputs, database, html, environment, runs_kept(), tags, settings)],
                 cwd=self.results_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=self.output[0],

@@ -121,6 +121,33 @@ def demo_run(work: Path, args: Sequence[str] = ()) -> Run:
     return Run(run.run_dir, run.returncode, run.console)
 
 
+def monitor_run(work: Path) -> Run:
+    """Every test passes, one only on the re-run (flaky): MONITOR with a green report.html."""
+    suites = work / "passing"
+    _write_passing_suites(suites)
+    target = AlertReceiver()
+    try:
+        run = run_runner(
+            ["--environment", "staging"],
+            work / "results",
+            cwd=work,
+            env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url, "FLAKY_MARKER": str(work / "flaky")},
+        )
+    finally:
+        target.close()
+    assert run.returncode == 10, run.console
+    return Run(run.run_dir, run.returncode, run.console)
+
+
+def _write_passing_suites(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "health.robot").write_text(
+        HEALTH.split("Database Is Up")[0] + "Database Is Up\n    [Documentation]    Passes.\n    Log    up\n",
+        encoding="utf-8",
+    )
+    (folder / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
+
+
 #: The environments of the matrix runs and the verdict each gets.
 MATRIX = {"staging": 10, "production": 30, "eu-canary": 30}
 
@@ -135,12 +162,7 @@ def matrix_runs(work: Path) -> dict[str, Run]:
     (suites / "health.robot").write_text(HEALTH, encoding="utf-8")
     (suites / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
     passing = work / "passing"
-    passing.mkdir()
-    (passing / "health.robot").write_text(
-        HEALTH.split("Database Is Up")[0] + "Database Is Up\n    [Documentation]    Passes.\n    Log    up\n",
-        encoding="utf-8",
-    )
-    (passing / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
+    _write_passing_suites(passing)
     target = AlertReceiver()
     closed = AlertReceiver()
     closed.close()  # a port that no longer answers
