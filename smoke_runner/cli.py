@@ -22,7 +22,7 @@ from smoke_runner.configure.options import DEMO_DIALECTS, DEPRECATED_TAG, SUITE_
 from smoke_runner.configure.passthrough import OptionError, checked_variablefile, parse_passthrough
 from smoke_runner.decide.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 from smoke_runner.domain.redaction import redact
-from smoke_runner.merge.matrix import MergeError, merge_runs
+from smoke_runner.merge.matrix import MergeError, merge_runs, merged_dashboard
 from smoke_runner.pipeline import run
 from smoke_runner.processes.guard import Guard
 from smoke_runner.publish import console
@@ -157,6 +157,12 @@ def build_merge_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit with code 2")
     parser.add_argument("--out", metavar="DIR", help="the folder to write the merged report into (created)")
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="also add each run to DIR/dashboard.db and build DIR/dashboard.html (robotdashboard): runs named "
+        "<environment>_<run>, tagged with their verdict, filterable by environment",
+    )
     parser.add_argument("runs", nargs="*", metavar="RUN_DIR", help="run folders (results/<environment>/<run>/)")
     return parser
 
@@ -181,6 +187,9 @@ def merge_main(argv: Sequence[str]) -> int:
     for record in records:
         console.step(f"{record.environment} ({record.folder}): {redact(record.describe())}")
     console.step(f"Merged {len(records)} run(s) into {namespace.out}: overall verdict {verdict.name}")
+    if namespace.dashboard:
+        for problem in merged_dashboard(records, Path(namespace.out)):
+            console.warning(problem)
     return 0
 
 

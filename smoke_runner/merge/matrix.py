@@ -222,3 +222,24 @@ def merge_runs(folders: Sequence[Path], out: Path) -> tuple[Verdict, list[RunRec
     if problem:
         raise MergeError(problem)
     return verdict, records
+
+
+def merged_dashboard(records: Sequence[RunRecord], out: Path) -> list[str]:
+    """Add each run of ``records`` that has an output.xml to ``out``'s dashboard (``dashboard.db``,
+    ``dashboard.html``), named ``<environment>_<run>`` and tagged with its verdict; the warnings."""
+    from smoke_runner.publish.dashboard import DashboardRun, DashboardUpdate, finish_update, runs_kept
+
+    try:
+        runs_kept()
+    except ValueError as error:
+        return [f"no dashboard: {error}"]
+    problems = []
+    for record in records:
+        output = record.output
+        if output is None or record.verdict is None:
+            continue
+        run = DashboardRun(record.environment, record.folder.resolve().name, record.verdict.name)
+        problem = finish_update(DashboardUpdate(out.resolve()).begin([output.resolve()], record.environment, run=run))
+        if problem:
+            problems.append(problem)
+    return problems

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -121,6 +122,11 @@ def test_observation_6_the_gitlab_matrix_merge_job(matrix: Path) -> None:
     _check_merged(matrix / "merged", ENVIRONMENTS)
     assert (matrix / "merged" / "dashboard.html").is_file(), ran.stdout + ran.stderr
     assert "overall verdict ROLLBACK" in ran.stdout, ran.stdout
+    # observation 8: the merged dashboard names each run <environment>_<run> and tags it with its verdict
+    with sqlite3.connect(matrix / "merged" / "dashboard.db") as database:
+        runs = sorted(database.execute("SELECT run_alias, tags FROM runs").fetchall())
+    folders = {name: next((matrix / "results" / name).glob("2*")).name for name in ENVIRONMENTS}
+    assert runs == [(f"production_{folders['production']}", "ROLLBACK"), (f"staging_{folders['staging']}", "MONITOR")]
 
 
 def test_observation_6_the_jenkins_matrix_merge_stage(matrix: Path, tmp_path: Path) -> None:
