@@ -21,9 +21,12 @@ from smoke_runner.canary import (
 from smoke_runner.configure.options import DEMO_DIALECTS, DEPRECATED_TAG, SUITE_NAMES, Options
 from smoke_runner.configure.passthrough import OptionError, checked_variablefile, parse_passthrough
 from smoke_runner.decide.verdict import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+from smoke_runner.domain.redaction import redact
+from smoke_runner.merge.matrix import MergeError, merge_runs, merged_dashboard
 from smoke_runner.pipeline import run
 from smoke_runner.processes.guard import Guard
 from smoke_runner.publish import console
+from smoke_runner.publish.junit import FLAVOUR_VARIABLE, STRICT, check_flavour
 from smoke_runner.publish.metrics import ENVIRONMENT_VARIABLE, EnvironmentNameError, check_environment
 
 _T = TypeVar("_T")
@@ -45,7 +48,8 @@ Other options are passed through to robot if they are on the allow-list (any spe
 accepts, also in --argumentfile/-A files and ROBOT_OPTIONS): --test/--task, --include/--exclude,
 --variable NAME:VALUE and --variablefile (except for the protected variables BASE_URL, TLS_VERIFY,
 CA_BUNDLE, TEST_PASSWORD, ... which come from the environment), --settag (not robot:* tags),
---loglevel, --metadata, --tagdoc, --tagstat*, --expandkeywords, --maxerrorlines, --maxassignlength.
+--loglevel, --metadata, --tagdoc, --tagstat*, --expandkeywords, --maxerrorlines, --maxassignlength,
+--listener (Allure's allure_robotframework[:FOLDER], or a listener file of listeners/: --listener NAME).
 Anything else (pabot's --shard/--testlevelsplit/--argumentfileN, robot's --skip*, --dryrun, ...)
 is refused with exit code 2.
 
@@ -55,6 +59,7 @@ Exit codes: 0 PROCEED, 10 MONITOR, 20 INVESTIGATE, 30 ROLLBACK,
               that found errors in the suites), 130 interrupted, 1 internal error of the runner.
 Artifacts:  results/<timestamp>/{output.xml,log.html,report.html,health_<ts>.xml,workflows_<ts>.xml,
             summary_<ts>.txt,metrics_<ts>.prom}, results/latest, results/history.jsonl
+Merge:      run_smoke merge --out DIR RUN_DIR...   (one report of several environments' runs)
 Docs:       docs/runner.md, docs/ci.md"""
 
 
@@ -139,8 +144,65 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--results-dir", metavar="DIR", help="where run folders go (default: $SMOKE_RESULTS_DIR or <repo>/results)"
     )
+    parser.add_argument(
+        "--junit-flavour",
+        type=_checked(check_flavour),
+        metavar="{strict,gitlab}",
+        help=f"the JUnit files' flavour (default: ${FLAVOUR_VARIABLE}, else strict): strict validates against "
+        "the strict xunit schema (Jenkins); gitlab adds what GitLab's reader shows (file, log.html "
+        "attachment, flaky in the name)",
+    )
     _add_monitoring_options(parser)
     return parser
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    """The parser of ``merge`` (``python -m smoke_runner merge --out DIR RUN_DIR...``)."""
+    parser = _Parser(
+        prog="run_smoke merge",
+        description="Merge the run folders of several environments (a CI matrix) into one output.xml, "
+        "log.html and report.html: a child suite per environment, named by it, the overall verdict (the "
+        "worst) on top, no guards:* tag statistics. Also a run whose preflight failed (no output.xml). "
+        "Exit code 0 once the report is written, 2 for a usage error. See docs/ci.md.",
+        add_help=False,
+        allow_abbrev=False,
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit with code 2")
+    parser.add_argument("--out", metavar="DIR", help="the folder to write the merged report into (created)")
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="also add each run to DIR/dashboard.db and build DIR/dashboard.html (robotdashboard): runs named "
+        "<environment>_<run>, tagged with their verdict, filterable by environment",
+    )
+    parser.add_argument("runs", nargs="*", metavar="RUN_DIR", help="run folders (results/<environment>/<run>/)")
+    return parser
+
+
+def merge_main(argv: Sequence[str]) -> int:
+    """``merge``: write the merged report; return the exit code."""
+    parser = build_merge_parser()
+    try:
+        namespace = parser.parse_args(list(argv))
+        if namespace.help:
+            console.usage(parser.format_help())
+            return EXIT_USAGE
+        if not namespace.out:
+            raise UsageError("--out DIR is required: the folder the merged report is written to")
+        if not namespace.runs:
+            raise UsageError("no RUN_DIR given: name the run folders to merge (results/<environment>/<run>/)")
+        verdict, records = merge_runs([Path(run) for run in namespace.runs], Path(namespace.out))
+    except (UsageError, MergeError) as error:
+        console.error(str(error))
+        console.usage(parser.format_usage().rstrip())
+        return EXIT_USAGE
+    for record in records:
+        console.step(f"{record.environment} ({record.folder}): {redact(record.describe())}")
+    console.step(f"Merged {len(records)} run(s) into {namespace.out}: overall verdict {verdict.name}")
+    if namespace.dashboard:
+        for problem in merged_dashboard(records, Path(namespace.out)):
+            console.warning(problem)
+    return 0
 
 
 def _add_monitoring_options(parser: argparse.ArgumentParser) -> None:
@@ -250,6 +312,11 @@ def parse_options(argv: Sequence[str]) -> Options | None:
     except OptionError as error:
         raise UsageError(str(error)) from None
     include = [*namespace.include, *passthrough.include]
+    flavour = namespace.junit_flavour or os.environ.get(FLAVOUR_VARIABLE, "").strip() or STRICT
+    try:
+        check_flavour(flavour)
+    except ValueError as error:
+        raise UsageError(f"{FLAVOUR_VARIABLE}: {error}") from None
     results_dir = namespace.results_dir or os.environ.get("SMOKE_RESULTS_DIR") or str(REPO_ROOT / "results")
     return Options(
         demo=namespace.demo,
@@ -266,6 +333,8 @@ def parse_options(argv: Sequence[str]) -> Options | None:
         passthrough=passthrough.args,
         check_profile=namespace.check_profile,
         draft_profile=Path(namespace.draft_profile).expanduser().resolve() if namespace.draft_profile else None,
+        listeners=passthrough.listeners,
+        junit_flavour=flavour,
         **_monitoring_options(namespace),  # type: ignore[arg-type]
     )
 
@@ -277,6 +346,8 @@ def _raise_interrupt(signum: int, _frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the smoke tests; return the exit code (see docs/runner.md)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["merge"]:
+        return merge_main(argv[1:])
     parser = build_parser()
     # Ctrl-C and CI cancellation (SIGTERM) stop pabot and the demo API, then exit 130. SIGINT is
     # installed explicitly: shells start background jobs with SIGINT ignored.

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from smoke_runner.canary import CanaryError, run_canary
 from smoke_runner.configure.options import Options
-from smoke_runner.configure.passthrough import overrides
+from smoke_runner.configure.passthrough import listener_options, overrides
 from smoke_runner.configure.profile import ProfileInUse, profile_in_use, robot_copies
 from smoke_runner.configure.settings import (
     ConfigurationError,
@@ -386,7 +386,7 @@ def execute(context: RunContext) -> Execution:
     plan = ExecutionPlan(
         sources=list(running.values()),
         processes=options.processes,
-        robot_options=robot_options(options),
+        robot_options=[*robot_options(options), *listener_options(options.listeners, context.run_dir)],
         env=child_environment(
             os.environ,
             {"PRODUCTION_URL": context.target.url, "SMOKE_RUN_ID": context.run_id, **context.target.env},

@@ -542,6 +542,10 @@ class MaskingListener:
     """Listener (API v3) that masks secrets in everything Robot Framework records."""
 
     ROBOT_LISTENER_API_VERSION = 3
+    #: Called before every other listener (Robot Framework 7 calls the highest priority first, and
+    #: command-line listeners before library listeners of the same priority): what Allure or a team's
+    #: listener (--listener) receives is masked already.
+    ROBOT_LISTENER_PRIORITY = 1000
 
     def __init__(self) -> None:
         register_environment_secrets()

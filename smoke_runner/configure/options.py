@@ -32,6 +32,8 @@ class Options:
     rerun: bool = True
     results_dir: Path = REPO_ROOT / "results"
     passthrough: list[str] = field(default_factory=list)  # other allowed robot options, canonical
+    listeners: list[str] = field(default_factory=list)  # allowed --listener values, checked (configure/passthrough.py)
+    junit_flavour: str = "strict"  # the JUnit files' flavour: strict or gitlab (publish/junit.py)
     # watching deployments over time (docs/monitoring.md)
     environment: str | None = None  # --environment / $SMOKE_ENVIRONMENT (None: derived from the target)
     every: float | None = None  # canary mode: seconds between run starts

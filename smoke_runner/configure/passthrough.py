@@ -12,6 +12,10 @@ Protected variables (``PROTECTED_VARIABLES``) decide what is tested and how; the
 environment only and can be set neither with ``--variable`` nor by a ``--variablefile`` (each
 variable file is loaded with Robot's own variable-file loader and refused if it sets one).
 
+Listeners (``--listener``) are allowed from an allow-list (``check_listener``): Allure's
+(``allure_robotframework``, writing into the run folder's ``allure-results/`` unless given a folder)
+and a team's own listener files in the repository's ``listeners/`` folder, reviewed like the rest of
+the repository. A listener sees everything a run records, after SmokeLibrary's masking listener.
 """
 
 from __future__ import annotations
@@ -67,9 +71,16 @@ ALLOWED = (
     "expandkeywords",
     "maxerrorlines",
     "maxassignlength",
+    "listener",  # allure_robotframework, or a file in listeners/ (check_listener)
 )
 #: Handled separately by the runner (kept out of ``PassThrough.args``).
-_SELECTION = ("test", "task", "include", "exclude", "variablefile")
+_SELECTION = ("test", "task", "include", "exclude", "variablefile", "listener")
+#: Allure's Robot Framework listener (pip install allure-robotframework), allowed by its module name.
+ALLURE_LISTENER = "allure_robotframework"
+#: Where Allure's listener writes, in the run folder, when it is given no folder.
+ALLURE_RESULTS = "allure-results"
+#: The folder of a team's own listeners: ``--listener NAME`` takes ``listeners/NAME.py``.
+LISTENERS_DIR = REPO_ROOT / "listeners"
 
 #: Robot options the runner sets itself.
 MANAGED = (
@@ -139,6 +150,8 @@ RESERVED_METADATA = frozenset(
         "Waived Security Checks",
         "Run Evidence",
         "Overrides",
+        "Environment",
+        "Flaky Tests",
     )
 )
 
@@ -171,6 +184,7 @@ class PassThrough:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     variablefiles: list[str] = field(default_factory=list)  # resolved, checked (``path[:arg...]``)
+    listeners: list[str] = field(default_factory=list)  # allowed, resolved (``check_listener``)
     args: list[str] = field(default_factory=list)  # the other allowed options, canonical --name=value
 
 
@@ -315,6 +329,60 @@ def checked_variablefile(text: str) -> str:
     return ":".join([str(path), *file_args])
 
 
+def check_listener(text: str) -> str:
+    """``text`` (``--listener NAME[:ARG...]``) when it names an allowed listener, in the form the
+    runner hands on: ``allure_robotframework[:FOLDER]`` (the folder made absolute: the robot
+    processes run elsewhere), or the absolute path of a file in ``listeners/`` (given as ``NAME``,
+    ``NAME.py`` or its path) with its arguments. Anything else raises ``OptionError``."""
+    from robot.utils import split_args_from_name_or_path
+
+    from smoke_runner.domain.redaction import redact
+
+    if redact(text) != text:
+        raise OptionError("--listener: its arguments hold a secret; a listener reads secrets from the environment")
+    name, args = split_args_from_name_or_path(text)
+    if name == ALLURE_LISTENER:
+        import importlib.util
+
+        if importlib.util.find_spec(ALLURE_LISTENER) is None:
+            raise OptionError(
+                f"--listener {ALLURE_LISTENER}: Allure's listener is not installed "
+                "(pip install allure-robotframework into the runner's Python)"
+            )
+        if len(args) > 1:
+            raise OptionError(f"--listener {ALLURE_LISTENER} takes one argument, its results folder")
+        return _listener_spec(name, [str(Path(args[0]).expanduser().resolve())] if args else [])
+    folder = LISTENERS_DIR.resolve()
+    for candidate in (Path(name).expanduser(), REPO_ROOT / name, LISTENERS_DIR / name, LISTENERS_DIR / f"{name}.py"):
+        if candidate.suffix == ".py" and candidate.is_file():
+            path = candidate.resolve()
+            if path.parent == folder:
+                return _listener_spec(str(path), args)
+    raise OptionError(
+        f"--listener {name} is not allowed: only {ALLURE_LISTENER} (Allure) and the listener files in "
+        f"{folder} (--listener NAME for listeners/NAME.py) are (see docs/runner.md#listeners)"
+    )
+
+
+def _listener_spec(name: str, args: Sequence[str]) -> str:
+    """``name`` and ``args`` as Robot reads ``--listener`` (``;`` between them when an argument holds ``:``)."""
+    if not args:
+        return name
+    separator = ";" if any(":" in arg for arg in args) else ":"
+    if any(separator in arg for arg in args):
+        raise OptionError(f"--listener {name}: an argument holds both ':' and ';', which Robot cannot tell apart")
+    return separator.join([name, *args])
+
+
+def listener_options(listeners: Sequence[str], run_dir: Path) -> list[str]:
+    """The robot options of the checked ``listeners`` for the run in ``run_dir``: Allure without a
+    folder writes into ``run_dir/allure-results``."""
+    return [
+        f"--listener={_listener_spec(spec, [str(run_dir / ALLURE_RESULTS)]) if spec == ALLURE_LISTENER else spec}"
+        for spec in listeners
+    ]
+
+
 def _refuse_pabot_options(args: Sequence[str]) -> None:
     for arg in args:
         if _PABOT_ARGUMENTFILE.match(arg):
@@ -425,6 +493,7 @@ def parse_passthrough(args: Sequence[str], env: Mapping[str, str] | None = None)
         include=_values(given, "include"),
         exclude=_values(given, "exclude"),
         variablefiles=[checked_variablefile(text) for text in _values(given, "variablefile")],
+        listeners=[check_listener(text) for text in _values(given, "listener")],
     )
     for name in given:
         if name not in _SELECTION:

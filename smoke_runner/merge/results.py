@@ -4,6 +4,7 @@ tests that ended SKIP after a failure (counted as failed)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -38,11 +39,12 @@ _SKIP_ON_FAILURE = re.compile(
 )
 
 
-def _plain(message: str) -> str:
-    """A Robot message without the ``*HTML*`` prefix and markup rebot --merge adds."""
+def plain_message(message: str) -> str:
+    """A Robot message without the ``*HTML*`` prefix and the markup (``rebot --merge`` writes such
+    messages), as plain text."""
     if message.startswith("*HTML*"):
         message = re.sub(r"<[^>]+>", " ", message[len("*HTML*") :])
-        message = re.sub(r"\s+", " ", message)
+        message = html.unescape(re.sub(r"\s+", " ", message))
     return message.strip()
 
 
@@ -152,7 +154,7 @@ def skipped_after_failure(test: TestCase, message: str = "") -> bool:
     so), or a step of the test's setup or body ended FAIL before the skip."""
     if test.status != SKIP:
         return False
-    if _SKIP_ON_FAILURE.search(message or _plain(test.message)):
+    if _SKIP_ON_FAILURE.search(message or plain_message(test.message)):
         return True
     steps = [test.setup] if test.has_setup else []
     steps += [step for step in test.body if hasattr(step, "status")]
@@ -180,14 +182,14 @@ def _suite(
         evidence=recorded_evidence(child),
     )
     for test in child.all_tests:
-        status, message, elapsed = test.status, _plain(test.message), test.elapsed_time.total_seconds()
+        status, message, elapsed = test.status, plain_message(test.message), test.elapsed_time.total_seconds()
         flaky, first_message, rerun, rerun_message = False, "", False, ""
         if test.full_name in rerun_tests:
             _, raw, elapsed = rerun_tests[test.full_name]
-            message = rerun_message = _plain(raw)
+            message = rerun_message = plain_message(raw)
             earlier = first_tests.get(test.full_name)
             if earlier and earlier[0] == FAIL:
-                rerun, first_message = True, _plain(earlier[1])
+                rerun, first_message = True, plain_message(earlier[1])
                 flaky = status == PASS
         skipped_on_failure = skipped_after_failure(test, message)
         if skipped_on_failure:

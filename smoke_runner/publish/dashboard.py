@@ -9,11 +9,18 @@ exit code stay what they are. ``robotdashboard`` runs as an ordinary process, st
 ``output.xml`` is written (``DashboardUpdate.begin``), while the runner writes the log, the report
 and its own artifacts; the runner then waits for it (``DashboardUpdate.finish``, within
 ``DASHBOARD_TIMEOUT``).
+
+robotdashboard names a run by its output file (the file name without ``output_`` and ``.xml``) and
+takes run tags after the path (``--outputpath PATH:TAG``): a run of the gate is handed to it as a link
+``output_<environment>_<run>.xml`` (in a temporary folder, removed afterwards) with its verdict as
+the tag, so the dashboard lists ``staging_20260101_120000`` tagged ``ROLLBACK``, not ``output``. Its
+settings on first load (``--jsonconfig``, ``DASHBOARD_SETTINGS``) label runs by that name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +44,9 @@ DASHBOARD_TIMEOUT = 120.0
 #: unbounded, a canary every 5 minutes would spend seconds on it after every run within a day.
 RUNS_VARIABLE = "SMOKE_DASHBOARD_RUNS"
 DEFAULT_RUNS = 30
+#: The dashboard's settings on first load (its settings dialog changes them in the browser): runs
+#: are labelled by their alias, ``<environment>_<run>``.
+DASHBOARD_SETTINGS = {"show": {"aliases": "alias"}}
 
 
 def robotdashboard_command(bin_dir: Path | None = None) -> str | None:
@@ -59,14 +69,44 @@ def runs_kept() -> int:
     return int(raw)
 
 
+@dataclass(frozen=True)
+class DashboardRun:
+    """How the dashboard names and tags a run: ``<environment>_<run>``, tagged with its verdict."""
+
+    environment: str
+    run: str  # the run folder's name, its start time (20260101_120000)
+    verdict: str
+
+    @property
+    def alias(self) -> str:
+        return f"{self.environment}_{self.run}"
+
+    def link(self, output: Path, folder: Path) -> Path:
+        """A link (or, where links are not allowed, a copy) of ``output`` in ``folder`` named so that
+        robotdashboard names the run ``alias``."""
+        link = folder / f"output_{self.alias}.xml"
+        try:
+            link.symlink_to(output.resolve())
+        except (OSError, NotImplementedError):
+            shutil.copyfile(output, link)
+        return link
+
+
 def dashboard_arguments(
-    outputs: Sequence[Path], database: Path, html: Path, environment: str | None = None, keep: int = DEFAULT_RUNS
+    outputs: Sequence[Path],
+    database: Path,
+    html: Path,
+    environment: str | None = None,
+    keep: int = DEFAULT_RUNS,
+    tags: Sequence[str] = (),
+    settings: Path | None = None,
 ) -> list[str]:
-    """robotdashboard's arguments: add ``outputs`` to ``database``, remove all but the newest ``keep``
-    runs (0: none), and write ``html`` (dependencies embedded)."""
-    args: list[str] = []
+    """robotdashboard's arguments: add ``outputs`` to ``database`` (each with the run ``tags``),
+    remove all but the newest ``keep`` runs (0: none), and write ``html`` (dependencies embedded,
+    ``settings`` the JSON of its settings on first load)."""
+    args: list[str] = ["--jsonconfig", str(settings)] if settings else []
     for output in outputs:
-        args += ["--outputpath", str(output)]
+        args += ["--outputpath", ":".join([str(output), *tags])]
     if environment:
         args += ["--customfilters", f"environment={environment}"]
     if keep:
@@ -98,18 +138,28 @@ class DashboardUpdate:
     before: int | None = None  # the page's modification time before the update (None: no page)
     deadline: float = 0.0
     output: list[IO[bytes]] = field(default_factory=list)  # its stdout and stderr (temporary files)
+    links: Path | None = None  # a temporary folder: the settings file and the named links to the outputs
 
     @property
     def html(self) -> Path:
         return self.results_dir / DASHBOARD_FILE
 
-    def begin(self, outputs: Sequence[Path], environment: str | None = None) -> DashboardUpdate:
-        """Start adding ``outputs`` (complete output.xml files) to the database and rebuilding the page."""
+    def begin(
+        self, outputs: Sequence[Path], environment: str | None = None, run: DashboardRun | None = None
+    ) -> DashboardUpdate:
+        """Start adding ``outputs`` (complete output.xml files) to the database and rebuilding the
+        page; with ``run``, the (one) output is named and tagged as ``run`` says."""
         command = robotdashboard_command()
         if command is None:
             self.problem = "robotdashboard is not installed (pip install robotframework-dashboard)"
             return self
         database, html = self.results_dir / DATABASE_FILE, self.html
+        tags: list[str] = []
+        self.links = Path(tempfile.mkdtemp(prefix="smoke-dashboard-"))
+        settings = self.links / "settings.json"
+        settings.write_text(json.dumps(DASHBOARD_SETTINGS), encoding="utf-8")
+        if run is not None:
+            outputs, tags = [run.link(output, self.links) for output in outputs], [run.verdict]
         self.before = html.stat().st_mtime_ns if html.exists() else None
         if self.timeout is None:
             self.timeout = DASHBOARD_TIMEOUT
@@ -117,7 +167,7 @@ class DashboardUpdate:
         self.output = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]  # noqa: SIM115 - closed by finish/stop
         try:
             self.process = subprocess.Popen(  # noqa: S603 - our own tool with our own arguments
-                [command, *dashboard_arguments(outputs, database, html, environment, runs_kept())],
+                [command, *dashboard_arguments(outputs, database, html, environment, runs_kept(), tags, settings)],
                 cwd=self.results_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=self.output[0],
@@ -166,6 +216,9 @@ class DashboardUpdate:
         for stream in self.output:
             stream.close()
         self.output = []
+        if self.links is not None:
+            shutil.rmtree(self.links, ignore_errors=True)
+            self.links = None
 
 
 def update_dashboard(

@@ -23,11 +23,12 @@ from smoke_runner.domain.model import RunResults
 from smoke_runner.domain.redaction import host_only, public_url, redact
 from smoke_runner.publish import console
 from smoke_runner.publish.alerts import build_message, send_alert
-from smoke_runner.publish.dashboard import DashboardUpdate, finish_update
+from smoke_runner.publish.dashboard import DashboardRun, DashboardUpdate, finish_update
 from smoke_runner.publish.history import append_history, failure_records, read_history, trend
-from smoke_runner.publish.junit import write_failure_xunit, write_suite_xunit
+from smoke_runner.publish.junit import Flavour, write_failure_xunit, write_suite_xunit
 from smoke_runner.publish.metrics import RunListener, build_registry, push_metrics, write_metrics
-from smoke_runner.publish.pages import OUTPUT, write_output, write_pages
+from smoke_runner.publish.pages import LOG, OUTPUT, write_output, write_pages
+from smoke_runner.publish.readable import prepare_for_readers
 from smoke_runner.publish.run_folder import update_latest
 from smoke_runner.publish.summary import RunInfo, render_summary, verdict_metadata, verdict_properties
 
@@ -71,6 +72,7 @@ class Publication:
             dryrun=self.options.dryrun,
             demo=self.options.demo,
             dialect=self.options.dialect,
+            environment=self.environment,
             artifacts=sorted({path.name for path in self.run_dir.iterdir()} | {summary_path.name}),
             warnings=self.warnings,
             overrides=self.overrides,
@@ -82,20 +84,24 @@ def write_evidence(
 ) -> DashboardUpdate | None:
     """output.xml (with the verdict), log.html, report.html and the JUnit files; the dashboard's
     update, started on output.xml (None when there is no output.xml or in a dry run)."""
-    properties = verdict_properties(decision, publication.run_id, publication.target)
+    properties = verdict_properties(decision, publication.run_id, publication.target, publication.environment)
     properties["overrides"] = redact("; ".join(publication.overrides))
     dashboard = None
     if result is not None:
+        prepare_for_readers(result, results, decision, publication.environment)
         metadata = verdict_metadata(decision, results, publication.run_id, publication.target)
         metadata["Overrides"] = redact("; ".join(publication.overrides)) or "none: the repository's defaults"
         problem = write_output(result, publication.run_dir, metadata)
         if problem is None and not publication.options.dryrun:
             dashboard = DashboardUpdate(publication.options.results_dir).begin(
-                [publication.run_dir / OUTPUT], publication.environment
+                [publication.run_dir / OUTPUT],
+                publication.environment,
+                run=DashboardRun(publication.environment, publication.run_name, decision.verdict.name),
             )
         problem = problem or write_pages(result, publication.run_dir)
         if problem:
             publication.warnings.append(f"the verdict could not be added to log.html/report.html: {problem}")
+    flavour = Flavour(publication.options.junit_flavour, _artifact_path(publication.run_dir / LOG))
     if publication.preflight_error:
         write_failure_xunit(
             publication.run_dir / f"preflight_{publication.run_name}.xml",
@@ -112,8 +118,20 @@ def write_evidence(
                 publication.run_dir / f"{suite.key}_{publication.run_name}.xml",
                 publication.timestamp,
                 properties=properties,
+                flavour=flavour,
             )
     return dashboard
+
+
+def _artifact_path(path: Path) -> str | None:
+    """``path`` as a CI job's artifacts name it (relative to the working directory, where the job
+    runs; absolute when it lies elsewhere); None when there is no such file."""
+    if not path.is_file():
+        return None
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (OSError, ValueError):
+        return path.as_posix()
 
 
 def publish(

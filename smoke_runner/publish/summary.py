@@ -20,8 +20,9 @@ def rules_text() -> str:
     return "\n".join(lines)
 
 
-def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str, str]:
-    """The verdict as name/value pairs for the JUnit files' ``<properties>`` (secrets redacted)."""
+def verdict_properties(decision: Decision, run_id: str, target: str, environment: str = "") -> dict[str, str]:
+    """The verdict as name/value pairs for the JUnit files' ``<properties>`` (secrets redacted): also
+    what the matrix merge (``python -m smoke_runner merge``) reads of each run folder."""
     return {
         name: redact(value)
         for name, value in {
@@ -34,6 +35,7 @@ def verdict_properties(decision: Decision, run_id: str, target: str) -> dict[str
             "loosened": "; ".join(decision.loosened),
             "run_id": run_id,
             "target": target,
+            "environment": environment,
         }.items()
     }
 
@@ -73,6 +75,7 @@ class RunInfo:
     dryrun: bool = False
     demo: bool = False
     dialect: str = "contract"  # the demo API's dialect (shown only with demo)
+    environment: str = ""  # --environment, $SMOKE_ENVIRONMENT, "demo" or the target's host name
     artifacts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)  # variables set from outside the repository's defaults
@@ -88,6 +91,7 @@ def render_summary(
         f"Run:          {info.run_name} (run id {info.run_id})",
         f"Target:       {info.target}"
         + (f"  (bundled reference API, --demo, {info.dialect} dialect)" if info.demo else ""),
+        *([f"Environment:  {info.environment}"] if info.environment else []),
         f"Started:      {info.started}",
         f"Duration:     {info.duration:.1f} s",
         f"Suites:       {', '.join(info.suites)} ({info.processes} parallel processes)"

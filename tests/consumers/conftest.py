@@ -21,6 +21,13 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_runs.Run]:
 
 
 @pytest.fixture(scope="module")
+def throwaway_gitlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_runs.Run]:
+    """The throwaway run with the JUnit files in GitLab's flavour (``--junit-flavour gitlab``)."""
+    yield _runs.throwaway_run(tmp_path_factory.mktemp("throwaway-gitlab"), _runs.GITLAB_FLAVOUR)
+
+
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_runs.Run]:
-    """A ``--demo`` run with a flaky workflow and a health check that fails twice."""
-    yield _runs.demo_run(tmp_path_factory.mktemp("demo"))
+    """A ``--demo`` run with a flaky workflow and a health check that fails twice, its JUnit files in
+    GitLab's flavour (the full tier reads its output.xml with Jenkins' parser, its JUnit with GitLab's)."""
+    yield _runs.demo_run(tmp_path_factory.mktemp("demo"), _runs.GITLAB_FLAVOUR)

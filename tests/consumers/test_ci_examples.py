@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CI = REPO_ROOT / "ci"
 GITLAB = (CI / "gitlab-ci.yml", CI / "gitlab-ci-matrix.yml")
 MATRIX = (CI / "github-actions-matrix.yml", CI / "gitlab-ci-matrix.yml", CI / "Jenkinsfile.matrix")
-MERGE = re.compile(r"python -m smoke_runner merge --out \S+ \$runs")
+MERGE = re.compile(r"python -m smoke_runner merge --dashboard --out \S+ \$runs")
 PIP_INSTALL = re.compile(r"pip install")
 
 
@@ -88,6 +88,7 @@ def test_observation_6_every_matrix_example_merges_with_the_runners_command() ->
         text = path.read_text(encoding="utf-8")
         assert MERGE.search(text), f"{path.name} does not merge with python -m smoke_runner merge"
         assert not re.search(r"\brebot\b", text), f"{path.name} still calls rebot"
+        assert "robotdashboard" not in text, f"{path.name} builds the dashboard itself (runs named 'output')"
         # the merged folder is what the merge job keeps
         assert "merged" in text
 

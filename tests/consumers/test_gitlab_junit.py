@@ -7,9 +7,11 @@ GitLab's own spec expects of its parser, and reads a real run's ``*_*.xml``; the
 with ActiveSupport and Nokogiri (``gitlab/gitlab_view.rb``), reads the same files and gives exactly
 what the model gives.
 
-The tests named ``test_observation_5_*`` state what GitLab must show once the runner writes what
-GitLab reads; until then they fail, which ``xfail(strict=True)`` records. Remove the marker with the
-runner change: a strict xfail that passes fails the run.
+The tests named ``test_observation_5_*`` state what GitLab shows of what the runner writes: the
+skip reason as text in both flavours; in GitLab's flavour (``--junit-flavour gitlab``, or
+``SMOKE_JUNIT_FLAVOUR=gitlab``; smoke_runner/publish/junit.py) also the file of every test, the
+failed tests' log.html as their attachment, and the flaky test as flaky. The default (strict)
+flavour keeps validating against the strict xunit schema and is read right by junitparser.
 """
 
 from __future__ import annotations
@@ -26,15 +28,12 @@ from tests.consumers import _gitlab_model, _harness, _runs
 from tests.runner.helpers import JUNIT_SCHEMA
 
 SPEC_CASES = Path(__file__).resolve().parent / "fixtures" / "gitlab-junit-spec-cases.json"
-#: The JUnit files of a run that a GitLab job publishes. When the runner writes a GitLab flavour
-#: beside the strict files (issue 24), name its files here; the observation tests then read those.
+#: The JUnit files of a run that a GitLab job publishes. A run with ``--junit-flavour gitlab``
+#: (``_runs.GITLAB_FLAVOUR``, or ``SMOKE_JUNIT_FLAVOUR=gitlab``) writes GitLab's flavour in place of the
+#: strict files, under the same names.
 GITLAB_FLAVOUR_FILES = "*_*.xml"
-PENDING_OBSERVATION_5 = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 24 observation 5: the runner's JUnit still gives GitLab a silent flaky test, no file "
-    "and a skip reason as a Hash (runner change pending)",
-)
+#: How GitLab's flavour names a flaky test (GitLab has no status for it and shows no output of a pass).
+FLAKY_IN_GITLAB = f"{_runs.FLAKY} (flaky)"
 
 
 def gitlab_view(run: _runs.Run) -> dict[str, _gitlab_model.GitlabCase]:
@@ -81,23 +80,64 @@ def test_gitlab_shows_both_failures_of_a_test_that_failed_twice(throwaway: _runs
     assert _runs.FIRST_FAILURE in failed.system_output and _runs.SECOND_FAILURE in failed.system_output, failed
 
 
-@PENDING_OBSERVATION_5
-def test_observation_5_gitlab_shows_the_skip_reason_as_text(throwaway: _runs.Run) -> None:
-    skipped = gitlab_view(throwaway)[_runs.SKIPPED]
+@pytest.mark.parametrize("flavour", ["throwaway", "throwaway_gitlab"])
+def test_observation_5_gitlab_shows_the_skip_reason_as_text(flavour: str, request: pytest.FixtureRequest) -> None:
+    skipped = gitlab_view(request.getfixturevalue(flavour))[_runs.SKIPPED]
     assert isinstance(skipped.system_output, str), f"GitLab gets {skipped.system_output!r}, not a text"
-    assert _runs.SKIP_REASON in skipped.system_output
+    assert skipped.system_output == _runs.SKIP_REASON
 
 
-@PENDING_OBSERVATION_5
-def test_observation_5_gitlab_shows_the_flaky_test_as_flaky(throwaway: _runs.Run) -> None:
-    flaky = gitlab_view(throwaway)[_runs.FLAKY]
+def test_observation_5_gitlab_shows_the_flaky_test_as_flaky(throwaway_gitlab: _runs.Run) -> None:
+    view = gitlab_view(throwaway_gitlab)
+    assert _runs.FLAKY not in view, "the flaky test is listed under its plain name"
+    flaky = view[FLAKY_IN_GITLAB]
+    assert flaky.status == "success", flaky  # it passed: GitLab has no other status for it
     assert "flaky" in shown(flaky).lower(), f"nothing GitLab shows of the flaky test says so: {flaky}"
 
 
-@PENDING_OBSERVATION_5
-def test_observation_5_gitlab_names_the_file_of_every_test(throwaway: _runs.Run) -> None:
-    view = gitlab_view(throwaway)
-    assert all(case.file for case in view.values()), {name: case.file for name, case in view.items()}
+def test_observation_5_gitlab_names_the_file_of_every_test(throwaway_gitlab: _runs.Run) -> None:
+    view = gitlab_view(throwaway_gitlab)
+    assert len(view) == 3 + 10
+    files = {name: case.file for name, case in view.items()}
+    assert all(files.values()), files
+    assert files[_runs.FAILED_TWICE].endswith("suites/health.robot"), files
+    assert files[FLAKY_IN_GITLAB].endswith("suites/workflows.robot"), files
+
+
+def test_observation_5_gitlab_links_a_failed_tests_log(throwaway_gitlab: _runs.Run) -> None:
+    """The attachment is the run's log.html, as the job's artifacts name it (relative to the project folder)."""
+    view = gitlab_view(throwaway_gitlab)
+    failed = view[_runs.FAILED_TWICE]
+    project = throwaway_gitlab.folder.parent.parent  # the folder the job ran in (results/ is in it)
+    assert failed.attachment == f"results/{throwaway_gitlab.folder.name}/log.html", failed
+    assert (project / failed.attachment).is_file()
+    assert isinstance(failed.system_output, str) and _runs.SECOND_FAILURE in failed.system_output, failed
+    assert all(case.attachment is None for name, case in view.items() if name != _runs.FAILED_TWICE)
+
+
+def test_observation_5_the_default_flavour_stays_strict(throwaway: _runs.Run, throwaway_gitlab: _runs.Run) -> None:
+    """The default JUnit validates against the strict xunit schema; GitLab's flavour does not (its
+    ``file`` attribute), which is why it is an option."""
+    for path in throwaway.junit_files():
+        assert _schema_errors(path) == [], path
+    gitlab_errors = [error for path in throwaway_gitlab.junit_files() for error in _schema_errors(path)]
+    assert gitlab_errors and all("'file'" in error for error in gitlab_errors), gitlab_errors
+    assert not any(case.file for path in throwaway.junit_files() for case in _gitlab_model.read(path))
+
+
+@pytest.mark.parametrize("flavour", ["throwaway", "throwaway_gitlab"])
+def test_observation_5_junitparser_counts_both_flavours(flavour: str, request: pytest.FixtureRequest) -> None:
+    """junitparser (a JUnit reader of its own) counts every test of both flavours and reads the skip reason."""
+    from junitparser import Failure, JUnitXml, Skipped
+
+    run: _runs.Run = request.getfixturevalue(flavour)
+    cases = [case for path in run.junit_files() for suite in JUnitXml.fromfile(str(path)) for case in suite]
+    assert len(cases) == 3 + 10
+    results = {case.name: case.result for case in cases}
+    (failure,) = [name for name, result in results.items() if any(isinstance(item, Failure) for item in result)]
+    assert failure == _runs.FAILED_TWICE
+    (skipped,) = [item for result in results.values() for item in result if isinstance(item, Skipped)]
+    assert skipped.message == _runs.SKIP_REASON and skipped.text == _runs.SKIP_REASON
 
 
 def _schema_errors(path: Path) -> list[str]:
@@ -181,11 +221,11 @@ def test_gitlabs_parser_agrees_with_the_model_on_the_runs(
 
 
 @pytest.mark.full
-@PENDING_OBSERVATION_5
 def test_observation_5_gitlabs_parser_on_the_demo_run(gitlab: _harness.Source, demo: _runs.Run, tmp_path: Path) -> None:
-    """A ``--demo`` run with a flaky workflow, read by GitLab's parser: flaky visible, file, skip text."""
+    """A ``--demo`` run (GitLab's flavour) with a flaky workflow, read by GitLab's parser: flaky
+    visible, file, skip text."""
     seen = {line["name"]: line for line in _real(gitlab, sorted(demo.folder.glob(GITLAB_FLAVOUR_FILES)), tmp_path)}
-    flaky = seen[_runs.DEMO_FLAKY]
+    flaky = seen[f"{_runs.DEMO_FLAKY} (flaky)"]
     text = " ".join(str(flaky[key]) for key in ("classname", "name", "file", "system_output") if flaky[key])
     assert "flaky" in text.lower(), flaky
     assert all(line["file"] for line in seen.values()), [line["name"] for line in seen.values() if not line["file"]]

@@ -7,10 +7,10 @@ the plugin's own ``RobotParser``, model classes and ``${ROBOT_FAILEDCASES}`` mac
 javac against stubs of Jenkins (``jenkins/``), read the same files and see exactly what the model
 sees; and they never read ``<meta>``.
 
-The tests named ``test_observation_1_*`` state what the Jenkins page must show once the runner
-writes the re-run's story as plain text and the verdict into the top suite's documentation (issue
-24, "What to build"); until then they fail, which ``xfail(strict=True)`` records. Remove the marker
-with the runner change: a strict xfail that passes fails the run.
+The tests named ``test_observation_1_*`` state what the Jenkins page shows now that the runner
+writes the re-run's story as plain text and the verdict into the top suite's documentation
+(``smoke_runner/publish/readable.py``; issue 24, "What to build"); ``test_observation_9_*`` that the
+test pages no longer list the ``guards:`` proof tags.
 """
 
 from __future__ import annotations
@@ -28,12 +28,6 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "robot-plugin-model-out
 #: Markup of Robot's HTML messages (the re-run merge writes ``*HTML* <span class="merge">...<hr>...<br>``);
 #: a message that quotes an HTML body it received is text and is not matched.
 MARKUP = re.compile(r"^\*HTML\*|<span class=\"|<hr>|<br>")
-PENDING_OBSERVATION_1 = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 24 observation 1: the runner still writes the re-run's story as *HTML* markup "
-    "and no verdict where the plugin reads (runner change pending)",
-)
 
 
 def test_the_model_reproduces_the_plugins_own_expectations() -> None:
@@ -64,7 +58,6 @@ def _assert_readable(message: str, *parts: str) -> None:
         assert part in message, f"the message does not tell {part!r}: {message!r}"
 
 
-@PENDING_OBSERVATION_1
 def test_observation_1_jenkins_shows_the_rerun_story_as_plain_text(throwaway: _runs.Run) -> None:
     """The test page, the failed-tests list, ${ROBOT_FAILEDCASES} and Blue Ocean show the message as text."""
     view = _jenkins_model.read(throwaway.output_xml)
@@ -73,14 +66,43 @@ def test_observation_1_jenkins_shows_the_rerun_story_as_plain_text(throwaway: _r
     _assert_readable(view.failed_cases_token(), _runs.SECOND_FAILURE)
 
 
-@PENDING_OBSERVATION_1
 def test_observation_1_the_verdict_reaches_the_jenkins_plugin(throwaway: _runs.Run) -> None:
     """The plugin reads no metadata: the verdict must be in the top suite's documentation, as text."""
     metadata = output_metadata(throwaway.output_xml)
     top = _jenkins_model.read(throwaway.output_xml).suites[0]
     assert "ROLLBACK" in top.description, f"the top suite's description (the plugin's page) is {top.description!r}"
     assert metadata["Verdict Reason"] in top.description, (top.description, metadata)
+    assert top.description.startswith("Verdict: ROLLBACK (exit code 30)"), top.description
     assert not MARKUP.search(top.description), top.description
+
+
+def test_observation_1_the_rerun_story_says_what_happened_at_each_attempt(throwaway: _runs.Run) -> None:
+    """Flaky: it passed on the re-run, and the first failure; failed twice: both attempts' messages, in order."""
+    view = _jenkins_model.read(throwaway.output_xml)
+    flaky = view.case(_runs.FLAKY).message
+    assert flaky.startswith("Flaky: passed on the re-run. The first attempt failed: "), flaky
+    twice = view.case(_runs.FAILED_TWICE).message
+    assert twice.startswith("Failed on both attempts."), twice
+    assert twice.index(_runs.FIRST_FAILURE) < twice.index(_runs.SECOND_FAILURE), twice
+    assert view.case(_runs.PASSED).message == ""  # a test that ran once keeps its own message
+
+
+def test_observation_9_the_test_pages_show_no_proof_tags(throwaway: _runs.Run) -> None:
+    """The suites declare ``guards:`` proofs (the throwaway suite too); the plugin's tag row shows none."""
+    view = _jenkins_model.read(throwaway.output_xml)
+    assert view.case(_runs.FAILED_TWICE).tags == ("health",), view.case(_runs.FAILED_TWICE)
+    shown = {tag for case in view.cases for tag in case.tags}
+    assert not {tag for tag in shown if tag.lower().startswith("guards")}, shown
+    assert "flaky" in view.case(_runs.FLAKY).tags  # and the flaky test says so (observation 8)
+
+
+@pytest.mark.full
+def test_observation_9_the_demo_runs_test_pages_show_no_proof_tags(demo: _runs.Run) -> None:
+    """The real suites declare a proof beside every test: none reaches the plugin's tag rows."""
+    view = _jenkins_model.read(demo.output_xml)
+    shown = {tag for case in view.cases for tag in case.tags}
+    assert shown and not {tag for tag in shown if tag.lower().startswith("guards")}, shown
+    assert "flaky" in view.case(_runs.DEMO_FLAKY).tags
 
 
 # --- full tier: the plugin's own parser ---------------------------------------------------------------
@@ -147,7 +169,6 @@ def test_the_plugin_never_reads_suite_metadata(plugin: Path, demo: _runs.Run, tm
 
 
 @pytest.mark.full
-@PENDING_OBSERVATION_1
 def test_observation_1_the_plugins_parser_shows_the_demo_rerun_as_plain_text(plugin: Path, demo: _runs.Run) -> None:
     """A ``--demo`` run with a flaky workflow and a health check that fails twice, read by the plugin."""
     seen = _harness.run_jenkins_harness(plugin, demo.output_xml)

@@ -107,11 +107,13 @@ def test_a_dashboard_run_count_that_is_not_a_whole_number_is_refused(
 @pytest.mark.full
 @needs_tools
 def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
+    """... named by environment and run (``staging_<run>``, issue 24 observation 8), each tagged with
+    its verdict."""
     results = tmp_path / "results"
     with ReferenceApi() as api:
         for _ in range(RUNS):
             run = run_runner(
-                ["--suite", "health", "--test", names_of("health")[0], "--no-rerun"],
+                ["--suite", "health", "--test", names_of("health")[0], "--no-rerun", "--environment", "staging"],
                 results,
                 env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1", "SMOKE_VENV": sys.prefix},
             )  # this virtualenv: robotdashboard is in it
@@ -128,6 +130,15 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
     assert f"Run Statistics ({RUNS})" in dom.stdout and f"showing {RUNS} of {RUNS} runs" in dom.stdout, (
         re.findall(r"showing \d+ of \d+ runs|Run Statistics \(\d+\)", dom.stdout)[:3] or dom.stdout[:2000]
     )
+    # observation 8: the runs are listed by environment and run (not "output"), with the verdict as run tag
+    runs = sorted(path.name for path in results.iterdir() if path.is_dir() and path.name[:1].isdigit())
+    assert len(runs) == RUNS
+    compare = re.search(r'<select[^>]*id="compareRun1"[^>]*>(.*?)</select>', dom.stdout, re.DOTALL)
+    assert compare, "the dashboard has no run comparison list"
+    listed = re.findall(r'<option value="([^"]+)"', compare.group(1))
+    assert sorted(name for name in listed if name != "None") == [f"staging_{run}" for run in runs], listed
+    tags = set(re.findall(r'id="runTagCheckBox([A-Z]+)"', dom.stdout))
+    assert tags == {"MONITOR"}, tags
 
 
 def test_a_missing_or_failing_robotdashboard_is_only_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,10 +59,7 @@ def write(tmp_path: Path, text: str, name: str = "mine.yaml") -> Path:
 # -- the safe loader ------------------------------------------------------------------------------
 LAUGHS = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [
-        f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]"
-        for previous, name in zip("abcdefgh", "bcdefghi")
-    ]
+    + [f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdefgh", "bcdefghi")]
 )
 
 

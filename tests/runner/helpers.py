@@ -81,15 +81,19 @@ def run_runner(
     results_dir: Path,
     env: Mapping[str, str] | None = None,
     timeout: float = 180,
+    cwd: Path | None = None,
+    runner: Path = RUNNER,
 ) -> RunnerRun:
-    """``./run_smoke.sh --results-dir RESULTS ARGS`` with the project's venv (SMOKE_VENV)."""
+    """``./run_smoke.sh --results-dir RESULTS ARGS`` with the project's venv (SMOKE_VENV), run from
+    ``cwd`` (default: the repository, as a CI job runs it from its checkout); ``runner``: the wrapper
+    of another copy of the project."""
     child_env = {key: value for key, value in os.environ.items() if key not in CLEARED}
     child_env["SMOKE_VENV"] = str(VENV)
     child_env.update(env or {})
     started = time.monotonic()
     completed = subprocess.run(
-        ["bash", str(RUNNER), "--results-dir", str(results_dir), *args],
-        cwd=REPO_ROOT,
+        ["bash", str(runner), "--results-dir", str(results_dir), *args],
+        cwd=cwd or REPO_ROOT,
         env=child_env,
         capture_output=True,
         text=True,

@@ -34,14 +34,15 @@ Api Is Up
 """
 
 #: A robotdashboard stand-in: notes what it found, waits (bounded) for the file named by
-#: WAIT_FOR (a glob in the run folder), then writes the page named by --namedashboard.
+#: WAIT_FOR (a glob in the run folder), then writes the page named by --namedashboard. The runner
+#: hands it ``output_<environment>_<run>.xml:<verdict>``, a link to the run's output.xml.
 STAND_IN = """\
 #!{python}
 import json, os, sys, time
 from pathlib import Path
 from robot.api import ExecutionResult
 args = sys.argv[1:]
-output = Path(args[args.index("--outputpath") + 1])
+output = Path(args[args.index("--outputpath") + 1].split(":")[0]).resolve()  # PATH:TAG, a link into the run
 page = Path(args[args.index("--namedashboard") + 1])
 seen = {{"tests": ExecutionResult(str(output)).suite.test_count}}
 Path(os.environ["STAND_IN_NOTES"]).write_text(json.dumps(seen))

@@ -131,7 +131,6 @@ def test_sharding_and_other_pabot_options_are_refused(args: list[str], reason: s
 @pytest.mark.parametrize(
     "args",
     [
-        ["--listener", "x"],
         ["--prerunmodifier", "x"],
         ["--randomize", "all"],
         ["--exitonfailure"],
