@@ -255,10 +255,10 @@ def check_profile_file(path: Path) -> None:
         profile = load_profile(path)
     except ProfileError as error:
         raise OptionError(f"profile {path}: {error}") from None
-    if profile.schema_problems:
-        raise OptionError("; ".join(str(problem) for problem in profile.schema_problems))
     for name in profile.own:
         _refuse_protected(str(name), f"profile {path}")
+    if profile.schema_problems:
+        raise OptionError("; ".join(str(problem) for problem in profile.schema_problems))
 
 
 def check_variable_file(path: Path, args: Sequence[str] = ()) -> None:

@@ -5,8 +5,10 @@
 * the demo command, run as written, prints PROCEED and exits 0;
 * every relative link and image of README.md and docs/*.md exists (anchors included);
 * every repository path the README names in code exists;
-* the exit-code tables match the runner's constants;
-* every environment variable of the README's table is read somewhere in the code.
+* the README's verdict table is the decision table (``RULES`` of smoke_runner/decide/verdict.py), and
+  the exit-code table of docs/runner.md matches the runner's constants;
+* every environment variable of docs/runner.md's table is read somewhere in the code;
+* the README stays a README (about 10 KB: the manual lives in docs/).
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from smoke_runner.decide.verdict import EXIT_DRYRUN, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Verdict
+from smoke_runner.decide.verdict import EXIT_DRYRUN, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, RULES, Verdict
 from tests.docs._markdown import REPO_ROOT, anchors, code_blocks, relative_links
 
 if TYPE_CHECKING:
     from tests.docs.conftest import ShellRun
 
 README = REPO_ROOT / "README.md"
+RUNNER_DOC = REPO_ROOT / "docs" / "runner.md"
+#: A README answers what, why, the verdicts and the two commands; the manual lives in docs/.
+README_MAX_BYTES = 12 * 1024
 MAIN_COMMANDS = {"demo": "./run_smoke.sh --demo", "tests": "./run_tests.sh"}
 # Code that may read an environment variable: not the tests, not the documentation.
 CODE_GLOBS = ("*.py", "*.resource", "*.robot", "*.sh", "*.bat", "run")
@@ -68,11 +73,11 @@ def main_command(name: str) -> str:
     return blocks[0].text.strip()
 
 
-def section(title: str) -> str:
-    """The README's text under the heading ``title`` up to the next heading of any level."""
-    text = README.read_text(encoding="utf-8")
+def section(title: str, document: Path = README) -> str:
+    """The text of ``document`` under the heading ``title`` up to the next heading of any level."""
+    text = document.read_text(encoding="utf-8")
     match = re.search(rf"^#+ {re.escape(title)}\s*\n(.*?)(?=^#+ |\Z)", text, re.MULTILINE | re.DOTALL)
-    assert match, f"README.md has no section '{title}'"
+    assert match, f"{document.name} has no section '{title}'"
     return match.group(1)
 
 
@@ -152,26 +157,36 @@ def test_every_repository_path_named_in_the_readme_exists() -> None:
 def test_exit_code_table_matches_the_runner() -> None:
     expected = {verdict.exit_code: verdict.name for verdict in Verdict}
     expected |= {EXIT_USAGE: "USAGE", EXIT_INTERRUPTED: "INTERRUPTED", EXIT_INTERNAL: "INTERNAL", EXIT_DRYRUN: "DRYRUN"}
-    rows = table_rows(section("Verdict and exit codes"))
-    documented = {int(row[0]): row[1] for row in rows}
-    assert documented == expected, f"README exit codes {documented} differ from the runner's {expected}"
+    rows = table_rows(section("Exit codes", RUNNER_DOC))
+    documented = {int(row[0]): row[1].split(":")[0].split()[0] for row in rows}
+    named = {code: name for code, name in documented.items() if name.isupper()}
+    assert set(documented) == set(expected), f"docs/runner.md exit codes {sorted(documented)} differ from the runner's"
+    assert all(expected[code] == name for code, name in named.items()), (named, expected)
 
 
-def test_rollback_matrix_uses_the_runner_exit_codes() -> None:
-    intro = README.read_text(encoding="utf-8").split("## The two commands")[0]
-    rows = table_rows(intro)
-    # the seed's five rows, kept, plus the two rules of the evidence issue: a failed security check
-    # rolls back, a test that passed only on the re-run is MONITOR
-    assert len(rows) == 7, f"the rollback matrix must have the seed's five rows and two more, found {rows}"
-    verdicts = [next(v for v in Verdict if v.name in row[1]) for row in rows]
-    assert sorted(v.name for v in verdicts) == sorted(
-        ["PROCEED", "ROLLBACK", "ROLLBACK", "ROLLBACK", "INVESTIGATE", "MONITOR", "MONITOR"]
-    )
-    assert any("security" in row[0] and "ROLLBACK" in row[1] for row in rows)
-    assert any("flaky" in row[0] and "MONITOR" in row[1] for row in rows)
-    for row in rows:
-        verdict = next(v for v in Verdict if v.name in row[1])
-        assert int(row[2]) == verdict.exit_code, f"row {row}: {verdict.name} exits with {verdict.exit_code}"
+def test_the_readme_verdict_table_is_the_decision_table() -> None:
+    """One home for the rules: the README shows RULES, row by row, with each verdict's exit code."""
+    rows = table_rows(section("Verdicts"))
+    expected = [
+        [str(number), rule.when, rule.verdict.name, str(rule.verdict.exit_code)] for number, rule in enumerate(RULES, 1)
+    ]
+    assert rows == expected, "the README's verdict table differs from RULES (smoke_runner/decide/verdict.py)"
+    readme = README.read_text(encoding="utf-8")
+    for code, name in (
+        (EXIT_USAGE, "usage"),
+        (EXIT_DRYRUN, "dryrun"),
+        (EXIT_INTERRUPTED, "interrupted"),
+        (EXIT_INTERNAL, "internal"),
+    ):
+        assert re.search(rf"\*\*{code}\*\* [^*]*{name}", readme, re.IGNORECASE), (
+            f"exit code {code} ({name}) is not named"
+        )
+    assert "partial run" in readme
+
+
+def test_the_readme_is_a_readme() -> None:
+    size = len(README.read_bytes())
+    assert size <= README_MAX_BYTES, f"README.md is {size} bytes: the manual belongs in docs/"
 
 
 def _code_files() -> list[Path]:
@@ -184,29 +199,12 @@ def _code_files() -> list[Path]:
     return files
 
 
-def test_every_environment_variable_in_the_readme_is_read_by_the_code() -> None:
-    names = [row[0].strip("`") for row in table_rows(section("Environment variables"))]
-    assert set(REQUIRED_VARIABLES) <= set(names), f"missing from the README: {set(REQUIRED_VARIABLES) - set(names)}"
+def test_every_documented_environment_variable_is_read_by_the_code() -> None:
+    rows = table_rows(section("Environment", RUNNER_DOC))
+    names = [name.strip().strip("`") for row in rows for name in row[0].split(",")]
+    assert set(REQUIRED_VARIABLES) <= set(names), f"missing from docs/runner.md: {set(REQUIRED_VARIABLES) - set(names)}"
     code = "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in _code_files())
     unread = [
         name for name in names if not re.search(rf"""["']{name}["']|%\{{{name}\b|\$\{{?{name}\b|%{name}%""", code)
     ]
-    assert not unread, f"the README documents environment variables no code reads: {unread}"
-
-
-def test_performance_figures_name_the_benchmark_that_reproduces_them() -> None:
-    """Every figure of the README's Performance table names the section of the benchmark that prints it,
-    and the section gives the command that reproduces them and the machine they came from."""
-    from benchmarks.benchmark_runner import SECTIONS
-
-    text = section("Performance")
-    assert re.search(r"^\.venv/bin/python benchmarks/benchmark_runner\.py\b", text, re.MULTILINE), (
-        "the Performance section must give the benchmark command that reproduces its figures"
-    )
-    assert re.search(r"\b\d+ cores\b", text) and re.search(r"\bPython 3\.\d+", text), (
-        "the Performance section must name the machine (cores, Python version) its figures came from"
-    )
-    rows = table_rows(text)
-    assert rows, "the Performance section has no table of figures"
-    unnamed = [row[0] for row in rows if len(row) < 2 or row[1].strip("`") not in SECTIONS]
-    assert not unnamed, f"figures whose benchmark section (--only {'|'.join(SECTIONS)}) is not named: {unnamed}"
+    assert not unread, f"docs/runner.md documents environment variables no code reads: {unread}"

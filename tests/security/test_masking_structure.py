@@ -14,6 +14,8 @@ from libraries.SmokeLibrary.masking import MASK, contains_secret, mask_text, reg
 from tests.support.artifacts import spellings_in
 from tests.support.server import REPO_ROOT
 
+pytestmark = pytest.mark.unit
+
 
 def _unique(prefix: str = "Pw") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}!@#<&>\"' ü"
@@ -96,7 +98,6 @@ import sys, time
 sys.path.insert(0, {root!r})
 from libraries.SmokeLibrary.masking import mask_text, register_secret
 
-pytestmark = pytest.mark.unit
 for index in range(200):  # many spellings with a long common prefix: a deep, wide trie
     register_secret("SharedPrefix-SharedPrefix-" + str(index) + "-end")
 body = ("SharedPrefix-SharedPrefix-" * 2400)[:60_000]
