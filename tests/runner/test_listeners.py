@@ -162,7 +162,7 @@ def test_observation_7_the_refusal_ends_the_run_with_exit_code_2(tmp_path: Path)
 
 
 def _project_copy(root: Path) -> Path:
-    """The runner (its code, wrapper, settings and default profile) in ``root``, with the recording listener in ``listeners/``."""
+    """The runner (code, wrapper, settings, default profile) in ``root``; the recording listener in ``listeners/``."""
     for folder in ("smoke_runner", "variables"):
         shutil.copytree(REPO_ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("run_smoke.sh", "pyproject.toml", "requirements.txt"):
