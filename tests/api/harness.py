@@ -14,15 +14,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import shutil
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -119,56 +116,6 @@ class InProcessApi:
             self.thread.join(timeout=10)
         self.socket.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-@dataclass
-class ReceivedHook:
-    """One POST a :class:`WebhookReceiver` recorded."""
-
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body as JSON."""
-        return json.loads(self.body)
-
-
-@dataclass
-class WebhookReceiver:
-    """A loopback HTTP server recording POSTs; answers with ``statuses`` in turn (then the last one)."""
-
-    statuses: list[int] = field(default_factory=lambda: [200])
-    received: list[ReceivedHook] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                index = len(receiver.received)
-                receiver.received.append(ReceivedHook(dict(self.headers.items()), body))
-                self.send_response(receiver.statuses[min(index, len(receiver.statuses) - 1)])
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> WebhookReceiver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the server."""
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def hmac_signature(secret: str, body: bytes) -> str:

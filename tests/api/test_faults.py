@@ -24,8 +24,10 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from reference_api.faults import HTTPS_ONLY_FAULTS, KNOWN_FAULTS, NOT_IN_DIALECT
+from tests.support.hostile import HostileServer
+from tests.support.hostile import statuses as answering
 
-from .harness import RELAXED, InProcessApi, WebhookReceiver, hmac_signature, wait_for
+from .harness import RELAXED, InProcessApi, hmac_signature, wait_for
 from .surfaces import (
     DIALECT_ENV,
     SURFACES,
@@ -170,7 +172,9 @@ def _(api: InProcessApi, s: Surface) -> None:
 def _(api: InProcessApi, s: Surface) -> None:
     client = anon(api)
     assert timed(lambda: client.get(s.probe)) >= 0.4
-    assert timed(lambda: client.get("/metrics")) < 0.35
+    # /metrics is not slowed: the quickest of three answers is well under the delay (a busy machine
+    # may slow one answer, not all three)
+    assert min(timed(lambda: client.get("/metrics")) for _ in range(3)) < 0.35
 
 
 # --- accounts -----------------------------------------------------------------------------------
@@ -469,7 +473,7 @@ def _(api: InProcessApi, s: Surface) -> None:
 
 
 # --- webhooks -------------------------------------------------------------------------------------
-def _ping(api: InProcessApi, s: Surface, receiver: WebhookReceiver) -> tuple[dict[str, str], User]:
+def _ping(api: InProcessApi, s: Surface, receiver: HostileServer) -> tuple[dict[str, str], User]:
     user = s.new_user(api)
     hook = user.call("webhooks", json={"url": receiver.url, "events": ["ping"]}).json()
     assert user.client.request("POST", f"/api/v1/webhooks/{hook['id']}/test").status_code == 202
@@ -478,16 +482,16 @@ def _ping(api: InProcessApi, s: Surface, receiver: WebhookReceiver) -> tuple[dic
 
 @fault("webhook_unsigned", needs=("webhooks",))
 def _(api: InProcessApi, s: Surface) -> None:
-    with WebhookReceiver() as receiver:
+    with HostileServer(answering(200)) as receiver:
         _ping(api, s, receiver)
-        assert "X-Signature-256" not in wait_for(lambda: receiver.received)[0].headers
+        assert "X-Signature-256" not in wait_for(lambda: receiver.requests)[0].headers
 
 
 @fault("webhook_bad_signature", needs=("webhooks",))
 def _(api: InProcessApi, s: Surface) -> None:
-    with WebhookReceiver() as receiver:
+    with HostileServer(answering(200)) as receiver:
         hook, _ = _ping(api, s, receiver)
-        got = wait_for(lambda: receiver.received)[0]
+        got = wait_for(lambda: receiver.requests)[0]
         assert got.headers["X-Signature-256"].startswith("sha256=")
         assert got.headers["X-Signature-256"] != hmac_signature(hook["secret"], got.body)
 
@@ -501,10 +505,10 @@ def _(api: InProcessApi, s: Surface) -> None:
 
 @fault("webhook_no_delivery", needs=("webhooks",))
 def _(api: InProcessApi, s: Surface) -> None:
-    with WebhookReceiver() as receiver:
+    with HostileServer(answering(200)) as receiver:
         hook, user = _ping(api, s, receiver)
         time.sleep(1.0)
-        assert receiver.received == []
+        assert receiver.requests == []
         assert user.client.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"] == []
 
 

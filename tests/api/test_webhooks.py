@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from .harness import RELAXED, InProcessApi, WebhookReceiver, hmac_signature, wait_for
+from tests.support.hostile import HostileServer
+from tests.support.hostile import statuses as answering
+
+from .harness import RELAXED, InProcessApi, hmac_signature, wait_for
 from .surfaces import CONTRACT, User, anon
 
 
@@ -22,8 +26,8 @@ def user(api: InProcessApi) -> User:
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as hook:
+def receiver() -> Iterator[HostileServer]:
+    with HostileServer(answering(200)) as hook:
         yield hook
 
 
@@ -39,7 +43,7 @@ def deliveries(user: User, hook_id: str) -> list[dict]:
     return answer.json()["items"]
 
 
-def test_create_list_delete(user: User, receiver: WebhookReceiver) -> None:
+def test_create_list_delete(user: User, receiver: HostileServer) -> None:
     hook = subscribe(user, receiver.url, ["ping", "lattice.created"])
     assert set(hook) >= {"id", "url", "events", "secret", "created_at"}
     assert hook["url"] == receiver.url and sorted(hook["events"]) == ["lattice.created", "ping"]
@@ -69,20 +73,20 @@ def test_invalid_webhooks_are_rejected(user: User, body: dict) -> None:
     CONTRACT.error(user.client.post("/api/v1/webhooks", json=body), 422)
 
 
-def test_ping_is_delivered_and_signed(user: User, receiver: WebhookReceiver) -> None:
+def test_ping_is_delivered_and_signed(user: User, receiver: HostileServer) -> None:
     hook = subscribe(user, receiver.url, ["ping"])
     answer = user.client.post(f"/api/v1/webhooks/{hook['id']}/test")
     assert answer.status_code == 202
     delivery_id = answer.json()["delivery_id"]
     # the record exists as soon as the 202 is returned
     assert delivery_id in [d["id"] for d in deliveries(user, hook["id"])]
-    wait_for(lambda: receiver.received)
-    got = receiver.received[0]
+    wait_for(lambda: receiver.requests)
+    got = receiver.requests[0]
     assert got.headers["X-Signature-256"] == hmac_signature(hook["secret"], got.body)
     assert got.headers["X-Event"] == "ping"
     assert got.headers["X-Delivery-ID"] == delivery_id
     assert got.headers["Content-Type"] == "application/json"
-    payload = got.json()
+    payload = json.loads(got.body)
     assert payload["event"] == "ping" and payload["delivery_id"] == delivery_id
     assert payload["webhook_id"] == hook["id"]
     record = wait_for(
@@ -108,7 +112,7 @@ def finished(user: User, hook_id: str) -> dict:
 def test_failed_deliveries_are_retried_three_times_in_all(
     api: InProcessApi, user: User, statuses: list[int], outcome: str, status_code: int
 ) -> None:
-    with WebhookReceiver(statuses=statuses) as receiver:
+    with HostileServer(answering(*statuses)) as receiver:
         hook = subscribe(user, receiver.url, ["ping"])
         delivery_id = user.client.post(f"/api/v1/webhooks/{hook['id']}/test").json()["delivery_id"]
         record = finished(user, hook["id"])
@@ -118,38 +122,37 @@ def test_failed_deliveries_are_retried_three_times_in_all(
             3,
             status_code,
         )
-        assert len(receiver.received) == 3 and {r.headers["X-Delivery-ID"] for r in receiver.received} == {delivery_id}
+        assert len(receiver.requests) == 3 and {r.headers["X-Delivery-ID"] for r in receiver.requests} == {delivery_id}
     assert f'webhook_deliveries_total{{outcome="{outcome}"}}' in anon(api).get("/metrics").text
 
 
 def test_unreachable_receiver_fails_without_status(user: User) -> None:
-    receiver = WebhookReceiver()
-    url = receiver.url
-    receiver.close()
+    with HostileServer(answering(200)) as receiver:
+        url = receiver.url  # closed when the block ends
     hook = subscribe(user, url, ["ping"])
     user.client.post(f"/api/v1/webhooks/{hook['id']}/test")
     record = finished(user, hook["id"])
     assert record["outcome"] == "failed" and record["status_code"] is None
 
 
-def test_domain_events_reach_subscribers(user: User, receiver: WebhookReceiver) -> None:
+def test_domain_events_reach_subscribers(user: User, receiver: HostileServer) -> None:
     hook = subscribe(user, receiver.url, ["lattice.created", "lattice.deleted", "path.computed"])
     lattice = user.client.post("/api/v1/lattices", json={"name": "evt", "dimensions": [2, 2]}).json()
     user.client.post(f"/api/v1/lattices/{lattice['id']}/pathfind", json={"start": [0, 0], "end": [1, 1]})
     user.client.delete(f"/api/v1/lattices/{lattice['id']}")
-    wait_for(lambda: len(receiver.received) >= 3)
-    events = sorted(r.headers["X-Event"] for r in receiver.received)
+    wait_for(lambda: len(receiver.requests) >= 3)
+    events = sorted(r.headers["X-Event"] for r in receiver.requests)
     assert events == ["lattice.created", "lattice.deleted", "path.computed"]
-    for got in receiver.received:
+    for got in receiver.requests:
         assert got.headers["X-Signature-256"] == hmac_signature(hook["secret"], got.body)
     assert {d["event"] for d in deliveries(user, hook["id"])} == set(events)
 
 
-def test_other_tenants_cannot_touch_a_webhook(api: InProcessApi, user: User, receiver: WebhookReceiver) -> None:
+def test_other_tenants_cannot_touch_a_webhook(api: InProcessApi, user: User, receiver: HostileServer) -> None:
     other = CONTRACT.new_user(api)
     hook = subscribe(user, receiver.url, ["ping"])
     CONTRACT.error(other.client.post(f"/api/v1/webhooks/{hook['id']}/test"), 404)
     CONTRACT.error(other.client.get(f"/api/v1/webhooks/{hook['id']}/deliveries"), 404)
     CONTRACT.error(other.client.delete(f"/api/v1/webhooks/{hook['id']}"), 404)
     assert other.client.get("/api/v1/webhooks").json() == {"items": []}
-    assert receiver.received == []
+    assert receiver.requests == []

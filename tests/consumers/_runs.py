@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import run_runner
+from tests.support.hostile import HostileServer, answer
 
 HEALTH = """\
 *** Settings ***
@@ -96,7 +96,7 @@ def throwaway_run(work: Path, args: Sequence[str] = ()) -> Run:
     suites.mkdir(parents=True)
     (suites / "health.robot").write_text(HEALTH, encoding="utf-8")
     (suites / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
-    target = AlertReceiver()  # answers GET with 501: any HTTP answer passes the preflight
+    target = HostileServer(answer()).start()  # any HTTP answer passes the preflight
     try:
         run = run_runner(
             list(args),
@@ -125,7 +125,7 @@ def monitor_run(work: Path) -> Run:
     """Every test passes, one only on the re-run (flaky): MONITOR with a green report.html."""
     suites = work / "passing"
     _write_passing_suites(suites)
-    target = AlertReceiver()
+    target = HostileServer(answer()).start()
     try:
         run = run_runner(
             ["--environment", "staging"],
@@ -163,8 +163,8 @@ def matrix_runs(work: Path) -> dict[str, Run]:
     (suites / "workflows.robot").write_text(WORKFLOWS, encoding="utf-8")
     passing = work / "passing"
     _write_passing_suites(passing)
-    target = AlertReceiver()
-    closed = AlertReceiver()
+    target = HostileServer(answer()).start()
+    closed = HostileServer(answer()).start()
     closed.close()  # a port that no longer answers
     runs = {}
     try:

@@ -38,7 +38,7 @@ from tests.support.server import ReferenceApi
 from tests.support.suite_model import names_of, only_test_broken_by_fault
 
 #: A slow consumer (a real Prometheus, Chromium, the guide replayed): the full tier (./run_tests.sh --full).
-pytestmark = pytest.mark.full
+pytestmark = [pytest.mark.full, pytest.mark.suites]
 
 RULES = REPO_ROOT / "monitoring" / "smoke-recording-rules.yml"
 FAULT = "missing_security_headers"

@@ -21,13 +21,13 @@ import pytest
 from smoke_runner.canary import DURATION_BUCKETS
 from smoke_runner.preflight.demo import free_port
 from tests.monitoring._servers import Prometheus, SwitchingProxy
-from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV
+from tests.support.hostile import HostileServer, answer
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import names_of, only_test_broken_by_fault
 
 #: A slow consumer (a real Prometheus, Chromium, the guide replayed): the full tier (./run_tests.sh --full).
-pytestmark = pytest.mark.full
+pytestmark = [pytest.mark.full, pytest.mark.suites]
 
 SEED_PASS_RATIO = "sum(rate(smoke_test_passed_total[5m])) / sum(rate(smoke_test_total[5m]))"
 SEED_P95 = "histogram_quantile(0.95, rate(smoke_test_duration_seconds_bucket[5m]))"
@@ -90,7 +90,7 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
     (tmp_path / "prometheus").mkdir()
     with ReferenceApi() as healthy, ReferenceApi(faults=[FAULT]) as broken:
         proxy = SwitchingProxy(healthy.port)
-        receiver = AlertReceiver()
+        receiver = HostileServer(answer()).start()
         try:
             with Prometheus(tmp_path / "prometheus", {"smoke-canary": (f"127.0.0.1:{metrics_port}", False)}) as prom:
                 env = {key: value for key, value in os.environ.items() if key not in CLEARED}
@@ -164,8 +164,8 @@ def test_seed_queries_give_the_true_figures_of_the_canary_runs(tmp_path: Path) -
     assert "MONITOR" in verdicts and "ROLLBACK" in verdicts, f"the fault did not show in the runs: {verdicts}"
     assert all(run["partial"] for run in runs)
     # as in one-shot mode, every verdict but PROCEED is posted to the alert webhook
-    rollbacks = [body for body in receiver.bodies if "ROLLBACK" in body["text"]]
-    assert len(receiver.bodies) >= len(verdicts) - 1 and len(rollbacks) >= verdicts.count("ROLLBACK") - 1
+    rollbacks = [body for body in receiver.json_bodies if "ROLLBACK" in body["text"]]
+    assert len(receiver.json_bodies) >= len(verdicts) - 1 and len(rollbacks) >= verdicts.count("ROLLBACK") - 1
     assert all(BROKEN in body["text"] for body in rollbacks), rollbacks
     passed, failed, durations = truth(results, runs)
     assert failed > 0 and passed > 0

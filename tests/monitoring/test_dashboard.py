@@ -23,6 +23,8 @@ from tests.runner.helpers import run_runner
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import names_of
 
+pytestmark = pytest.mark.suites
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_tools = pytest.mark.skipif(
     CHROMIUM is None or robotdashboard_command() is None, reason="needs Debian's chromium and robotframework-dashboard"

@@ -1,57 +1,26 @@
-"""Fixtures of the runner's tests: local alert receiver, Pushgateway, closed and hanging ports."""
+"""Fixtures of the runner's tests: an alert receiver, a Pushgateway, closed and hanging ports."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
 from smoke_runner.preflight.demo import free_port
-
-
-class AlertReceiver:
-    """An HTTP server on loopback that records JSON POST bodies."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                length = int(self.headers.get("Content-Length", "0"))
-                receiver.bodies.append(json.loads(self.rfile.read(length) or b"{}"))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/smoke"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.support.hostile import HostileServer, answer
 
 
 @pytest.fixture
-def alert_receiver() -> Iterator[AlertReceiver]:
-    receiver = AlertReceiver()
-    yield receiver
-    receiver.close()
+def alert_receiver() -> Iterator[HostileServer]:
+    """A loopback server that answers 200 and records what it is sent (``json_bodies``)."""
+    with HostileServer(answer()) as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from robot.api import ExecutionResult
 
-from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import assert_valid_junit, failed_names, junit_cases, metrics, run_runner, total
+from tests.support.hostile import HostileServer, answer
 from tests.support.suite_model import only_test_broken_by_fault
+
+pytestmark = pytest.mark.suites
 
 HEALTH = """\
 *** Settings ***
@@ -59,14 +61,14 @@ def suites(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def target() -> AlertReceiver:
-    server = AlertReceiver()  # answers GET with 501: any HTTP status counts for the preflight
+def target() -> HostileServer:
+    server = HostileServer(answer()).start()  # answers GET with 501: any HTTP status counts for the preflight
     yield server
     server.close()
 
 
 def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
-    tmp_path: Path, suites: Path, target: AlertReceiver
+    tmp_path: Path, suites: Path, target: HostileServer
 ) -> None:
     results_dir = tmp_path / "results"
     run = run_runner(
@@ -102,7 +104,7 @@ def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
     assert [test.name for test in tests if "flaky" in test.tags] == ["Counter Tracking Flow"]
 
 
-def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
+def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, target: HostileServer) -> None:
     run = run_runner(
         [],
         tmp_path / "results",
@@ -131,7 +133,7 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
     assert total(metrics(run.artifact("metrics")), "smoke_last_run_tests", status="flaky") == 1
 
 
-def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: AlertReceiver) -> None:
+def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: HostileServer) -> None:
     run = run_runner(
         [],
         tmp_path / "results",

@@ -20,8 +20,8 @@ import pytest
 from smoke_runner.cli import UsageError, parse_options
 from smoke_runner.configure import passthrough
 from smoke_runner.configure.passthrough import ALLURE_LISTENER, ALLURE_RESULTS, listener_options
-from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import REPO_ROOT, run_runner
+from tests.support.hostile import HostileServer, answer
 
 SECRET = "Listener-Secret-7f3a9c"
 RECORDER = '''\
@@ -181,7 +181,7 @@ def listened(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("allure_robotframework", reason="needs allure-robotframework (requirements-dev.txt)")
     work = tmp_path_factory.mktemp("listened")
     root = _project_copy(work / "project")
-    target = AlertReceiver()
+    target = HostileServer(answer()).start()
     try:
         run = run_runner(
             ["--suite", "health", "--no-rerun", "--listener", "recorder", "--listener", ALLURE_LISTENER],

@@ -17,7 +17,7 @@ from tests.support.suite_model import only_test_broken_by_fault
 
 LEFTOVER_PREFIXES = ("lattice-tls-", "smoke-demo-", "smoke-pabot-", "smoke-forkserver-", "pabot_temp_")
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="Linux /proc")
+pytestmark = [pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="Linux /proc"), pytest.mark.suites]
 
 
 def _processes_with(marker: bytes) -> list[str]:

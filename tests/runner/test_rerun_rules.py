@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.runner.conftest import AlertReceiver
 from tests.runner.helpers import run_runner
+from tests.support.hostile import HostileServer
 
 HEALTH = """\
 *** Settings ***
@@ -56,7 +56,7 @@ def _lines(path: Path) -> int:
 
 
 def test_a_suite_whose_setup_failed_for_every_test_is_not_rerun(
-    tmp_path: Path, results_dir: Path, alert_receiver: AlertReceiver
+    tmp_path: Path, results_dir: Path, alert_receiver: HostileServer
 ) -> None:
     setup_counter = tmp_path / "setup.txt"
     env = {
@@ -71,7 +71,7 @@ def test_a_suite_whose_setup_failed_for_every_test_is_not_rerun(
 
 
 def test_ordinary_failures_are_still_rerun_beside_a_failed_suite_setup(
-    tmp_path: Path, results_dir: Path, alert_receiver: AlertReceiver
+    tmp_path: Path, results_dir: Path, alert_receiver: HostileServer
 ) -> None:
     setup_counter, test_counter = tmp_path / "setup.txt", tmp_path / "test.txt"
     env = {
@@ -116,7 +116,7 @@ Usage Tracking Flow
 
 
 def test_a_measured_failure_is_not_rerun_while_an_ordinary_one_is_still_found_flaky(
-    tmp_path: Path, results_dir: Path, alert_receiver: AlertReceiver
+    tmp_path: Path, results_dir: Path, alert_receiver: HostileServer
 ) -> None:
     folder = tmp_path / "suites"
     folder.mkdir()
@@ -141,7 +141,7 @@ def test_a_measured_failure_is_not_rerun_while_an_ordinary_one_is_still_found_fl
 
 
 def test_only_measured_failures_mean_no_rerun_at_all(
-    tmp_path: Path, results_dir: Path, alert_receiver: AlertReceiver
+    tmp_path: Path, results_dir: Path, alert_receiver: HostileServer
 ) -> None:
     folder = tmp_path / "suites"
     folder.mkdir()

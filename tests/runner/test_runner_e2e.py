@@ -37,8 +37,10 @@ from tests.support.suite_model import (
     suite_tests,
 )
 
+pytestmark = pytest.mark.suites
+
 if TYPE_CHECKING:
-    from tests.runner.conftest import AlertReceiver
+    from tests.support.hostile import HostileServer
 
 #: The runner skips tests tagged ``deprecated`` unless asked for them.
 HEALTH_TESTS = len([test for test in suite_tests("health") if not test.has_tag("deprecated")])
@@ -202,7 +204,7 @@ def security_health_proof() -> tuple[dict[str, str], str]:
 
 
 @needs_health
-def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver: AlertReceiver) -> None:
+def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver: HostileServer) -> None:
     breakage, check = security_health_proof()
     run = run_runner(["--demo"], results_dir, env={**breakage, "ALERT_WEBHOOK_URL": alert_receiver.url})
     assert_verdict_last(run, "ROLLBACK", 30)
@@ -219,12 +221,12 @@ def test_health_failure_rolls_back_and_alerts(results_dir: Path, alert_receiver:
     # the failed check carries the security tag: the reason names it
     assert "security check(s) failed: " in run.summary() and f"'health / {check}'" in run.summary()
     assert check in failed
-    assert len(alert_receiver.bodies) == 1 and "ROLLBACK" in alert_receiver.bodies[0]["text"]
+    assert len(alert_receiver.json_bodies) == 1 and "ROLLBACK" in alert_receiver.json_bodies[0]["text"]
 
 
 def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
     results_dir: Path,
-    alert_receiver: AlertReceiver,
+    alert_receiver: HostileServer,
     pushgateway: str,
 ) -> None:
     [fault] = faults_breaking(1)
@@ -250,8 +252,8 @@ def test_one_broken_flow_is_monitor_with_metrics_pushed_and_alert(
     assert total(samples, "smoke_last_run_test_failed", test=flow) == 1
     assert total(samples, "smoke_last_run_verdict", verdict=verdict) == 1
     # alert: Slack-compatible JSON
-    assert len(alert_receiver.bodies) == 1
-    body = alert_receiver.bodies[0]
+    assert len(alert_receiver.json_bodies) == 1
+    body = alert_receiver.json_bodies[0]
     assert verdict in body["text"] and flow in body["text"]
     assert isinstance(body["blocks"], list) and isinstance(body["attachments"], list)
     # the Pushgateway holds the run's metrics under job="smoke_tests" and the environment (demo)
@@ -297,7 +299,7 @@ def test_a_pass_rate_below_the_investigate_band_is_rollback_against_production_u
 def test_closed_port_is_a_fast_rollback(
     results_dir: Path,
     closed_port_url: str,
-    alert_receiver: AlertReceiver,
+    alert_receiver: HostileServer,
 ) -> None:
     run = run_runner([], results_dir, env={"PRODUCTION_URL": closed_port_url, "ALERT_WEBHOOK_URL": alert_receiver.url})
     assert_verdict_last(run, "ROLLBACK", 30)
@@ -310,7 +312,7 @@ def test_closed_port_is_a_fast_rollback(
     assert total(samples, "smoke_last_run_verdict", verdict="ROLLBACK") == 1
     assert total(samples, "smoke_last_run_suite_ran") == 0, "a suite that never ran must not look like a green one"
     assert '"verdict": "ROLLBACK"' in (results_dir / "history.jsonl").read_text()
-    assert len(alert_receiver.bodies) == 1
+    assert len(alert_receiver.json_bodies) == 1
 
 
 def test_hanging_target_is_a_bounded_rollback(results_dir: Path, hanging_url: str) -> None:

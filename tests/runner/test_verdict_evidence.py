@@ -40,6 +40,8 @@ from tests.runner.helpers import (
 )
 from tests.support.suite_model import names_of, only_test_broken_by_fault
 
+pytestmark = pytest.mark.suites
+
 # -- the decision matrix on synthetic results ---------------------------------------------------
 
 
@@ -405,7 +407,7 @@ def test_report_html_shows_the_verdict_when_a_browser_renders_it(results_dir: Pa
 
 def test_runner_counts_a_failure_turned_into_a_skip_as_failed(tmp_path: Path) -> None:
     """Issue 9: a selected test that ends SKIP after a failure is a failed test for the verdict."""
-    from tests.runner.conftest import AlertReceiver
+    from tests.support.hostile import HostileServer, answer
 
     suites = tmp_path / "suites"
     suites.mkdir()
@@ -423,7 +425,7 @@ Protective Headers Are Present
     [Tags]    health    robot:skip-on-failure
     Fail    X-Content-Type-Options is missing
 """)
-    target = AlertReceiver()  # any HTTP answer passes the preflight
+    target = HostileServer(answer()).start()  # any HTTP answer passes the preflight
     try:
         run = run_runner(
             ["--suite", "health"],

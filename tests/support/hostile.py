@@ -1,15 +1,20 @@
-"""Hostile HTTP servers on loopback, started by the tests themselves.
+"""The one hostile or recording HTTP server of the tests, on loopback, started by the tests themselves.
 
     with HostileServer(echo_handler) as server:
         requests.get(server.url + "/health")
     server.requests  # what it received
 
+A handler writes every answer: a fixed one (``answer``), one that demands HTTP Basic credentials
+(``basic_auth``), statuses in turn (``statuses``), or a hostile one (an echo of secrets, a trickle, an
+endless body, a stall, a redirect elsewhere). With ``tls`` (an ``ssl.SSLContext``) it serves HTTPS.
 Every handler is bounded: it stops sending after its own limit or when the server stops.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +47,7 @@ class HostileServer:
     """A threaded HTTP server whose every answer is written by ``handler``; records each request."""
 
     handler: Handler
+    tls: ssl.SSLContext | None = None
     requests: list[Received] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -68,13 +74,28 @@ class HostileServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self.port = int(self._server.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     def __enter__(self) -> HostileServer:
+        return self.start()
+
+    def start(self) -> HostileServer:
+        """Serve (also usable without ``with``; ``close`` stops it)."""
         self._thread.start()
         return self
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.__exit__(None, None, None)
+
+    @property
+    def json_bodies(self) -> list[object]:
+        """The JSON bodies of the requests received so far (``{}`` for an empty one)."""
+        return [json.loads(seen.body or b"{}") for seen in self.requests if seen.method in ("POST", "PUT")]
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -110,6 +131,41 @@ def redirect_everything_but_health(target: str) -> Handler:
         handler.send_header("Location", target + received.path)
         handler.send_header("Content-Length", "0")
         handler.end_headers()
+
+    return handle
+
+
+def answer(status: int = 200, body: bytes = b"ok", content_type: str = "text/plain") -> Handler:
+    """Every request is answered ``status`` with ``body``: a target whose any answer passes the
+    preflight, a receiver of alerts or pushes, a page that looks the same wherever one asks."""
+
+    def handle(server: HostileServer, handler: BaseHTTPRequestHandler, received: Received) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(body)
+
+    return handle
+
+
+def basic_auth(user: str, password: str) -> Handler:
+    """200 with exactly these HTTP Basic credentials, 401 without them."""
+    expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    def handle(server: HostileServer, handler: BaseHTTPRequestHandler, received: Received) -> None:
+        answer(200 if received.headers.get("Authorization") == expected else 401, b"")(server, handler, received)
+
+    return handle
+
+
+def statuses(*codes: int) -> Handler:
+    """The requests are answered with ``codes`` in turn, then with the last one."""
+
+    def handle(server: HostileServer, handler: BaseHTTPRequestHandler, received: Received) -> None:
+        code = codes[min(len(server.requests), len(codes)) - 1]
+        answer(code, b"")(server, handler, received)
 
     return handle
 
