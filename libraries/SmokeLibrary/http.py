@@ -442,6 +442,8 @@ def _watch_connection(connection: HTTPConnection) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    """A connection whose socket the current request's deadline watches (also the HTTPS one's base)."""
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         _watch_connection(self)
         super().request(*args, **kwargs)
@@ -452,15 +454,8 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse()
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch_connection(self)
-        super().request(*args, **kwargs)
-        _watch_connection(self)
-
-    def getresponse(self) -> Any:
-        _watch_connection(self)
-        return super().getresponse()
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same watch over TLS (the method order reaches HTTPSConnection before HTTPConnection)."""
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

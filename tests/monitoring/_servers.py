@@ -18,11 +18,12 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from smoke_runner.preflight.demo import free_port
+from tests.support.processes import stop_process
 
 START_TIMEOUT = 30.0
 SCRAPE_INTERVAL = "1s"
@@ -50,49 +51,54 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], name: str, log: Path
         time.sleep(0.2)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+_D = TypeVar("_D", bound="_Daemon")
 
 
-class Pushgateway:
-    """``prometheus-pushgateway`` on 127.0.0.1 persisting to ``folder/pushgateway/`` (context manager)."""
+class _Daemon:
+    """A Debian-packaged server run as ``binary`` with ``arguments()`` until the ``with`` block ends;
+    its output goes to ``folder/<binary>.log``, shown when it does not become ready."""
+
+    binary = ""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder / "pushgateway"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.persistence_file = self.folder / "pushgateway.data"
+        self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Pushgateway:
-        log = self.folder / "pushgateway.log"
+    def arguments(self) -> list[str]:
+        """The command line after the binary."""
+        raise NotImplementedError
+
+    def __enter__(self: _D) -> _D:
+        log = self.folder / f"{self.binary}.log"
+        command = [_binary(self.binary), *self.arguments()]
         with log.open("wb") as sink:
-            self.process = subprocess.Popen(  # noqa: S603
-                [
-                    _binary("prometheus-pushgateway"),
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    f"--persistence.file={self.persistence_file}",
-                ],
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
+            self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
         try:
-            _wait_ready(f"{self.url}/-/ready", self.process, "prometheus-pushgateway", log)
+            _wait_ready(f"{self.url}/-/ready", self.process, self.binary, log)
         except BaseException:
-            _stop(self.process)
+            stop_process(self.process, grace=10)
             raise
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        if self.process is not None:
-            _stop(self.process)
+        stop_process(self.process, grace=10)
+
+
+class Pushgateway(_Daemon):
+    """``prometheus-pushgateway`` on 127.0.0.1 persisting to ``folder/pushgateway/`` (context manager)."""
+
+    binary = "prometheus-pushgateway"
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder / "pushgateway")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.persistence_file = self.folder / "pushgateway.data"
+
+    def arguments(self) -> list[str]:
+        """Listen on loopback, persist in the test's folder."""
+        return [f"--web.listen-address=127.0.0.1:{self.port}", f"--persistence.file={self.persistence_file}"]
 
     def status(self) -> dict[str, Any]:
         """The Pushgateway's own ``/api/v1/status`` (its flags, among others)."""
@@ -101,9 +107,11 @@ class Pushgateway:
         return answer["data"]
 
 
-class Prometheus:
+class Prometheus(_Daemon):
     """``prometheus`` on 127.0.0.1 storing in ``folder/prometheus-data/``, scraping ``jobs`` and
     evaluating ``rule_files`` every second."""
+
+    binary = "prometheus"
 
     def __init__(
         self,
@@ -112,13 +120,10 @@ class Prometheus:
         rule_files: tuple[Path, ...] = (),
     ) -> None:
         """``jobs``: {job name: (host:port or several, honor_labels)}."""
-        self.folder = folder
+        super().__init__(folder)
         self.jobs = jobs
         self.rule_files = rule_files
         self.storage = folder / "prometheus-data"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def config(self) -> str:
         lines = [
@@ -139,32 +144,16 @@ class Prometheus:
             ]
         return "\n".join(lines) + "\n"
 
-    def __enter__(self) -> Prometheus:
+    def arguments(self) -> list[str]:
+        """Writes the configuration, then: store in the test's folder, listen on loopback."""
         config = self.folder / "prometheus.yml"
         config.write_text(self.config(), encoding="utf-8")
-        log = self.folder / "prometheus.log"
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(  # noqa: S603
-                [
-                    _binary("prometheus"),
-                    f"--config.file={config}",
-                    f"--storage.tsdb.path={self.storage}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    "--log.level=warn",
-                ],
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            _wait_ready(f"{self.url}/-/ready", self.process, "prometheus", log)
-        except BaseException:
-            _stop(self.process)
-            raise
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.process is not None:
-            _stop(self.process)
+        return [
+            f"--config.file={config}",
+            f"--storage.tsdb.path={self.storage}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--log.level=warn",
+        ]
 
     def _api(self, path: str, parameters: dict[str, str]) -> dict[str, Any]:
         url = f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(parameters)}"

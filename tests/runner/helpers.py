@@ -103,6 +103,21 @@ def run_runner(
     return RunnerRun(completed.returncode, completed.stdout, completed.stderr, time.monotonic() - started, results_dir)
 
 
+def start_wrapper(args: Sequence[str], tmp_path: Path, **env: str) -> subprocess.Popen[str]:
+    """run_smoke.sh with ``args`` started in the background (output merged into stdout, as text), with
+    a clean environment plus ``env``; temporary files under ``tmp_path``. The caller stops it."""
+    child_env = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    child_env.update(SMOKE_VENV=str(VENV), TMPDIR=str(tmp_path), **env)
+    return subprocess.Popen(  # noqa: S603 - our own wrapper
+        ["bash", str(RUNNER), *args],
+        cwd=REPO_ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def junit_cases(path: Path) -> dict[str, ET.Element]:
     """JUnit file -> {testcase name: element}; also checks the structure both CI readers expect."""
     root = ET.parse(path).getroot()

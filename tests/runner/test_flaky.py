@@ -7,12 +7,21 @@ attempt (a marker file), and the reference API's ``flaky_once`` fault when it ex
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from robot.api import ExecutionResult
 
-from tests.runner.helpers import assert_valid_junit, failed_names, junit_cases, metrics, run_runner, total
+from tests.runner.helpers import (
+    RunnerRun,
+    assert_valid_junit,
+    failed_names,
+    junit_cases,
+    metrics,
+    run_runner,
+    total,
+)
 from tests.support.hostile import HostileServer, answer
 from tests.support.suite_model import only_test_broken_by_fault
 
@@ -61,21 +70,23 @@ def suites(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def target() -> HostileServer:
-    server = HostileServer(answer()).start()  # answers GET with 501: any HTTP status counts for the preflight
-    yield server
-    server.close()
+def target() -> Iterator[HostileServer]:
+    """A loopback target that answers every request 200: enough for the preflight."""
+    with HostileServer(answer()) as server:
+        yield server
+
+
+def run_fake_suites(tmp_path: Path, suites: Path, target: HostileServer, **switches: str) -> RunnerRun:
+    """The runner over the fake suites against ``target``; ``switches`` turn their faults on."""
+    env = {"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url, "FLAKY_MARKER": str(tmp_path / "marker")}
+    return run_runner([], tmp_path / "results", env={**env, **switches})
 
 
 def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
     tmp_path: Path, suites: Path, target: HostileServer
 ) -> None:
     results_dir = tmp_path / "results"
-    run = run_runner(
-        [],
-        results_dir,
-        env={"SMOKE_SUITES_DIR": str(suites), "PRODUCTION_URL": target.url, "FLAKY_MARKER": str(tmp_path / "marker")},
-    )
+    run = run_fake_suites(tmp_path, suites, target)
     assert run.returncode == 10, run.console
     assert "'workflows / Counter Tracking Flow'" in run.stdout.splitlines()[-1]  # named in the reason
     assert "FLAKY workflows / Counter Tracking Flow" in run.stdout
@@ -105,16 +116,7 @@ def test_flaky_test_is_reported_counts_as_passed_and_makes_monitor(
 
 
 def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, target: HostileServer) -> None:
-    run = run_runner(
-        [],
-        tmp_path / "results",
-        env={
-            "SMOKE_SUITES_DIR": str(suites),
-            "PRODUCTION_URL": target.url,
-            "FLAKY_MARKER": str(tmp_path / "marker"),
-            "HEALTH_BROKEN": "1",
-        },
-    )
+    run = run_fake_suites(tmp_path, suites, target, HEALTH_BROKEN="1")
     assert run.returncode == 30, run.console
     assert "Re-running failed tests once" in run.stdout
     assert "FAIL  health / Database Is Up: database is down" in run.stdout
@@ -122,10 +124,6 @@ def test_health_test_failing_twice_rolls_back(tmp_path: Path, suites: Path, targ
 
 
 def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
-    from reference_api.faults import KNOWN_FAULTS
-
-    if "flaky_once" not in KNOWN_FAULTS:
-        pytest.skip("the reference API has no flaky_once fault yet")
     run = run_runner(["--demo", "--suite", "workflows"], tmp_path / "results", env={"LATTICE_FAULTS": "flaky_once"})
     assert run.returncode == 10, run.console  # a pass on the second try is not a clean pass
     flow = only_test_broken_by_fault("workflows", "subscription_not_persisted").name  # reads the subscription
@@ -134,16 +132,7 @@ def test_reference_api_flaky_once_fault(tmp_path: Path) -> None:
 
 
 def test_crashed_suite_is_rollback(tmp_path: Path, suites: Path, target: HostileServer) -> None:
-    run = run_runner(
-        [],
-        tmp_path / "results",
-        env={
-            "SMOKE_SUITES_DIR": str(suites),
-            "PRODUCTION_URL": target.url,
-            "FLAKY_MARKER": str(tmp_path / "marker"),
-            "CRASH_WORKFLOWS": "1",
-        },
-    )
+    run = run_fake_suites(tmp_path, suites, target, CRASH_WORKFLOWS="1")
     assert run.returncode == 30, run.console
     assert "did not run" in run.stdout
     cases = junit_cases(run.artifact("workflows"))

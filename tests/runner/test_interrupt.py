@@ -6,29 +6,19 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV
+from tests.runner.helpers import start_wrapper
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_stops_the_demo_api_and_exits_130(tmp_path: Path, signum: int) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(SMOKE_VENV=str(VENV), TMPDIR=str(tmp_path))
     results = tmp_path / "results"
-    process = subprocess.Popen(
-        ["bash", str(RUNNER), "--demo", "--results-dir", str(results)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_wrapper(["--demo", "--results-dir", str(results)], tmp_path)
     assert process.stdout is not None
     port = None
     deadline = time.monotonic() + 60

@@ -5,14 +5,13 @@ exit path (normal exit, ROLLBACK; the interrupt is in test_interrupt.py)."""
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.runner.helpers import CLEARED, REPO_ROOT, RUNNER, VENV, run_runner
+from tests.runner.helpers import run_runner, start_wrapper
 from tests.support.suite_model import only_test_broken_by_fault
 
 LEFTOVER_PREFIXES = ("lattice-tls-", "smoke-demo-", "smoke-pabot-", "smoke-forkserver-", "pabot_temp_")
@@ -39,21 +38,12 @@ def _leftovers(folder: Path) -> list[str]:
 def test_a_sigkilled_runner_leaves_no_process_or_key_folder_of_its_run_behind(tmp_path: Path) -> None:
     run_id = f"killtest{uuid.uuid4().hex[:8]}"
     marker = f"SMOKE_RUN_ID={run_id}".encode()
-    env = {key: value for key, value in os.environ.items() if key not in CLEARED}
-    env.update(
-        SMOKE_VENV=str(VENV),
-        TMPDIR=str(tmp_path),
+    process = start_wrapper(
+        ["--demo", "--results-dir", str(tmp_path / "results")],
+        tmp_path,
         SMOKE_RUN_ID=run_id,
         LATTICE_FAULTS="slow_responses",
         LATTICE_SLOW_MS="3000",
-    )
-    process = subprocess.Popen(
-        ["bash", str(RUNNER), "--demo", "--results-dir", str(tmp_path / "results")],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
     )
     assert process.stdout is not None
     seen = []

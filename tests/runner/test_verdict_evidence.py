@@ -190,22 +190,21 @@ def test_skip_after_a_failure_counts_as_failed_but_a_plain_skip_does_not(tmp_pat
     assert decision.verdict is Verdict.ROLLBACK and "2 health check(s) failed" in decision.reason
 
 
-def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp_path: Path) -> None:
+def two_attempts(tmp_path: Path, first_attempt: str) -> tuple[Path, Path, Path, Path]:
+    """Runs the attempts suite once as ``first_attempt``, re-runs its failures as "second" and merges
+    both with rebot: (source, first output, re-run output, merged output)."""
     source = tmp_path / "workflows.robot"
     source.write_text(ATTEMPTS_SUITE)
-    first = run_robot(source, tmp_path / "first.xml", variable=["ATTEMPT:first"])
+    first = run_robot(source, tmp_path / "first.xml", variable=[f"ATTEMPT:{first_attempt}"])
     rerun = run_robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
     merged = tmp_path / "output.xml"
-    robot.rebot(
-        str(first),
-        str(rerun),
-        merge=True,
-        output=str(merged),
-        log="NONE",
-        report="NONE",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    quiet = {"log": "NONE", "report": "NONE", "stdout": io.StringIO(), "stderr": io.StringIO()}
+    robot.rebot(str(first), str(rerun), merge=True, output=str(merged), **quiet)
+    return source, first, rerun, merged
+
+
+def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp_path: Path) -> None:
+    source, first, rerun, merged = two_attempts(tmp_path, first_attempt="first")
     results = load_results(merged, {"workflows": source}, first, rerun)
     test = next(test for test in results.tests if test.name == "Plan Management Flow")
     assert test.failed and test.rerun and not test.flaky
@@ -234,21 +233,7 @@ def test_rerun_that_fails_differently_keeps_both_messages_for_every_consumer(tmp
 
 
 def test_identical_messages_of_both_attempts_are_not_repeated(tmp_path: Path) -> None:
-    source = tmp_path / "workflows.robot"
-    source.write_text(ATTEMPTS_SUITE)
-    first = run_robot(source, tmp_path / "first.xml", variable=["ATTEMPT:second"])
-    rerun = run_robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
-    merged = tmp_path / "output.xml"
-    robot.rebot(
-        str(first),
-        str(rerun),
-        merge=True,
-        output=str(merged),
-        log="NONE",
-        report="NONE",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    source, first, rerun, merged = two_attempts(tmp_path, first_attempt="second")
     test = next(
         test
         for test in load_results(merged, {"workflows": source}, first, rerun).tests

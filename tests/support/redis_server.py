@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from .processes import stop_process
 from .server import free_port
 
 REDIS_CANDIDATES = ("/usr/bin/redis-server", "/usr/local/bin/redis-server")
@@ -85,11 +86,5 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server (idempotent) and remove its directory."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=5)
+        stop_process(self._process)
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -21,6 +21,8 @@ from types import TracebackType
 
 import requests
 
+from .processes import stop_process
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _LISTENING = re.compile(r"Lattice reference API listening on (https?)://\S+:(\d+)")
 _CA_LINE = re.compile(r"CA bundle written to: (.+)")
@@ -146,14 +148,7 @@ class ReferenceApi:
 
     def stop(self) -> None:
         """Terminate the process (kill after 5 s) and remove the temporary directory."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        stop_process(self._process)
         if self._reader is not None:
             self._reader.join(timeout=2)
         shutil.rmtree(self._tmp, ignore_errors=True)
