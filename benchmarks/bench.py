@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import psutil
 
@@ -119,7 +118,7 @@ def kill_tree(pid: int) -> None:
                 process.kill()
 
 
-def reap(known: set[int]) -> list[tuple[int, str, Any]]:
+def reap(known: set[int]) -> list[tuple[int, str, resource.struct_rusage]]:
     """Wait for this process's children that are not in ``known`` (processes of a run that outlived
     it; killed after ``ORPHAN_LIMIT`` seconds): (pid, label, rusage) of each."""
     reaped = []
