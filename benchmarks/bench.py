@@ -473,11 +473,10 @@ def canary_detection(tree: Tree) -> float:
     from tests.monitoring._servers import SwitchingProxy  # the tests' TCP proxy that switches upstreams
 
     known = {child.pid for child in psutil.Process().children()}
-    with (
-        tempfile.TemporaryDirectory(prefix="smoke-bench-canary-") as folder,
-        reference_api() as healthy,
-        reference_api(faults=[CANARY_FAULT]) as broken,
-    ):
+    with contextlib.ExitStack() as stack:  # (one ``with`` of three: Python 3.9 has no parenthesised form)
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="smoke-bench-canary-"))
+        healthy = stack.enter_context(reference_api())
+        broken = stack.enter_context(reference_api(faults=[CANARY_FAULT]))
         proxy, port = SwitchingProxy(healthy.port), free_port()
         env = {"PRODUCTION_URL": proxy.url, "ALLOW_PLAINTEXT_CREDENTIALS": "1"}
         process = start_canary(tree, Path(folder), port, [], env)

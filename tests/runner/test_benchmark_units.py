@@ -15,6 +15,8 @@ import pytest
 from benchmarks import figures as fig
 from benchmarks.bench import SECTIONS, Run, alternate
 
+pytestmark = pytest.mark.unit
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: A healthy run's console lines as the benchmark receives them (second of arrival, text).
