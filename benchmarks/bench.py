@@ -223,7 +223,10 @@ def checkouts(revisions: Sequence[str]) -> Iterator[list[Tree]]:
     try:
         for number, revision in enumerate(revisions):
             path = folder / str(number)
-            git("worktree", "add", "--detach", str(path), revision)
+            try:
+                git("worktree", "add", "--detach", str(path), revision)
+            except subprocess.CalledProcessError as error:
+                raise SystemExit(f"--baseline {revision}: {error.stderr.strip() or error}") from None
             trees.append(Tree(f"{revision} ({git('rev-parse', '--short', revision)})", path))
         yield trees
     finally:
