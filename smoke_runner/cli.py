@@ -41,7 +41,8 @@ Target: PRODUCTION_URL (required unless --demo). Secrets (TEST_PASSWORD) only vi
 Other environment: API_TIMEOUT, TEST_EMAIL, TEST_PASSWORD, CA_BUNDLE, REDIS_REQUIRED,
 ALLOW_PLAINTEXT_CREDENTIALS, PREFLIGHT_TIMEOUT (default 5 s), SMOKE_RUN_TIMEOUT (default 900 s),
 PUSHGATEWAY_URL, ALERT_WEBHOOK_URL, SMOKE_ENVIRONMENT, SMOKE_RESULTS_DIR, SMOKE_VENV (wrappers), NO_COLOR.
-After every run (not a dry run) results/dashboard.html is brought up to date (robotdashboard)."""
+With --dashboard, in canary mode (--every) and once results/dashboard.db exists, every run (not a dry
+run) brings results/dashboard.html up to date (robotdashboard)."""
 
 EPILOG = """\
 Other options are passed through to robot if they are on the allow-list (any spelling robot
@@ -221,6 +222,12 @@ def _add_monitoring_options(parser: argparse.ArgumentParser) -> None:
         "serving accumulating metrics on --metrics-port",
     )
     parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="add the run to results/dashboard.db and rebuild results/dashboard.html (robotdashboard); "
+        "always in canary mode and once the database exists",
+    )
+    parser.add_argument(
         "--metrics-port",
         type=_checked(parse_listen_address),
         metavar="[ADDRESS:]PORT",
@@ -262,6 +269,7 @@ def _monitoring_options(namespace: argparse.Namespace) -> dict[str, object]:
             raise UsageError(str(error)) from None
     return {
         "environment": environment,
+        "dashboard": namespace.dashboard,
         "every": namespace.every,
         "metrics_listen": namespace.metrics_port
         or ((DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT) if namespace.every else None),

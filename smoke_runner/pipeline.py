@@ -37,10 +37,9 @@ from smoke_runner.configure.settings import (
 )
 from smoke_runner.configure.suites import (
     foreign_suites,
-    planned_tests,
     resolve_sources,
     robot_options,
-    suites_without_tests,
+    select_tests,
 )
 from smoke_runner.decide.evidence import Expectation, PlannedTest, judge_evidence, origin_of, trust_of
 from smoke_runner.decide.verdict import EXIT_USAGE, decide
@@ -210,8 +209,13 @@ def configure_run(options: Options, guard: Guard) -> RunConfiguration:
     check_python()
     check_requirements(options.demo)
     sources = resolve_sources(options.suites)
-    configuration = RunConfiguration(options, times, sources, suites_without_tests(sources, options), guard)
-    configuration.selected, configuration.left_out, configuration.left_out_by = planned_tests(sources, options)
+    selection = select_tests(sources, options)
+    configuration = RunConfiguration(options, times, sources, selection.empty, guard)
+    configuration.selected, configuration.left_out, configuration.left_out_by = (
+        selection.selected,
+        selection.left_out,
+        selection.left_out_by,
+    )
     configuration.foreign = foreign_suites(sources)
     configuration.profile = profile_in_use(options.variablefiles)
     variables = [arg.split("=", 1)[1] for arg in options.passthrough if arg.startswith("--variable=")]

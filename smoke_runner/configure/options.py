@@ -36,6 +36,7 @@ class Options:
     junit_flavour: str = "strict"  # the JUnit files' flavour: strict or gitlab (publish/junit.py)
     # watching deployments over time (docs/monitoring.md)
     environment: str | None = None  # --environment / $SMOKE_ENVIRONMENT (None: derived from the target)
+    dashboard: bool = False  # --dashboard: update results/dashboard.html (also in canary mode, once it exists)
     every: float | None = None  # canary mode: seconds between run starts
     metrics_listen: tuple[str, int] | None = None  # canary: where /metrics is served
     keep: int | None = None  # canary: run folders kept

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from smoke_runner.configure.options import Options
 from smoke_runner.domain.redaction import redact
 from smoke_runner.processes.guard import die_with_parent
 
@@ -56,6 +57,13 @@ def robotdashboard_command(bin_dir: Path | None = None) -> str | None:
         if candidate.exists():
             return str(candidate)
     return shutil.which("robotdashboard")
+
+
+def dashboard_wanted(options: Options) -> bool:
+    """Whether a run updates the dashboard: asked for (``--dashboard``), in canary mode, or once the
+    results folder has one (a one-shot run in a fresh CI workspace would make a page of one run and
+    spend a second of robotdashboard on it: ``docs/performance.md``)."""
+    return options.dashboard or options.every is not None or (options.results_dir / DATABASE_FILE).exists()
 
 
 def runs_kept() -> int:

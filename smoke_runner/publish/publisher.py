@@ -23,7 +23,7 @@ from smoke_runner.domain.model import RunResults
 from smoke_runner.domain.redaction import host_only, public_url, redact
 from smoke_runner.publish import console
 from smoke_runner.publish.alerts import build_message, send_alert
-from smoke_runner.publish.dashboard import DashboardRun, DashboardUpdate, finish_update
+from smoke_runner.publish.dashboard import DashboardRun, DashboardUpdate, dashboard_wanted, finish_update
 from smoke_runner.publish.history import append_history, failure_records, read_history, trend
 from smoke_runner.publish.junit import Flavour, write_failure_xunit, write_suite_xunit
 from smoke_runner.publish.metrics import RunListener, build_registry, push_metrics, write_metrics
@@ -92,7 +92,7 @@ def write_evidence(
         metadata = verdict_metadata(decision, results, publication.run_id, publication.target)
         metadata["Overrides"] = redact("; ".join(publication.overrides)) or "none: the repository's defaults"
         problem = write_output(result, publication.run_dir, metadata)
-        if problem is None and not publication.options.dryrun:
+        if problem is None and not publication.options.dryrun and dashboard_wanted(publication.options):
             dashboard = DashboardUpdate(publication.options.results_dir).begin(
                 [publication.run_dir / OUTPUT],
                 publication.environment,

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from smoke_runner.configure.options import Options
 from smoke_runner.publish.dashboard import (
     DASHBOARD_FILE,
     DATABASE_FILE,
     DEFAULT_RUNS,
     dashboard_arguments,
+    dashboard_wanted,
     robotdashboard_command,
 )
 from tests.runner.helpers import run_runner
@@ -54,6 +56,16 @@ def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def test_the_dashboard_is_kept_when_asked_for_in_canary_mode_and_once_it_exists(tmp_path: Path) -> None:
+    """A one-shot run in a fresh results folder (a CI workspace) spends no robotdashboard on a page of
+    one run; --dashboard, canary mode or a database already there keep it up to date."""
+    assert not dashboard_wanted(Options(results_dir=tmp_path))
+    assert dashboard_wanted(Options(results_dir=tmp_path, dashboard=True))
+    assert dashboard_wanted(Options(results_dir=tmp_path, every=60.0))
+    (tmp_path / DATABASE_FILE).touch()
+    assert dashboard_wanted(Options(results_dir=tmp_path))
 
 
 def test_dashboard_arguments_embed_the_dependencies_and_use_the_database_beside_history(tmp_path: Path) -> None:
@@ -113,9 +125,11 @@ def test_dashboard_shows_three_runs_offline_in_chromium(tmp_path: Path) -> None:
     its verdict."""
     results = tmp_path / "results"
     with ReferenceApi() as api:
-        for _ in range(RUNS):
+        for number in range(RUNS):  # --dashboard once: later runs keep the dashboard they find up to date
+            asked = ["--dashboard"] if number == 0 else []
+            one_test = ["--suite", "health", "--test", names_of("health")[0], "--no-rerun"]
             run = run_runner(
-                ["--suite", "health", "--test", names_of("health")[0], "--no-rerun", "--environment", "staging"],
+                [*one_test, "--environment", "staging", *asked],
                 results,
                 env={"PRODUCTION_URL": api.base_url, "ALLOW_PLAINTEXT_CREDENTIALS": "1", "SMOKE_VENV": sys.prefix},
             )  # this virtualenv: robotdashboard is in it

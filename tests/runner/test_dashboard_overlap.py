@@ -80,7 +80,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
     monkeypatch.setattr(pipeline, "execute", fake_execute)
     monkeypatch.setattr(pipeline, "probe_target", lambda *args: ReachabilityResult(None, 200, 0.01))
     monkeypatch.setenv("SMOKE_RUN_ID", "overlap-test")
-    options = Options(suites=["health"], results_dir=tmp_path / "results")
+    options = Options(suites=["health"], results_dir=tmp_path / "results", dashboard=True)
     configuration = RunConfiguration(options, TimeSettings(30, 5, 60), {"health": source}, [], Guard())
     configuration.selected, configuration.foreign = [PlannedTest("health", "Api Is Up")], ["health"]
     code, report = pipeline.run_once(configuration, Target("http://127.0.0.1:9"))

@@ -36,7 +36,8 @@ def test_a_poisoned_cache_folder_reaches_no_artifact(tmp_path: Path) -> None:
     private.chmod(0o600)
     (cache / "private.js").symlink_to(private)
     os.mkfifo(cache / "fifo.js")
-    run = run_runner(["--demo"], tmp_path / "results", env={"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")})
+    home_env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    run = run_runner(["--demo", "--dashboard"], tmp_path / "results", env=home_env)
     assert run.returncode == 0, run.console
     page = (tmp_path / "results" / "dashboard.html").read_text(encoding="utf-8", errors="replace")
     assert marker not in page and "PRIVATE-FILE-MARKER" not in page
