@@ -6,8 +6,9 @@
   (docs/adding-a-smoke-test.md). A module says so with ``pytestmark = pytest.mark.suites``.
 * ``unit``: starts no process and no server: also run under every other supported Python
   (tests/support/python_versions.py).
-* ``full``: a slow consumer (a real Prometheus, Chromium, the guide replayed, a long run): only in
-  the full tier, ``./run_tests.sh --full`` (what CI runs); otherwise deselected.
+* ``full``: a slow consumer (a real Prometheus, Chromium, the guide replayed, a long run) or another
+  case of a path the default tier already runs end to end: only in the full tier,
+  ``./run_tests.sh --full`` (what CI runs); otherwise deselected.
 """
 
 from __future__ import annotations

@@ -115,6 +115,7 @@ def _check_merged(merged: Path, environments: list[str]) -> dict[str, Any]:
     return metadata
 
 
+@pytest.mark.full  # the CI file's own script (robotdashboard included); the command itself is in the default tier
 def test_observation_6_the_gitlab_matrix_merge_job(matrix: Path) -> None:
     shutil.rmtree(matrix / "merged", ignore_errors=True)
     ran = _shell(_gitlab_merge_script(), matrix)
@@ -129,6 +130,7 @@ def test_observation_6_the_gitlab_matrix_merge_job(matrix: Path) -> None:
     assert runs == [(f"production_{folders['production']}", "ROLLBACK"), (f"staging_{folders['staging']}", "MONITOR")]
 
 
+@pytest.mark.full  # the CI file's own script (robotdashboard included); the command itself is in the default tier
 def test_observation_6_the_jenkins_matrix_merge_stage(matrix: Path, tmp_path: Path) -> None:
     project = tmp_path / "workspace"
     shutil.copytree(matrix / "results", project / "results", symlinks=True)
@@ -139,6 +141,7 @@ def test_observation_6_the_jenkins_matrix_merge_stage(matrix: Path, tmp_path: Pa
     assert (project / "merged" / "dashboard.html").is_file(), ran.stdout + ran.stderr
 
 
+@pytest.mark.full  # the CI file's own script (robotdashboard included); the command itself is in the default tier
 def test_observation_6_the_github_matrix_merge_job(matrix: Path, tmp_path: Path) -> None:
     """GitHub's artifacts arrive as ``all/smoke-results-<environment>/<run>/``: the environment is read
     from the run folder itself, not from the path."""

@@ -16,6 +16,8 @@ from tests.consumers import _runs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
+#: Headless Chromium is a slow consumer: the full tier (./run_tests.sh --full).
+pytestmark = pytest.mark.full
 
 
 @pytest.fixture(scope="module")

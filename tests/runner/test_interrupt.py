@@ -15,7 +15,7 @@ from tests.runner.helpers import start_wrapper
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [pytest.param(signal.SIGINT, marks=pytest.mark.full), signal.SIGTERM])
 def test_interrupt_stops_the_demo_api_and_exits_130(tmp_path: Path, signum: int) -> None:
     results = tmp_path / "results"
     process = start_wrapper(["--demo", "--results-dir", str(results)], tmp_path)

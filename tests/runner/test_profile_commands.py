@@ -16,7 +16,11 @@ PROFILES = REPO_ROOT / "variables" / "profiles"
 
 @pytest.mark.parametrize(
     ("dialect", "profile"),
-    [("contract", None), ("classic", "classic.yaml"), ("lean", "lean.yaml")],
+    [  # lean (the least like the contract) in the default tier, the others in the full tier
+        pytest.param("contract", None, marks=pytest.mark.full),
+        pytest.param("classic", "classic.yaml", marks=pytest.mark.full),
+        ("lean", "lean.yaml"),
+    ],
 )
 def test_check_profile_compares_each_dialect_with_its_profile_and_runs_no_suite(
     tmp_path: Path, dialect: str, profile: str | None
@@ -38,7 +42,10 @@ def test_check_profile_names_the_operations_another_dialect_lacks(tmp_path: Path
     assert "OPERATIONS.register: POST /api/v1/auth/register is not in the OpenAPI document" in run.console
 
 
-@pytest.mark.parametrize("dialect", ["contract", "classic", "lean"])
+@pytest.mark.parametrize(  # contract in the default tier, the others in the full tier
+    "dialect",
+    ["contract", pytest.param("classic", marks=pytest.mark.full), pytest.param("lean", marks=pytest.mark.full)],
+)
 def test_draft_profile_writes_a_usable_start_from_each_dialects_document(tmp_path: Path, dialect: str) -> None:
     draft = tmp_path / f"{dialect}.yaml"
     run = run_runner(["--demo", "--dialect", dialect, "--draft-profile", str(draft)], tmp_path / "results", timeout=120)

@@ -283,6 +283,7 @@ def test_the_investigate_band_of_the_pass_rate(results_dir: Path, broken: int) -
     assert rate_line(broken) in run.summary()
 
 
+@pytest.mark.full  # rule tied to decide in the default tier (tests/runner/test_verdict.py); here end to end
 def test_a_pass_rate_below_the_investigate_band_is_rollback_against_production_url(results_dir: Path) -> None:
     broken = max(broken_counts("INVESTIGATE")) + 1
     assert band(WORKFLOW_TESTS - broken, WORKFLOW_TESTS) == "ROLLBACK"
@@ -334,6 +335,7 @@ def _processes_with_env(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.full  # the default tier stops a run at its limit in tests/runner/test_pabot_outputs.py
 @needs_health
 def test_run_time_limit_stops_the_tests_and_rolls_back(results_dir: Path) -> None:
     run_id = f"time-limit-{uuid.uuid4().hex[:8]}"

@@ -79,7 +79,10 @@ def test_profile_paths_to_another_host_are_never_sent(tmp_path: Path, api: Refer
     assert elsewhere.requests == [], [seen.text()[:200] for seen in elsewhere.requests]
 
 
-@pytest.mark.parametrize(("args", "left_out"), [(["--exclude", "security"], 9), (["--test", "*Flow"], 11)])
+@pytest.mark.parametrize(
+    ("args", "left_out"),
+    [(["--exclude", "security"], 9), pytest.param(["--test", "*Flow"], 11, marks=pytest.mark.full)],  # 2nd: full tier
+)
 def test_a_run_that_leaves_the_security_checks_out_is_partial_and_at_best_monitor(
     tmp_path: Path, api: ReferenceApi, args: list[str], left_out: int
 ) -> None:
