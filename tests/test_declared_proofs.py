@@ -1,8 +1,9 @@
 """Every test of the suites declares a proof that can be run, in a form the project's tests can read.
 
-These checks need no server: they read the ``guards:`` tags (tests/support/suite_model.py). The proof
-runs themselves are ``test_proof_*`` in tests/health, tests/workflows and tests/profiles; run them all
-with ``.venv/bin/python -m pytest tests/ -k proof``.
+These checks need no server (the ``unit`` ones no process either): they read the ``guards:`` tags
+(tests/support/suite_model.py). The proof runs themselves are ``test_proof_*`` in tests/health,
+tests/workflows and tests/profiles, grouped (tests/test_proof_groups.py); run them all with
+``.venv/bin/python -m pytest tests/ -k proof``.
 """
 
 from __future__ import annotations
@@ -34,16 +35,20 @@ from tests.support.suite_model import (
     suite_tests,
 )
 
+pytestmark = pytest.mark.suites
+
 ALL_TESTS = [test for suite in SUITE_NAMES for test in suite_tests(suite)]
 IDS = [f"{test.suite}-{test.name.replace(' ', '_')}" for test in ALL_TESTS]
 VARIABLES_TEXT = "\n".join(path.read_text(encoding="utf-8") for path in (REPO_ROOT / "variables").glob("*.resource"))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("test", ALL_TESTS, ids=IDS)
 def test_proofs_every_test_declares_one(test: SuiteTest) -> None:
     assert test.proofs, f"{test.suite} / {test.name} declares no guards: tag (docs/adding-a-smoke-test.md)"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("test", ALL_TESTS, ids=IDS)
 def test_proofs_name_known_faults_valid_mutations_and_known_stand_ins(test: SuiteTest) -> None:
     for proof in test.proofs:
@@ -58,6 +63,7 @@ def test_proofs_name_known_faults_valid_mutations_and_known_stand_ins(test: Suit
             assert proof.spec in STAND_INS, f"{test.name}: unknown stand-in {proof.spec!r}; known: {sorted(STAND_INS)}"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("test", ALL_TESTS, ids=IDS)
 def test_proofs_set_only_variables_the_suites_have(test: SuiteTest) -> None:
     for name in test.variables:
@@ -66,6 +72,7 @@ def test_proofs_set_only_variables_the_suites_have(test: SuiteTest) -> None:
         )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("test", ALL_TESTS, ids=IDS)
 def test_proofs_tags_hold_no_robot_variable_syntax(test: SuiteTest) -> None:
     """Robot resolves ``${...}`` in tags when it runs: a declared text must be matched as written."""
@@ -74,6 +81,7 @@ def test_proofs_tags_hold_no_robot_variable_syntax(test: SuiteTest) -> None:
             assert not re.search(r"[$@&%]\{", tag), f"{test.name}: {tag!r} holds Robot variable syntax"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("tag", "expected"),
     [
@@ -90,6 +98,7 @@ def test_proofs_tags_are_read_as_documented(tag: str, expected: tuple[str, str, 
     assert parse_proof(tag) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("tag", ["guards:", "guards:mutate:", "guards:tenant_leak -> "])
 def test_proofs_an_empty_declaration_is_refused(tag: str) -> None:
     with pytest.raises(ProofDeclarationError):

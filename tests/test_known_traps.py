@@ -3,6 +3,9 @@
 Traps guarded elsewhere are named here so that this file is the index:
 - secrets in RequestsLibrary's log: ``tests/workflows/test_workflows_suite.py`` (every artifact grepped)
   and ``tests/runner`` (console and artifacts of a runner run grepped);
+- a password in PRODUCTION_URL (Robot logs every request URL): read from the healthy runs of both
+  suites, which are made with credentials in the URL (``tests/health/test_suite_healthy.py`` and
+  ``tests/workflows/test_workflows_suite.py``, ``test_a_password_in_production_url_reaches_no_artifact``);
 - pabot's exit codes, ``--rerunfailed`` on nothing, argfiles, PATH: ``tests/runner``;
 - skipped tests printed as PASSED by pabot: the runner writes its own xUnit (``tests/runner``).
 """
@@ -10,8 +13,6 @@ Traps guarded elsewhere are named here so that this file is the index:
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from pathlib import Path
 import certifi
 import pytest
 
-from tests.support.artifacts import artifacts_containing
+from tests.support.listener import listening
 from tests.support.robot_run import REPO_ROOT, RobotRun, TestOutcome, run_suite
 from tests.support.server import ReferenceApi
-from tests.support.suite_model import names_of
+from tests.support.suite_model import names_of, robot_statements
+
+pytestmark = pytest.mark.suites
 
 FIRST_HEALTH_TEST = names_of("health")[0]
 ROBOT_FILES = sorted(
@@ -35,42 +38,48 @@ ROBOT_FILES = sorted(
 CLEAN_TLS_ENV = {"CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 
 
-def _statements(path: Path) -> list[str]:
-    """Robot statements of ``path`` with ``...`` continuation lines joined."""
-    statements: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("...") and statements:
-            statements[-1] += "    " + stripped[3:].strip()
-        else:
-            statements.append(stripped)
-    return statements
-
-
-def _calls(keyword_pattern: str) -> list[tuple[str, str]]:
+def _calls_without(keyword_pattern: str, required: dict[str, str]) -> list[str]:
+    """Every call of a keyword matching ``keyword_pattern`` that lacks an argument of ``required``
+    (``{argument: what its absence means}``), as ``file: meaning: statement``."""
     pattern = re.compile(keyword_pattern)
+    calls = [
+        (path.name, statement)
+        for path in ROBOT_FILES
+        for statement in robot_statements(path)
+        if pattern.search(statement)
+    ]
+    assert calls, f"no call matches {keyword_pattern!r}: the check would pass vacuously"
     return [
-        (path.name, statement) for path in ROBOT_FILES for statement in _statements(path) if pattern.search(statement)
+        f"{name}: {meaning}: {statement}"
+        for name, statement in calls
+        for argument, meaning in required.items()
+        if argument not in statement
     ]
 
 
 def test_every_session_verifies_tls_has_a_timeout_and_never_retries() -> None:
     """RequestsLibrary's Create Session defaults to verify=False, no timeout and 3 retries."""
-    calls = _calls(r"\bCreate (Custom )?Session\b")
-    assert calls, "no session is created anywhere: the check would pass vacuously"
-    for name, statement in calls:
-        assert "verify=${TLS_VERIFY}" in statement, f"{name}: session without verify=${{TLS_VERIFY}}: {statement}"
-        assert "timeout=${API_TIMEOUT}" in statement, f"{name}: session without timeout: {statement}"
-        assert "max_retries=0" in statement, f"{name}: session that retries a broken deployment: {statement}"
+    offenders = _calls_without(
+        r"\bCreate (Custom )?Session\b",
+        {
+            "verify=${TLS_VERIFY}": "session without verify=${TLS_VERIFY}",
+            "timeout=${API_TIMEOUT}": "session without timeout",
+            "max_retries=0": "session that retries a broken deployment",
+        },
+    )
+    assert not offenders, "\n".join(offenders)
 
 
 def test_every_request_passes_verify_and_checks_its_own_status() -> None:
     """``* On Session`` needs verify per request (REQUESTS_CA_BUNDLE) and expected_status (else it fails on 4xx)."""
-    calls = _calls(r"\b(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) On Session\b|On Session\s{4}")
-    assert calls, "no request keyword found: the check would pass vacuously"
-    for name, statement in calls:
-        assert "expected_status=" in statement, f"{name}: request without expected_status: {statement}"
-        assert "verify=${TLS_VERIFY}" in statement, f"{name}: request without per-request verify: {statement}"
+    offenders = _calls_without(
+        r"\b(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) On Session\b|On Session\s{4}",
+        {
+            "expected_status=": "request without expected_status",
+            "verify=${TLS_VERIFY}": "request without per-request verify",
+        },
+    )
+    assert not offenders, "\n".join(offenders)
 
 
 def test_no_robot_option_turns_failures_into_skips_or_retries() -> None:
@@ -132,28 +141,8 @@ def test_requests_ca_bundle_of_another_ca_does_not_switch_verification_off(
 @pytest.fixture
 def hanging_url() -> Iterator[str]:
     """A port that accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join(timeout=2)
-    for connection in accepted:
-        connection.close()
-    listener.close()
+    with listening(hold=True) as listener:
+        yield listener.url
 
 
 @pytest.mark.parametrize("suite", ["health", "workflows"])
@@ -197,15 +186,3 @@ def test_a_slow_suite_setup_is_stopped_by_its_timeout(tmp_path: Path) -> None:
     assert run.tests and all(outcome.status == "FAIL" for outcome in run.tests.values()), run.tests
     assert "timeout 1 second exceeded" in next(iter(run.tests.values())).message, run.tests
     assert elapsed < 60, f"the workflows suite took {elapsed:.1f} s with a 1 s setup timeout"
-
-
-@pytest.mark.parametrize("suite", ["health", "workflows"])
-def test_a_password_in_production_url_reaches_no_artifact(suite: str, tmp_path: Path) -> None:
-    """Robot logs every request URL; credentials written into PRODUCTION_URL must be masked there too."""
-    password = "UrlSecret-90210"
-    with ReferenceApi() as api:
-        url = api.base_url.replace("http://", f"http://deployer:{password}@")
-        run = run_suite(suite, url, tmp_path, env=CLEAN_TLS_ENV)
-    assert run.tests and not [name for name, outcome in run.tests.items() if outcome.status == "FAIL"], run.stdout
-    assert password not in run.stdout
-    assert not artifacts_containing(run.output_dir, password)

@@ -2,7 +2,12 @@
 /metrics takes 0.9 s, the gate rolls back naming the SLA miss (sampled only until it was decided,
 and not re-run) and the rate-limit test says the service is too slow to probe, not "test timeout".
 The time to the verdict is recorded (``seconds_to_verdict`` in the JUnit properties and printed),
-never asserted: the bench helper measures it."""
+never asserted: the bench helper measures it.
+
+A whole gate run of a minute and more: in the full tier (``./run_tests.sh --full``). The SLA and
+rate-limit checks' own proofs (``slow_responses``...) run in every tier (test_suite_faults.py), and
+a healthy deployment's SLA samples are read in test_suite_healthy.py.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from robot.api import ExecutionResult
-from robot.result import TestCase as RobotTest
 
 from tests.runner.helpers import run_runner
 from tests.support.server import ReferenceApi
 
-from ._support import describe_run, run_health
+from ._support import messages_under, robot_test_named
+
+pytestmark = [pytest.mark.suites, pytest.mark.full]
 
 SLA = "Response Times Meet SLA"
 RATE = "Rate Limiting Is Enforced"
@@ -27,22 +32,6 @@ def slow_api() -> Iterator[ReferenceApi]:
     """The reference API with every answer but /metrics delayed by 0.9 s."""
     with ReferenceApi(faults=["slow_responses"], env={"LATTICE_SLOW_MS": "900"}) as api:
         yield api
-
-
-def _test_named(output: Path, name: str) -> RobotTest:
-    found = [test for test in ExecutionResult(str(output)).suite.all_tests if test.name == name]
-    assert len(found) == 1, f"{len(found)} tests named {name!r} in {output}"
-    return found[0]
-
-
-def _messages(item: object) -> list[str]:
-    """Every log message under a test or keyword, depth first."""
-    found = []
-    for child in getattr(item, "body", ()):
-        if getattr(child, "type", "") == "MESSAGE":
-            found.append(str(child.message))
-        found += _messages(child)
-    return found
 
 
 def test_a_slow_deployment_is_rolled_back_naming_the_sla_miss_and_the_rate_limit_too_slow_to_probe(
@@ -64,23 +53,10 @@ def test_a_slow_deployment_is_rolled_back_naming_the_sla_miss_and_the_rate_limit
     # the measured failures are not re-run: one attempt each; the SLA decided after a few samples, in one table
     left_out = next(line for line in run.stdout.splitlines() if line.startswith("Not re-running 2 failed test(s)"))
     assert "tagged no-rerun" in left_out and SLA in left_out and RATE in left_out, left_out
-    rate_message = _test_named(run.run_dir / "output.xml", RATE).message
+    rate_message = robot_test_named(run.run_dir / "output.xml", RATE).message
     assert "within RATE_LIMIT_PROBE_SECONDS=10" in rate_message and "Enforcement is not proven" in rate_message
     sla_line = next(line for line in run.stdout.splitlines() if line.startswith(f"FAIL  health / {SLA}"))
     assert "first attempt" not in sla_line and "sampling stopped early" in sla_line, sla_line
-    attempt = _test_named(run.run_dir / "output.xml", SLA)
-    tables = [message for message in _messages(attempt) if "Response times of" in message]
+    attempt = robot_test_named(run.run_dir / "output.xml", SLA)
+    tables = [message for message in messages_under(attempt) if "Response times of" in message]
     assert len(tables) == 1 and "yes: SLA missed" in tables[0], tables
-
-
-def test_a_healthy_deployment_still_gets_every_sla_sample_in_one_table(
-    healthy_api: ReferenceApi, tmp_path: Path
-) -> None:
-    run = run_health(healthy_api.base_url, tmp_path, tests=[SLA])
-    assert run.status(SLA) == "PASS", describe_run(run)
-    attempt = _test_named(tmp_path / "output.xml", SLA)
-    messages = _messages(attempt)
-    tables = [message for message in messages if "Response times of" in message]
-    assert len(tables) == 1, messages
-    assert tables[0].count("<td>20 of 20</td>") == 3 and "yes:" not in tables[0], tables[0]
-    assert not [message for message in messages if "GET Request :" in message or "GET Response :" in message]

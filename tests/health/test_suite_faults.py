@@ -1,8 +1,11 @@
 """Each proof a health check declares (its ``guards:`` tags) makes exactly that check fail.
 
-Every case starts its own reference API with the declared fault or mutation, runs only the check
-that must catch it and checks that the failure message holds every declared part. The catch-all
-stand-in (``guards:stand-in:catch-all`` in the suite's ``Test Tags``) is run here too.
+One case per proof: the proofs run in groups (``tests/support/proof_run.py``: one reference API
+with the faults and mutations of several proofs, one run of the checks they guard); a proof its
+group's run does not prove is run alone, and that run decides. Each case checks that the failure
+message holds every declared part and records the run that proved it (``proven_by`` in the JUnit
+properties). The catch-all stand-in (``guards:stand-in:catch-all`` in the suite's ``Test Tags``) is
+run here too.
 """
 
 from __future__ import annotations
@@ -10,18 +13,31 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.proof_groups import ProofGroup, ProofSession, grouped_session, proof_groups
 from tests.support.proof_run import proof_api, proof_env, proof_run_problems
+from tests.support.robot_run import RobotRun
 from tests.support.server import ReferenceApi, free_port
-from tests.support.suite_model import ProofRun, guarded_by_stand_in, only_test_broken_by_fault, proof_runs
+from tests.support.suite_model import (
+    Proof,
+    ProofCase,
+    ProofRun,
+    guarded_by_stand_in,
+    only_test_broken_by_fault,
+    proof_runs,
+)
 
-from ._support import HEALTH_TESTS, describe_run, run_health, same_page_stand_in
+from ._stand_ins import same_page_stand_in
+from ._support import HEALTH_TESTS, describe_run, run_health
 
-#: Every proof the health checks declare against the reference API: one run each, of every check declaring it.
+pytestmark = pytest.mark.suites
+
+#: Every proof the health checks declare against the reference API, each with every check declaring it.
 PROOF_RUNS = proof_runs("health")
 #: Checks named by what breaks them (read from the suite's declarations).
 HEALTH = only_test_broken_by_fault("health", "health_body_fail").name
@@ -29,14 +45,44 @@ DATABASE = only_test_broken_by_fault("health", "health_no_database_check").name
 REDIS = only_test_broken_by_fault("health", "health_no_redis_check").name
 
 
+def run_proofs(group: ProofGroup, output: Path) -> tuple[RobotRun, list[str]]:
+    """The checks ``group``'s proofs guard, against a reference API broken by all of them."""
+    with proof_api(group.proofs) as api:
+        run = run_health(api.base_url, output, tests=group.test_names, env=proof_env(api), variables=group.variables)
+    return run, []
+
+
+@pytest.fixture(scope="module")
+def proofs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ProofSession:
+    return grouped_session(request, tmp_path_factory, run_proofs)
+
+
 @pytest.mark.parametrize("proof_run", PROOF_RUNS, ids=[proof_run.id for proof_run in PROOF_RUNS])
-def test_proof_of_each_check_fails_it(proof_run: ProofRun, tmp_path: Path) -> None:
-    with proof_api([proof_run.proof]) as api:
-        run = run_health(
-            api.base_url, tmp_path, tests=proof_run.test_names, env=proof_env(api), variables=proof_run.variables
-        )
-    problems = proof_run_problems(run, proof_run)
-    assert not problems, "\n".join(problems) + "\n" + describe_run(run)
+def test_proof_of_each_check_fails_it(
+    proof_run: ProofRun, proofs: ProofSession, record_property: Callable[[str, object], None]
+) -> None:
+    proofs.prove(proof_run, record_property)
+
+
+def test_a_wrong_declaration_fails_however_it_is_grouped(tmp_path: Path) -> None:
+    """A proof whose message part is not what its check says, grouped with a right one: the group's
+    run does not prove it, its own run does not either, and it is reported as failing."""
+    login = next(proof_run for proof_run in PROOF_RUNS if proof_run.proof.label == "login_500")
+    declared = login.cases[0]
+    wrong = ProofRun((ProofCase(declared.test, Proof("fault", "login_500", ("a message part it never gives",))),))
+    right = next(proof_run for proof_run in PROOF_RUNS if proof_run.proof.label == "metrics_garbage")
+    groups = proof_groups([wrong, right])
+    assert [len(group.runs) for group in groups] == [2], "the wrong declaration must share the run"
+    proofs = ProofSession(groups, run_proofs, tmp_path, proof_run_problems)
+    verdict = proofs.verdict(wrong)
+    assert not verdict.proven and verdict.proven_by == "not proven", verdict.explain()
+    assert [attempt.group.name for attempt in verdict.attempts] == [
+        groups[0].name,
+        f"re-run alone after {groups[0].name}",
+    ]
+    assert "failed without 'a message part it never gives'" in verdict.problems[0], verdict.explain()
+    assert "answered 500" in verdict.attempts[-1].run.message(declared.test.name)  # the fault did break it
+    assert proofs.verdict(right).proven_by == groups[0].label
 
 
 def test_unusable_database_fails_the_database_and_health_tests(tmp_path: Path) -> None:

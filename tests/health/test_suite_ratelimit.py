@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import requests
 from robot.api import ExecutionResult
 
@@ -14,6 +15,8 @@ from tests.support.server import ReferenceApi
 from tests.support.suite_model import only_test_broken_by_fault
 
 from ._support import describe_run, run_health
+
+pytestmark = pytest.mark.suites
 
 RATE = only_test_broken_by_fault("health", "no_rate_limit").name
 #: One budget per client address for every limited request, 1,000 a minute (as a gateway would do it).

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 import trustme
 
-from ._support import SSL_TEST, describe_run, leaf, run_health, tls_stand_in, write_ca
+from ._stand_ins import leaf, tls_stand_in, write_ca
+from ._support import SSL_TEST, describe_run, run_health
+
+pytestmark = pytest.mark.suites
 
 CASES = [
     # (id, leaf certificate factory, use another CA as the bundle, substrings of the failure)

@@ -19,6 +19,8 @@ from libraries.SmokeLibrary.health.ratelimit import (
     retry_after_seconds,
 )
 
+pytestmark = pytest.mark.unit
+
 
 # -- health documents ------------------------------------------------------------------
 @pytest.mark.parametrize(

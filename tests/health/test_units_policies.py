@@ -11,6 +11,8 @@ from libraries.SmokeLibrary.health.cors import allowed_preflight_problems, refus
 from libraries.SmokeLibrary.health.errors import leaks_in
 from libraries.SmokeLibrary.health.headers import HeaderReport, disclosures, judge_headers
 
+pytestmark = pytest.mark.unit
+
 CONTRACT_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

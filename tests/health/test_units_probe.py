@@ -15,6 +15,8 @@ from libraries.SmokeLibrary.health.ratelimit import (
     probe_rate_limit,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def _response(status: int, headers: dict[str, str]) -> requests.Response:
     response = requests.Response()

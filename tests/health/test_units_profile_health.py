@@ -17,6 +17,8 @@ from libraries.SmokeLibrary.health.health_formats import (
     required_names,
 )
 
+pytestmark = pytest.mark.unit
+
 LEAN = {"status": "ok", "components": {"database": "up"}}
 COMPONENTS = {
     "database": {"names": ["database", "db"], "required": True},

@@ -16,6 +16,8 @@ from libraries.SmokeLibrary.health.latency import (
     sla_miss_decided,
 )
 
+pytestmark = pytest.mark.unit
+
 P95_LIMIT, MAX_LIMIT = 500.0, 1000.0
 
 

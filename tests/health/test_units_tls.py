@@ -11,7 +11,9 @@ import trustme
 
 from libraries.SmokeLibrary.health.tls import inspect_certificate, trust_store
 
-from ._support import leaf, tls_stand_in, write_ca
+from ._stand_ins import leaf, tls_stand_in, write_ca
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")

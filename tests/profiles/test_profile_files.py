@@ -13,6 +13,8 @@ from smoke_runner.configure.passthrough import PROTECTED_VARIABLES, check_variab
 from smoke_runner.profiles import check_profile
 from smoke_runner.profiles.schema import operation_names
 
+pytestmark = pytest.mark.unit
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILES = sorted((REPO_ROOT / "variables" / "profiles").glob("*.yaml"))
 CONTRACT = REPO_ROOT / "variables" / "profiles" / "contract.yaml"

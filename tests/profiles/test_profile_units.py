@@ -17,6 +17,8 @@ from libraries.SmokeLibrary.profiles import (
     path_shape,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def answer(status: int, text: str, content_type: str) -> SimpleNamespace:
     request = SimpleNamespace(method="GET", url="http://api/x", body=None, headers={})

@@ -2,7 +2,7 @@
 
 See :mod:`tests.support.suite_model` for the declarations. A proof run starts one reference API
 with the proofs' faults and mutations, runs the guarded test(s) and checks each failed with every
-declared part of its message.
+declared part of its message. Several proofs share one run: :mod:`tests.support.proof_groups`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ def proof_api(proofs: Iterable[Proof], env: Mapping[str, str] | None = None) -> 
     extra = dict(env or {})
     if mutations:
         extra["LATTICE_MUTATIONS"] = ";".join(mutations)
-    return ReferenceApi(faults=faults, env=extra, tls=any(fault in HTTPS_ONLY_FAULTS for fault in faults))
+    return ReferenceApi(faults=faults, env=extra, tls=serves_https(proofs))
+
+
+def serves_https(proofs: Iterable[Proof]) -> bool:
+    """Whether a proof run of ``proofs`` needs the reference API to serve HTTPS."""
+    return any(p.kind == "fault" and p.spec in HTTPS_ONLY_FAULTS for p in proofs)
 
 
 def proof_env(api: ReferenceApi) -> dict[str, str]:
@@ -64,6 +69,7 @@ def describe(run: RobotRun) -> str:
     return "\n".join(lines) + "\n" + run.stdout[-2000:]
 
 
+# -- proofs on the reference API's other dialects ------------------------------------------------
 def _served_paths(dialect: str) -> list[str]:
     """The paths the reference API serves in ``dialect`` (path parameters as ``x``)."""
     paths = [route.path for module in DIALECT_ROUTES[dialect] for route in module.router.routes]

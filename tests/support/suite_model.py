@@ -129,6 +129,11 @@ class ProofRun:
         return self.cases[0].proof
 
     @property
+    def suite(self) -> str:
+        """The suite of the tests (a proof run runs one suite)."""
+        return self.cases[0].test.suite
+
+    @property
     def test_names(self) -> tuple[str, ...]:
         return tuple(case.test.name for case in self.cases)
 
@@ -199,6 +204,18 @@ def suite_tests(suite: str) -> tuple[SuiteTest, ...]:
         proofs, variables = _proofs(suite, test.name, tags)
         tests.append(SuiteTest(suite, test.name, tags, proofs, variables))
     return tuple(tests)
+
+
+def robot_statements(path: Path) -> list[str]:
+    """The statements of the Robot file at ``path``, stripped, with ``...`` continuation lines joined."""
+    statements: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("...") and statements:
+            statements[-1] += "    " + stripped[3:].strip()
+        else:
+            statements.append(stripped)
+    return statements
 
 
 def names_of(suite: str) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from libraries.SmokeLibrary.masking import mask_body, mask_text
 from libraries.SmokeLibrary.workflows import WorkflowKeywords
 from libraries.SmokeLibrary.workflows.checks import stored_differences
 
+pytestmark = pytest.mark.unit
+
 EMAIL = re.compile(r"^smoketest-[0-9a-f]{16}@example\.com$")  # outside a run: no run id
 
 

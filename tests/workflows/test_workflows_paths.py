@@ -10,6 +10,8 @@ import pytest
 from libraries.SmokeLibrary.workflows.paths import PathKeywords, path_problems, shortest_distance
 from reference_api.pathfinding import shortest_path as reference_shortest_path
 
+pytestmark = pytest.mark.unit
+
 WALL_2D = {"name": "wall", "dimensions": [5, 5], "blocked": [[2, 0], [2, 1], [2, 2], [2, 3]]}
 WALL_2D_PATH = [[0, 0], [0, 1], [0, 2], [0, 3], [0, 4], [1, 4], [2, 4], [3, 4], [4, 4], [4, 3], [4, 2], [4, 1], [4, 0]]
 

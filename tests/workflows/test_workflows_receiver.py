@@ -19,6 +19,8 @@ from libraries.SmokeLibrary.workflows.webhook_receiver import (
     signature_matches,
 )
 
+pytestmark = pytest.mark.unit
+
 HEADERS = {"signature": "X-Signature-256", "event": "X-Event", "delivery": "X-Delivery-ID"}
 #: The receiver fixture: its keywords and the URL it listens on.
 Receiver = tuple[WebhookReceiverKeywords, str]

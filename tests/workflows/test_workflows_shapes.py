@@ -6,6 +6,8 @@ import pytest
 
 from libraries.SmokeLibrary.workflows.shapes import ShapeKeywords, cell_of, cubic_size, path_answer, vertex_index
 
+pytestmark = pytest.mark.unit
+
 
 def test_vertex_indices_are_row_major_and_invert_to_cells() -> None:
     dims = [3, 3, 3]

@@ -1,8 +1,10 @@
-"""``suites/workflows.robot`` against the reference API: healthy, over TLS, and with one fault per flow.
+"""``suites/workflows.robot`` against the reference API: healthy, over TLS, and under every declared proof.
 
 Every run gets its own reference API (fresh SQLite database) so that, after the run, *every* row
 in the database would belong to the run: an empty database proves the suite teardown removed
-everything, also after failures.
+everything, also after failures. The proofs run in groups (``tests/support/proof_run.py``); a
+proof its group's run does not prove, or whose group's run left data behind, is run alone and
+judged by that run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sqlite3
 import threading
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,9 @@ from robot.api import ExecutionResult
 
 from smoke_runner.profiles import read_findings
 from tests.support.artifacts import artifacts_containing, readable_text, spellings_in
-from tests.support.proof_run import describe, proof_api, proof_env, proof_run_problems
+from tests.support.listener import listening
+from tests.support.proof_groups import ProofGroup, ProofSession, grouped_session
+from tests.support.proof_run import proof_api, proof_env
 from tests.support.robot_run import REPO_ROOT, RobotRun, run_suite
 from tests.support.server import ReferenceApi
 from tests.support.suite_model import (
@@ -34,9 +38,11 @@ from tests.support.suite_model import (
     suite_tests,
 )
 
+pytestmark = pytest.mark.suites
+
 #: The flows, read from suites/workflows.robot.
 FLOWS = names_of("workflows")
-#: Every proof the flows declare (``guards:`` tags): one run each, of every flow that declares it.
+#: Every proof the flows declare (``guards:`` tags), each with every flow that declares it.
 PROOF_RUNS = proof_runs("workflows")
 Healthy = tuple[RobotRun, dict[str, int]]  # the healthy run and the rows it left
 TABLES = ("users", "subscriptions", "usage", "lattices", "webhooks", "webhook_deliveries")
@@ -51,8 +57,13 @@ def rows_left(api: ReferenceApi) -> dict[str, int]:
         return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
 
 
+def rows_left_behind(api: ReferenceApi) -> dict[str, int]:
+    """The tables that still hold rows, with their counts."""
+    return {table: count for table, count in rows_left(api).items() if count}
+
+
 def assert_no_rows_left(api: ReferenceApi, run: RobotRun) -> None:
-    left = {table: count for table, count in rows_left(api).items() if count}
+    left = rows_left_behind(api)
     assert not left, f"the run left rows behind: {left}\n{run.stdout}"
 
 
@@ -60,16 +71,21 @@ def run_workflows(
     api: ReferenceApi,
     tmp_path: Path,
     tests: Sequence[str] = (),
-    env: dict[str, str] | None = None,
-    variables: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
+    options: Sequence[str] = (),
+    url: str | None = None,
 ) -> RobotRun:
+    """The flows (all, or ``tests``) against ``api`` (or ``url``) with the test password; results in
+    ``tmp_path/results``."""
     return run_suite(
         "workflows",
-        api.base_url,
+        url or api.base_url,
         tmp_path / "results",
         env={"TEST_PASSWORD": PASSWORD, **(env or {})},
         variables=variables,
         tests=tests,
+        extra_args=options,
         timeout=240,
     )
 
@@ -89,15 +105,17 @@ def failure_report(run: RobotRun) -> str:
 #: < & " % + and a space change under URL, form, JSON and HTML encoding: every spelling is grepped for.
 PASSWORD = f'Distinctive Pw<&"%+{uuid.uuid4().hex}'
 RUN_ID = f"Healthy.Run_{uuid.uuid4().hex[:6]}"  # reduced to a-z, 0-9 and '-' in test data names
+#: A password a deployer wrote into PRODUCTION_URL (known trap: Robot logs every request URL).
+URL_PASSWORD = f"UrlSecret-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")
 def healthy_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Healthy]:
-    """One full run against a healthy reference API over HTTP, with a distinctive password."""
+    """One full run against a healthy reference API over HTTP, with a distinctive password, and
+    credentials in the target's URL."""
     with ReferenceApi() as api:
-        run = run_workflows(
-            api, tmp_path_factory.mktemp("healthy"), env={"TEST_PASSWORD": PASSWORD, "SMOKE_RUN_ID": RUN_ID}
-        )
+        url = api.base_url.replace("http://", f"http://deployer:{URL_PASSWORD}@")
+        run = run_workflows(api, tmp_path_factory.mktemp("healthy"), env={"SMOKE_RUN_ID": RUN_ID}, url=url)
         yield run, rows_left(api)
 
 
@@ -147,6 +165,13 @@ def test_no_artifact_contains_the_password_a_token_or_a_webhook_secret(healthy_r
         assert "ops/s" in artifacts[name], name
 
 
+def test_a_password_in_production_url_reaches_no_artifact(healthy_run: Healthy) -> None:
+    """Robot logs every request URL; credentials written into PRODUCTION_URL must be masked there too."""
+    run, _ = healthy_run
+    assert URL_PASSWORD not in run.stdout
+    assert not artifacts_containing(run.output_dir, URL_PASSWORD)
+
+
 def test_bulk_bodies_are_not_logged_in_full(healthy_run: Healthy) -> None:
     run, _ = healthy_run
     output = (run.output_dir / "output.xml").read_text(encoding="utf-8")
@@ -154,6 +179,7 @@ def test_bulk_bodies_are_not_logged_in_full(healthy_run: Healthy) -> None:
     assert output.count("smoketest-bulk-") < 100
 
 
+@pytest.mark.full  # the HTTP run proves the flows; this one only the private CA, which the TLS proofs use too
 def test_every_flow_passes_over_tls_with_a_private_ca(tmp_path: Path) -> None:
     with ReferenceApi(tls=True) as api:
         run = run_workflows(api, tmp_path, env={"CA_BUNDLE": str(api.ca_bundle)})
@@ -183,18 +209,29 @@ def test_two_runs_at_the_same_time_against_one_target_do_not_disturb_each_other(
 # -- the declared proofs -----------------------------------------------------------------------
 
 
+def run_proofs(group: ProofGroup, output: Path) -> tuple[RobotRun, list[str]]:
+    """The flows ``group``'s proofs guard against a reference API broken by all of them, and the rows
+    the run left (unless its proof keeps deleted users: those rows are its effect; it runs alone)."""
+    with proof_api(group.proofs) as api:
+        run = run_workflows(api, output, tests=group.test_names, env=proof_env(api), variables=group.variables)
+        left = rows_left_behind(api)
+    if left and not {proof.spec for proof in group.proofs} & KEEPS_DELETED_USERS:
+        return run, [f"the run left rows behind: {left}"]
+    return run, []
+
+
+@pytest.fixture(scope="module")
+def proofs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ProofSession:
+    return grouped_session(request, tmp_path_factory, run_proofs, alone=KEEPS_DELETED_USERS)
+
+
 @pytest.mark.parametrize("proof_run", PROOF_RUNS, ids=[proof_run.id for proof_run in PROOF_RUNS])
-def test_proof_of_each_flow_fails_it_and_leaves_no_data(tmp_path: Path, proof_run: ProofRun) -> None:
+def test_proof_of_each_flow_fails_it_and_leaves_no_data(
+    proof_run: ProofRun, proofs: ProofSession, record_property: Callable[[str, object], None]
+) -> None:
     """Each ``guards:`` proof makes the flows declaring it fail with the declared messages; their data
     is removed anyway."""
-    with proof_api([proof_run.proof]) as api:
-        run = run_workflows(
-            api, tmp_path, tests=proof_run.test_names, env=proof_env(api), variables=proof_run.variables
-        )
-        problems = proof_run_problems(run, proof_run)
-        assert not problems, "\n".join(problems) + "\n" + describe(run)
-        if proof_run.proof.spec not in KEEPS_DELETED_USERS:
-            assert_no_rows_left(api, run)
+    proofs.prove(proof_run, record_property)
 
 
 def one_flow_fault() -> tuple[str, str]:
@@ -265,15 +302,8 @@ def strategy_file(tmp_path: Path, strategy: str) -> Path:
 
 def test_the_created_only_strategy_deletes_what_the_run_created_and_reports_the_users_by_id(tmp_path: Path) -> None:
     with ReferenceApi() as api:
-        run = run_suite(
-            "workflows",
-            api.base_url,
-            tmp_path / "results",
-            env={"TEST_PASSWORD": PASSWORD},
-            extra_args=["--variablefile", str(strategy_file(tmp_path, "created-only"))],
-            timeout=240,
-        )
-        left = {table: count for table, count in rows_left(api).items() if count}
+        run = run_workflows(api, tmp_path, options=["--variablefile", str(strategy_file(tmp_path, "created-only"))])
+        left = rows_left_behind(api)
     statuses = {name: outcome.status for name, outcome in run.tests.items()}
     assert set(statuses.values()) == {"PASS"}, failure_report(run)
     registration = FLOWS[0]
@@ -299,16 +329,14 @@ def test_an_admin_strategy_that_cannot_delete_is_a_finding_not_a_failure(tmp_pat
     """The contract offers no admin deletion: every flow keeps its status, the users are reported."""
     flows = [FLOWS[1], only_test_tagged("workflows", "pathfinding").name]
     with ReferenceApi() as api:
-        run = run_suite(
-            "workflows",
-            api.base_url,
-            tmp_path / "results",
-            env={"TEST_PASSWORD": PASSWORD, "SMOKE_ADMIN_TOKEN": "an-admin-token-that-is-never-used"},
-            tests=flows,
-            extra_args=["--variablefile", str(strategy_file(tmp_path, "admin"))],
-            timeout=240,
+        run = run_workflows(
+            api,
+            tmp_path,
+            flows,
+            env={"SMOKE_ADMIN_TOKEN": "an-admin-token-that-is-never-used"},
+            options=["--variablefile", str(strategy_file(tmp_path, "admin"))],
         )
-        left = {table: count for table, count in rows_left(api).items() if count}
+        left = rows_left_behind(api)
     assert {outcome.status for outcome in run.tests.values()} == {"PASS"}, failure_report(run)
     findings = read_findings(run.output_dir / "output.xml")
     assert len(findings.users_left_behind) == 1, findings
@@ -348,36 +376,8 @@ def test_a_remembered_token_that_no_longer_works_still_lets_the_teardown_remove_
 # -- the target itself -------------------------------------------------------------------------
 
 
-class ConnectionCounter:
-    """A TCP listener that counts connections (used as HTTP proxy: any request would reach it)."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self._socket.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._socket.close()
-
-
 def test_plain_http_to_a_remote_host_is_refused_before_any_request(tmp_path: Path) -> None:
-    proxy = ConnectionCounter()
-    try:
+    with listening() as proxy:  # any request would reach it
         env = {
             "HTTP_PROXY": proxy.url,
             "http_proxy": proxy.url,
@@ -388,8 +388,6 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_request(tmp_path: Pat
             "ALLOW_PLAINTEXT_CREDENTIALS": "",
         }
         run = run_suite("workflows", "http://example.invalid", tmp_path / "results", env=env, timeout=60)
-    finally:
-        proxy.close()
     assert len(run.tests) == len(FLOWS)
     for name, outcome in run.tests.items():
         assert outcome.status == "FAIL"
@@ -443,24 +441,13 @@ def test_a_cleanup_the_target_refuses_is_reported_and_never_fails_the_teardown(t
 
 def test_a_profile_path_to_another_origin_stops_the_run_before_any_request(tmp_path: Path) -> None:
     """Issue 22, row 3: a profile copied with full URLs never sends credentials to that origin."""
-    elsewhere = ConnectionCounter()
-    try:
-        profile = (REPO_ROOT / "variables" / "profiles" / "contract.yaml").read_text(encoding="utf-8")
-        profile = profile.replace("path: /api/v1/auth/login", f"path: {elsewhere.url}/api/v1/auth/login")
-        copied = tmp_path / "copied.yaml"
-        copied.write_text(profile, encoding="utf-8")
-        with ReferenceApi() as api:
-            run = run_suite(
-                "workflows",
-                api.base_url,
-                tmp_path / "results",
-                env={"TEST_PASSWORD": PASSWORD},
-                tests=[FLOWS[1]],
-                extra_args=["--variablefile", str(copied)],
-                timeout=60,
-            )
-    finally:
-        elsewhere.close()
+    profile = (REPO_ROOT / "variables" / "profiles" / "contract.yaml").read_text(encoding="utf-8")
+    copied = tmp_path / "copied.yaml"
+    with listening() as elsewhere, ReferenceApi() as api:
+        copied.write_text(
+            profile.replace("path: /api/v1/auth/login", f"path: {elsewhere.url}/api/v1/auth/login"), encoding="utf-8"
+        )
+        run = run_workflows(api, tmp_path, [FLOWS[1]], options=["--variablefile", str(copied)])
     message = run.message(FLOWS[1])
     assert run.status(FLOWS[1]) == "FAIL", message
     assert "The profile's paths must be relative to the target" in message, message

@@ -11,6 +11,8 @@ from robot.api.types import Secret
 from libraries.SmokeLibrary.masking import mask_text
 from libraries.SmokeLibrary.workflows.tokens import TokenKeywords, claims_of, header_of
 
+pytestmark = pytest.mark.unit
+
 KEY = "unit-test-signing-key-of-enough-length-for-hs256"
 
 
