@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import yaml
 
@@ -37,7 +37,8 @@ SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")
 )
 
-KeyPath = tuple[str | int, ...]
+#: Where a value sits in a document: mapping keys and sequence indexes (Union: the alias is evaluated on Python 3.9).
+KeyPath = tuple[Union[str, int], ...]
 
 
 class ProfileError(ValueError):
