@@ -5,9 +5,8 @@ keywords cannot do well: mask secrets in every artifact, inspect TLS certificate
 policies, parse Prometheus text, compute latency percentiles and verify lattice paths.
 
 Importing the library also installs its masking listener, which replaces passwords, bearer
-tokens and webhook secrets with ``***`` in every log message, keyword argument and failure
-message, and replaces RequestsLibrary's request/response logging with a masked, length-bounded
-version.
+tokens and webhook secrets with ``***`` in every log message (RequestsLibrary's request and
+response logging included), keyword argument and failure message.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from robot.api.deco import library
 
 from .health import HealthKeywords
 from .http import HttpKeywords
-from .masking import MaskingListener, install_requests_library_masking
+from .masking import MaskingListener
 from .profiles import ProfileKeywords
 from .workflows import WorkflowKeywords
 
@@ -57,9 +56,11 @@ class SmokeLibrary(HttpKeywords, ProfileKeywords, HealthKeywords, WorkflowKeywor
     are replaced with ``***`` in every log message, keyword argument and failure message before
     they reach ``output.xml``, ``log.html``, ``report.html``, xUnit or the console, in every
     spelling (URL- and form-encoded, JSON-, HTML- and XML-escaped), and so is the user part of
-    URLs. RequestsLibrary's request and response logging is replaced by a masked version whose
-    bodies are cut at 2,000 characters (cut first, then masked, in linear time). Secrets are
-    passed around as ``Secret`` values.
+    URLs. RequestsLibrary logs every request and answer of a session itself; the sessions of
+    `Guard Requests Of Session` register each answer's secrets (at the locations of `Mask Values
+    Found At`, credential headers, cookies) before it is logged, so the listener masks them there
+    too. A message longer than 4,000 characters is cut before it is masked (linear time).
+    Secrets are passed around as ``Secret`` values.
 
     = Example =
 
@@ -69,4 +70,3 @@ class SmokeLibrary(HttpKeywords, ProfileKeywords, HealthKeywords, WorkflowKeywor
 
     def __init__(self) -> None:
         ProfileKeywords.__init__(self)
-        install_requests_library_masking()

@@ -33,6 +33,7 @@ from .masking import (
     json_or_none,
     keys_of,
     mask_text,
+    register_answer_secrets,
     register_secret,
     register_secret_locations,
     values_at,
@@ -580,6 +581,7 @@ class GuardedAdapter(HTTPAdapter):
                 raise
             self._refuse_unsafe_redirect(request, response)
             self._read_bounded(request, response, deadline, seconds)
+            register_answer_secrets(response)  # before RequestsLibrary logs the exchange
         except Exception:
             raise
         except BaseException:  # an interruption: Robot's test or keyword timeout (or Ctrl-C) during the exchange
@@ -651,6 +653,10 @@ class GuardedAdapter(HTTPAdapter):
             content = content[: self.max_bytes]
             response.cut_at_bytes = self.max_bytes  # type: ignore[attr-defined]
             response.raw.close()  # the rest is never read: the connection is not reused
+            logger.info(
+                f"{request.method} {mask_text(str(request.url))}: the answer was cut at {self.max_bytes} bytes "
+                "(MAX_RESPONSE_BYTES); the rest was not read"
+            )
         else:
             response.raw.release_conn()  # read to its end: the connection goes back to the pool
         # What was read becomes the answer's raw stream (a public attribute of requests' Response):

@@ -10,9 +10,10 @@ Three layers, because no single one is enough (see ``known-traps.md``):
 2. Pattern masking for what was never registered: ``Bearer <token>``, JWT-shaped strings,
    ``whsec_`` secrets and JSON fields named like ``password`` or ``secret``.
 3. A Robot Framework listener (installed by ``SmokeLibrary``) that applies both to every log
-   message, keyword argument and failure message *before* it reaches output.xml, log.html,
-   report.html, xUnit or the console; and masked replacements for RequestsLibrary's request and
-   response logging, which would otherwise log headers and bodies in full.
+   message (cut at ``LOG_MESSAGE_LIMIT`` characters first), keyword argument and failure message
+   *before* it reaches output.xml, log.html, report.html, xUnit or the console. RequestsLibrary logs
+   every request and answer itself; the library's transport registers each answer's secrets
+   (``register_answer_secrets``) before that, so the listener masks them there too.
 
 Masking runs in linear time: long bodies are cut before they are masked, and every pattern is
 anchored at word starts with possessive repetitions. It is also cheap, because the listener masks
@@ -113,6 +114,8 @@ assert len(_GATES) == len(_PATTERNS)
 #: Matches wherever any gate could pass (a superset): a text without it skips every pattern.
 _ANY_GATE = re.compile(rf"(?i)bearer\s|basic\s|eyJ|whsec_|://|{_SECRET_WORDS}")
 LOG_BODY_LIMIT = 2000
+#: The longest log message kept whole (characters); a longer one is cut before it is masked.
+LOG_MESSAGE_LIMIT = 4_000
 _CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
 
@@ -436,14 +439,6 @@ def mask_data(data: Any) -> Any:
     return data
 
 
-def mask_headers(headers: Any) -> dict[str, str]:
-    """Return headers as a plain dict with credential-bearing headers masked."""
-    return {
-        str(name): MASK if str(name).lower() in SENSITIVE_HEADERS else mask_text(str(value))
-        for name, value in dict(headers or {}).items()
-    }
-
-
 def mask_body(body: Any, limit: int = LOG_BODY_LIMIT) -> str:
     """Return a request or response body as masked, length-bounded text for the log.
 
@@ -462,11 +457,25 @@ def mask_body(body: Any, limit: int = LOG_BODY_LIMIT) -> str:
             masked = mask_text(text)
         if len(masked) <= limit:
             return masked
+    return _cut_and_mask(text, limit)
+
+
+def _cut_and_mask(text: str, limit: int) -> str:
+    """``text`` cut at ``limit`` characters, then masked, with a note of what was cut: masking time
+    depends on ``limit``, and the margin masked beyond the cut keeps a secret across it whole."""
     with _lock:
         longest = len(_ordered[0]) if _ordered else 0
     margin = max(_CUT_MARGIN, longest)
     window = mask_text(text[: limit + margin])
     return f"{window[:limit]}… ({len(text) - limit} more characters not logged)"
+
+
+def mask_for_log(text: str, limit: int = LOG_MESSAGE_LIMIT) -> str:
+    """A log message masked, and cut at ``limit`` characters first when longer (RequestsLibrary logs
+    whole bodies at ``--loglevel DEBUG``; an answer may be up to ``MAX_RESPONSE_BYTES``)."""
+    if not text or len(text) <= limit:
+        return mask_text(text)
+    return _cut_and_mask(text, limit)
 
 
 def json_or_none(content: bytes | str | None) -> Any:
@@ -551,10 +560,10 @@ class MaskingListener:
         register_environment_secrets()
 
     def log_message(self, message: Any) -> None:
-        message.message = mask_text(message.message)
+        message.message = mask_text(message.message) if message.html else mask_for_log(message.message)
 
     def message(self, message: Any) -> None:
-        message.message = mask_text(message.message)
+        message.message = mask_text(message.message) if message.html else mask_for_log(message.message)
 
     def end_keyword(self, data: Any, result: Any) -> None:
         # Called for every keyword: the arguments are replaced only when masking changed one.
@@ -582,33 +591,45 @@ def _mask_message_and_doc(result: Any) -> None:
                 setattr(result, name, masked)
 
 
-def _masked_log_request(response: Any) -> None:
-    from robot.api import logger
-
-    request = response.history[0].request if response.history else response.request
-    logger.info(
-        f"{request.method} Request : url={mask_text(request.url)}\n"
-        f"headers={mask_headers(request.headers)}\n"
-        f"body={mask_body(request.body)}"
-    )
-
-
-def _masked_log_response(response: Any) -> None:
-    from robot.api import logger
-
-    body = answer_for_log(response)  # registers the answer's secrets before anything is logged
-    logger.info(
-        f"{response.request.method} Response : url={mask_text(response.url)}\n"
-        f"status={response.status_code}, reason={mask_text(str(response.reason))}, "
-        f"elapsed={response.elapsed.total_seconds() * 1000:.0f} ms\n"
-        f"headers={mask_headers(response.headers)}\n"
-        f"body={body}"
-    )
+def _leaf_texts(data: Any, depth: int = 0) -> Iterable[str]:
+    """The text values of JSON ``data``, nested ones included (bounded depth)."""
+    if depth > 32:
+        return
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from _leaf_texts(value, depth + 1)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _leaf_texts(item, depth + 1)
+    elif isinstance(data, str):
+        yield data
 
 
-def install_requests_library_masking() -> None:
-    """Replace RequestsLibrary's request/response logging with masked, length-bounded versions."""
-    from RequestsLibrary import log as requests_log  # type: ignore[import-untyped]
+def register_answer_secrets(response: Any) -> None:
+    """Register, before anything of ``response`` is logged, every secret it brings.
 
-    requests_log.log_request = _masked_log_request
-    requests_log.log_response = _masked_log_response
+    - every value at a registered secret location (``register_secret_locations``);
+    - the values of credential headers sent (``Authorization``, ``Cookie``, ``X-API-Key``...) and
+      the cookies the answer sets;
+    - when a successful JSON answer to a request that carried a password or token holds nothing at
+      any secret location, *every* text of it: the suite does not know where its secret is, so none
+      of its values may be shown (the failure that follows names its keys, never a value).
+
+    The library's transport (``GuardedAdapter``) calls it for every answer, so RequestsLibrary's own
+    request and response logging, which the masking listener masks, never shows these values either.
+    """
+    request = getattr(response, "request", None)
+    for headers in (getattr(request, "headers", None) or {}, getattr(response, "headers", None) or {}):
+        for name, value in dict(headers).items():
+            if str(name).lower() in SENSITIVE_HEADERS and value:
+                register_secret(str(value))
+                register_secret(str(value).split()[-1])
+    for cookie in getattr(response, "cookies", None) or ():
+        if cookie.value:
+            register_secret(cookie.value)
+    data = json_or_none(getattr(response, "content", None))
+    if data is None or register_secrets_found_in(data):
+        return
+    if 200 <= int(getattr(response, "status_code", 0)) < 300 and contains_secret(getattr(request, "body", None)):
+        for text in _leaf_texts(data):
+            register_secret(text)

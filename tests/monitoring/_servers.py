@@ -18,12 +18,12 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from smoke_runner.preflight.demo import free_port
-from tests.support.processes import stop_process
+from tests.support.processes import StartedServer, stop_process
 
 START_TIMEOUT = 30.0
 SCRAPE_INTERVAL = "1s"
@@ -51,10 +51,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], name: str, log: Path
         time.sleep(0.2)
 
 
-_D = TypeVar("_D", bound="_Daemon")
-
-
-class _Daemon:
+class _Daemon(StartedServer):
     """A Debian-packaged server run as ``binary`` with ``arguments()`` until the ``with`` block ends;
     its output goes to ``folder/<binary>.log``, shown when it does not become ready."""
 
@@ -70,19 +67,16 @@ class _Daemon:
         """The command line after the binary."""
         raise NotImplementedError
 
-    def __enter__(self: _D) -> _D:
+    def start(self) -> None:
+        """Start the binary and wait until its ``/-/ready`` answers."""
         log = self.folder / f"{self.binary}.log"
         command = [_binary(self.binary), *self.arguments()]
         with log.open("wb") as sink:
             self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
-        try:
-            _wait_ready(f"{self.url}/-/ready", self.process, self.binary, log)
-        except BaseException:
-            stop_process(self.process, grace=10)
-            raise
-        return self
+        _wait_ready(f"{self.url}/-/ready", self.process, self.binary, log)
 
-    def __exit__(self, *_exc: object) -> None:
+    def stop(self) -> None:
+        """Stop the binary (idempotent)."""
         stop_process(self.process, grace=10)
 
 

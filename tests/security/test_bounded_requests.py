@@ -6,10 +6,12 @@ limits that the old behaviour misses by minutes, never with tight ones.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -117,6 +119,29 @@ def test_suite_requests_cut_an_endless_health_answer_and_say_so(tmp_path: Path) 
     output = (tmp_path / "output.xml").read_text(encoding="utf-8")
     assert f"200 with {CAP} bytes" in output
     assert f"the answer was cut at {CAP} bytes" in output
+
+
+def test_requests_librarys_own_log_of_a_login_shows_no_token_cookie_or_password(tmp_path: Path) -> None:
+    """RequestsLibrary logs every exchange itself (its public behaviour, unreplaced); the session's
+    transport registers the answer's secrets first: a token where the suite does not look for one
+    (``$.sid``, in an answer to a request with the password) and the cookie the answer sets."""
+    token, cookie, password = (f"{kind}-{uuid.uuid4().hex}" for kind in ("tok", "cookie", "Pw"))
+    login = json.dumps({"sid": token, "user": "someone"}).encode()
+    with HostileServer(fixed_body(login, headers=[("Set-Cookie", f"session={cookie}; Path=/; HttpOnly")])) as server:
+        run = run_suite(
+            GUARDED_REQUESTS,
+            server.url,
+            tmp_path,
+            env={**CLEAN_TLS_ENV, "API_TIMEOUT": "20", "TEST_PASSWORD": password},
+            tests=["Login Answer Is Logged Without Its Secrets"],
+            timeout=200,
+        )
+    assert run.status("Login Answer Is Logged Without Its Secrets") == "PASS", run.stdout
+    assert any(password in received.text() for received in server.requests), "the password was never sent"
+    output = (tmp_path / "output.xml").read_text(encoding="utf-8")
+    assert "POST Response : url=" in output and "POST Request : url=" in output, "RequestsLibrary logged nothing"
+    leaks = [name for name, value in (("token", token), ("cookie", cookie), ("password", password)) if value in output]
+    assert not leaks, f"{leaks} in output.xml"
 
 
 _MASKING_TIMER = """

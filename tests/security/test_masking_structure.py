@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -116,3 +117,18 @@ def test_masking_60_kb_of_almost_secrets_finishes() -> None:
         check=True,
     )
     assert completed.stdout.strip() == "done"
+
+
+def test_a_long_log_message_is_cut_before_it_is_masked_and_a_secret_across_the_cut_stays_masked() -> None:
+    secret = _unique("tok")
+    register_secret(secret)
+    limit = masking.LOG_MESSAGE_LIMIT
+    text = "x" * (limit - 5) + secret + "y" * (3 * limit)
+    message = SimpleNamespace(message=text, html=False)
+    masking.MaskingListener().log_message(message)
+    assert len(message.message) < limit + 100, len(message.message)
+    assert message.message.endswith(f"… ({len(text) - limit} more characters not logged)"), message.message[-80:]
+    assert not spellings_in(message.message, secret) and secret[:5] not in message.message
+    short = SimpleNamespace(message=f"short {secret}", html=False)
+    masking.MaskingListener().log_message(short)
+    assert short.message == f"short {MASK}"

@@ -12,6 +12,7 @@ from libraries.SmokeLibrary.masking import register_secret
 from tests.support.artifacts import artifacts_containing
 from tests.support.hostile import HostileServer, record_only, redirect_everything_but_health
 from tests.support.robot_run import REPO_ROOT, run_suite
+from tests.support.suite_model import robot_statements
 
 CLEAN_TLS_ENV = {"CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 PASSWORD = "Redirect-Me-Not-7731"
@@ -99,23 +100,11 @@ def test_a_hop_to_plain_http_on_another_host_passes_only_with_the_plaintext_opt_
     assert plaintext_problem("ftp://192.0.2.1/plans", allow_plaintext=True)
 
 
-def _statements(path: Path) -> list[str]:
-    """Robot statements of ``path`` with ``...`` continuation lines joined."""
-    statements: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("...") and statements:
-            statements[-1] += "    " + stripped[3:].strip()
-        else:
-            statements.append(stripped)
-    return statements
-
-
 def test_every_session_is_guarded_and_token_requests_never_follow_redirects() -> None:
     resources = sorted((REPO_ROOT / "resources").glob("*.resource"))
     sessions = 0
     for path in resources:
-        statements = _statements(path)
+        statements = robot_statements(path)
         for index, statement in enumerate(statements):
             if re.search(r"\bCreate (Custom )?Session\b", statement):
                 sessions += 1

@@ -17,7 +17,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -283,12 +283,14 @@ def endless_chunks(limit_bytes: int = 200_000_000) -> Handler:
     return handle
 
 
-def fixed_body(body: bytes, content_type: str = "application/json") -> Handler:
-    """Every path answers 200 with ``body``."""
+def fixed_body(body: bytes, content_type: str = "application/json", headers: Sequence[tuple[str, str]] = ()) -> Handler:
+    """Every path answers 200 with ``body`` (and ``headers``)."""
 
     def handle(server: HostileServer, handler: BaseHTTPRequestHandler, received: Received) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", content_type)
+        for name, value in headers:
+            handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)

@@ -9,8 +9,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from types import TracebackType
 
+from .processes import StartedServer
 from .server import free_port
 
 SERVICE_USER = "postgres"
@@ -35,7 +35,7 @@ def postgres_available() -> bool:
     return True
 
 
-class PostgresServer:
+class PostgresServer(StartedServer):
     """A cluster in a temporary directory on a free port; ``url`` is a SQLAlchemy URL."""
 
     def __init__(self) -> None:
@@ -59,38 +59,32 @@ class PostgresServer:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
-    def __enter__(self) -> PostgresServer:
+    def start(self) -> None:
+        """Create the cluster and start it; ready when ``pg_ctl -w`` returns."""
         self.socket_dir.mkdir()
         if os.geteuid() == 0:
             owner = pwd.getpwnam(SERVICE_USER)
             for path in (self._dir, self.socket_dir):
                 os.chown(path, owner.pw_uid, owner.pw_gid)
-        try:
-            self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", "lattice", "-E", "UTF8")
-            options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-            self._run(
-                "pg_ctl",
-                "-D",
-                str(self.data_dir),
-                "-o",
-                options,
-                "-l",
-                str(self._dir / "server.log"),
-                "-w",
-                "-t",
-                "30",
-                "start",
-            )
-            self._running = True
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", "lattice", "-E", "UTF8")
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self._dir / "server.log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
+        self._running = True
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def stop(self) -> None:

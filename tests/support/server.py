@@ -17,11 +17,10 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
-from .processes import stop_process
+from .processes import StartedServer, stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _LISTENING = re.compile(r"Lattice reference API listening on (https?)://\S+:(\d+)")
@@ -39,7 +38,7 @@ class ReferenceApiError(RuntimeError):
     """The reference API did not start; the message carries its output."""
 
 
-class ReferenceApi:
+class ReferenceApi(StartedServer):
     """The reference API running in a child process (context manager)."""
 
     def __init__(
@@ -66,19 +65,6 @@ class ReferenceApi:
         self._reader: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
-    def __enter__(self) -> ReferenceApi:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
     def _environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.pop("REDIS_URL", None)

@@ -19,3 +19,9 @@ Slow Answer Is Given Up At The Deadline
     [Documentation]    GET ``/slow`` anonymously; passes only when an answer arrives in time.
     ${response} =    Get Anonymously    /slow
     Log    ${response.status_code} with ${{ len($response.content) }} bytes
+
+Login Answer Is Logged Without Its Secrets
+    [Documentation]    POST ``/login`` with the password, anonymously; passes with any answer (pytest reads the log).
+    VAR    &{credentials} =    email=someone@example.com    password=%{TEST_PASSWORD}
+    ${response} =    Post Anonymously    /login    ${credentials}
+    Log    ${response.status_code} with ${{ len($response.content) }} bytes
