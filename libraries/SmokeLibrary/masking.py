@@ -27,6 +27,7 @@ word...), and the masked form of a short text is remembered until the next secre
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
@@ -116,6 +117,9 @@ _ANY_GATE = re.compile(rf"(?i)bearer\s|basic\s|eyJ|whsec_|://|{_SECRET_WORDS}")
 LOG_BODY_LIMIT = 2000
 #: The longest log message kept whole (characters); a longer one is cut before it is masked.
 LOG_MESSAGE_LIMIT = 4_000
+#: The most texts of one answer registered when the profile's secret locations hold nothing: more
+#: than a cut log message can show (``LOG_MESSAGE_LIMIT``), and a bound on what a target can make us do.
+MAX_UNPLACED_SECRETS = 1_000
 _CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
 
@@ -278,12 +282,19 @@ def register_secret(value: object) -> None:
     """Remember ``value`` (in every spelling of ``secret_forms``) so that it is masked wherever it appears later.
 
     Booleans, ``None`` and ordinary literal words (``true``, ``null``...) are not secrets and are not remembered."""
-    if value is None or isinstance(value, bool):
-        return
-    text = str(value)
-    if len(text) < _MIN_SECRET_LENGTH or text.strip().lower() in _ORDINARY_WORDS:
-        return
-    forms = {form for form in secret_forms(text) if len(form) >= _MIN_SECRET_LENGTH}
+    register_secrets((value,))
+
+
+def register_secrets(values: Iterable[object]) -> None:
+    """``register_secret`` for each of ``values``, with one update of the registry for all of them."""
+    forms: set[str] = set()
+    for value in values:
+        if value is None or isinstance(value, bool):
+            continue
+        text = str(value)
+        if len(text) < _MIN_SECRET_LENGTH or text.strip().lower() in _ORDINARY_WORDS:
+            continue
+        forms.update(form for form in secret_forms(text) if len(form) >= _MIN_SECRET_LENGTH)
     global _generation
     with _lock:
         if forms <= _secrets:
@@ -631,5 +642,4 @@ def register_answer_secrets(response: Any) -> None:
     if data is None or register_secrets_found_in(data):
         return
     if 200 <= int(getattr(response, "status_code", 0)) < 300 and contains_secret(getattr(request, "body", None)):
-        for text in _leaf_texts(data):
-            register_secret(text)
+        register_secrets(itertools.islice(_leaf_texts(data), MAX_UNPLACED_SECRETS))

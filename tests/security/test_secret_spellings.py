@@ -7,6 +7,7 @@ HTML- and XML-escaped, and encodings of those.
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,8 +16,11 @@ import pytest
 
 from libraries.SmokeLibrary.http import HttpKeywords
 from libraries.SmokeLibrary.masking import (
+    MAX_UNPLACED_SECRETS,
     answer_for_log,
+    known_secrets,
     mask_text,
+    register_answer_secrets,
     register_secret,
     register_secret_locations,
     register_url_credentials,
@@ -100,6 +104,28 @@ def test_a_successful_answer_to_a_credentials_request_with_no_token_is_logged_by
     register_secret_locations(["$.access_token"])
     logged = answer_for_log(_fake_answer(f'{{"sessionKey": "{token}"}}', request_body=f'{{"password": "{password}"}}'))
     assert token not in logged and "sessionKey" in logged, logged
+
+
+def test_a_login_answer_with_no_token_where_the_profile_says_has_its_texts_masked_before_it_is_logged() -> None:
+    """The transport's step before RequestsLibrary's own log: nobody knows which value is the secret."""
+    password, token = f"Pw-{uuid.uuid4().hex}", f"opaque-{uuid.uuid4().hex}"
+    register_secret(password)
+    register_secret_locations(["$.access_token"])
+    answer = _fake_answer(f'{{"data": {{"sessionKey": "{token}"}}}}', request_body=f'{{"password": "{password}"}}')
+    register_answer_secrets(answer)
+    assert mask_text(f"body={{'data': {{'sessionKey': '{token}'}}}}") == "body={'data': {'sessionKey': '***'}}"
+
+
+def test_a_hostile_login_answer_of_many_texts_registers_a_bounded_number_of_them_at_once() -> None:
+    password = f"Pw-{uuid.uuid4().hex}"
+    register_secret(password)
+    prefix = uuid.uuid4().hex[:10]
+    texts = [f"{prefix}-{index:06d}" for index in range(20 * MAX_UNPLACED_SECRETS)]
+    answer = _fake_answer(json.dumps({"items": texts}), request_body=f'{{"password": "{password}"}}')
+    register_answer_secrets(answer)
+    known = set(known_secrets())
+    registered = [text for text in texts if text in known]
+    assert registered == texts[:MAX_UNPLACED_SECRETS], len(registered)
 
 
 def test_a_secret_found_by_its_location_is_returned_and_masked_in_every_spelling() -> None:
