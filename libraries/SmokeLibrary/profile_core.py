@@ -5,23 +5,20 @@ compared with an OpenAPI document), ``policies`` (effective and loosened policie
 (where a run records its findings) have one home, the runner's ``smoke_runner/profiles`` package,
 so that a test at run time and ``--check-profile`` before a run judge alike. Robot Framework imports
 this library by its path, with no guarantee that the repository is on ``sys.path``; these modules
-import the standard library only, and are loaded here from their files. The safe policy defaults
-are read from the committed profile schema.
+import the standard library only, and are loaded here from their files, as is ``schema_file`` (the
+committed profile schema: the safe policy defaults, the pattern of a relative path).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
-from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILES_PACKAGE = REPO_ROOT / "smoke_runner" / "profiles"
-SCHEMA_PATH = REPO_ROOT / "variables" / "profiles" / "profile.schema.json"
 
 
 def _load(name: str) -> ModuleType:
@@ -40,30 +37,16 @@ def _load(name: str) -> ModuleType:
 
 
 if TYPE_CHECKING:
-    from smoke_runner.profiles import capabilities, channels, openapi, policies
+    from smoke_runner.profiles import capabilities, channels, openapi, policies, schema_file
 else:
     capabilities = _load("capabilities")
     channels = _load("channels")
     openapi = _load("openapi")
     policies = _load("policies")
+    schema_file = _load("schema_file")
 
 
-@cache
-def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return schema
-
-
-def relative_path_pattern() -> str:
-    """The pattern every path of a profile matches (relative to the target), as the schema says."""
-    return str(_schema()["$defs"]["relative_path"]["pattern"])
-
-
-@cache
-def policy_defaults() -> dict[str, Any]:
-    """The safe default of every policy: the ``default`` of each member of ``POLICIES`` in the schema."""
-    members = _schema()["properties"]["POLICIES"]["properties"]
-    return {name: member["default"] for name, member in members.items() if "default" in member}
-
+relative_path_pattern = schema_file.relative_path_pattern
+policy_defaults = schema_file.policy_defaults
 
 __all__ = ["capabilities", "channels", "openapi", "policies", "policy_defaults", "relative_path_pattern"]

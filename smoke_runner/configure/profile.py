@@ -22,7 +22,7 @@ from smoke_runner.configure.passthrough import is_profile, variablefile_path
 from smoke_runner.processes.guard import Guard
 from smoke_runner.profiles import DEFAULT_PROFILE, load_profile
 from smoke_runner.profiles.policies import loosened_policies
-from smoke_runner.profiles.schema import policy_defaults
+from smoke_runner.profiles.schema_file import policy_defaults
 
 
 @dataclass

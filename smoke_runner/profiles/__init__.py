@@ -27,7 +27,8 @@ from .documents import DocumentError, read_openapi_document
 from .draft import draft_profile
 from .findings import NarrowedTest, RunFindings, read_findings
 from .loader import ProfileError, load_yaml_file, load_yaml_text
-from .schema import SCHEMA_PATH, SchemaProblem
+from .schema import SchemaProblem
+from .schema_file import SCHEMA_PATH
 from .suites import DeclaredTest, TestApplicability, applicability_table, declared_tests
 
 __all__ = [

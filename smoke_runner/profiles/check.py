@@ -18,7 +18,8 @@ from .documents import read_openapi_document
 from .loader import LoadedYaml, ProfileError, load_yaml_file
 from .openapi import DOCUMENTED, MISSING, OperationRow, compare_operations, openapi_operations
 from .policies import loosened_policies
-from .schema import SchemaProblem, policy_defaults, schema_problems
+from .schema import SchemaProblem, schema_problems
+from .schema_file import policy_defaults
 from .suites import DeclaredTest, TestApplicability, applicability_table, declared_tests, waiver_problems
 
 #: The default profile (the Lattice contract): what a profile does not set, it inherits from this one.

@@ -21,7 +21,7 @@ from typing import Any
 
 from .loader import load_yaml_file
 from .openapi import HTTP_METHODS
-from .schema import profile_schema
+from .schema_file import profile_schema
 
 TODO = "TODO"
 _WORD = re.compile(r"[A-Za-z][a-z]*|[0-9]+")

@@ -7,19 +7,14 @@ a profile may have (a typo?)``. The schema also holds the safe defaults of the p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from .loader import KeyPath, LoadedYaml
-
-#: The committed schema, beside the profiles it describes.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "variables" / "profiles" / "profile.schema.json"
+from .schema_file import profile_schema, relative_path_pattern
 
 
 @dataclass(frozen=True)
@@ -45,29 +40,6 @@ def dotted(path: Iterable[str | int]) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
-
-
-@cache
-def profile_schema() -> dict[str, Any]:
-    """The committed profile schema (read once per process)."""
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return schema
-
-
-def relative_path_pattern() -> str:
-    """The pattern every path of a profile matches (issue 22: paths are relative to the target)."""
-    return str(profile_schema()["$defs"]["relative_path"]["pattern"])
-
-
-def operation_names() -> list[str]:
-    """The names of the operations the suites use, in the schema's order."""
-    return list(profile_schema()["properties"]["OPERATIONS"]["properties"])
-
-
-def policy_defaults() -> dict[str, Any]:
-    """The safe default of every policy (``POLICIES`` in the schema)."""
-    members = profile_schema()["properties"]["POLICIES"]["properties"]
-    return {name: member["default"] for name, member in members.items() if "default" in member}
 
 
 def _message(error: jsonschema.ValidationError) -> tuple[KeyPath, str]:

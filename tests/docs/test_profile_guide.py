@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from smoke_runner.profiles import channels, check_profile, declared_tests
-from smoke_runner.profiles.schema import policy_defaults, profile_schema
+from smoke_runner.profiles.schema_file import policy_defaults, profile_schema
 from tests.docs._markdown import REPO_ROOT, code_blocks, relative_links
 from tests.support.robot_run import run_suite
 from tests.support.server import ReferenceApi

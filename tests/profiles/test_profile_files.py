@@ -11,7 +11,7 @@ import yaml
 from libraries.SmokeLibrary.masking import values_at
 from smoke_runner.configure.passthrough import PROTECTED_VARIABLES, check_variable_file
 from smoke_runner.profiles import check_profile
-from smoke_runner.profiles.schema import operation_names
+from smoke_runner.profiles.schema_file import operation_names
 
 pytestmark = pytest.mark.unit
 

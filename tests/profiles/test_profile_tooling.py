@@ -36,7 +36,7 @@ from smoke_runner.profiles.capabilities import (
 )
 from smoke_runner.profiles.channels import as_items, items_of
 from smoke_runner.profiles.policies import csp_allowed_sources, effective_policies, loosened_policies
-from smoke_runner.profiles.schema import policy_defaults
+from smoke_runner.profiles.schema_file import policy_defaults
 from tests.support.robot_run import run_suite
 from tests.support.server import ReferenceApi
 
