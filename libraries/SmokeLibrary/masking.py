@@ -27,7 +27,6 @@ word...), and the masked form of a short text is remembered until the next secre
 from __future__ import annotations
 
 import html
-import itertools
 import json
 import os
 import re
@@ -117,9 +116,9 @@ _ANY_GATE = re.compile(rf"(?i)bearer\s|basic\s|eyJ|whsec_|://|{_SECRET_WORDS}")
 LOG_BODY_LIMIT = 2000
 #: The longest log message kept whole (characters); a longer one is cut before it is masked.
 LOG_MESSAGE_LIMIT = 4_000
-#: The most texts of one answer registered when the profile's secret locations hold nothing: more
-#: than a cut log message can show (``LOG_MESSAGE_LIMIT``), and a bound on what a target can make us do.
-MAX_UNPLACED_SECRETS = 1_000
+#: The most answers withheld from the log at a time (``withhold_answer``), the newest kept.
+MAX_WITHHELD_ANSWERS = 16
+_WITHHELD_PREFIX = 200  # an answer is recognised in a message by its first characters
 _CUT_MARGIN = 4096  # characters masked beyond a cut, so that a secret across it is masked whole
 _MIN_SECRET_LENGTH = 4
 
@@ -127,6 +126,7 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 _ordered: list[str] = []  # _secrets, longest first (an encoded form may contain the plain one)
 _locations: dict[str, Any] = {}
+_withheld: dict[str, str] = {}  # the start of a withheld answer -> what the log shows instead
 #: Counts registrations that added a spelling: the search index and the remembered masked texts
 #: belong to one generation and are rebuilt or forgotten when it changes.
 _generation = 0
@@ -571,7 +571,8 @@ class MaskingListener:
         register_environment_secrets()
 
     def log_message(self, message: Any) -> None:
-        message.message = mask_text(message.message) if message.html else mask_for_log(message.message)
+        text = without_withheld_answers(message.message)
+        message.message = mask_text(text) if message.html else mask_for_log(text)
 
     def message(self, message: Any) -> None:
         message.message = mask_text(message.message) if message.html else mask_for_log(message.message)
@@ -602,29 +603,17 @@ def _mask_message_and_doc(result: Any) -> None:
                 setattr(result, name, masked)
 
 
-def _leaf_texts(data: Any, depth: int = 0) -> Iterable[str]:
-    """The text values of JSON ``data``, nested ones included (bounded depth)."""
-    if depth > 32:
-        return
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from _leaf_texts(value, depth + 1)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _leaf_texts(item, depth + 1)
-    elif isinstance(data, str):
-        yield data
-
-
 def register_answer_secrets(response: Any) -> None:
     """Register, before anything of ``response`` is logged, every secret it brings.
 
     - every value at a registered secret location (``register_secret_locations``);
     - the values of credential headers sent (``Authorization``, ``Cookie``, ``X-API-Key``...) and
       the cookies the answer sets;
-    - when a successful JSON answer to a request that carried a password or token holds nothing at
-      any secret location, *every* text of it: the suite does not know where its secret is, so none
-      of its values may be shown (the failure that follows names its keys, never a value).
+
+    A successful JSON answer to a request that carried a password or token, with nothing at any
+    secret location (a registration; a login whose token sits elsewhere), is *withheld*: the suite
+    does not know which of its values is a secret, so wherever a log message shows that answer the
+    listener shows its keys instead (``withhold_answer``), as every failure message does.
 
     The library's transport (``GuardedAdapter``) calls it for every answer, so RequestsLibrary's own
     request and response logging, which the masking listener masks, never shows these values either.
@@ -642,4 +631,34 @@ def register_answer_secrets(response: Any) -> None:
     if data is None or register_secrets_found_in(data):
         return
     if 200 <= int(getattr(response, "status_code", 0)) < 300 and contains_secret(getattr(request, "body", None)):
-        register_secrets(itertools.islice(_leaf_texts(data), MAX_UNPLACED_SECRETS))
+        withhold_answer(getattr(response, "text", "") or "", data)
+
+
+def withhold_answer(text: str, data: Any) -> None:
+    """From now on, a log message that shows answer ``text`` shows the keys of its JSON ``data`` from
+    there on instead (the last ``MAX_WITHHELD_ANSWERS`` answers are remembered)."""
+    start = text.strip()[:_WITHHELD_PREFIX]
+    if len(start) < _MIN_SECRET_LENGTH:
+        return
+    shown = (
+        f"<values not shown: no secret at {' or '.join(secret_locations()) or 'any known location'} in this "
+        f"answer to a request that carried credentials; its keys: {keys_of(data)}>"
+    )
+    with _lock:
+        _withheld.pop(start, None)
+        _withheld[start] = shown
+        while len(_withheld) > MAX_WITHHELD_ANSWERS:
+            _withheld.pop(next(iter(_withheld)))
+
+
+def without_withheld_answers(text: str) -> str:
+    """``text`` cut where it starts to show a withheld answer, followed by that answer's keys."""
+    with _lock:
+        if not _withheld:
+            return text
+        withheld = list(_withheld.items())
+    for start, shown in withheld:
+        at = text.find(start)
+        if at >= 0:
+            text = text[:at] + shown
+    return text

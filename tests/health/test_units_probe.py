@@ -234,3 +234,34 @@ def test_a_too_slow_probe_marks_its_failure_with_the_runners_no_rerun_tag() -> N
     from smoke_runner.rerun.policy import NO_RERUN_TAG
 
     assert MEASURED_FAILURE_TAG == NO_RERUN_TAG
+
+
+# -- a bucket an earlier run left exhausted --------------------------------------------------------
+
+
+def test_a_bucket_exhausted_longer_than_the_wait_is_proven_by_its_429() -> None:
+    session = ScriptedSession([(429, 0, "50")])
+    probe = probe_rate_limit(PLANS, 50, True, 5, 15, session=session)
+    assert session.calls == 1 and probe.limited is not None
+    assert "already exhausted after 0 answer(s) (Retry-After 50 s, more than RATE_LIMIT_MAX_WAIT=15 s" in (
+        probe.exhausted_before
+    )
+    RateLimitKeywords().rate_limit_headers_should_count_down(probe)  # passes, with a warning
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({"Retry-After": "50"}, "no rate-limit header"),
+        ({"RateLimit-Limit": "0", "RateLimit-Remaining": "0", "Retry-After": "50"}, "a limit of none"),
+        ({"RateLimit-Limit": "3", "RateLimit-Remaining": "0"}, "no Retry-After"),
+    ],
+)
+def test_a_429_at_the_start_proving_no_exhausted_limit_fails_the_countdown(headers: dict[str, str], why: str) -> None:
+    class Refusing:
+        def get(self, url: str, **_: object) -> requests.Response:
+            return _response(429, headers)
+
+    probe = probe_rate_limit(PLANS, 50, True, 5, 15, session=Refusing())  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="its HTTP 429 announced no exhausted limit to prove it"):
+        RateLimitKeywords().rate_limit_headers_should_count_down(probe)
