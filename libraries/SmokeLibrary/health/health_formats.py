@@ -15,9 +15,11 @@ Three shapes are recognised and normalised to the statuses ``pass``, ``warn`` an
   (every top-level member besides ``status`` whose value is a status word, or an object with one).
 
 Which components a report carries, what each is called, which words mean healthy, degraded,
-unhealthy or not configured besides the known ones, and where the components sit (nested under
-``checks``/``components``/``details``, or flat beside ``status``) is not decided here: the profile
-says it (``HEALTH_COMPONENTS``, ``HEALTH_STATUS_WORDS``, ``HEALTH_LAYOUT``). A report whose overall
+unhealthy or not configured besides the known ones, where the components sit (nested under
+``checks``/``components``/``details``, or flat beside ``status``) and under which key a component's
+entry holds its status word (``status`` unless told otherwise: ``{"db": {"state": "up"}}``) is not
+decided here: the profile says it (``HEALTH_COMPONENTS``, ``HEALTH_STATUS_WORDS``, ``HEALTH_LAYOUT``,
+``HEALTH_STATUS_KEYS``). The overall status is always the top-level ``status``. A report whose overall
 status contradicts its components (overall pass while one fails, or a warn while a required one
 fails) is judged by :func:`contradictions`.
 """
@@ -57,6 +59,10 @@ MISSING = "missing"
 PROFILE_MEANINGS = {"healthy": "pass", "degraded": "warn", "unhealthy": "fail", "not_configured": "not_configured"}
 LAYOUTS = ("auto", "nested", "flat")
 NESTED_KEYS = ("components", "checks", "details")
+#: Where a component's entry holds its status word unless the profile's ``HEALTH_STATUS_KEYS`` says otherwise.
+STATUS_KEYS = ("status",)
+#: What a check whose status word cannot be read is reported as.
+UNRECOGNISED = "unrecognised"
 
 
 def _word(raw: str) -> str:
@@ -72,6 +78,16 @@ def status_aliases(words: Mapping[str, Any] | None = None) -> dict[str, str]:
         for word in [listed] if isinstance(listed, str) else listed or []:
             aliases[_word(str(word))] = PROFILE_MEANINGS[meaning]
     return aliases
+
+
+def status_keys_of(keys: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The keys a component's entry may hold its status word under, in order (``None``: ``status``)."""
+    if keys is None:
+        return STATUS_KEYS
+    listed = tuple([keys] if isinstance(keys, str) else [str(key) for key in keys])
+    if not listed or not all(listed):
+        raise AssertionError(f"HEALTH_STATUS_KEYS is {list(listed)!r}; it lists one key or more, none empty")
+    return listed
 
 
 def normalise_status(raw: object, aliases: Mapping[str, str] = STATUS_ALIASES) -> str | None:
@@ -91,6 +107,7 @@ class HealthDocument:
     checks: dict[str, str] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     raw_checks: dict[str, str] = field(default_factory=dict)
+    unread: dict[str, str] = field(default_factory=dict)
 
     def check(self, names: Iterable[str]) -> tuple[str, str]:
         """The first check found under one of ``names`` (component part of IETF keys too)."""
@@ -107,32 +124,72 @@ class HealthDocument:
         stems = {lowered, lowered.split(":")[0], lowered.split("/")[0], lowered.split("/")[0].split(":")[0]}
         return any(name.lower() in stems for name in names)
 
+    def why(self, key: str) -> str:
+        """`` (why)`` for a check whose status word could not be read (where it was looked for), else ``""``."""
+        reason = self.unread.get(key)
+        return f" ({reason})" if reason else ""
+
 
 def _worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=lambda status: SEVERITY.get(status, 2), default="pass")
 
 
-def _check_status(value: Any, aliases: Mapping[str, str] = STATUS_ALIASES) -> str | None:
+def _entry_word(entry: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, Any] | None:
+    """The first of ``keys`` the component's ``entry`` has, and its value (``None``: it has none)."""
+    for key in keys:
+        if key in entry:
+            return key, entry[key]
+    return None
+
+
+def _entry_status(entry: Mapping[str, Any], aliases: Mapping[str, str], keys: Sequence[str]) -> str | None:
+    found = _entry_word(entry, keys)
+    return normalise_status(found[1], aliases) if found else None
+
+
+def _check_status(
+    value: Any, aliases: Mapping[str, str] = STATUS_ALIASES, keys: Sequence[str] = STATUS_KEYS
+) -> str | None:
     if isinstance(value, Mapping):
-        return normalise_status(value.get("status"), aliases)
+        return _entry_status(value, aliases, keys)
     if isinstance(value, list):  # IETF: a list of measurements
-        statuses = [normalise_status(item.get("status"), aliases) for item in value if isinstance(item, Mapping)]
+        statuses = [_entry_status(item, aliases, keys) for item in value if isinstance(item, Mapping)]
         known = [status for status in statuses if status]
         return _worst(known) if known else None
     return normalise_status(value, aliases)
 
 
-def _raw_status(value: Any) -> str:
+def _raw_status(value: Any, keys: Sequence[str] = STATUS_KEYS) -> str:
     """The status word of a check as the service wrote it (for messages)."""
     if isinstance(value, Mapping):
-        return str(value.get("status"))
+        found = _entry_word(value, keys)
+        return str(found[1]) if found else "no status"
     if isinstance(value, list):
-        words = [str(item.get("status")) for item in value if isinstance(item, Mapping) and "status" in item]
-        return ", ".join(words) or "no status"
+        found_words = [_entry_word(item, keys) for item in value if isinstance(item, Mapping)]
+        return ", ".join(str(found[1]) for found in found_words if found) or "no status"
     return str(value)
 
 
-def _flat_components(body: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_ALIASES) -> dict[str, Any]:
+def _quoted(keys: Sequence[str]) -> str:
+    return " or ".join(f"'{key}'" for key in keys)
+
+
+def _unread_reason(name: str, value: Any, keys: Sequence[str]) -> str:
+    """Why check ``name`` has no status word the suite can read, saying where it looked."""
+    unknown = "is no known status word; HEALTH_STATUS_WORDS adds words"
+    if isinstance(value, Mapping):
+        found = _entry_word(value, keys)
+        if found is None:
+            return f"no status word at {_quoted(keys)} in component '{name}'; HEALTH_STATUS_KEYS says where it sits"
+        return f"{str(found[1])[:100]!r} at '{found[0]}' in component '{name}' {unknown}"
+    if isinstance(value, list):
+        return f"no known status word at {_quoted(keys)} in the measurements of component '{name}'"
+    return f"{str(value)[:100]!r} of component '{name}' {unknown}"
+
+
+def _flat_components(
+    body: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_ALIASES, keys: Sequence[str] = STATUS_KEYS
+) -> dict[str, Any]:
     """Top-level members besides ``status`` that read as component statuses (a flat map)."""
     return {
         str(name): value
@@ -140,12 +197,14 @@ def _flat_components(body: Mapping[str, Any], aliases: Mapping[str, str] = STATU
         if name != "status"
         and (
             (isinstance(value, str) and normalise_status(value, aliases) is not None)
-            or (isinstance(value, Mapping) and normalise_status(value.get("status"), aliases) is not None)
+            or (isinstance(value, Mapping) and _entry_status(value, aliases, keys) is not None)
         )
     }
 
 
-def _with_nested(source: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_ALIASES) -> dict[str, Any]:
+def _with_nested(
+    source: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_ALIASES, keys: Sequence[str] = STATUS_KEYS
+) -> dict[str, Any]:
     """``source`` plus the members of nested ``components``/``checks`` maps, named ``group/member``."""
     flat: dict[str, Any] = {}
     for name, value in source.items():
@@ -153,8 +212,8 @@ def _with_nested(source: Mapping[str, Any], aliases: Mapping[str, str] = STATUS_
         if isinstance(value, Mapping):
             for nested_key in NESTED_KEYS:
                 nested = value.get(nested_key)
-                if isinstance(nested, Mapping) and any(_check_status(v, aliases) for v in nested.values()):
-                    for child, child_value in _with_nested(nested, aliases).items():
+                if isinstance(nested, Mapping) and any(_check_status(v, aliases, keys) for v in nested.values()):
+                    for child, child_value in _with_nested(nested, aliases, keys).items():
                         flat[f"{name}/{child}"] = child_value
                     break
     return flat
@@ -174,13 +233,20 @@ def _nested_source(body: Mapping[str, Any], media: str) -> tuple[str, Mapping[st
 
 
 def parse_health_document(
-    body: Any, content_type: str = "", words: Mapping[str, Any] | None = None, layout: str = "auto"
+    body: Any,
+    content_type: str = "",
+    words: Mapping[str, Any] | None = None,
+    layout: str = "auto",
+    status_keys: str | Sequence[str] | None = None,
 ) -> HealthDocument:
     """Normalise a parsed JSON health body; raises ``ValueError`` for an unrecognisable shape.
 
     ``words`` are the profile's ``HEALTH_STATUS_WORDS`` (meaning: [words]); ``layout`` where the
-    components sit: ``nested``, ``flat`` or ``auto`` (either).
+    components sit: ``nested``, ``flat`` or ``auto`` (either); ``status_keys`` (``HEALTH_STATUS_KEYS``)
+    the keys a component's entry may hold its status word under, the first present one wins
+    (default: ``status``).
     """
+    keys = status_keys_of(status_keys)
     if layout not in LAYOUTS:
         raise AssertionError(f"HEALTH_LAYOUT is {layout!r}; it is one of {', '.join(LAYOUTS)}")
     if not isinstance(body, Mapping):
@@ -193,17 +259,20 @@ def parse_health_document(
     media = content_type.split(";")[0].strip().lower()
     checks_source: Mapping[str, Any] = {}
     nested = _nested_source(body, media) if layout != "flat" else None
-    flat = _flat_components(body, aliases) if layout != "nested" else {}
+    flat = _flat_components(body, aliases, keys) if layout != "nested" else {}
     if nested:
         shape, checks_source = nested
     elif flat:
         shape, checks_source = "flat component map", flat
     else:
         shape = "IETF health+json" if media == "application/health+json" else "status only"
-    everything = _with_nested(checks_source, aliases)
-    checks = {name: _check_status(value, aliases) or "unrecognised" for name, value in everything.items()}
-    raw_checks = {name: _raw_status(value) for name, value in everything.items()}
-    return HealthDocument(status, str(raw_status), shape, checks, dict(everything), raw_checks)
+    everything = _with_nested(checks_source, aliases, keys)
+    checks = {name: _check_status(value, aliases, keys) or UNRECOGNISED for name, value in everything.items()}
+    raw_checks = {name: _raw_status(value, keys) for name, value in everything.items()}
+    unread = {
+        name: _unread_reason(name, everything[name], keys) for name, status in checks.items() if status == UNRECOGNISED
+    }
+    return HealthDocument(status, str(raw_status), shape, checks, dict(everything), raw_checks, unread)
 
 
 def contradictions(document: HealthDocument, required: Iterable[str] = ()) -> list[str]:
@@ -225,10 +294,13 @@ def contradictions(document: HealthDocument, required: Iterable[str] = ()) -> li
 
 
 def health_document_of(
-    response: requests.Response, words: Mapping[str, Any] | None = None, layout: str = "auto"
+    response: requests.Response,
+    words: Mapping[str, Any] | None = None,
+    layout: str = "auto",
+    status_keys: str | Sequence[str] | None = None,
 ) -> HealthDocument:
-    """Parse ``response`` as a health document (the profile's ``words`` and ``layout``) or fail with
-    the URL and what came back."""
+    """Parse ``response`` as a health document (the profile's ``words``, ``layout`` and ``status_keys``)
+    or fail with the URL and what came back."""
     try:
         body = response.json()
     except ValueError:
@@ -236,7 +308,7 @@ def health_document_of(
             f"Expected a JSON health document (status pass/warn/fail), but {describe(response)}"
         ) from None
     try:
-        return parse_health_document(body, response.headers.get("Content-Type", ""), words, layout)
+        return parse_health_document(body, response.headers.get("Content-Type", ""), words, layout, status_keys)
     except ValueError as error:
         raise AssertionError(f"Expected a recognisable health document, but {error}: {describe(response)}") from None
 
@@ -276,6 +348,7 @@ class HealthFormatKeywords:
         required: str | list[str] | tuple[str, ...] = (),
         words: Mapping[str, Any] | None = None,
         layout: str = "auto",
+        status_keys: str | Sequence[str] | None = None,
     ) -> None:
         """Fails unless ``response`` is HTTP 200 with a consistent health document whose status is ``pass`` or ``warn``.
 
@@ -288,12 +361,13 @@ class HealthFormatKeywords:
         IETF health-check draft (``application/health+json``), Spring Boot Actuator
         (``UP``/``DOWN``) and flat maps of component statuses are understood; ``words`` (the
         profile's ``HEALTH_STATUS_WORDS``) add words, ``layout`` (``HEALTH_LAYOUT``) says where the
-        components sit.
+        components sit, ``status_keys`` (``HEALTH_STATUS_KEYS``) under which keys a component's entry
+        holds its status word (default: ``status``).
 
         | ${response} = | Get Anonymously | ${HEALTH_PATH} |
         | Health Response Should Report A Healthy Service | ${response} | required=${names} |
         """
-        document = health_document_of(response, words, layout)
+        document = health_document_of(response, words, layout, status_keys)
         _log_document(document, response)
         degraded = ", ".join(
             f"{name}={status}" for name, status in document.checks.items() if status in ("warn", "fail")
@@ -340,16 +414,17 @@ class HealthFormatKeywords:
         names: str | list[str],
         words: Mapping[str, Any] | None = None,
         layout: str = "auto",
+        status_keys: str | Sequence[str] | None = None,
     ) -> str:
         """Returns the normalised status (pass, warn, fail, not_configured or ``missing``) of a check.
 
         ``response`` is the ``/health`` response; ``names`` are the names the check may have
-        (``database``, ``db``…); the first found wins. ``words`` and ``layout`` as for
+        (``database``, ``db``…); the first found wins. ``words``, ``layout`` and ``status_keys`` as for
         `Health Response Should Report A Healthy Service`.
 
         | ${status} = | Health Check Status Of | ${response} | ${HEALTH_COMPONENTS}[cache][names] |
         """
-        _, status = health_document_of(response, words, layout).check(as_list(names))
+        _, status = health_document_of(response, words, layout, status_keys).check(as_list(names))
         return status
 
     @keyword("Health Check Should Pass")
@@ -360,18 +435,21 @@ class HealthFormatKeywords:
         reason: str = "",
         words: Mapping[str, Any] | None = None,
         layout: str = "auto",
+        status_keys: str | Sequence[str] | None = None,
     ) -> None:
         """Fails unless the health document has a check under one of ``names`` whose status is ``pass``.
 
         ``response`` is the ``/health`` response. A missing check fails as well: a health endpoint
         that does not check a dependency cannot vouch for it. ``reason`` is added to the failure
-        message; ``words`` and ``layout`` as for `Health Response Should Report A Healthy Service`.
+        message; ``words``, ``layout`` and ``status_keys`` as for
+        `Health Response Should Report A Healthy Service`. A check whose status word cannot be read
+        fails saying where it was looked for.
 
         | Health Check Should Pass | ${response} | ${HEALTH_COMPONENTS}[database][names] |
         | Health Check Should Pass | ${response} | redis | reason=REDIS_REQUIRED is true |
         """
         wanted = as_list(names)
-        document = health_document_of(response, words, layout)
+        document = health_document_of(response, words, layout, status_keys)
         key, status = document.check(wanted)
         suffix = f" ({reason})" if reason else ""
         if status == MISSING:
@@ -382,7 +460,8 @@ class HealthFormatKeywords:
             )
         if status != "pass":
             raise AssertionError(
-                f"Expected health check '{key}' to be pass, but it is '{status}'{suffix}: {describe(response)}"
+                f"Expected health check '{key}' to be pass, but it is '{status}'{document.why(key)}{suffix}: "
+                f"{describe(response)}"
             )
         detail = document.details.get(key)
         logger.info(f"Health check '{key}' is pass: {detail}")
@@ -395,20 +474,22 @@ class HealthFormatKeywords:
         words: Mapping[str, Any] | None = None,
         layout: str = "auto",
         except_roles: Sequence[str] = (),
+        status_keys: str | Sequence[str] | None = None,
     ) -> None:
         """Fails unless the health document ``response`` (the ``/health`` answer) reports every one of
         ``components`` (role: {names, required}), and every required one as ``pass``.
 
         An optional component may report any status (``not_configured`` or a degraded one, as a
         ``warn`` overall allows), but not be missing: a report that stops naming a component cannot
-        vouch for it. ``words`` and ``layout`` as for `Health Response Should Report A Healthy Service`;
-        the roles in ``except_roles`` are left to the tests of their own.
+        vouch for it. ``words``, ``layout`` and ``status_keys`` as for
+        `Health Response Should Report A Healthy Service`; the roles in ``except_roles`` are left to
+        the tests of their own.
 
         | Health Components Should Be Reported | ${health} | ${HEALTH_COMPONENTS} | except_roles=${own} |
         """
         skipped = {str(role) for role in ([except_roles] if isinstance(except_roles, str) else except_roles)}
         components = {role: component for role, component in components.items() if role not in skipped}
-        document = health_document_of(response, words, layout)
+        document = health_document_of(response, words, layout, status_keys)
         problems = []
         for role, component in components.items():
             names = component_names(component)
@@ -416,7 +497,7 @@ class HealthFormatKeywords:
             if status == MISSING:
                 problems.append(f"no '{names[0]}' check ({role}, named one of {', '.join(names)})")
             elif component.get("required") is True and status != "pass":
-                problems.append(f"the required check '{key}' ({role}) is '{status}'")
+                problems.append(f"the required check '{key}' ({role}) is '{status}'{document.why(key)}")
         if problems:
             present = ", ".join(document.checks) or "none"
             raise AssertionError(
