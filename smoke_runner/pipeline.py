@@ -177,7 +177,11 @@ def profile_command(options: Options, guard: Guard) -> int:
                 )
                 return 0
             check = check_profile(
-                profile.source, openapi, admin_token=bool(os.environ.get(ADMIN_TOKEN_VARIABLE)), verify=verify
+                profile.source,
+                openapi,
+                admin_token=bool(os.environ.get(ADMIN_TOKEN_VARIABLE)),
+                verify=verify,
+                target_url=target.url if target else None,
             )
         if openapi is None:
             check.notes.append(

@@ -176,6 +176,7 @@ SSL Certificate Is Valid For HTTPS
     ...    strong key, and only TLS 1.2 or newer is accepted. Plain HTTP targets skip this test.
     [Tags]
     ...    critical    security    tls
+    ...    needs:https
     ...    guards:stand-in:bad-certificate
     ...    -guards:stand-in:catch-all
     Target Should Use HTTPS Or Skip

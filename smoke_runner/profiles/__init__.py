@@ -12,16 +12,16 @@ The functions the runner's command line calls:
 * :func:`load_profile` (a :class:`Profile`, or :class:`ProfileError` naming the file and line);
 * :func:`check_profile` -> :class:`ProfileCheck` (``.ok``, ``.problems``, ``.render()``): ``--check-profile``;
 * :func:`read_openapi_document` and :func:`draft_profile` -> YAML text: ``--draft-profile FILE``;
-* :func:`applicability_table` (every test: runs fully / runs narrowed / not offered);
+* :func:`applicability_table` (every test: runs fully / runs narrowed / not offered / skips on this target);
 * :func:`read_findings` -> :class:`RunFindings`: what a run recorded (:mod:`.channels`).
 
-Also ``python -m smoke_runner.profiles check PROFILE [--openapi URL_OR_FILE]`` and
+Also ``python -m smoke_runner.profiles check PROFILE [--openapi URL_OR_FILE] [--target URL]`` and
 ``python -m smoke_runner.profiles draft --openapi URL_OR_FILE --out FILE``.
 """
 
 from __future__ import annotations
 
-from .capabilities import FULL, NARROWED, NOT_OFFERED, Applicability
+from .capabilities import FULL, NARROWED, NOT_OFFERED, SKIPS, Applicability
 from .check import DEFAULT_PROFILE, Profile, ProfileCheck, check_profile, load_profile
 from .documents import DocumentError, read_openapi_document
 from .draft import draft_profile
@@ -37,6 +37,7 @@ __all__ = [
     "NARROWED",
     "NOT_OFFERED",
     "SCHEMA_PATH",
+    "SKIPS",
     "Applicability",
     "DeclaredTest",
     "DocumentError",

@@ -1,4 +1,4 @@
-"""``python -m smoke_runner.profiles check PROFILE [--openapi URL_OR_FILE]`` and
+"""``python -m smoke_runner.profiles check PROFILE [--openapi URL_OR_FILE] [--target URL]`` and
 ``python -m smoke_runner.profiles draft --openapi URL_OR_FILE --out FILE``.
 
 Exit status: 0 the profile is usable (``check``) or the draft is written (``draft``); 2 the profile
@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("profile", help="the profile (variables/profiles/NAME.yaml)")
     check.add_argument("--openapi", help="the target's OpenAPI document: an http(s) URL or a file")
     check.add_argument("--ca-bundle", help="CA bundle to verify an https --openapi URL (default: certifi's)")
+    check.add_argument(
+        "--target", help="the target's base URL (BASE_URL): on a plain http:// one, tests that need https:// skip"
+    )
     draft = commands.add_parser("draft", help="write a starting profile from an OpenAPI document")
     draft.add_argument("--openapi", required=True, help="the API's OpenAPI document: an http(s) URL or a file")
     draft.add_argument("--out", required=True, help="where to write the drafted profile (refused if it exists)")
@@ -49,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arguments.openapi,
                 admin_token=bool(os.environ.get(ADMIN_TOKEN_VARIABLE)),
                 verify=verify,
+                target_url=arguments.target,
             )
             (sys.stdout if check.ok else sys.stderr).write(check.render())
             return 0 if check.ok else USAGE_ERROR

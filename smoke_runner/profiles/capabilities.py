@@ -17,7 +17,10 @@ A capability is one of
   or derives it (``transform``);
 * ``health:ROLE`` (``health:cache``): the profile lists that component of the health report;
 * ``user-deletion``: the profile's cleanup strategy can delete a user (``self`` with ``delete_user``
-  offered, ``admin`` with ``admin_delete_user`` offered and an admin token in the environment).
+  offered, ``admin`` with ``admin_delete_user`` offered and an admin token in the environment);
+* ``https``: a capability of the target, not of the profile: the target is reached over ``https://``.
+  Known only from the target's URL; a test that needs it *skips on this target* when it is plain
+  HTTP (and is not counted as not offered: the deployment may well have TLS elsewhere).
 
 Pure functions of the standard library only: SmokeLibrary loads this module by its path, so that a
 test at run time and the runner's applicability table (before any run) judge alike.
@@ -28,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 NEEDS_PREFIX = "needs:"
 WITHOUT_PREFIX = "without:"
@@ -40,9 +44,13 @@ USER_DELETION = "user-deletion"
 #: The environment variable that holds the admin token of the cleanup strategy ``admin``.
 ADMIN_TOKEN_VARIABLE = "SMOKE_ADMIN_TOKEN"
 
+#: The capability of a target reached over https:// (``needs:https``).
+HTTPS = "https"
+
 FULL = "runs fully"
 NARROWED = "runs narrowed"
 NOT_OFFERED = "not offered"
+SKIPS = "skips on this target"
 
 #: Values an operation derives instead of reading them (``transform``), and what they are derived from.
 DERIVED_VALUES: dict[str, tuple[str, ...]] = {
@@ -144,8 +152,26 @@ def user_deletion_gap(profile: Mapping[str, Any], admin_token: bool | None = Non
     return f"cleanup strategy {strategy} deletes no user (profile {_profile_name(profile)})"
 
 
-def capability_gap(profile: Mapping[str, Any], capability: str, admin_token: bool | None = None) -> str | None:
-    """Why the deployment the profile describes lacks ``capability`` (None: it has it)."""
+def is_target_capability(capability: str) -> bool:
+    """Whether ``capability`` is the target's (known from its URL), not the profile's."""
+    return capability == HTTPS
+
+
+def target_gap(capability: str, target_url: str | None) -> str | None:
+    """Why the target at ``target_url`` lacks the target capability ``capability`` (None: it has it,
+    or the URL is not known)."""
+    if capability == HTTPS and target_url and urlsplit(str(target_url)).scheme.lower() != "https":
+        return "runs only over https://; this target is plain HTTP"
+    return None
+
+
+def capability_gap(
+    profile: Mapping[str, Any], capability: str, admin_token: bool | None = None, target_url: str | None = None
+) -> str | None:
+    """Why the deployment the profile describes (at ``target_url``, when known) lacks ``capability``
+    (None: it has it)."""
+    if is_target_capability(capability):
+        return target_gap(capability, target_url)
     if capability.startswith(HEALTH_PREFIX):
         role = capability[len(HEALTH_PREFIX) :]
         components = profile.get("HEALTH_COMPONENTS")
@@ -166,35 +192,48 @@ def capability_gap(profile: Mapping[str, Any], capability: str, admin_token: boo
 
 @dataclass(frozen=True)
 class Applicability:
-    """How a test applies to a deployment: FULL, NARROWED (what is left out, and why) or NOT_OFFERED (why)."""
+    """How a test applies to a deployment: FULL, NARROWED (what is left out, and why), NOT_OFFERED
+    (why) or SKIPS (a capability of the target it lacks: plain HTTP for a test that needs https)."""
 
     status: str
     reason: str = ""
     left_out: tuple[tuple[str, str, str], ...] = ()  # (capability, what is left out, why)
 
     def describe(self) -> str:
-        """One line: ``runs narrowed: reading ... left out (operation 'read_lattice' is not offered ...)``."""
+        """One line: ``runs narrowed: reading ... left out (operation 'read_lattice' is not offered ...)``,
+        ``runs only over https://; this target is plain HTTP: skips``."""
         if self.status == NOT_OFFERED:
             return f"{NOT_OFFERED}: {self.reason}"
+        if self.status == SKIPS:
+            return f"{self.reason}: skips"
         if self.status == NARROWED:
             parts = "; ".join(f"{text} left out ({why})" for _, text, why in self.left_out)
             return f"{NARROWED}: {parts}"
-        return FULL
+        return f"{FULL} ({self.reason})" if self.reason else FULL
+
+
+#: How a test that needs a target capability runs fully when the target's URL is not known.
+UNKNOWN_TARGET_CONDITIONS = {HTTPS: "over https:// only: skips on a plain-HTTP target"}
 
 
 def applicability_of(
-    profile: Mapping[str, Any], declarations: Declarations, admin_token: bool | None = None
+    profile: Mapping[str, Any],
+    declarations: Declarations,
+    admin_token: bool | None = None,
+    target_url: str | None = None,
 ) -> Applicability:
-    """How a test with ``declarations`` applies to the deployment ``profile`` describes."""
+    """How a test with ``declarations`` applies to the deployment ``profile`` describes, at
+    ``target_url`` (None: not known; then a need of the target is assumed met, and said so)."""
     for need in declarations.needs:
-        gap = capability_gap(profile, need, admin_token)
+        gap = capability_gap(profile, need, admin_token, target_url)
         if gap:
-            return Applicability(NOT_OFFERED, gap)
+            return Applicability(SKIPS if is_target_capability(need) else NOT_OFFERED, gap)
     left_out = []
     for capability, text in declarations.without:
-        gap = capability_gap(profile, capability, admin_token)
+        gap = capability_gap(profile, capability, admin_token, target_url)
         if gap:
             left_out.append((capability, text, gap))
     if left_out:
         return Applicability(NARROWED, left_out=tuple(left_out))
-    return Applicability(FULL)
+    conditions = [UNKNOWN_TARGET_CONDITIONS[need] for need in declarations.needs if is_target_capability(need)]
+    return Applicability(FULL, "; ".join(conditions) if not target_url else "")

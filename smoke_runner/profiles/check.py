@@ -13,14 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .capabilities import ADMIN_TOKEN_VARIABLE, FULL, NARROWED, NOT_OFFERED, cleanup_strategy
+from .capabilities import ADMIN_TOKEN_VARIABLE, FULL, NARROWED, NOT_OFFERED, SKIPS, cleanup_strategy
 from .documents import read_openapi_document
 from .loader import LoadedYaml, ProfileError, load_yaml_file
-from .openapi import DOCUMENTED, MISSING, OperationRow, compare_operations, openapi_operations
+from .openapi import (
+    DOCUMENTED,
+    MISSING,
+    OperationRow,
+    compare_operations,
+    compare_profile_paths,
+    openapi_operations,
+    profile_path_problem,
+)
 from .policies import loosened_policies
 from .schema import SchemaProblem, schema_problems
 from .schema_file import policy_defaults
 from .suites import DeclaredTest, TestApplicability, applicability_table, declared_tests, waiver_problems
+
+#: Paths of a profile never suggested as a rate-limit probe while the document has others.
+_NOT_SUGGESTED = ("HEALTH_PATH", "METRICS_PATH", "OPENAPI_PATH")
 
 #: The default profile (the Lattice contract): what a profile does not set, it inherits from this one.
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "variables" / "profiles" / "contract.yaml"
@@ -102,10 +113,12 @@ class ProfileCheck:
         if self.tests:
             counts = {
                 status: sum(row.applicability.status == status for row in self.tests)
-                for status in (FULL, NARROWED, NOT_OFFERED)
+                for status in (FULL, NARROWED, NOT_OFFERED, SKIPS)
             }
+            skips = f", {counts[SKIPS]} skip on this target" if counts[SKIPS] else ""
             lines.append(
                 f"Tests: {counts[FULL]} run fully, {counts[NARROWED]} run narrowed, {counts[NOT_OFFERED]} not offered"
+                + skips
             )
             width = max(len(row.test.name) for row in self.tests)
             for row in self.tests:
@@ -137,6 +150,7 @@ def check_profile(
     tests: tuple[DeclaredTest, ...] | None = None,
     admin_token: bool | None = None,
     verify: bool | str = True,
+    target_url: str | None = None,
 ) -> ProfileCheck:
     """Load, validate and judge the profile at ``path``; compare it with the OpenAPI document at
     ``openapi`` (a URL or a file) when given.
@@ -144,7 +158,9 @@ def check_profile(
     Raises :class:`ProfileError` when the file cannot be read as YAML, and
     :class:`~.documents.DocumentError` when the OpenAPI document cannot be had. ``tests`` are the
     suites' tests (default: the repository's); ``admin_token`` whether ``SMOKE_ADMIN_TOKEN`` is set
-    (None: not known).
+    (None: not known); ``target_url`` the target's base URL (None: not known), which tells whether a
+    test that needs ``https`` skips on it. Besides the operations, the paths the suites request only
+    when the document lists them (``RATE_LIMIT_PROBE_PATH``) are compared with the document.
     """
     profile = load_profile(path)
     check = ProfileCheck(profile, problems=[str(problem) for problem in profile.schema_problems])
@@ -157,7 +173,7 @@ def check_profile(
         check.notes.append(f"PROFILE_NAME is {profile.own.get('PROFILE_NAME')!r}, the file is {stem}.yaml")
     if profile.schema_problems:
         return check
-    check.tests = applicability_table(variables, declared, admin_token)
+    check.tests = applicability_table(variables, declared, admin_token, target_url)
     check.loosened = loosened_policies(variables.get("POLICIES"), policy_defaults())
     for row in check.tests:
         if row.leaves_out_security and not row.waiver:
@@ -168,12 +184,17 @@ def check_profile(
     if openapi:
         document = read_openapi_document(openapi, verify=verify)
         check.openapi_source = openapi
-        check.operations = compare_operations(variables.get("OPERATIONS") or {}, openapi_operations(document))
-        missing = [row for row in check.operations if row.state == MISSING]
+        documented = openapi_operations(document)
+        check.operations = compare_operations(variables.get("OPERATIONS") or {}, documented)
         check.problems += [
             f"OPERATIONS.{row.name}: {row.request} is not in the OpenAPI document (map it, or offered: false)"
-            for row in missing
+            for row in check.operations
+            if row.state == MISSING
         ]
+        paths = compare_profile_paths(variables, documented)  # as the suites judge them at run time
+        check.operations += paths
+        avoid = tuple(str(variables.get(key) or "") for key in _NOT_SUGGESTED)
+        check.problems += [profile_path_problem(row, documented, avoid) for row in paths if row.state == MISSING]
     return check
 
 

@@ -5,8 +5,10 @@ profile schema carries beside each operation (``x-draft``: the methods, the word
 operationId may use, whether its path holds an id, the names of body and answer fields). An
 operation found with confidence is filled in (method, path, success statuses, body template, what
 the suite reads); the others are marked ``TODO`` with the candidates found, or declared not offered
-when there is none. Values the document cannot tell (health components, metric families, rate-limit
-headers...) are the default profile's, each marked ``TODO: check``.
+when there is none. ``RATE_LIMIT_PROBE_PATH`` is a GET of the document without parameters that needs
+no login as far as the document says, cheap by its name, never the health report or the metrics
+while another fits (else ``TODO``). Values the document cannot tell (health components, metric
+families, rate-limit headers...) are the default profile's, each marked ``TODO: check``.
 
 The draft is YAML text meant to be edited: ``--check-profile`` then names every ``TODO`` left.
 """
@@ -17,10 +19,11 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from .loader import load_yaml_file
-from .openapi import HTTP_METHODS
+from .openapi import HTTP_METHODS, path_shape
 from .schema_file import profile_schema
 
 TODO = "TODO"
@@ -29,6 +32,8 @@ _WORD = re.compile(r"[A-Za-z][a-z]*|[0-9]+")
 MAX_SCHEMA_DEPTH = 5
 #: How many candidates a TODO names.
 CANDIDATES_SHOWN = 3
+#: Answers that say an operation needs a login (HTTP's own meaning, not an API's).
+_LOGIN_REFUSALS = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
 
 
 @dataclass
@@ -333,6 +338,11 @@ def _default_profile() -> dict[str, Any]:
     return dict(data) if isinstance(data, Mapping) else {}
 
 
+def _candidate_paths(drafter: _Drafter, key: str) -> list[str]:
+    """Every path of the document that could be ``key`` (``HEALTH_PATH``...) by its hint."""
+    return [op.path for _, op in candidates(drafter.operations, profile_schema()["properties"][key]["x-draft"])]
+
+
 def _top_level_path(drafter: _Drafter, key: str) -> str:
     hint = profile_schema()["properties"][key].get("x-draft", {})
     found, shortlist = drafter.best(hint)
@@ -340,6 +350,57 @@ def _top_level_path(drafter: _Drafter, key: str) -> str:
         return f"{key}: {_yaml(found.path)}"
     listed = ", ".join(op.request for op in shortlist) or "none fits"
     return f"{key}: {TODO}  # TODO: one of: {listed}"
+
+
+def _needs_login(document: Mapping[str, Any], found: DocumentOperation) -> bool | None:
+    """Whether ``found`` needs a login, as far as the document says: its ``security`` (or the
+    document's), a documented 401/403 answer, an ``Authorization`` header parameter; None: it does not say."""
+    security = found.operation.get("security", document.get("security"))
+    if isinstance(security, list):
+        return bool(security) and not any(isinstance(need, Mapping) and not need for need in security)
+    if any(code in _LOGIN_REFUSALS for code in _responses(found.operation)):
+        return True
+    parameters = [parameter for parameter in found.operation.get("parameters") or [] if isinstance(parameter, Mapping)]
+    if any(str(p.get("in")) == "header" and str(p.get("name")).lower() == "authorization" for p in parameters):
+        return True
+    return None
+
+
+def _takes_parameters(drafter: _Drafter, found: DocumentOperation) -> bool:
+    """Whether ``found`` has a path parameter or a required one (a probe sends its path alone)."""
+    item = drafter.document["paths"].get(found.path)
+    shared = item.get("parameters") if isinstance(item, Mapping) else None
+    parameters = [*(found.operation.get("parameters") or []), *(shared or [])]
+    required = any(drafter.schemas.resolve(parameter).get("required") for parameter in parameters)
+    return bool(found.path_parameters) or required
+
+
+def _rate_limit_probe(drafter: _Drafter, avoid: set[str]) -> str:
+    """``RATE_LIMIT_PROBE_PATH``: a GET of the document with no parameter to fill that needs no login
+    (as far as the document says), cheap by its name (plans, version, info...); never a path of
+    ``avoid`` (the health report, the metrics, the document itself) while another fits."""
+    key = "RATE_LIMIT_PROBE_PATH"
+    hint = profile_schema()["properties"][key].get("x-draft", {})
+    fit = [
+        op
+        for op in drafter.operations
+        if op.method == "GET" and not _takes_parameters(drafter, op) and _needs_login(drafter.document, op) is not True
+    ]
+    others = [op for op in fit if path_shape(op.path) not in avoid]
+    named = [op for _, op in candidates(others, hint)]
+    anonymous = [op for op in others if _needs_login(drafter.document, op) is False]
+    if named or anonymous:
+        return f"{key}: {_yaml((named or anonymous)[0].path)}  # TODO: check that it needs no login and is rate limited"
+    if others:
+        listed = ", ".join(op.request for op in others[:CANDIDATES_SHOWN])
+        return (
+            f"{key}: {TODO}  # TODO: a GET that needs no login and is rate limited "
+            f"(the document does not say which; one of: {listed})"
+        )
+    return (
+        f"{key}: {TODO}  # TODO: the document lists no GET without parameters that needs no login besides "
+        "the health report and the metrics (seldom rate limited): name a rate-limited route"
+    )
 
 
 def _error_format(drafter: _Drafter) -> list[str]:
@@ -391,6 +452,9 @@ def draft_profile(document: Mapping[str, Any], name: str | None = None, openapi_
         strategy = "admin" if drafted["admin_delete_user"].request else "created-only"
     token = drafted["login"].read.get("token")
     prefix = _common_prefix([op.path for op in drafter.operations])
+    health_like = [path for key in ("HEALTH_PATH", "METRICS_PATH") for path in _candidate_paths(drafter, key)]
+    avoid = {path_shape(path) for path in (openapi_path or "/openapi.json", *health_like)}
+    probe = _rate_limit_probe(drafter, avoid)
     lines = [
         f"# A profile drafted from the OpenAPI document of {title or 'the API'} (--draft-profile).",
         "# Check every TODO, then run ./run_smoke.sh --check-profile --variablefile THIS_FILE.",
@@ -416,12 +480,16 @@ def draft_profile(document: Mapping[str, Any], name: str | None = None, openapi_
         "COUNTED_REQUEST_LABELS",
         "RATE_LIMIT_HEADER",
         "RATE_LIMIT_PREFIXES",
-        "RATE_LIMIT_PROBE_PATH",
         "CORS_ALLOWED_ORIGIN",
         "TOKEN_TYPE",
     ):
         if key in default:
             lines.append(f"{key}: {_yaml(default[key])}  # TODO: check")
+    lines += [
+        "",
+        "# The rate-limit test's route: a GET of the document (--check-profile checks that it is one).",
+        probe,
+    ]
     lines += ["", "OPERATIONS:"]
     for operation in drafted.values():
         lines += operation.lines

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .capabilities import NOT_OFFERED, Applicability, Declarations, applicability_of, declarations_of
+from .capabilities import NARROWED, NOT_OFFERED, Applicability, Declarations, applicability_of, declarations_of
 
 #: The repository's suites.
 SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
@@ -59,8 +59,9 @@ class TestApplicability:
 
     @property
     def leaves_out_security(self) -> bool:
-        """Whether a security test does not run fully (issue 22: a waiver with a reason is needed)."""
-        return self.test.is_security and self.applicability.status != "runs fully"
+        """Whether a security test is not offered or runs narrowed (issue 22: a waiver with a reason is
+        needed); one that skips on a plain-HTTP target is not left out by the profile."""
+        return self.test.is_security and self.applicability.status in (NARROWED, NOT_OFFERED)
 
 
 def waivers_of(profile: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -74,18 +75,25 @@ def waivers_of(profile: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def applicability_table(
-    profile: Mapping[str, Any], tests: Iterable[DeclaredTest] | None = None, admin_token: bool | None = None
+    profile: Mapping[str, Any],
+    tests: Iterable[DeclaredTest] | None = None,
+    admin_token: bool | None = None,
+    target_url: str | None = None,
 ) -> list[TestApplicability]:
     """The applicability of every test (default: the repository's suites) to the deployment ``profile`` describes.
 
-    ``admin_token`` says whether the cleanup strategy ``admin`` will have its token (None: assumed).
+    ``admin_token`` says whether the cleanup strategy ``admin`` will have its token (None: assumed);
+    ``target_url`` is the target's base URL (None: not known), which tells whether a test that needs
+    ``https`` skips.
     """
     waivers = waivers_of(profile)
     rows = []
     for test in declared_tests() if tests is None else tests:
         waiver = waivers.get(normal_name(test.name))
         rows.append(
-            TestApplicability(test, applicability_of(profile, test.declarations, admin_token), waiver and waiver[1])
+            TestApplicability(
+                test, applicability_of(profile, test.declarations, admin_token, target_url), waiver and waiver[1]
+            )
         )
     return rows
 

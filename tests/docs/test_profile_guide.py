@@ -157,3 +157,14 @@ def test_the_chapters_profile_works_against_the_lean_dialect(tmp_path: Path) -> 
     assert run.status(pathfinding) == "PASS", run.message(pathfinding)
     assert run.status(webhooks) == "SKIP"
     assert run.message(webhooks) == NOT_OFFERED
+
+
+def test_the_chapters_example_of_a_probe_the_document_lacks_is_what_the_check_says(tmp_path: Path) -> None:
+    quoted = re.search(r"`(RATE_LIMIT_PROBE_PATH: GET /api/v1/plans is not in the OpenAPI document[^`]+)`", _text())
+    assert quoted, "the chapter quotes the check's message for a rate-limit probe the document lacks"
+    built = tmp_path / "lean.yaml"
+    text = LEAN.read_text(encoding="utf-8")
+    built.write_text(text.replace("RATE_LIMIT_PROBE_PATH: /info\n", "RATE_LIMIT_PROBE_PATH: /api/v1/plans\n"))
+    with ReferenceApi(env={"LATTICE_DIALECT": "lean"}) as api:
+        check = check_profile(built, f"{api.base_url}/openapi.json")
+    assert not check.ok and " ".join(quoted.group(1).split()) in check.problems, check.problems

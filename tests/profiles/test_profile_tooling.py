@@ -3,6 +3,7 @@ the findings of a run, without a run of the suites (but against the dialects' re
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +29,13 @@ from smoke_runner.profiles import (
 )
 from smoke_runner.profiles.__main__ import main
 from smoke_runner.profiles.capabilities import (
+    SKIPS,
     DeclarationError,
     Declarations,
     applicability_of,
     capability_gap,
     declarations_of,
+    is_target_capability,
 )
 from smoke_runner.profiles.channels import as_items, items_of
 from smoke_runner.profiles.policies import csp_allowed_sources, effective_policies, loosened_policies
@@ -43,6 +46,7 @@ from tests.support.server import ReferenceApi
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILES = REPO_ROOT / "variables" / "profiles"
 CONTRACT = PROFILES / "contract.yaml"
+SUITES = REPO_ROOT / "suites"
 DIALECTS = sorted(DIALECT_ROUTES)
 
 
@@ -234,10 +238,78 @@ def test_every_test_of_the_suites_declares_readable_needs_and_known_capabilities
     for test in tests:
         for capability in [*test.declarations.needs, *(name for name, _ in test.declarations.without)]:
             base = capability.split(".")[0]
-            assert capability.startswith("health:") or capability == "user-deletion" or base in operations, (
-                test.name,
-                capability,
-            )
+            known = capability.startswith("health:") or capability == "user-deletion" or base in operations
+            assert known or is_target_capability(capability), (test.name, capability)
+
+
+HTTPS_ONLY = "runs only over https://; this target is plain HTTP: skips"
+
+
+def test_a_test_that_needs_https_skips_on_a_plain_http_target_and_says_so() -> None:
+    needs_https = Declarations(("https", "login"))
+    assert capability_gap(profile_with(), "https") is None  # the target is not known
+    assert capability_gap(profile_with(), "https", target_url="HTTPS://api.example.com") is None
+    plain = applicability_of(profile_with(), needs_https, target_url="http://127.0.0.1:8000")
+    assert (plain.status, plain.describe()) == (SKIPS, HTTPS_ONLY)
+    assert applicability_of(profile_with(), needs_https, target_url="https://api.example.com").describe() == FULL
+    unknown = applicability_of(profile_with(), needs_https)
+    assert unknown.status == FULL
+    assert unknown.describe() == "runs fully (over https:// only: skips on a plain-HTTP target)"
+    gone = applicability_of(profile_with(login={"offered": False}), needs_https, target_url="https://api.example.com")
+    assert gone.status == NOT_OFFERED
+
+
+def test_the_table_says_which_tests_skip_on_a_plain_http_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    over_https = [test.name for test in declared_tests() if "https" in test.declarations.needs]
+    assert over_https == ["SSL Certificate Is Valid For HTTPS"]
+    plain = check_profile(CONTRACT, target_url="http://127.0.0.1:8000")
+    assert plain.ok, plain.render()
+    rows = {row.test.name: row for row in plain.tests}
+    assert rows["SSL Certificate Is Valid For HTTPS"].applicability.describe() == HTTPS_ONLY
+    assert not rows["SSL Certificate Is Valid For HTTPS"].leaves_out_security  # the profile leaves nothing out
+    assert not any("SSL" in note for note in plain.notes), plain.notes
+    rendered = plain.render()
+    assert re.search(rf"\n  health +SSL Certificate Is Valid For HTTPS +{re.escape(HTTPS_ONLY)}\n", rendered), rendered
+    assert "not offered, 1 skip on this target" in rendered
+    over_tls = check_profile(CONTRACT, target_url="https://api.example.com").render()
+    assert HTTPS_ONLY not in over_tls and "skip on this target" not in over_tls
+    assert "over https:// only: skips on a plain-HTTP target" in check_profile(CONTRACT).render()
+    assert main(["check", str(CONTRACT), "--target", "http://127.0.0.1:8000"]) == 0
+    assert HTTPS_ONLY in capsys.readouterr().out
+
+
+def _called_by_test(suite: Path) -> dict[str, set[str]]:
+    """The keywords each test of ``suite`` calls itself, as Robot normalises names."""
+    from robot.api.parsing import ModelVisitor, get_model
+
+    calls: dict[str, set[str]] = {}
+
+    class Calls(ModelVisitor):  # type: ignore[misc]
+        current = ""
+
+        def visit_TestCase(self, node: Any) -> None:  # noqa: N802 - Robot's visitor protocol
+            self.current = str(node.name)
+            calls[self.current] = set()
+            self.generic_visit(node)
+
+        def visit_KeywordCall(self, node: Any) -> None:  # noqa: N802 - Robot's visitor protocol
+            if self.current and node.keyword:
+                calls[self.current].add(re.sub(r"[\s_]", "", str(node.keyword)).lower())
+
+    Calls().visit(get_model(suite))
+    return calls
+
+
+def test_a_test_declares_needs_https_exactly_when_it_skips_on_plain_http() -> None:
+    """The table's "skips on this target" comes from the tag; the run's skip from the keyword: they agree."""
+    calls = {
+        name: keywords for suite in sorted(SUITES.glob("*.robot")) for name, keywords in _called_by_test(suite).items()
+    }
+    skipping = {name for name, keywords in calls.items() if "targetshouldusehttpsorskip" in keywords}
+    declared = {test.name for test in declared_tests() if "https" in test.declarations.needs}
+    assert skipping and skipping == declared
 
 
 def test_the_classic_profile_leaves_only_the_webhook_flow_out() -> None:
@@ -309,6 +381,65 @@ def test_the_default_profile_fits_the_contract_and_names_each_operation_another_
     assert "OPERATIONS.register: POST /api/v1/auth/register is not in the OpenAPI document" in "\n".join(check.problems)
 
 
+def committed_probe(dialect: str) -> str:
+    return str(yaml.safe_load((PROFILES / f"{dialect}.yaml").read_text(encoding="utf-8"))["RATE_LIMIT_PROBE_PATH"])
+
+
+def test_the_check_names_a_rate_limit_probe_the_document_lacks_as_the_run_would(
+    dialect_document: tuple[str, str, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The probe is requested only if the document lists it (Request Should Be Documented): the check
+    judges it with the same function, before any run."""
+    dialect, url, _ = dialect_document
+    ours = committed_probe(dialect)
+    absent = "/billing/plans" if dialect == "contract" else "/api/v1/plans"
+    text = (PROFILES / f"{dialect}.yaml").read_text(encoding="utf-8")
+    text = text.replace(f"RATE_LIMIT_PROBE_PATH: {ours}\n", f"RATE_LIMIT_PROBE_PATH: {absent}\n")
+    if "RATE_LIMIT_PROBE_PATH" not in text:  # the default profile's value is inherited
+        text += f"RATE_LIMIT_PROBE_PATH: {absent}\n"
+    profile = write(tmp_path, text, f"{dialect}.yaml")
+    check = check_profile(profile, url)
+    assert not check.ok
+    problem = next(problem for problem in check.problems if problem.startswith("RATE_LIMIT_PROBE_PATH"))
+    assert problem.startswith(
+        f"RATE_LIMIT_PROBE_PATH: GET {absent} is not in the OpenAPI document, so 'Rate Limiting Is Enforced' "
+        "would fail; its GET routes without a path parameter: "
+    ), problem
+    assert f"GET {ours}" in problem and "GET /health" not in problem and "GET /metrics" not in problem
+    assert problem.endswith("(point it at one that needs no login and is rate limited)")
+    assert len(check.problems) == 1, check.problems  # the operations are still documented
+    assert any(
+        row.name == "RATE_LIMIT_PROBE_PATH" and row.state == "MISSING from the document" for row in check.operations
+    )
+    assert re.search(rf"\n  RATE_LIMIT_PROBE_PATH +GET {absent} +MISSING from the document\n", check.render())
+    assert main(["check", str(profile), "--openapi", url]) == 2
+    assert f"PROBLEM RATE_LIMIT_PROBE_PATH: GET {absent} is not in the OpenAPI document" in capsys.readouterr().err
+    documented = check_profile(PROFILES / f"{dialect}.yaml", url)
+    assert any(row.name == "RATE_LIMIT_PROBE_PATH" and row.state == "documented" for row in documented.operations)
+
+
+def test_the_suites_request_only_the_profile_paths_the_check_compares() -> None:
+    """Every `Request Should Be Documented    METHOD    ${KEY}` of resources/ and suites/ is one of
+    DOCUMENTED_PROFILE_PATHS (and each of those is requested), naming a test of the suites."""
+    from robot.api.parsing import ModelVisitor, get_model, get_resource_model
+
+    from smoke_runner.profiles.openapi import DOCUMENTED_PROFILE_PATHS
+
+    found: set[tuple[str, str]] = set()
+
+    class Calls(ModelVisitor):  # type: ignore[misc]
+        def visit_KeywordCall(self, node: Any) -> None:  # noqa: N802 - Robot's visitor protocol
+            if node.keyword and re.sub(r"[\s_]", "", str(node.keyword)).lower() == "requestshouldbedocumented":
+                method, path = node.args[:2]
+                found.add((re.fullmatch(r"\$\{(\w+)\}", path).group(1), method.upper()))  # type: ignore[union-attr]
+
+    for path in [*sorted((REPO_ROOT / "resources").glob("*.resource")), *sorted(SUITES.glob("*.robot"))]:
+        Calls().visit(get_resource_model(path) if path.suffix == ".resource" else get_model(path))
+    assert found == {(key, method) for key, (method, _) in DOCUMENTED_PROFILE_PATHS.items()}
+    names = {test.name for test in declared_tests()}
+    assert all(test in names for _, test in DOCUMENTED_PROFILE_PATHS.values())
+
+
 def drafted_requests(text: str) -> dict[str, tuple[str, str]]:
     operations = load_yaml_text(text).data["OPERATIONS"]
     return {
@@ -334,6 +465,17 @@ def test_a_draft_from_each_dialects_document_matches_what_its_profile_maps(
     draft = write(tmp_path, text, "draft.yaml")
     check = check_profile(draft)  # a draft is YAML the check reads; its TODOs are named problems
     assert all("TODO" in problem or "HEALTH" in problem or "is" in problem for problem in check.problems)
+
+
+def test_a_draft_probes_the_rate_limit_on_a_get_its_document_lists(
+    dialect_document: tuple[str, str, dict[str, Any]], tmp_path: Path
+) -> None:
+    dialect, url, document = dialect_document
+    text = draft_profile(document, openapi_path="/openapi.json")
+    assert load_yaml_text(text).data["RATE_LIMIT_PROBE_PATH"] == committed_probe(dialect)
+    assert f"RATE_LIMIT_PROBE_PATH: {committed_probe(dialect)}  # TODO: check that it needs no login" in text
+    check = check_profile(write(tmp_path, text, "draft.yaml"), url)
+    assert not [problem for problem in check.problems if "RATE_LIMIT_PROBE_PATH" in problem], check.problems
 
 
 def test_the_command_line_checks_and_drafts(
@@ -556,3 +698,50 @@ def test_a_test_runs_narrowed_only_as_it_declares(tmp_path: Path) -> None:
     assert [(item.name, item.left_out) for item in findings.narrowed] == [
         ("Declared Narrowing", (("read_lattice", "reading it by id"),))
     ]
+
+
+def _get(**operation: Any) -> dict[str, Any]:
+    return {"get": {"responses": {"200": {"description": "ok"}}, **operation}}
+
+
+def drafted_probe(paths: dict[str, Any], **document: Any) -> tuple[str, str]:
+    """The drafted RATE_LIMIT_PROBE_PATH of a document with ``paths``: its value, and its line."""
+    text = draft_profile({"openapi": "3.1.0", "info": {"title": "t"}, "paths": paths, **document})
+    line = next(line for line in text.splitlines() if line.startswith("RATE_LIMIT_PROBE_PATH:"))
+    return str(load_yaml_text(text).data["RATE_LIMIT_PROBE_PATH"]), line
+
+
+def test_a_drafted_probe_needs_no_login_no_parameter_and_is_never_the_health_report_if_aught_else_fits() -> None:
+    login = [{"bearer": []}]
+    paths = {
+        "/health": _get(),
+        "/metrics": _get(),
+        "/v1/plans": _get(security=login),  # needs a login, as the document says
+        "/v1/pricing": _get(responses={"200": {"description": "ok"}, "401": {"description": "no"}}),
+        "/v1/status/{region}": _get(),  # a path parameter
+        "/v1/info": _get(parameters=[{"name": "lang", "in": "query", "required": True}]),  # a required parameter
+        "/v1/version": _get(),
+        "/v1/accounts": _get(),
+    }
+    assert drafted_probe(paths)[0] == "/v1/version"
+    assert (
+        drafted_probe({"/healthz": _get(), "/status": _get(), "/about": _get()})[0] == "/about"
+    )  # /status: health-like
+    # a document that asks for a login everywhere: only an operation that lifts it (security: []) fits
+    catalog = {**paths, "/v1/catalog": _get(security=[])}
+    del catalog["/v1/version"]
+    assert drafted_probe(catalog, security=login)[0] == "/v1/catalog"
+    # no cheap name, no operation known to need no login: a TODO naming the candidates
+    value, line = drafted_probe({"/health": _get(), "/v1/accounts": _get(), "/v1/users/me": _get()})
+    assert value == "TODO"
+    assert line.endswith("(the document does not say which; one of: GET /v1/accounts, GET /v1/users/me)")
+    # nothing but the health report and the metrics: a TODO, never the health report
+    value, line = drafted_probe({"/health": _get(), "/metrics": _get(), "/items/{id}": _get()})
+    assert value == "TODO" and "needs no login besides the health report and the metrics" in line
+
+
+def test_a_drafted_probe_left_todo_is_a_problem_of_the_check(tmp_path: Path) -> None:
+    text = draft_profile(SCHEMA_DOCUMENT)  # /v2/users/me, /v2/grids, /v2/usage: none known to need no login
+    assert "RATE_LIMIT_PROBE_PATH: TODO  # TODO: a GET that needs no login and is rate limited" in text
+    problems = check_profile(write(tmp_path, text, "draft.yaml")).problems
+    assert any("RATE_LIMIT_PROBE_PATH" in problem for problem in problems), problems

@@ -321,3 +321,28 @@ def test_the_library_judges_capabilities_as_the_runner_does() -> None:
         == (capabilities.capability_gap(profile, "usage.paths"))
         == "operation 'usage' reads no 'paths' (profile p)"
     )
+
+
+def test_the_library_and_the_check_judge_the_rate_limit_probe_alike() -> None:
+    """`Request Should Be Documented    GET    ${RATE_LIMIT_PROBE_PATH}` at run time and --check-profile
+    before it ask one function of the shared module: a probe the document lacks fails both."""
+    from libraries.SmokeLibrary.profile_core import openapi
+
+    document = {"paths": {"/info": {"get": {}}, "/plans/{plan_id}": {"get": {}}, "/usage": {"post": {}}}}
+    documented = openapi_operations(document)
+    keywords = ProfileKeywords()
+    keywords.compare_operations_with_openapi_document(document, {})
+    for path, listed in (("/info", True), ("/info?lang=en", True), ("/api/v1/plans", False), ("/usage", False)):
+        assert openapi.is_documented("GET", path, documented) is listed, path
+        (row,) = openapi.compare_profile_paths({"RATE_LIMIT_PROBE_PATH": path}, documented)
+        assert row.state == (openapi.DOCUMENTED if listed else openapi.MISSING), path
+        if listed:
+            keywords.request_should_be_documented("GET", path)
+            continue
+        with pytest.raises(AssertionError) as failure:
+            keywords.request_should_be_documented("GET", path)
+        assert str(failure.value) == openapi.not_documented_message("GET", path)
+        assert openapi.profile_path_problem(row, documented).startswith(
+            f"RATE_LIMIT_PROBE_PATH: GET {path} is not in the OpenAPI document, so 'Rate Limiting Is Enforced' "
+            "would fail; its GET routes without a path parameter: GET /info "
+        )
