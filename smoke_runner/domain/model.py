@@ -56,6 +56,8 @@ class TestResult:
     source: str = ""
     #: What the test left out because the deployment does not offer it (it ran narrowed), one line each.
     narrowed: tuple[str, ...] = ()
+    #: The test failed without running: a suite setup above it failed.
+    setup_failed: bool = False
 
     @property
     def security(self) -> bool:
@@ -152,6 +154,11 @@ class SuiteResult:
         return [test for test in self.tests if test.flaky]
 
     @property
+    def setup_failed(self) -> bool:
+        """Whether every test of the suite failed without running, because a suite setup failed."""
+        return bool(self.tests) and all(test.setup_failed for test in self.tests)
+
+    @property
     def applicability(self) -> Applicability:
         """Its tests that the deployment offers (those that did not SKIP as not offered)."""
         return Applicability(len(self.tests), tuple(test.short_name for test in self.tests if test.not_offered))
@@ -192,13 +199,18 @@ class RunResults:
 
     def applicability_notes(self, workflow_suite: str) -> list[str]:
         """One line per suite on what was applicable: first ``workflow_suite``'s (always, when it ran
-        with tests), then any other suite's whose tests were not all offered."""
+        with tests), then any other suite's whose tests were not all offered; of a suite whose setup
+        failed, that its applicability is not known."""
         notes = []
         for suite in sorted(self.suites, key=lambda suite: suite.key != workflow_suite):
             if not suite.ran or not suite.tests:
                 continue
             applicability = suite.applicability
-            if suite.key == workflow_suite:
+            if suite.setup_failed:
+                # no test got as far as saying whether the deployment offers what it needs
+                noun = "workflows" if suite.key == workflow_suite else f"{suite.key} tests"
+                notes.append(f"{noun}: not known, the suite setup failed before any test ran")
+            elif suite.key == workflow_suite:
                 notes.append(applicability.describe("workflows"))
             elif applicability.not_offered:
                 notes.append(f"{suite.key}: {applicability.describe('tests')}")

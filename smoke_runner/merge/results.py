@@ -23,6 +23,7 @@ from smoke_runner.domain.model import (
     suite_key,
 )
 from smoke_runner.profiles.findings import read_findings
+from smoke_runner.rerun.policy import suite_setup_failed
 
 if TYPE_CHECKING:
     from robot.result import Result, TestCase, TestSuite
@@ -211,6 +212,7 @@ def _suite(
                 rerun_message=rerun_message,
                 skipped_on_failure=skipped_on_failure,
                 source=relative_source(test.source or child.source),
+                setup_failed=status == FAIL and suite_setup_failed(test),
             )
         )
     return suite

@@ -43,7 +43,7 @@ def _measured(test: TestCase) -> bool:
     return bool(test.tags.match(NO_RERUN_TAG))
 
 
-def _setup_failed(test: TestCase) -> bool:
+def suite_setup_failed(test: TestCase) -> bool:
     """Whether a suite setup above ``test`` failed (then the test failed without running)."""
     parent = test.parent
     while parent is not None:
@@ -59,7 +59,7 @@ def choose_reruns(result: Result) -> RerunChoice:
     for test in result.suite.all_tests:
         if test.status != "FAIL":
             continue
-        if _setup_failed(test):
+        if suite_setup_failed(test):
             choice.setup_failed.append(test.name)
         elif _measured(test):
             choice.measured.append(test.name)

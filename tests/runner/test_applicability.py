@@ -228,3 +228,30 @@ def test_demo_starts_the_reference_api_in_the_chosen_dialect(
         with urllib.request.urlopen(f"{target.url}/openapi.json", timeout=10, context=context) as answer:  # noqa: S310
             paths = json.load(answer)["paths"]
     assert present in paths and absent not in paths
+
+
+SETUP_FAILS = f"""\
+*** Settings ***
+Suite Setup    Fail    Log in as the run's identity: POST /auth/login answered 500
+
+*** Test Cases ***
+Sign Up Flow
+    [Documentation]    Would be offered.
+    Log    ok
+
+Callback Registration Flow
+    [Documentation]    Would not be offered.
+    Skip    Webhooks {NOT_OFFERED}
+"""
+
+
+def test_a_suite_whose_setup_failed_does_not_claim_every_test_applicable(tmp_path: Path) -> None:
+    """Robot fails every test of the suite without running it: nothing said what the deployment offers."""
+    results = _robot_results(tmp_path, {"health": HEALTH, "workflows": SETUP_FAILS})
+    flows = [test for test in results.tests if test.suite == "workflows"]
+    assert flows and all(test.failed and test.setup_failed for test in flows)
+    assert not any(test.setup_failed for test in results.tests if test.suite == "health")
+    notes = results.applicability_notes("workflows")
+    assert notes[0] == "workflows: not known, the suite setup failed before any test ran", notes
+    assert decide(results).verdict is Verdict.ROLLBACK
+    assert "Applicable:   workflows: not known, the suite setup failed before any test ran" in _summary(results)
