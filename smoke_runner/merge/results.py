@@ -22,7 +22,7 @@ from smoke_runner.domain.model import (
     TestResult,
     suite_key,
 )
-from smoke_runner.profiles.findings import read_findings
+from smoke_runner.profiles.findings import RunFindings, read_findings
 from smoke_runner.rerun.policy import suite_setup_failed
 
 if TYPE_CHECKING:
@@ -69,6 +69,20 @@ def _attempts(source: Result | Path | None) -> dict[str, tuple[str, str, float]]
     }
 
 
+def _add_first_attempt_cleanup(profile: ProfileRecord, first: RunFindings) -> None:
+    """Add what the first attempt's clean-ups recorded: the merged output holds a re-run suite's
+    metadata from the re-run only, and a user the first attempt left behind is still on the target."""
+    for user in first.users_left_behind:
+        if user not in profile.users_left_behind:
+            profile.users_left_behind.append(user)
+    for problem in first.cleanup_problems:
+        if problem not in profile.cleanup_problems:
+            profile.cleanup_problems.append(problem)
+    for line in first.cleanup:
+        if line not in profile.cleanup:
+            profile.cleanup.append(f"first attempt: {line}")
+
+
 def load_results(
     merged: Result | Path,
     selected: dict[str, Path],
@@ -95,16 +109,17 @@ def load_results(
         by_key[key or suite_key(child.name)] = child
     findings = read_findings(merged)
     narrowed = {(test.suite, test.name): tuple(text for _, text in test.left_out) for test in findings.narrowed}
-    results = RunResults(
-        profile=ProfileRecord(
-            profiles=findings.profiles,
-            cleanup=findings.cleanup,
-            users_left_behind=findings.users_left_behind,
-            cleanup_problems=findings.cleanup_problems,
-            loosened_policies=findings.loosened_policies,
-            waivers=findings.waivers,
-        )
+    profile = ProfileRecord(
+        profiles=findings.profiles,
+        cleanup=findings.cleanup,
+        users_left_behind=findings.users_left_behind,
+        cleanup_problems=findings.cleanup_problems,
+        loosened_policies=findings.loosened_policies,
+        waivers=findings.waivers,
     )
+    if rerun_tests and first is not None:
+        _add_first_attempt_cleanup(profile, read_findings(_model(first)))
+    results = RunResults(profile=profile)
     for key in [*selected, *[k for k in by_key if k not in selected]]:
         child = by_key.get(key)
         if child is None:

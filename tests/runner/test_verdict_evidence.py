@@ -432,3 +432,31 @@ Protective Headers Are Present
     case = junit_cases(run.artifact("health"))["Protective Headers Are Present"]
     assert case.find("failure") is not None and case.find("skipped") is None
     assert_valid_junit(run.artifact("health"))
+
+
+LEFT_BEHIND_SUITE = """\
+*** Settings ***
+Documentation    Each attempt's clean-up leaves its own throwaway user behind (its login was broken).
+Suite Teardown    Set Suite Metadata    Users Left Behind    - id ${ATTEMPT}-user: smoketest-${ATTEMPT}@example.com
+
+*** Test Cases ***
+Login Flow
+    [Documentation]    Fails on both attempts.
+    Fail    Step 'Log in': expected HTTP 200, but POST /oauth/token answered 500
+"""
+
+
+def test_users_left_behind_by_the_first_attempt_stay_in_the_record_after_the_re_run(tmp_path: Path) -> None:
+    """rebot keeps a re-run suite's metadata from the re-run only; the first attempt's users are still on the target."""
+    source = tmp_path / "workflows.robot"
+    source.write_text(LEFT_BEHIND_SUITE)
+    first = run_robot(source, tmp_path / "first.xml", variable=["ATTEMPT:first"])
+    rerun = run_robot(source, tmp_path / "rerun.xml", variable=["ATTEMPT:second"], rerunfailed=str(first))
+    merged = tmp_path / "output.xml"
+    quiet = {"log": "NONE", "report": "NONE", "stdout": io.StringIO(), "stderr": io.StringIO()}
+    robot.rebot(str(first), str(rerun), merge=True, output=str(merged), **quiet)
+    results = load_results(merged, {"workflows": source}, first, rerun)
+    assert results.profile.users_left_behind == [
+        "id second-user: smoketest-second@example.com",
+        "id first-user: smoketest-first@example.com",
+    ]
