@@ -27,6 +27,7 @@ from tests.profiles._agreement import disagreements
 from tests.profiles._dialect import LEAN, LEAN_ADMIN_TOKEN, LEAN_PASSWORD, lean_table
 from tests.support.proof_run import describe
 from tests.support.robot_run import RobotRun
+from tests.support.server import ReferenceApi
 
 pytestmark = pytest.mark.suites
 
@@ -87,3 +88,18 @@ def test_without_the_admin_token_the_users_are_reported_and_no_test_changes(tmp_
         "cleanup strategy admin, but the environment variable SMOKE_ADMIN_TOKEN is not set"
     ], findings
     assert left == {"users": 1, "usage": 1}, left  # the lattices were deleted one by one
+
+
+def test_a_broken_login_leaves_no_user_behind_when_the_admin_deletes_by_the_registered_id(tmp_path: Path) -> None:
+    """Strategy admin needs no login of the user: its deletion stands, and the missing proof is reported."""
+    broken = ReferenceApi(env={**LEAN.api_env, "LATTICE_MUTATIONS": "POST /token:status=500"})
+    with broken as api:
+        run = LEAN.run(api, tmp_path, "workflows", ("User Login Flow",))
+        left = LEAN.rows_left(api)
+    assert {outcome.status for outcome in run.tests.values()} == {"FAIL"}, describe(run)
+    assert not left, f"the run left rows behind: {left}"
+    findings = read_findings(run.output_dir / "output.xml")
+    assert not findings.users_left_behind, findings
+    assert findings.cleanup_problems and all(
+        "was deleted by its id, not proven by a refused login" in problem for problem in findings.cleanup_problems
+    ), findings
