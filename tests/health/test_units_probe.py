@@ -255,6 +255,8 @@ def test_a_bucket_exhausted_longer_than_the_wait_is_proven_by_its_429() -> None:
         ({"Retry-After": "50"}, "no rate-limit header"),
         ({"RateLimit-Limit": "0", "RateLimit-Remaining": "0", "Retry-After": "50"}, "a limit of none"),
         ({"RateLimit-Limit": "3", "RateLimit-Remaining": "0"}, "no Retry-After"),
+        ({"RateLimit-Remaining": "0", "Retry-After": "50"}, "no announced limit"),
+        ({"RateLimit-Limit": "5000", "RateLimit-Remaining": "0", "Retry-After": "50"}, "more than a probe sends"),
     ],
 )
 def test_a_429_at_the_start_proving_no_exhausted_limit_fails_the_countdown(headers: dict[str, str], why: str) -> None:

@@ -131,3 +131,14 @@ def test_overrides_are_listed_with_the_run(tmp_path: Path) -> None:
     history = (tmp_path / "history.jsonl").read_text(encoding="utf-8")
     assert "SLA_SAMPLES=5 (--variable)" in history
     assert "SLA_SAMPLES=5" in run.artifact("preflight").read_text(encoding="utf-8")
+
+
+def test_a_variables_file_beside_the_profile_sets_the_id_of_a_lattice_that_does_not_exist(tmp_path: Path) -> None:
+    """The chapter's advice for whole-number ids ("What the suites assume of every API"), as written there."""
+    ids = tmp_path / "yours_ids.py"
+    ids.write_text('UNKNOWN_LATTICE_ID = "987654321"\n', encoding="utf-8")
+    args = ["--demo", "--variablefile", str(PROFILES / "contract.yaml"), "--variablefile", str(ids)]
+    run = run_runner([*args, "--suite", "workflows", "--test", "Error Recovery Flow"], tmp_path / "results")
+    assert "VERDICT: ROLLBACK" not in run.stdout, run.console
+    assert "workflows    1 passed, 0 failed" in run.stdout, run.console
+    assert "/lattices/987654321" in (run.run_dir / "output.xml").read_text(encoding="utf-8")

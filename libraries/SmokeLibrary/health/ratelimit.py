@@ -162,19 +162,22 @@ def exhausted_bucket_evidence(
     limited: requests.Response,
     combined_header: str = DEFAULT_COMBINED_HEADER,
     header_prefixes: Sequence[str] = DEFAULT_HEADER_PREFIXES,
+    max_requests: int = 200,
 ) -> str:
     """What in an HTTP 429 met at the start of a probe proves an exhausted limit ("" when nothing does).
 
-    A limit of at least one request with nothing remaining, and a valid Retry-After: the answer of a
-    bucket that an earlier run used up, not of a route that refuses everyone (a limit of 0, no
-    rate-limit headers, or no Retry-After prove nothing).
+    An announced limit of at least one request and at most ``max_requests`` (what an earlier run's
+    probe could have used up), nothing remaining, and a valid Retry-After: the answer of a bucket
+    that an earlier run emptied. A limit of 0 or none announced, a limit larger than any probe
+    sends, no rate-limit headers or no Retry-After prove nothing: a route that refuses everyone.
     """
     state = parse_rate_limit(limited.headers, combined_header, tuple(header_prefixes))
     retry = retry_after_seconds(limited.headers.get("Retry-After"))
-    if state is None or state.remaining > 0 or retry is None or (state.limit is not None and state.limit < 1):
+    if state is None or state.remaining > 0 or retry is None or state.limit is None:
         return ""
-    limit = f"limit {state.limit}" if state.limit is not None else "an unannounced limit"
-    return f"{limit}, remaining {state.remaining}, Retry-After {retry:g} s"
+    if not 1 <= state.limit <= max_requests:
+        return ""
+    return f"limit {state.limit}, remaining {state.remaining}, Retry-After {retry:g} s"
 
 
 def budget_sharing(readings: Sequence[tuple[str, RateLimitState | None]]) -> tuple[bool | None, str]:
@@ -530,14 +533,16 @@ class RateLimitKeywords:
         ``probe`` is the result of `Send Requests Until Rate Limited`. When the bucket was already
         exhausted at the start (an earlier run within the window used it up) and ``Retry-After``
         was longer than the probe may wait, the countdown cannot be read: an HTTP 429 announcing a
-        limit of at least one, nothing remaining and a valid ``Retry-After`` proves enforcement,
+        limit a probe can empty (1 to its maximum), nothing remaining and a valid ``Retry-After`` proves enforcement,
         with a warning; a 429 without them fails.
 
         | Rate Limit Headers Should Count Down | ${probe} |
         """
         problems = counting_down_problems(probe.states)
         if problems and probe.exhausted_before and probe.limited is not None:
-            exhausted = exhausted_bucket_evidence(probe.limited, probe.combined_header, probe.header_prefixes)
+            exhausted = exhausted_bucket_evidence(
+                probe.limited, probe.combined_header, probe.header_prefixes, probe.max_requests
+            )
             if exhausted:
                 logger.warn(
                     f"Rate limit of {probe.url}: the countdown could not be read, {probe.exhausted_before}. "
